@@ -1,0 +1,134 @@
+"""The library API: extract one notice, or many in parallel. The CLI is a thin shell over it."""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from .facts import facts
+from .layout import layout_document
+from .load import InputError, load_pdf
+from .narrative import build_narrative
+from .notice import notice_row
+from .records import Extraction, Problem
+from .table_kinds import table_rows
+from .tables import assemble_tables
+from .values import indicator_values
+from .write import write_extraction
+
+
+class NotANoticeError(InputError):
+    pass
+
+
+@dataclass(frozen=True)
+class Summary:
+    notice_id: str
+    source: str
+    ok: bool
+    pages: int = 0
+    counts: dict | None = None
+    problems: int = 0
+    seconds: float = 0.0
+    error_kind: str | None = None
+    error: str | None = None
+
+    def line(self) -> str:
+        if not self.ok:
+            return f"{self.source}: FAILED ({self.error_kind}) {self.error}"
+        c = self.counts or {}
+        return (f"{self.notice_id}: {self.pages} pages, {c.get('indicators', 0)} indicators, "
+                f"{c.get('projects', 0)} projects, {c.get('paragraphs', 0)} paragraphs, "
+                f"{c.get('footnotes', 0)} footnotes, {c.get('facts', 0)} facts, "
+                f"{self.problems} problems in report, {self.seconds:.2f}s")
+
+
+def extract(pdf: str | Path, backend: str = "pdfium", on_stage=None) -> Extraction:
+    """Run every stage on one PDF and return the rows of every output table."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str):
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = now - clock
+        clock = now
+        if on_stage:
+            on_stage(stage)
+
+    doc = load_pdf(pdf, backend=backend)
+    lap("load")
+    _check_text_layer(doc)
+    layouts = layout_document(doc.pages)
+    lap("layout")
+    tables, used_lines, table_problems = assemble_tables(layouts)
+    indicators, projects, kind_problems = table_rows(doc.notice_id, tables)
+    lap("tables")
+    narrative = build_narrative(doc.notice_id, layouts, used_lines)
+    lap("narrative")
+    if not tables and not any(p["kind"] == "heading" for p in narrative.paragraphs):
+        raise NotANoticeError("not_a_notice", "no tables and no numbered report headings: not a development-plan notice")
+    values, value_problems = indicator_values(indicators)
+    fact_rows = facts(narrative.paragraphs)
+    lap("quantities")
+    cells = [{"notice_id": doc.notice_id, "table_no": t.table_no, "table_index": t.index, "page": c.page,
+              "row": c.row, "col": c.col, "rowspan": c.rowspan, "colspan": c.colspan,
+              "is_header": c.is_header, "text": c.text} for t in tables for c in t.cells]
+    ex = Extraction(notice_id=doc.notice_id, timings=timings)
+    ex.tables = {
+        "notices": [notice_row(doc, narrative.title, narrative.paragraphs)],
+        "indicators": indicators, "indicator_values": values, "projects": projects,
+        "paragraphs": narrative.paragraphs, "footnotes": narrative.footnotes, "facts": fact_rows,
+        "table_cells": cells,
+    }
+    ex.problems = [*doc.problems, *table_problems, *kind_problems, *narrative.problems, *value_problems]
+    return ex
+
+
+def _check_text_layer(doc) -> None:
+    empty = [p.number for p in doc.pages if not p.chars]
+    if doc.pages and len(empty) == len(doc.pages):
+        raise InputError("no_text", f"no text layer on any page (image-only, needs OCR): pages {_ranges(empty)}")
+
+
+def _ranges(numbers: list[int]) -> str:
+    out, start = [], None
+    for i, n in enumerate(numbers):
+        if start is None:
+            start = n
+        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
+            out.append(f"{start}" if start == n else f"{start}-{n}")
+            start = None
+    return ",".join(out)
+
+
+def extract_to(pdf: str | Path, out_dir: str | Path, backend: str = "pdfium") -> Summary:
+    """Extract one PDF and write its outputs; never raises for a bad input, returns a Summary."""
+    pdf = Path(pdf)
+    start = time.perf_counter()
+    try:
+        ex = extract(pdf, backend=backend)
+        t = time.perf_counter()
+        write_extraction(ex, Path(out_dir))
+        ex.timings["write"] = time.perf_counter() - t
+        counts = {k: len(v) for k, v in ex.tables.items()}
+        return Summary(ex.notice_id, str(pdf), True, pages=ex.tables["notices"][0]["page_count"], counts=counts,
+                       problems=len(ex.problems), seconds=time.perf_counter() - start)
+    except InputError as e:
+        return Summary(pdf.stem, str(pdf), False, error_kind=e.kind, error=str(e), seconds=time.perf_counter() - start)
+    except Exception as e:  # a bug must not stop the batch; it is reported as a failure of this file
+        return Summary(pdf.stem, str(pdf), False, error_kind="internal", error=f"{type(e).__name__}: {e}",
+                       seconds=time.perf_counter() - start)
+
+
+def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str = "pdfium", jobs: int = 1):
+    """Yield a Summary per PDF as each finishes (in parallel processes when jobs > 1)."""
+    if jobs <= 1:
+        for p in pdfs:
+            yield extract_to(p, out_dir, backend)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(extract_to, p, out_dir, backend) for p in pdfs]
+        for f in as_completed(futures):
+            yield f.result()

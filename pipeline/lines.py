@@ -1,0 +1,85 @@
+"""Chars → text lines. Shared by the layout stage (body text, footnotes) and the table stage (cell text)."""
+from __future__ import annotations
+
+from statistics import median
+from typing import Iterable
+
+from .records import Char, Line
+
+SMALL = 0.8        # a char smaller than this share of its line's size is a superscript candidate
+
+
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def build_lines(chars: Iterable[Char], page: int) -> list[Line]:
+    """Group chars into lines by baseline; a cluster of small raised chars joins the line it sits in."""
+    chars = sorted(chars, key=lambda c: (c.baseline, c.x0))
+    groups: list[list[Char]] = []
+    for c in chars:
+        g = groups[-1] if groups else None
+        if g and abs(c.baseline - g[-1].baseline) <= 0.3 * min(c.size, g[-1].size) and _same_size(c, g):
+            g.append(c)
+        else:
+            groups.append([c])
+    lines = [_make_line(g, page) for g in groups]
+    merged: list[Line] = []
+    for ln in sorted(lines, key=lambda ln: -ln.size):
+        home = next((m for m in merged if _superscript_of(ln, m)), None)
+        if home is None:
+            merged.append(ln)
+        else:
+            merged[merged.index(home)] = _make_line(list(home.chars) + list(ln.chars), page)
+    return sorted(merged, key=lambda ln: (ln.baseline, ln.x0))
+
+
+def _same_size(c: Char, group: list[Char]) -> bool:
+    size = group[0].size
+    return SMALL * size <= c.size <= size / SMALL
+
+
+def _superscript_of(small: Line, big: Line) -> bool:
+    return (small.size < SMALL * big.size
+            and big.baseline - 0.9 * big.size <= small.baseline <= big.baseline + 0.15 * big.size
+            and small.x0 >= big.x0 - 2 * big.size and small.x1 <= big.x1 + 2 * big.size)
+
+
+def _make_line(chars: list[Char], page: int) -> Line:
+    chars = sorted(chars, key=lambda c: c.x0)
+    size = median(c.size for c in chars if c.size >= SMALL * max(x.size for x in chars))
+    body = [c for c in chars if c.size >= SMALL * size] or chars
+    return Line(
+        page=page, chars=tuple(chars),
+        x0=min(c.x0 for c in chars), x1=max(c.x1 for c in chars),
+        top=min(c.top for c in chars), bottom=max(c.bottom for c in chars),
+        baseline=median(c.baseline for c in body), size=size,
+    )
+
+
+def is_superscript(c: Char, line: Line) -> bool:
+    return c.size < SMALL * line.size and c.baseline < line.baseline - 0.15 * line.size
+
+
+def line_text(line: Line, keep=None) -> str:
+    """Text of a line; a space only where a wide gap separates two Latin letters or digits."""
+    out: list[str] = []
+    prev: Char | None = None
+    for c in line.chars:
+        if keep is not None and not keep(c):
+            continue
+        if prev is not None and c.x0 - prev.x1 > 0.25 * line.size and _is_latin(prev.text[-1]) and _is_latin(c.text[0]):
+            out.append(" ")
+        out.append(c.text)
+        prev = c
+    return "".join(out)
+
+
+def join_lines(texts: Iterable[str]) -> str:
+    """Join wrapped lines: no space in Chinese, one space between two Latin words."""
+    out = ""
+    for t in texts:
+        if out and t and out[-1].isascii() and out[-1].isalpha() and t[0].isascii() and t[0].isalpha():
+            out += " "
+        out += t
+    return out

@@ -1,0 +1,285 @@
+"""Body lines → the narrative: parts, paragraphs stitched across pages, headings, bold leads,
+and footnote markers linked to the notes at the page bottoms."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import data
+from .lines import is_superscript, join_lines, line_text
+from .records import Char, Line, PageLayout, Problem
+
+SUPERSCRIPT = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
+CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}
+SENTENCE_PUNCT = "，。；：、,;:！？!?“”\"（）()"
+
+
+@dataclass
+class _Para:
+    part: str
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Narrative:
+    title: str                      # the cover notice's title (its large leading lines)
+    paragraphs: list[dict]
+    footnotes: list[dict]
+    problems: list[Problem]
+
+
+def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line]) -> Narrative:
+    parts = _split_parts(layouts, skip)
+    left, right, body_size = _margins(layouts)
+    notes, problems = _collect_notes(layouts)
+    title = ""
+    paras: list[_Para] = []
+    for part, lines in parts:
+        if part == "notice":
+            n = _leading_title_count(lines, body_size)
+            title = "".join(line_text(ln) for ln in lines[:n])
+            lines = lines[n:]
+        paras.extend(_paragraphs(part, lines, left, right))
+    rows, footnotes = _rows(notice_id, paras, notes, problems)
+    return Narrative(title=title, paragraphs=rows, footnotes=footnotes, problems=problems)
+
+
+# ------------------------------------------------------------------ parts
+
+def _split_parts(layouts: list[PageLayout], skip: set[Line]) -> list[tuple[str, list[Line]]]:
+    """Text before the first 附件 label is the notice; an attachment holding tables is left to the
+    table stage; any other attachment is the report. Without labels, everything is the report."""
+    label = data.regex("attachment_label")
+    segments: list[list] = [["notice", [], False]]
+    for lay in layouts:
+        if lay.grids:
+            segments[-1][2] = True
+        for ln in lay.body:
+            if label.match(line_text(ln)):
+                segments.append(["report", [], False])
+                continue
+            if ln not in skip:
+                segments[-1][1].append(ln)
+    if len(segments) == 1:
+        segments[0][0] = "report"
+    return [(part, lines) for part, lines, has_tables in segments if not (part == "report" and has_tables)]
+
+
+def _margins(layouts: list[PageLayout]) -> tuple[float, float, float]:
+    lines = [ln for lay in layouts for ln in lay.body]
+    if not lines:
+        return 0.0, 0.0, 12.0
+    body_size = Counter(round(ln.size) for ln in lines).most_common(1)[0][0]
+    body = [ln for ln in lines if round(ln.size) == body_size] or lines
+    left = Counter(round(ln.x0) for ln in body).most_common(1)[0][0]
+    rights = sorted(ln.x1 for ln in body)
+    right = rights[int(0.9 * (len(rights) - 1))]
+    return float(left), float(right), float(body_size)
+
+
+def _leading_title_count(lines: list[Line], body_size: float) -> int:
+    n = 0
+    while n < len(lines) and lines[n].size > 1.2 * body_size and lines[n].page == lines[0].page:
+        n += 1
+    return n
+
+
+# ------------------------------------------------------------------ paragraphs
+
+def _paragraphs(part: str, lines: list[Line], left: float, right: float) -> list[_Para]:
+    paras: list[_Para] = []
+    prev: Line | None = None
+    pitch = _typical_pitch(lines)
+    for ln in lines:
+        if prev is None or _starts_paragraph(ln, prev, left, right, pitch):
+            paras.append(_Para(part))
+        paras[-1].lines.append(ln)
+        prev = ln
+    return paras
+
+
+def _typical_pitch(lines: list[Line]) -> dict[int, float]:
+    gaps: dict[int, Counter] = {}
+    for a, b in zip(lines, lines[1:]):
+        if a.page == b.page and round(a.size) == round(b.size) and b.baseline > a.baseline:
+            gaps.setdefault(round(a.size), Counter())[round(b.baseline - a.baseline)] += 1
+    return {s: float(c.most_common(1)[0][0]) for s, c in gaps.items()}
+
+
+def _centered(ln: Line, left: float, right: float) -> bool:
+    lg, rg = ln.x0 - left, right - ln.x1
+    return lg > ln.size and abs(lg - rg) < ln.size
+
+
+def _font(ln: Line) -> str:
+    return Counter(c.font for c in ln.chars).most_common(1)[0][0]
+
+
+def _starts_paragraph(ln: Line, prev: Line, left: float, right: float, pitch: dict[int, float]) -> bool:
+    size = ln.size
+    offset = (ln.x0 - left) / size
+    if abs(ln.size - prev.size) > 1 or (_font(ln) != _font(prev) and _heading_level(line_text(ln))):
+        return True
+    if ln.page == prev.page:
+        normal = pitch.get(round(size), 1.5 * size)
+        if ln.baseline - prev.baseline > 1.3 * normal:
+            return True
+    if 1.5 <= offset <= 2.6:                  # first-line indent
+        return True
+    prev_full = prev.x1 >= right - size
+    if prev_full:
+        return False
+    if _centered(ln, left, right) and _centered(prev, left, right) and _font(ln) == _font(prev):
+        return False
+    return True
+
+
+def _heading_level(text: str) -> int | None:
+    t = unicodedata.normalize("NFKC", text).strip()
+    for h in data.patterns()["heading"]:
+        if re.match(h["pattern"], unicodedata.normalize("NFKC", t)):
+            return h["level"]
+    return None
+
+
+# ------------------------------------------------------------------ footnotes
+
+def _marker_number(token: str) -> int | None:
+    t = unicodedata.normalize("NFKC", token).strip("[]［］")
+    if token in CIRCLED:
+        return CIRCLED[token]
+    return int(t) if t.isdigit() else None
+
+
+def _collect_notes(layouts: list[PageLayout]) -> tuple[dict[tuple[int, int], dict], list[Problem]]:
+    """Footnote texts by (page, number); a note with no number continues the last one."""
+    notes: dict[tuple[int, int], dict] = {}
+    problems: list[Problem] = []
+    last: dict | None = None
+    for lay in layouts:
+        for ln in lay.footnote_lines:
+            number, rest = _split_note_number(ln)
+            if number is not None:
+                last = {"no": number, "page": ln.page, "parts": [rest]}
+                notes[(ln.page, number)] = last
+            elif last is not None:
+                last["parts"].append(line_text(ln))
+            else:
+                problems.append(Problem("footnotes", "footnote text with no number", page=ln.page, text=line_text(ln)))
+    return notes, problems
+
+
+def _split_note_number(ln: Line) -> tuple[int | None, str]:
+    chars = list(ln.chars)
+    sup = []
+    while chars and is_superscript(chars[0], ln):
+        sup.append(chars.pop(0))
+    if sup:
+        return _marker_number("".join(c.text for c in sup)), _text(chars, ln)
+    text = line_text(ln)
+    m = re.match(r"^\s*(\d{1,2}|[①-⑳]|[\[［]\d{1,2}[\]］])\s*[.、．:：]?\s*(?=\S)", text)
+    if m:
+        return _marker_number(m.group(1)), text[m.end():]
+    return None, text
+
+
+def _text(chars: list[Char], ln: Line) -> str:
+    return line_text(Line(ln.page, tuple(chars), ln.x0, ln.x1, ln.top, ln.bottom, ln.baseline, ln.size))
+
+
+# ------------------------------------------------------------------ rows
+
+def _rows(notice_id: str, paras: list[_Para], notes: dict, problems: list[Problem]):
+    rows: list[dict] = []
+    footnotes: list[dict] = []
+    path: dict[int, str] = {}
+    used_notes: set[tuple[int, int]] = set()
+    for para_id, p in enumerate(paras, start=1):
+        text, lead, markers = _assemble(p, notes, problems)
+        level = _heading_level(text) if len(text) <= data.patterns()["heading_max_chars"] \
+            and not re.search(r"[。；;]", text[:-1]) and p.part == "report" else None
+        if level is not None:
+            section = " / ".join(path[k] for k in sorted(path) if k < level)
+            path = {k: v for k, v in path.items() if k < level}
+            path[level] = text
+            lead = None
+        else:
+            section = " / ".join(path[k] for k in sorted(path))
+        for number, page, anchor in markers:
+            key = (page, number) if (page, number) in notes else next(
+                (k for k in notes if k[1] == number and k not in used_notes), None)
+            if key is None:
+                problems.append(Problem("footnotes", f"marker {number} has no footnote text", page=page, text=anchor))
+                continue
+            used_notes.add(key)
+            note = notes[key]
+            footnotes.append({"notice_id": notice_id, "footnote_no": number, "text": join_lines(note["parts"]),
+                              "page": note["page"], "para_id": para_id, "anchor": anchor})
+        rows.append({
+            "notice_id": notice_id, "para_id": para_id, "part": p.part,
+            "kind": "heading" if level is not None else "paragraph", "level": level,
+            "section_path": section, "lead": lead, "text": text,
+            "footnote_refs": ",".join(str(m[0]) for m in markers),
+            "page_first": p.lines[0].page, "page_last": p.lines[-1].page,
+        })
+    for key, note in notes.items():
+        if key not in used_notes:
+            problems.append(Problem("footnotes", f"footnote {note['no']} has no marker in the text",
+                                    page=note["page"], text=join_lines(note["parts"])))
+    footnotes.sort(key=lambda f: (f["footnote_no"], f["page"]))
+    return rows, footnotes
+
+
+def _assemble(p: _Para, notes: dict, problems: list[Problem]):
+    """Paragraph text with markers taken out, its bold lead, and its markers (number, page, anchor)."""
+    pieces: list[str] = []
+    markers: list[tuple[int, int, str]] = []
+    bold_run, lead_open = [], True
+    for ln in p.lines:
+        out: list[str] = []
+        chars = list(ln.chars)
+        i = 0
+        while i < len(chars):
+            c = chars[i]
+            if is_superscript(c, ln):
+                j = i
+                while j < len(chars) and is_superscript(chars[j], ln):
+                    j += 1
+                token = "".join(x.text for x in chars[i:j])
+                number = _marker_number(token)
+                before = "".join(pieces) + "".join(out)
+                is_power = before[-1:].isascii() and before[-1:].isalnum()
+                if number is not None and ((ln.page, number) in notes or not is_power) \
+                        and re.match(data.patterns()["footnote_marker"], token):
+                    markers.append((number, ln.page, _anchor(before)))
+                else:
+                    out.append(token.translate(SUPERSCRIPT))
+                i = j
+                continue
+            if lead_open:
+                if c.bold:
+                    bold_run.append(c.text)
+                else:
+                    lead_open = False
+            out.append(c.text)
+            i += 1
+        pieces.append(_join_chars(out))
+    text = join_lines(pieces)
+    lead = "".join(bold_run).strip()
+    if not lead or len(lead) >= len(text.strip()):
+        lead = None
+    return text, lead, markers
+
+
+def _join_chars(chars: list[str]) -> str:
+    return "".join(chars)
+
+
+def _anchor(before: str, limit: int = 20) -> str:
+    cut = max(before.rfind(ch) for ch in "，。；：、,;:！？")
+    anchor = before[cut + 1:] if cut >= 0 else before
+    if len(anchor) < 2:
+        anchor = before[-limit:]
+    return anchor[-limit:]

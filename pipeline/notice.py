@@ -1,0 +1,38 @@
+"""The cover notice → the notices row (title, issuer, issue date, plan and review years)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from . import data
+from .records import Document
+
+
+def notice_row(doc: Document, title: str, paragraphs: list[dict]) -> dict:
+    cover = [p["text"] for p in paragraphs if p["part"] == "notice"]
+    title = title or doc.metadata.get("Title", "")
+    issue_date, issuer = None, None
+    for i in range(len(cover) - 1, -1, -1):
+        m = data.regex("issue_date").search(unicodedata.normalize("NFKC", cover[i]))
+        if m and len(cover[i]) <= 20:
+            try:
+                issue_date = dt.date(*(int(g) for g in m.groups()))
+            except ValueError:
+                issue_date = None
+            issuer = cover[i - 1] if i > 0 and len(cover[i - 1]) <= 40 else None
+            break
+    issuer = issuer or doc.metadata.get("Author") or _issuer_from_title(title)
+    years = data.regex("plan_years").search(unicodedata.normalize("NFKC", title)) or \
+        next((m for p in paragraphs if (m := data.regex("plan_years").search(unicodedata.normalize("NFKC", p["text"])))), None)
+    return {
+        "notice_id": doc.notice_id, "title": title or None, "issuer": issuer, "issue_date": issue_date,
+        "plan_year": int(years.group(2)) if years else None,
+        "review_year": int(years.group(1)) if years else None,
+        "source_file": doc.source_file, "source_sha256": doc.sha256, "page_count": len(doc.pages),
+    }
+
+
+def _issuer_from_title(title: str) -> str | None:
+    m = re.match(r"^(.+?)关于", title)
+    return m.group(1) if m else None

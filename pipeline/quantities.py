@@ -1,0 +1,247 @@
+"""Text → quantities: a Chinese number, unit and qualifier parser with no PDF knowledge.
+
+"1725.56亿元，增长6.5%" gives 1725.56 亿元 (172556000000 CNY, level) and 6.5 % (growth);
+"控制在1.46万人以内" gives 1.46 万人 (14600 人) with the qualifier 控制在…以内.
+Units, magnitudes, qualifiers and growth verbs come from schemas/ (units.csv, patterns.json).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, getcontext
+from fractions import Fraction
+from functools import lru_cache
+
+from . import data
+from .records import Quantity
+
+getcontext().prec = 40
+BASE_PLACES = Decimal("0.000001")
+CLAUSE_BREAK = "，,。；;：:、/（(）)！？!?\n"
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+CN_BIG = {"万": 10_000, "亿": 100_000_000}
+OPEN_BRACKETS, CLOSE_BRACKETS = "（(", "）)"
+
+
+@dataclass(frozen=True)
+class Unit:
+    printed: str
+    base: str
+    factor: Fraction
+    dimension: str
+
+
+@lru_cache(maxsize=None)
+def units() -> dict[str, Unit]:
+    out = {}
+    for row in data.csv_rows("units.csv"):
+        out[row["unit"]] = Unit(row["unit"], row["base_unit"], Fraction(row["factor"]), row["dimension"])
+    return out
+
+
+@lru_cache(maxsize=None)
+def _grammar() -> re.Pattern:
+    p = data.patterns()
+    mags = "|".join(sorted(map(re.escape, p["magnitudes"]), key=len, reverse=True))
+    unit_alt = "|".join(sorted(map(re.escape, units()), key=len, reverse=True))
+    cn = "[零〇一二两三四五六七八九十百千万亿]+"
+    arabic = r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?"
+    joiners = "|".join(map(re.escape, p["range_joiners"]))
+    return re.compile(
+        rf"(?P<num>{arabic}|{cn})"
+        rf"(?:\s*(?P<unit1>(?:{mags})?(?:{unit_alt})))?"
+        rf"(?:\s*(?P<joiner>{joiners})\s*(?P<num2>{arabic}|{cn}))?"
+        rf"\s*(?P<approx>余|多)?"
+        rf"\s*(?P<unit>(?:{mags})?(?:{unit_alt}))?"
+    )
+
+
+def normalise(text: str) -> tuple[str, list[int]]:
+    """NFKC per char, with a map from each normalised index back to the original index."""
+    out, index = [], []
+    for i, ch in enumerate(text):
+        n = unicodedata.normalize("NFKC", ch)
+        out.append(n)
+        index.extend([i] * len(n))
+    index.append(len(text))
+    return "".join(out), index
+
+
+def cn_to_number(s: str) -> int | None:
+    """Chinese numerals (一千二百, 两万, 十五, 三〇五) to an integer; None if not a numeral."""
+    if not s or not all(ch in CN_DIGITS or ch in CN_SMALL or ch in CN_BIG for ch in s):
+        return None
+    if all(ch in CN_DIGITS for ch in s) and len(s) > 1:
+        return int("".join(str(CN_DIGITS[ch]) for ch in s))
+    total, section, digit = 0, 0, None
+    for ch in s:
+        if ch in CN_DIGITS:
+            digit = CN_DIGITS[ch]
+        elif ch in CN_SMALL:
+            section += (1 if digit is None else digit) * CN_SMALL[ch]
+            digit = None
+        else:
+            section += digit or 0
+            total = (total + section) * CN_BIG[ch] if total < CN_BIG[ch] else total + section * CN_BIG[ch]
+            section, digit = 0, None
+    return total + section + (digit or 0)
+
+
+def _number(s: str) -> Decimal | None:
+    if s[0].isdigit():
+        return Decimal(s.replace(",", ""))
+    n = cn_to_number(s)
+    return Decimal(n) if n is not None else None
+
+
+def _split_unit(printed: str) -> tuple[Fraction, Unit] | None:
+    table = units()
+    if printed in table:
+        return Fraction(1), table[printed]
+    for mag, factor in sorted(data.patterns()["magnitudes"].items(), key=lambda kv: -len(kv[0])):
+        if printed.startswith(mag) and printed[len(mag):] in table:
+            return Fraction(factor), table[printed[len(mag):]]
+    return None
+
+
+def _bracket_spans(text: str) -> list[tuple[int, int]]:
+    spans, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in OPEN_BRACKETS:
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch in CLOSE_BRACKETS and depth:
+            depth -= 1
+            if depth == 0:
+                spans.append((start, i + 1))
+    return spans
+
+
+def _clause_start(text: str, pos: int) -> int:
+    i = pos
+    while i > 0 and text[i - 1] not in CLAUSE_BREAK:
+        i -= 1
+    return i
+
+
+def _qualifier_before(prefix: str) -> str | None:
+    for q in sorted(data.patterns()["qualifiers_before"], key=len, reverse=True):
+        if prefix.endswith(q):
+            return q
+    return None
+
+
+def _growth_sign(prefix: str) -> int:
+    """+1 / -1 when a growth verb governs the number (at most 4 chars before it), else 0."""
+    p = data.patterns()
+    best, sign = -1, 0
+    for verbs, s in ((p["growth_up"], 1), (p["growth_down"], -1)):
+        for v in verbs:
+            k = prefix.rfind(v)
+            if k >= 0 and len(prefix) - (k + len(v)) <= 4 and not re.search(r"\d", prefix[k + len(v):]):
+                if k + len(v) > best:
+                    best, sign = k + len(v), s
+    return sign
+
+
+def parse(text: str, skip_brackets: bool = False, min_chinese_len: int = 2) -> list[Quantity]:
+    """Every quantity in `text` with a known unit. Offsets and `raw` refer to the original text."""
+    norm, index = normalise(text)
+    p = data.patterns()
+    hidden = _bracket_spans(norm) if skip_brackets else []
+    out: list[Quantity] = []
+    for m in _grammar().finditer(norm):
+        num = m.group("num")
+        unit_text = m.group("unit") or m.group("unit1")
+        if not unit_text:
+            continue
+        if any(a <= m.start() < b for a, b in hidden):
+            continue
+        if not num[0].isdigit() and len(num) < min_chinese_len:
+            continue
+        start = m.start()
+        if start > 0 and (norm[start - 1].isdigit() or norm[start - 1] == "." or norm[start - 1].isascii() and norm[start - 1].isalpha()):
+            continue
+        before = norm[_clause_start(norm, start):start]
+        if any(before.endswith(o) for o in p["ordinal_before"]):
+            continue
+        split = _split_unit(unit_text)
+        if split is None:
+            continue
+        magnitude, unit = split
+        qualifier = _qualifier_before(before.rstrip())
+        after = norm[m.end():m.end() + 2]
+        tail = next((q for q in p["qualifiers_after"] if after.startswith(q)), None)
+        end = m.end()
+        if m.group("approx"):
+            tail = m.group("approx")
+        if qualifier and tail:
+            qualifier = f"{qualifier}…{tail}"
+        else:
+            qualifier = qualifier or tail
+        sign = _growth_sign(before) if unit.dimension in ("percent", "percent_point", "multiple") else 0
+        kind = "growth" if sign else "level"
+        label = _label(before, qualifier)
+        numbers = [(num, "low" if m.group("num2") else None)]
+        if m.group("num2"):
+            if m.group("unit1") and m.group("unit") and m.group("unit1") != m.group("unit"):
+                continue
+            if m.group("joiner") in ("至", "到") and m.group("unit1"):
+                continue
+            numbers.append((m.group("num2"), "high"))
+        raw = text[index[start]:index[end]]
+        for n, bound in numbers:
+            value = _number(n)
+            if value is None:
+                continue
+            if sign < 0:
+                value = -value
+            base = (Decimal(magnitude.numerator) * Decimal(unit.factor.numerator) * value
+                    / (Decimal(magnitude.denominator) * Decimal(unit.factor.denominator))).quantize(BASE_PLACES)
+            out.append(Quantity(raw=raw, start=index[start], end=index[end], value=float(value), unit=unit_text,
+                                base_value=base, base_unit=unit.base, kind=kind, qualifier=qualifier,
+                                label=label, bound=bound))
+    return out
+
+
+def _label(before: str, qualifier: str | None) -> str | None:
+    """The words of the clause before the number that name it: 市级60个 → 市级."""
+    p = data.patterns()
+    words = before.strip()
+    for q in sorted(p["qualifiers_before"] + p["growth_up"] + p["growth_down"], key=len, reverse=True):
+        if words.endswith(q):
+            words = words[: -len(q)]
+            break
+    words = words.strip(" 了为在")
+    return words or None
+
+
+def split_parts(text: str) -> list[tuple[int, int]]:
+    """Spans of the "/"-separated parts of a cell; a "/" inside a unit (km/km2, 元/平方米) stays."""
+    norm, index = normalise(text)
+    unit_names = sorted(units(), key=len, reverse=True)
+    hidden = _bracket_spans(norm)
+    cuts = []
+    for i, ch in enumerate(norm):
+        if ch != "/" or any(a <= i < b for a, b in hidden):
+            continue
+        after = norm[i + 1:]
+        if any(after.startswith(u) for u in unit_names) and not after[:1].isdigit():
+            continue
+        cuts.append(i)
+    bounds = [-1] + cuts + [len(norm)]
+    return [(index[a + 1], index[b]) for a, b in zip(bounds, bounds[1:])]
+
+
+def note_text(text: str) -> str | None:
+    """The bracketed remarks of a cell, e.g. 26.3%（4月起…） → （4月起…）."""
+    norm, index = normalise(text)
+    spans = _bracket_spans(norm)
+    return "".join(text[index[a]:index[b]] for a, b in spans) or None
+
+
+def has_number(text: str) -> bool:
+    return bool(re.search(r"[0-9０-９]", text))

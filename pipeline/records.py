@@ -1,0 +1,169 @@
+"""Small immutable records passed from one stage to the next."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Char:
+    text: str
+    x0: float
+    x1: float
+    top: float          # distance from the top of the page, PDF points
+    bottom: float
+    baseline: float     # y of the glyph origin, measured from the top
+    size: float
+    font: str           # font name without the subset prefix
+    bold: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A horizontal or vertical ruling line (a stroked line or one edge of a rectangle)."""
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def horizontal(self) -> bool:
+        return (self.x1 - self.x0) >= (self.bottom - self.top)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    number: int         # 1-based
+    width: float
+    height: float
+    chars: tuple[Char, ...]
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    notice_id: str
+    source_file: str
+    sha256: str
+    metadata: dict
+    pages: tuple[Page, ...]
+    problems: tuple["Problem", ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    stage: str
+    reason: str
+    page: int | None = None
+    text: str = ""
+    table_no: int | None = None
+    row: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A line of text; `chars` keeps every glyph, superscripts included."""
+    page: int
+    chars: tuple[Char, ...]
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    baseline: float
+    size: float         # the dominant (body) size of the line
+
+    @property
+    def text(self) -> str:
+        return "".join(c.text for c in self.chars)
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """One table fragment as printed on one page."""
+    page: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    n_rows: int
+    n_cols: int
+    cells: tuple[Cell, ...]
+    col_edges: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageLayout:
+    page: Page
+    body: tuple[Line, ...]          # text lines outside tables, footers and footnote area
+    footnote_lines: tuple[Line, ...]
+    grids: tuple[Grid, ...]
+    footer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A body line or a table fragment, in reading order over the whole document."""
+    page: int
+    top: float
+    line: Line | None = None
+    grid: Grid | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TableCell:
+    page: int
+    row: int            # numbered across the continuation pages of one logical table
+    col: int
+    rowspan: int
+    colspan: int
+    is_header: bool
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogicalTable:
+    """A table joined across pages: header texts and body rows as text, cells for audit."""
+    index: int
+    title: str
+    table_no: int | None
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]   # spanned cells repeated in every row they cover
+    row_pages: tuple[int, ...]
+    cells: tuple[TableCell, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    raw: str
+    start: int
+    end: int
+    value: float
+    unit: str
+    base_value: object   # decimal.Decimal
+    base_unit: str
+    kind: str            # "level" | "growth"
+    qualifier: str | None
+    label: str | None = None
+    bound: str | None = None  # "low" | "high" for the two ends of a range
+
+
+@dataclass
+class Extraction:
+    """Everything extracted from one notice, as lists of plain dict rows per output table."""
+    notice_id: str
+    tables: dict[str, list[dict]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,161 @@
+"""Logical tables → indicator and project rows, driven by the header synonyms in schemas/."""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from . import data
+from .records import LogicalTable, Problem
+from .tables import norm
+
+
+@lru_cache(maxsize=None)
+def _kinds() -> dict:
+    return json.loads((data.SCHEMAS / "table_kinds.json").read_text(encoding="utf-8"))
+
+
+def _matches(header: str, match: str, synonym: str) -> bool:
+    h = norm(header)
+    return {"exact": h == synonym, "prefix": h.startswith(synonym), "contains": synonym in h,
+            "regex": bool(re.search(synonym, h))}[match]
+
+
+def map_columns(header: tuple[str, ...], allowed: list[str]) -> dict[int, str]:
+    """Column index → field, the first synonym that matches wins; each field used once."""
+    out: dict[int, str] = {}
+    for i, h in enumerate(header):
+        for row in data.csv_rows("header_synonyms.csv"):
+            if row["field"] in allowed and row["field"] not in out.values() and _matches(h, row["match"], row["synonym"]):
+                out[i] = row["field"]
+                break
+    return out
+
+
+def classify(table: LogicalTable) -> tuple[str | None, dict[int, str]]:
+    best = (None, {})
+    for kind, spec in _kinds().items():
+        cols = map_columns(table.header, spec["fields"])
+        if all(f in cols.values() for f in spec["requires"]) and len(cols) > len(best[1]):
+            best = (kind, cols)
+    return best
+
+
+def _year(table: LogicalTable, cols: dict[int, str]) -> int | None:
+    for i, f in cols.items():
+        if f in ("target_text", "target_stage"):
+            m = re.search(r"(\d{4})\s*年", norm(table.header[i]))
+            if m:
+                return int(m.group(1))
+    m = re.search(r"(\d{4})\s*年", norm(table.title))
+    return int(m.group(1)) if m else None
+
+
+def _int(text: str) -> int | None:
+    t = unicodedata.normalize("NFKC", text).strip()
+    return int(t) if re.fullmatch(r"\d+", t) else None
+
+
+def _decimal(text: str) -> Decimal | None:
+    t = unicodedata.normalize("NFKC", text).replace(",", "").strip()
+    try:
+        return Decimal(t) if re.fullmatch(r"-?\d+(\.\d+)?", t) else None
+    except InvalidOperation:
+        return None
+
+
+def table_rows(notice_id: str, tables: list[LogicalTable]):
+    """Returns (indicators, projects, problems) as lists of dict rows."""
+    indicators, projects, problems = [], [], []
+    for t in tables:
+        kind, cols = classify(t)
+        if kind is None:
+            problems.append(Problem("table_kinds", f"table kind not recognised from header {list(t.header)}",
+                                    page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no))
+            continue
+        for i, h in enumerate(t.header):
+            if i not in cols:
+                problems.append(Problem("table_kinds", f"unknown column {h!r} kept in table_cells only",
+                                        page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no))
+        year = _year(t, cols)
+        rows = _indicator_rows if kind == "indicators" else _project_rows
+        out, probs = rows(notice_id, t, cols, year)
+        (indicators if kind == "indicators" else projects).extend(out)
+        problems.extend(probs)
+    return indicators, projects, problems
+
+
+def _fields(row: tuple[str, ...], cols: dict[int, str]) -> dict[str, str]:
+    return {f: row[i] for i, f in cols.items()}
+
+
+def _indicator_rows(notice_id, t: LogicalTable, cols, year):
+    out, problems = [], []
+    category = None
+    has_actual = "actual_text" in cols.values()
+    for row, page in zip(t.rows, t.row_pages):
+        f = _fields(row, cols)
+        seq = _int(f.get("seq", ""))
+        if seq is None:
+            problems.append(Problem("table_kinds", "indicator row without a number skipped", page=page,
+                                    text="|".join(row), table_no=t.table_no))
+            continue
+        category = f.get("category") or category
+        out.append({
+            "notice_id": notice_id, "table_no": t.table_no, "year": year, "seq": seq,
+            "category": category, "indicator": f.get("indicator", ""),
+            "target_text": f.get("target_text", ""),
+            "actual_text": f.get("actual_text", "") if has_actual else None,
+            "page": page,
+        })
+    return out, problems
+
+
+def _project_rows(notice_id, t: LogicalTable, cols, year):
+    out, problems = [], []
+    section = {"section_no": None, "section": None, "section_declared_count": None}
+    counts: list[list] = []     # [section, declared, listed, page]
+    has_progress = "progress_text" in cols.values()
+    for row, page in zip(t.rows, t.row_pages):
+        first = norm(row[0])
+        m = data.regex("section_row").match(first)
+        if m and not any(norm(x) for x in row[1:]):
+            declared = int(unicodedata.normalize("NFKC", m.group(3))) if m.group(3) else None
+            section = {"section_no": m.group(1), "section": m.group(2), "section_declared_count": declared}
+            counts.append([first, declared, 0, page])
+            continue
+        f = _fields(row, cols)
+        seq = _int(f.get("seq", ""))
+        if seq is None:
+            problems.append(Problem("table_kinds", "project row without a number skipped", page=page,
+                                    text="|".join(row), table_no=t.table_no))
+            continue
+        if counts:
+            counts[-1][2] += 1
+        inv_text = f.get("investment_yi", "")
+        inv = _decimal(inv_text)
+        if inv_text and inv is None:
+            problems.append(Problem("table_kinds", "investment is not a number", page=page, text=inv_text,
+                                    table_no=t.table_no, row=seq))
+        progress = f.get("progress_text", "") if has_progress else None
+        out.append({
+            "notice_id": notice_id, "table_no": t.table_no, "year": year, "seq": seq, **section,
+            "name": f.get("name", ""), "investment_yi": float(inv) if inv is not None else None,
+            "investment_cny": inv * Decimal(100_000_000) if inv is not None else None,
+            "target_stage": f.get("target_stage", ""), "progress_text": progress,
+            "progress_pct": _progress_pct(progress), "builder": f.get("builder"), "page": page,
+        })
+    for name, declared, listed, page in counts:
+        if declared is not None and declared != listed:
+            problems.append(Problem("check", f"section declares {declared} projects, {listed} listed",
+                                    page=page, text=name, table_no=t.table_no))
+    return out, problems
+
+
+def _progress_pct(text: str | None) -> float | None:
+    if not text:
+        return None
+    m = re.search(r"(?:完成|进度|至)\D{0,6}?(\d+(?:\.\d+)?)\s*[%％]", unicodedata.normalize("NFKC", text))
+    return float(m.group(1)) if m else None

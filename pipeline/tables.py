@@ -1,0 +1,162 @@
+"""Table fragments on pages → logical tables joined across page breaks."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from . import data
+from .lines import line_text
+from .records import Cell, Grid, Line, LogicalTable, PageLayout, Problem, TableCell
+
+MAX_HEADER_ROWS = 3
+
+
+@dataclass
+class _Open:
+    """A logical table being assembled."""
+    title: str
+    table_no: int | None
+    n_cols: int
+    header_rows: list[tuple[str, ...]]
+    rows: list[list[list[str]]] = field(default_factory=list)   # row → col → shared [text]
+    spans: list[list[Cell | None]] = field(default_factory=list)  # row → col → source cell
+    row_pages: list[int] = field(default_factory=list)
+    cells: list[TableCell] = field(default_factory=list)
+    printed_rows: int = 0
+    last_page: int = 0
+    note: str = ""
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def assemble_tables(layouts: list[PageLayout]) -> tuple[list[LogicalTable], set[Line], list[Problem]]:
+    """Join grids into logical tables; returns the tables, the title/note lines they used, problems."""
+    tables: list[_Open] = []
+    used: set[Line] = set()
+    problems: list[Problem] = []
+    between: list[Line] = []          # body lines seen since the last grid
+    for lay in layouts:
+        items = [(ln.top, 0, ln) for ln in lay.body] + [(g.top, 1, g) for g in lay.grids]
+        for _, is_grid, item in sorted(items, key=lambda t: (t[0], t[1])):
+            if not is_grid:
+                if tables and not between and data.regex("table_note").match(line_text(item)):
+                    tables[-1].note = line_text(item)
+                    used.add(item)
+                    continue
+                between.append(item)
+                continue
+            grid: Grid = item
+            title_lines = _title_lines(between, grid)
+            if title_lines:
+                used.update(title_lines)
+                title = "".join(line_text(ln) for ln in title_lines)
+                tables.append(_open(grid, title))
+            elif tables and not between and tables[-1].last_page < grid.page and tables[-1].n_cols == grid.n_cols:
+                _continue(tables[-1], grid, problems)
+            else:
+                tables.append(_open(grid, ""))
+                problems.append(Problem("tables", "table without a title 表N", page=grid.page))
+            between = []
+    return [_close(i, t) for i, t in enumerate(tables)], used, problems
+
+
+def _title_lines(lines: list[Line], grid: Grid) -> list[Line]:
+    """The "表 N：…" line above the grid on its page (the title may wrap onto a second line)."""
+    on_page = [ln for ln in lines if ln.page == grid.page and ln.bottom <= grid.top + 1]
+    for k in range(len(on_page) - 1, max(-1, len(on_page) - 4), -1):
+        if data.regex("table_title").match(line_text(on_page[k])):
+            return on_page[k:]
+    return []
+
+
+def _header_count(grid: Grid) -> int:
+    """Leading rows before the first row that opens with a number or spans the whole width."""
+    for r in range(min(MAX_HEADER_ROWS, grid.n_rows)):
+        first = next((c for c in grid.cells if c.row == r and c.col == 0), None)
+        if first is None:
+            continue
+        if re.fullmatch(r"[0-9０-９]+", norm(first.text)) or first.colspan == grid.n_cols:
+            return r
+    return 1 if grid.n_rows > 1 else 0
+
+
+def _row_texts(grid: Grid, r: int) -> tuple[str, ...]:
+    out = [""] * grid.n_cols
+    for c in grid.cells:
+        if c.row == r:
+            out[c.col] = c.text
+    return tuple(out)
+
+
+def _open(grid: Grid, title: str) -> _Open:
+    m = data.regex("table_title").match(norm(title))
+    table_no = int(unicodedata.normalize("NFKC", m.group(1))) if m else None
+    h = _header_count(grid)
+    t = _Open(title=m.group(2) if m else title, table_no=table_no, n_cols=grid.n_cols,
+              header_rows=[_row_texts(grid, r) for r in range(h)])
+    _append_fragment(t, grid, skip=h, header_rows=h)
+    return t
+
+
+def _continue(t: _Open, grid: Grid, problems: list[Problem]) -> None:
+    h = 0
+    while h < min(len(t.header_rows), grid.n_rows) and \
+            [norm(x) for x in _row_texts(grid, h)] == [norm(x) for x in t.header_rows[h]]:
+        h += 1
+    before = len(t.rows)
+    _append_fragment(t, grid, skip=h, header_rows=h)
+    if before and len(t.rows) > before:
+        _carry_merged_cells(t, before)
+
+
+def _append_fragment(t: _Open, grid: Grid, skip: int, header_rows: int) -> None:
+    base = t.printed_rows
+    for c in grid.cells:
+        t.cells.append(TableCell(grid.page, base + c.row, c.col, c.rowspan, c.colspan, c.row < header_rows, c.text))
+    t.printed_rows += grid.n_rows
+    t.last_page = grid.page
+    first_body = len(t.rows)
+    for r in range(skip, grid.n_rows):
+        t.rows.append([[""] for _ in range(grid.n_cols)])
+        t.spans.append([None] * grid.n_cols)
+        t.row_pages.append(grid.page)
+    for c in grid.cells:
+        if c.row < skip:
+            continue
+        shared = [c.text]
+        for r in range(c.row, min(c.row + c.rowspan, grid.n_rows)):
+            if r >= skip:
+                t.rows[first_body + r - skip][c.col] = shared
+                t.spans[first_body + r - skip][c.col] = c
+
+
+def _carry_merged_cells(t: _Open, first_new: int) -> None:
+    """A merged cell cut by the page break shows its text on one side only: share it."""
+    prev, new = first_new - 1, first_new
+    for col in range(t.n_cols):
+        a, b = t.spans[prev][col], t.spans[new][col]
+        if a is None or b is None or (a.rowspan == 1 and b.rowspan == 1) or a.colspan > 1 or b.colspan > 1:
+            continue
+        ta, tb = t.rows[prev][col], t.rows[new][col]
+        if ta[0] and not tb[0]:
+            tb[0] = ta[0]
+        elif tb[0] and not ta[0]:
+            ta[0] = tb[0]
+
+
+def _close(index: int, t: _Open) -> LogicalTable:
+    header = []
+    for col in range(t.n_cols):
+        parts = []
+        for row in t.header_rows:
+            if row[col] and (not parts or parts[-1] != row[col]):
+                parts.append(row[col])
+        header.append("".join(parts))
+    return LogicalTable(
+        index=index, title=t.title, table_no=t.table_no, header=tuple(header),
+        rows=tuple(tuple(cell[0] for cell in row) for row in t.rows),
+        row_pages=tuple(t.row_pages), cells=tuple(t.cells), note=t.note,
+    )

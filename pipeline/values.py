@@ -1,0 +1,34 @@
+"""Indicator rows → indicator_values: each quantity of a target or actual cell, aligned to the
+"/"-separated parts of the indicator name."""
+from __future__ import annotations
+
+from .quantities import has_number, note_text, parse, split_parts
+from .records import Problem
+
+MEASURES = (("target", "target_text"), ("actual", "actual_text"))
+
+
+def indicator_values(indicators: list[dict]) -> tuple[list[dict], list[Problem]]:
+    out, problems = [], []
+    for row in indicators:
+        names = [row["indicator"][a:b] for a, b in split_parts(row["indicator"])]
+        for measure, column in MEASURES:
+            cell = row.get(column) or ""
+            spans = split_parts(cell)
+            for k, (a, b) in enumerate(spans, start=1):
+                part = cell[a:b]
+                name = names[k - 1] if len(names) == len(spans) else row["indicator"]
+                found = parse(part, skip_brackets=True)
+                outside = part.replace(note_text(part) or "", "")
+                if not found and has_number(outside):
+                    problems.append(Problem("quantities", f"no quantity read in {measure} cell part {k}",
+                                            page=row["page"], text=part, table_no=row["table_no"], row=row["seq"]))
+                for q in found:
+                    out.append({
+                        "notice_id": row["notice_id"], "table_no": row["table_no"], "seq": row["seq"],
+                        "measure": measure, "part": k, "indicator_part": name, "raw": q.raw,
+                        "value": q.value, "unit": q.unit, "kind": q.kind, "qualifier": q.qualifier,
+                        "base_value": q.base_value, "base_unit": q.base_unit, "label": q.label,
+                        "bound": q.bound, "note": note_text(part),
+                    })
+    return out, problems

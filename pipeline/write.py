@@ -1,0 +1,110 @@
+"""Validated rows → CSV + Parquet + datapackage.json + report.json, written atomically."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import data
+from .records import Extraction
+from .validate import validate
+
+TABLES = ("notices", "indicators", "indicator_values", "projects", "paragraphs", "footnotes", "facts", "table_cells")
+
+
+def _csv_value(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Decimal):
+        s = format(v, "f")
+        return s.rstrip("0").rstrip(".") if "." in s else s
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def _arrow_type(field: dict) -> pa.DataType:
+    if "x-decimal" in field:
+        return pa.decimal128(field["x-decimal"]["precision"], field["x-decimal"]["scale"])
+    return {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(),
+            "boolean": pa.bool_(), "date": pa.date32()}[field["type"]]
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    return pa.schema([pa.field(f["name"], _arrow_type(f)) for f in data.table_schema(table)["fields"]])
+
+
+def _write_table(folder: Path, table: str, rows: list[dict]) -> None:
+    fields = data.table_schema(table)["fields"]
+    names = [f["name"] for f in fields]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(names)
+    for r in rows:
+        w.writerow([_csv_value(r[n]) for n in names])
+    (folder / f"{table}.csv").write_text(buf.getvalue(), encoding="utf-8")
+    arrow = pa.Table.from_pylist(rows, schema=arrow_schema(table))
+    pq.write_table(arrow, folder / f"{table}.parquet", compression="zstd")
+
+
+def _datapackage(notice_id: str) -> dict:
+    resources = []
+    for t in TABLES:
+        schema = {k: v for k, v in data.table_schema(t).items() if k != "$schema"}
+        resources.append({"name": t, "type": "table", "path": f"{t}.csv", "format": "csv", "mediatype": "text/csv",
+                          "encoding": "utf-8", "schema": schema, "x-parquet": f"{t}.parquet"})
+    return {"$schema": "https://datapackage.org/profiles/2.0/datapackage.json", "name": notice_id.lower(),
+            "title": f"notice-extract outputs of {notice_id}", "resources": resources}
+
+
+def write_extraction(ex: Extraction, out_dir: Path) -> Path:
+    """Validate every table, write into a temporary folder, then swap it into place."""
+    clean = {t: validate(t, ex.tables.get(t, [])) for t in TABLES}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / ex.notice_id
+    tmp = out_dir / f".{ex.notice_id}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        for t in TABLES:
+            _write_table(tmp, t, clean[t])
+        (tmp / "datapackage.json").write_text(
+            json.dumps(_datapackage(ex.notice_id), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        (tmp / "report.json").write_text(json.dumps(report(ex, clean), ensure_ascii=False, indent=1) + "\n",
+                                         encoding="utf-8")
+        old = out_dir / f".{ex.notice_id}.old-{os.getpid()}"
+        if final.exists():
+            final.rename(old)
+        tmp.rename(final)
+        if old.exists():
+            shutil.rmtree(old)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return final
+
+
+def report(ex: Extraction, tables: dict[str, list[dict]]) -> dict:
+    return {
+        "notice_id": ex.notice_id,
+        "counts": {t: len(rows) for t, rows in tables.items()},
+        "problems": [{k: v for k, v in vars_(p).items() if v not in (None, "")} for p in ex.problems],
+        "timings_s": {k: round(v, 3) for k, v in ex.timings.items()},
+    }
+
+
+def vars_(p) -> dict:
+    return {f: getattr(p, f) for f in p.__dataclass_fields__}
