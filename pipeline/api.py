@@ -1,8 +1,9 @@
 """The library API: extract one notice, or many in parallel. The CLI is a thin shell over it."""
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.connection
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,13 +123,50 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str = "pdfium") ->
                        seconds=time.perf_counter() - start)
 
 
-def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str = "pdfium", jobs: int = 1):
-    """Yield a Summary per PDF as each finishes (in parallel processes when jobs > 1)."""
-    if jobs <= 1:
-        for p in pdfs:
-            yield extract_to(p, out_dir, backend)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(extract_to, p, out_dir, backend) for p in pdfs]
-        for f in as_completed(futures):
-            yield f.result()
+def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str = "pdfium", jobs: int = 1,
+                 timeout: float | None = 300.0):
+    """Yield a Summary per PDF as each finishes. Each file runs in a child process of its own, so a
+    pathological PDF is stopped at `timeout` seconds and a crash costs only that file."""
+    warm_up()
+    ctx = multiprocessing.get_context("fork")
+    pending = list(pdfs)
+    running: dict = {}          # connection → (process, pdf, started)
+    while pending or running:
+        while pending and len(running) < max(1, jobs):
+            pdf = Path(pending.pop(0))
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_child, args=(send, pdf, out_dir, backend), daemon=True)
+            proc.start()
+            send.close()
+            running[recv] = (proc, pdf, time.monotonic())
+        for conn in multiprocessing.connection.wait(list(running), timeout=0.2):
+            proc, pdf, _ = running.pop(conn)
+            try:
+                summary = conn.recv()
+            except EOFError:
+                proc.join()
+                summary = Summary(pdf.stem, str(pdf), False, error_kind="crashed",
+                                  error=f"the worker process died (exit code {proc.exitcode})")
+            proc.join()
+            conn.close()
+            yield summary
+        now = time.monotonic()
+        for conn, (proc, pdf, started) in list(running.items()):
+            if timeout and now - started > timeout:
+                proc.kill()
+                proc.join()
+                conn.close()
+                del running[conn]
+                yield Summary(pdf.stem, str(pdf), False, error_kind="timeout",
+                              error=f"stopped after the time limit of {timeout:g} s", seconds=now - started)
+
+
+def _child(conn, pdf: Path, out_dir, backend: str) -> None:
+    conn.send(extract_to(pdf, out_dir, backend))
+    conn.close()
+
+
+def warm_up() -> None:
+    """Load what every notice needs once (the jieba dictionary), before worker processes fork."""
+    from .facts import subject
+    subject("新增企业", 4)

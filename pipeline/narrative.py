@@ -268,6 +268,9 @@ def _assemble(p: _Para, notes: dict, problems: list[Problem]):
         pieces.append(_join_chars(out))
     text = join_lines(pieces)
     lead = "".join(bold_run).strip()
+    end = re.search(r"[。！？；!?;]", lead)
+    if end:
+        lead = lead[: end.end()]
     if not lead or len(lead) >= len(text.strip()):
         lead = None
     return text, lead, markers

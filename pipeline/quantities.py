@@ -155,7 +155,10 @@ def parse(text: str, skip_brackets: bool = False, min_chinese_len: int = 2) -> l
     out: list[Quantity] = []
     for m in _grammar().finditer(norm):
         num = m.group("num")
-        unit_text = m.group("unit") or m.group("unit1")
+        if m.group("unit1") and not m.group("num2"):
+            unit_text, end = m.group("unit1"), m.end("unit1")
+        else:
+            unit_text, end = m.group("unit") or m.group("unit1"), m.end()
         if not unit_text:
             continue
         if any(a <= m.start() < b for a, b in hidden):
@@ -173,10 +176,9 @@ def parse(text: str, skip_brackets: bool = False, min_chinese_len: int = 2) -> l
             continue
         magnitude, unit = split
         qualifier = _qualifier_before(before.rstrip())
-        after = norm[m.end():m.end() + 2]
+        after = norm[end:end + 2]
         tail = next((q for q in p["qualifiers_after"] if after.startswith(q)), None)
-        end = m.end()
-        if m.group("approx"):
+        if m.group("approx") and not m.group("unit1"):
             tail = m.group("approx")
         if qualifier and tail:
             qualifier = f"{qualifier}…{tail}"

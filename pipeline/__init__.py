@@ -1,0 +1,1 @@
+"""notice-extract: development-plan notice PDFs into typed, warehouse-ready tables."""

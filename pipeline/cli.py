@@ -1,0 +1,73 @@
+"""Command line: `python -m pipeline extract [PDF|DIR ...] --out extracted/`."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from . import api
+from .load import BACKENDS
+
+
+def _pdfs(inputs: list[str]) -> list[Path]:
+    out: list[Path] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            out.extend(sorted(q for q in p.iterdir() if q.suffix.lower() == ".pdf" and q.is_file()))
+        else:
+            out.append(p)
+    return out
+
+
+def _page_count(pdf: Path) -> int:
+    try:
+        import pypdfium2 as pdfium
+        with pdfium.PdfDocument(str(pdf)) as doc:
+            return len(doc)
+    except Exception:
+        return 0
+
+
+def cmd_extract(args) -> int:
+    pdfs = _pdfs(args.inputs or ["raw"])
+    if not pdfs:
+        print("no PDF files found in " + ", ".join(args.inputs or ["raw"]), file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    pages = {p: _page_count(p) for p in pdfs}
+    failures = []
+    quiet = args.quiet or not sys.stderr.isatty()
+    with tqdm(total=len(pdfs), unit="file", desc="notices", disable=quiet, position=0) as files, \
+            tqdm(total=sum(pages.values()), unit="page", desc="pages  ", disable=quiet, position=1) as bar:
+        for s in api.extract_many(pdfs, out, backend=args.backend, jobs=args.jobs, timeout=args.timeout):
+            files.update(1)
+            bar.update(pages.get(Path(s.source), 0))
+            tqdm.write(s.line(), file=sys.stdout if s.ok else sys.stderr)
+            if not s.ok:
+                failures.append({"file": s.source, "kind": s.error_kind, "reason": s.error})
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "failures.json").write_text(json.dumps(failures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if failures:
+        print(f"{len(failures)} of {len(pdfs)} file(s) failed; see {out / 'failures.json'}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline",
+                                     description="Turn development-plan notice PDFs into typed tables.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("extract", help="extract every notice PDF given (files or folders; default raw/)")
+    ex.add_argument("inputs", nargs="*", metavar="PDF|DIR")
+    ex.add_argument("--out", default="extracted", help="output folder (default: extracted/)")
+    ex.add_argument("--jobs", type=int, default=1, help="notices extracted in parallel processes (default 1)")
+    ex.add_argument("--backend", choices=BACKENDS, default="pdfium", help="PDF backend (default pdfium)")
+    ex.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per file (default 300)")
+    ex.add_argument("--quiet", action="store_true", help="no progress bars")
+    ex.set_defaults(func=cmd_extract)
+    args = parser.parse_args(argv)
+    return args.func(args)

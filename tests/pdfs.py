@@ -1,0 +1,130 @@
+"""Small PDFs built by the tests themselves (reportlab + a CID font every PDF reader knows).
+
+Coordinates are given from the top of an A4 page, like the pipeline's records."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pikepdf
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+REGULAR = "STSong-Light"
+BOLD_SIZE_MARK = 0.01      # bold runs are drawn at size + this, then given a bold-named copy of the font
+WIDTH, HEIGHT = A4
+
+
+class Doc:
+    def __init__(self):
+        if REGULAR not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(UnicodeCIDFont(REGULAR))
+        self.buf = io.BytesIO()
+        self.c = canvas.Canvas(self.buf, pagesize=A4)
+        self.page = 1
+
+    def text(self, x: float, top: float, s: str, size: float = 16, bold: bool = False, rise: float = 0.0):
+        """Draw `s` with its baseline at `top` + 0.88 size from the page top."""
+        c = self.c
+        size = round(size, 1)
+        c.setFont(REGULAR, size + (BOLD_SIZE_MARK if bold else 0))
+        c.drawString(x, HEIGHT - top - 0.88 * size + rise, s)
+        return x + size * len(s) if not s.isascii() else x + c.stringWidth(s, REGULAR, size)
+
+    def runs(self, x: float, top: float, parts: list[tuple[str, dict]], size: float = 16):
+        """Several runs on one line: [(text, {"bold": True}), (marker, {"sup": True}) ...]."""
+        for s, opts in parts:
+            if opts.get("sup"):
+                x = self.text(x, top, s, size=size * 0.58, rise=size * 0.35)
+            else:
+                x = self.text(x, top, s, size=size, bold=opts.get("bold", False))
+        return x
+
+    def hline(self, x0: float, x1: float, top: float, width: float = 0.7):
+        self.c.setLineWidth(width)
+        self.c.line(x0, HEIGHT - top, x1, HEIGHT - top)
+
+    def vline(self, x: float, top: float, bottom: float, width: float = 0.7):
+        self.c.setLineWidth(width)
+        self.c.line(x, HEIGHT - top, x, HEIGHT - bottom)
+
+    def rect(self, x0: float, top: float, x1: float, bottom: float):
+        self.c.setLineWidth(0.7)
+        self.c.rect(x0, HEIGHT - bottom, x1 - x0, bottom - top, stroke=1, fill=0)
+
+    def footer(self, n: int):
+        self.text(WIDTH / 2 - 20, HEIGHT - 60, f"— {n} —", size=14)
+
+    def new_page(self):
+        self.c.showPage()
+        self.page += 1
+
+    def save(self, path: Path) -> Path:
+        self.c.save()
+        with pikepdf.open(io.BytesIO(self.buf.getvalue())) as pdf:
+            _embolden(pdf)
+            pdf.save(path, deterministic_id=True)
+        return path
+
+
+def _embolden(pdf: pikepdf.Pdf) -> None:
+    """Point the runs drawn at the marked size to a copy of the font whose name says Bold."""
+    for page in pdf.pages:
+        fonts = page.Resources.Font
+        bold_names = {}
+        for name in list(fonts.keys()):
+            font = fonts[name]
+            if "/DescendantFonts" not in font:
+                continue
+            copy = pikepdf.Dictionary({k: font[k] for k in font.keys()})
+            copy.BaseFont = pikepdf.Name("/STSong-Bold")
+            desc = pikepdf.Dictionary({k: font.DescendantFonts[0][k] for k in font.DescendantFonts[0].keys()})
+            desc.BaseFont = pikepdf.Name("/STSong-Bold")
+            if "/FontDescriptor" in desc:
+                fd = pikepdf.Dictionary({k: desc.FontDescriptor[k] for k in desc.FontDescriptor.keys()})
+                fd.FontName = pikepdf.Name("/STSong-Bold")
+                desc.FontDescriptor = pdf.make_indirect(fd)
+            copy.DescendantFonts = pikepdf.Array([pdf.make_indirect(desc)])
+            bold_names[name] = name + "B"
+            fonts[name + "B"] = pdf.make_indirect(copy)
+        out = []
+        for operands, op in pikepdf.parse_content_stream(page):
+            if str(op) == "Tf":
+                size = float(operands[1])
+                if round(size * 100) % 10 == 1 and str(operands[0]) in bold_names:
+                    operands = [pikepdf.Name(bold_names[str(operands[0])]), round(size, 1)]
+            out.append(pikepdf.ContentStreamInstruction(operands, op))
+        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
+
+
+def table(doc: Doc, x: list[float], top: float, rows: list[list[str]], row_h: float = 24, size: float = 11,
+          merged: dict[int, tuple[int, int]] | None = None, verticals: bool = True, three_line: bool = False):
+    """Draw a table; merged = {col: (first_row, last_row)} leaves the inner rules of that column out."""
+    merged = merged or {}
+    bottom = top + row_h * len(rows)
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            if cell:
+                doc.text(x[j] + 3, top + i * row_h + (row_h - size) / 2, cell, size=size)
+    if three_line:
+        for y in (top, top + row_h, bottom):
+            doc.hline(x[0], x[-1], y)
+        return bottom
+    for i in range(len(rows) + 1):
+        y = top + i * row_h
+        for j in range(len(x) - 1):
+            inside = j in merged and merged[j][0] < i <= merged[j][1]
+            if not inside:
+                doc.hline(x[j], x[j + 1], y)
+    if verticals:
+        for xv in x:
+            doc.vline(xv, top, bottom)
+    return bottom
+
+
+def encrypt(src: Path, dst: Path, user: str = "secret", owner: str = "owner") -> Path:
+    with pikepdf.open(src) as pdf:
+        pdf.save(dst, encryption=pikepdf.Encryption(user=user, owner=owner))
+    return dst
