@@ -73,7 +73,8 @@ def _margins(layouts: list[PageLayout]) -> tuple[float, float, float]:
         return 0.0, 0.0, 12.0
     body_size = Counter(round(ln.size) for ln in lines).most_common(1)[0][0]
     body = [ln for ln in lines if round(ln.size) == body_size] or lines
-    left = Counter(round(ln.x0) for ln in body).most_common(1)[0][0]
+    lefts = sorted(ln.x0 for ln in body)
+    left = lefts[int(0.05 * (len(lefts) - 1))]
     rights = sorted(ln.x1 for ln in body)
     right = rights[int(0.9 * (len(rights) - 1))]
     return float(left), float(right), float(body_size)

@@ -25,21 +25,33 @@ class Doc:
         self.c = canvas.Canvas(self.buf, pagesize=A4)
         self.page = 1
 
-    def text(self, x: float, top: float, s: str, size: float = 16, bold: bool = False, rise: float = 0.0):
-        """Draw `s` with its baseline at `top` + 0.88 size from the page top."""
+    def text(self, x: float, top: float, s: str, size: float = 16, bold: bool = False, rise: float = 0.0,
+             justify_to: float | None = None):
+        """Draw `s` with its baseline at `top` + 0.88 size from the page top; `justify_to` spreads the
+        chars so that the line ends at that x, as a justified line does."""
         c = self.c
         size = round(size, 1)
-        c.setFont(REGULAR, size + (BOLD_SIZE_MARK if bold else 0))
-        c.drawString(x, HEIGHT - top - 0.88 * size + rise, s)
+        t = c.beginText(x, HEIGHT - top - 0.88 * size + rise)
+        t.setFont(REGULAR, size + (BOLD_SIZE_MARK if bold else 0))
+        if justify_to and len(s) > 1:
+            natural = c.stringWidth(s, REGULAR, size)
+            t.setCharSpace((justify_to - x - natural) / (len(s) - 1))
+        t.textOut(s)
+        c.drawText(t)
+        if justify_to:
+            return justify_to
         return x + size * len(s) if not s.isascii() else x + c.stringWidth(s, REGULAR, size)
 
-    def runs(self, x: float, top: float, parts: list[tuple[str, dict]], size: float = 16):
+    def runs(self, x: float, top: float, parts: list[tuple[str, dict]], size: float = 16,
+             justify_to: float | None = None):
         """Several runs on one line: [(text, {"bold": True}), (marker, {"sup": True}) ...]."""
-        for s, opts in parts:
+        for k, (s, opts) in enumerate(parts):
             if opts.get("sup"):
                 x = self.text(x, top, s, size=size * 0.58, rise=size * 0.35)
             else:
-                x = self.text(x, top, s, size=size, bold=opts.get("bold", False))
+                last = k == len(parts) - 1
+                x = self.text(x, top, s, size=size, bold=opts.get("bold", False),
+                              justify_to=justify_to if last else None)
         return x
 
     def hline(self, x0: float, x1: float, top: float, width: float = 0.7):

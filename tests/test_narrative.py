@@ -1,0 +1,113 @@
+"""Narrative mechanisms on small PDFs built here: a paragraph broken over a page with a footnote at
+the bottom, circled and bracketed markers, a superscript ² that is not a marker, a bold phrase in
+the middle of a paragraph, headings and page numbers."""
+import pytest
+
+from pdfs import Doc
+from pipeline.api import extract
+
+LEFT, SIZE, PITCH = 80, 16, 28
+WIDTH_CHARS = 27          # chars per full line at 16 pt between 80 and 512
+RIGHT = LEFT + WIDTH_CHARS * SIZE
+
+
+def _para(d: Doc, top: float, text: str, first=True, bold_lead: str = "") -> float:
+    """Lay out a justified paragraph with a two-char first-line indent; returns the next top."""
+    x = LEFT + 2 * SIZE if first else LEFT
+    room = WIDTH_CHARS - (2 if first else 0)
+    if bold_lead:
+        d.text(x, top, bold_lead, bold=True)
+        x += SIZE * len(bold_lead)
+        room -= len(bold_lead)
+    while text:
+        d.text(x, top, text[:room])
+        text = text[room:]
+        top += PITCH
+        x, room = LEFT, WIDTH_CHARS
+    return top
+
+
+def _report(d: Doc, title="附件2"):
+    d.text(LEFT, 60, title)
+    d.text(LEFT + 2 * SIZE, 100, "一、2025年总体情况")
+    d.text(LEFT + 2 * SIZE, 128, "（一）坚持创新驱动")
+
+
+def test_paragraph_broken_over_page_with_footnote(tmp_path):
+    d = Doc()
+    _report(d)
+    top = 156
+    d.text(LEFT + 2 * SIZE, top, "科技创新加速推进。", bold=True)
+    d.text(LEFT + 2 * SIZE + 9 * SIZE, top, "建设成果转化基地5个，引进产业技术研究")
+    d.runs(LEFT, top + PITCH, [("院3个", {}), ("1", {"sup": True}), ("，形成全链条创新孵化功能，技术合同成交额达", {})],
+           justify_to=RIGHT)
+    d.text(LEFT, top + 2 * PITCH, "32.75亿元，同比增长1.6倍，全年新增高新技术企业380家，", justify_to=RIGHT)
+    d.hline(LEFT, LEFT + 110, 700)
+    d.runs(LEFT, 708, [("1", {"sup": True}), ("3个研究院：新材料研究院、智能装备研究院、", {})], size=10.5)
+    d.text(LEFT + 12, 724, "生物医药研究院。", size=10.5)
+    d.footer(1)
+    d.new_page()
+    d.text(LEFT, 60, "总数达1106家，继续保持全市前列。")
+    _para(d, 88, "下一段落开始于新的一页，以缩进标明。")
+    d.footer(2)
+    ex = extract(d.save(tmp_path / "fn.pdf"))
+    paras = ex.tables["paragraphs"]
+    body = [p for p in paras if p["kind"] == "paragraph"]
+    assert body[0]["text"] == ("科技创新加速推进。建设成果转化基地5个，引进产业技术研究院3个，形成全链条创新孵化功能，"
+                               "技术合同成交额达32.75亿元，同比增长1.6倍，全年新增高新技术企业380家，总数达1106家，继续保持全市前列。")
+    assert (body[0]["page_first"], body[0]["page_last"]) == (1, 2)
+    assert body[0]["lead"] == "科技创新加速推进。"
+    assert body[0]["footnote_refs"] == "1"
+    assert body[0]["section_path"] == "一、2025年总体情况 / （一）坚持创新驱动"
+    assert body[1]["text"] == "下一段落开始于新的一页，以缩进标明。"
+    assert [(h["level"], h["text"]) for h in paras if h["kind"] == "heading"] == [
+        (1, "一、2025年总体情况"), (2, "（一）坚持创新驱动")]
+    assert ex.tables["footnotes"] == [{
+        "notice_id": "fn", "footnote_no": 1, "text": "3个研究院：新材料研究院、智能装备研究院、生物医药研究院。",
+        "page": 1, "para_id": body[0]["para_id"], "anchor": "引进产业技术研究院3个"}]
+    assert not any("— " in p["text"] for p in paras)
+    assert {f["raw"] for f in ex.tables["facts"]} >= {"5个", "3个", "32.75亿元", "1.6倍", "380家", "1106家"}
+
+
+# pdfium has no Unicode for ② in the non-embedded STSong font of these test PDFs (it reads a space),
+# so the circled marker is read through the pdfplumber backend.
+@pytest.mark.parametrize("marker,number,backend", [("②", 2, "pdfplumber"), ("[3]", 3, "pdfium"), ("[3]", 3, "pdfplumber")])
+def test_circled_and_bracketed_markers(tmp_path, marker, number, backend):
+    d = Doc()
+    _report(d)
+    d.runs(LEFT + 2 * SIZE, 156, [("建成美丽街区19条", {}), (marker, {"sup": True}), ("，完成绿化改造。", {})])
+    d.hline(LEFT, LEFT + 110, 700)
+    d.runs(LEFT, 708, [(marker, {"sup": True}), ("美丽街区：含道路与河道。", {})], size=10.5)
+    ex = extract(d.save(tmp_path / "m.pdf"), backend=backend)
+    para = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"][0]
+    assert para["text"] == "建成美丽街区19条，完成绿化改造。"
+    fn = ex.tables["footnotes"]
+    assert [(f["footnote_no"], f["text"], f["anchor"]) for f in fn] == [(number, "美丽街区：含道路与河道。", "建成美丽街区19条")]
+
+
+def test_superscript_two_is_not_a_marker(tmp_path):
+    d = Doc()
+    _report(d)
+    d.runs(LEFT + 2 * SIZE, 156, [("区域路网密度达到3.41km/km", {}), ("2", {"sup": True}), ("，建成10", {}),
+                                  ("3", {"sup": True}), ("个站点。", {})])
+    ex = extract(d.save(tmp_path / "sq.pdf"))
+    para = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"][0]
+    assert para["text"] == "区域路网密度达到3.41km/km²，建成10³个站点。"
+    assert para["footnote_refs"] == ""
+    assert ex.tables["footnotes"] == []
+    assert [(f["raw"], f["unit"]) for f in ex.tables["facts"]][:1] == [("3.41km/km²", "km/km2")]
+
+
+def test_bold_phrase_mid_paragraph_is_not_a_lead(tmp_path):
+    d = Doc()
+    _report(d)
+    d.text(LEFT + 2 * SIZE, 156, "全年推进重点工作，其中")
+    d.text(LEFT + 2 * SIZE + 11 * SIZE, 156, "数字化转型", bold=True)
+    d.text(LEFT + 2 * SIZE + 16 * SIZE, 156, "成效明显。")
+    d.text(LEFT + 2 * SIZE, 184, "营商环境持续优化。", bold=True)
+    d.text(LEFT + 2 * SIZE + 9 * SIZE, 184, "市场准入服务进一步升级。")
+    ex = extract(d.save(tmp_path / "bold.pdf"))
+    paras = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"]
+    assert [(p["text"], p["lead"]) for p in paras] == [
+        ("全年推进重点工作，其中数字化转型成效明显。", None),
+        ("营商环境持续优化。市场准入服务进一步升级。", "营商环境持续优化。")]

@@ -1,0 +1,120 @@
+"""Table mechanisms on small PDFs built here: ruled grids drawn as lines or rectangles, a three-line
+table, a table split over two pages with an empty merged cell, an unknown column, section rows."""
+import pytest
+
+from pdfs import Doc, table
+from pipeline.api import extract
+from pipeline.layout import layout_document
+from pipeline.load import load_pdf
+from pipeline.tables import assemble_tables
+
+COLS = [60, 95, 175, 330, 440, 540]
+HEADER = ["序号", "类别", "指标内容", "2025年预期目标", "全年完成情况"]
+
+
+def _tables(path, backend="pdfium"):
+    doc = load_pdf(path, backend)
+    tables, _, problems = assemble_tables(layout_document(doc.pages))
+    return tables, problems
+
+
+@pytest.fixture
+def split_table(tmp_path):
+    """表 1 over two pages; the 类别 cell of rows 3-5 is merged and its text printed on page 1 only."""
+    d = Doc()
+    d.text(60, 80, "表1：2025年某区主要目标完成情况", size=14)
+    rows1 = [HEADER, ["1", "经济", "地区生产总值", "增长6%", "增长6.5%"],
+             ["2", "", "财政收入", "增长5%", "增长7%"], ["3", "民生", "新增就业岗位", "1万个", "1.2万个"],
+             ["4", "", "养老床位", "新增500张", "新增520张"]]
+    table(d, COLS, 110, rows1, merged={1: (3, 4)})
+    d.footer(1)
+    d.new_page()
+    rows2 = [HEADER, ["5", "", "城镇登记失业人数", "控制在2万人以内", "1.8万人"],
+             ["6", "环境", "污水处理率", "96%", "97%"]]
+    table(d, COLS, 60, rows2)
+    d.footer(2)
+    return d.save(tmp_path / "split.pdf")
+
+
+@pytest.mark.parametrize("backend", ["pdfium", "pdfplumber"])
+def test_split_table_is_one_logical_table(split_table, backend):
+    tables, problems = _tables(split_table, backend)
+    assert len(tables) == 1
+    t = tables[0]
+    assert t.table_no == 1 and t.header == tuple(HEADER)
+    assert [r[0] for r in t.rows] == ["1", "2", "3", "4", "5", "6"]      # repeated header dropped
+    assert t.row_pages == (1, 1, 1, 1, 2, 2)
+    assert t.rows[4][1] == "民生"            # the merged cell carried across the page break
+    assert t.rows[5][1] == "环境"
+    header_rows = sorted({c.row for c in t.cells if c.is_header})
+    assert header_rows == [0, 5]            # rows numbered across pages; the repeat is a header too
+
+
+def test_merged_category_fills_every_row(split_table):
+    ex = extract(split_table)
+    cats = [(r["seq"], r["category"]) for r in ex.tables["indicators"]]
+    assert cats == [(1, "经济"), (2, "经济"), (3, "民生"), (4, "民生"), (5, "民生"), (6, "环境")]
+    assert ex.tables["indicators"][4]["page"] == 2
+
+
+def test_three_line_table_columns_from_alignment(tmp_path):
+    d = Doc()
+    d.text(60, 80, "表2：2025年重大政府投资项目计划", size=14)
+    rows = [["序号", "项目名称", "投资总额(亿元)", "目标"],
+            ["1", "某路新建工程", "8.9", "施工"],
+            ["2", "某中心改扩建项目", "12.5", "竣工"],
+            ["3", "某公园", "1.2", "施工"]]
+    table(d, [60, 100, 300, 420, 520], 110, rows, three_line=True)
+    path = d.save(tmp_path / "three.pdf")
+    tables, _ = _tables(path)
+    assert len(tables) == 1 and tables[0].header == ("序号", "项目名称", "投资总额(亿元)", "目标")
+    assert tables[0].rows[1] == ("2", "某中心改扩建项目", "12.5", "竣工")
+    projects = extract(path).tables["projects"]
+    assert [(p["seq"], p["investment_yi"], p["target_stage"]) for p in projects] == [
+        (1, 8.9, "施工"), (2, 12.5, "竣工"), (3, 1.2, "施工")]
+
+
+def test_rectangle_drawn_grid(tmp_path):
+    d = Doc()
+    d.text(60, 80, "表3：2025年主要目标", size=14)
+    xs, top, h = [60, 100, 200, 400], 110, 24
+    rows = [["序号", "指标内容", "2025年预期目标"], ["1", "地区生产总值", "增长6%"], ["2", "实际到位外资额", "6亿美元"]]
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            d.rect(xs[j], top + i * h, xs[j + 1], top + (i + 1) * h)
+            d.text(xs[j] + 3, top + i * h + 6, cell, size=11)
+    ex = extract(d.save(tmp_path / "rects.pdf"))
+    assert [(r["seq"], r["indicator"], r["target_text"], r["year"]) for r in ex.tables["indicators"]] == [
+        (1, "地区生产总值", "增长6%", 2025), (2, "实际到位外资额", "6亿美元", 2025)]
+    values = ex.tables["indicator_values"]
+    assert [(v["seq"], v["base_value"], v["base_unit"]) for v in values] == [(1, 6, "%"), (2, 600000000, "USD")]
+
+
+def test_unknown_column_is_kept_and_reported(tmp_path):
+    d = Doc()
+    d.text(60, 80, "表2：2025年重大政府投资项目计划", size=14)
+    rows = [["序号", "项目名称", "投资总额(亿元)", "目标", "牵头领导"],
+            ["（一）区级骨干路网（2项）", "", "", "", ""],
+            ["1", "某路新建工程", "8.9", "施工", "张三"],
+            ["（二）民生设施（1项）", "", "", "", ""],
+            ["2", "某学校", "2.0", "竣工", "李四"]]
+    x = [60, 95, 250, 350, 420, 530]
+    bottom = 110 + 24 * len(rows)
+    for i in range(len(rows) + 1):
+        d.hline(x[0], x[-1], 110 + 24 * i)
+    for j, xv in enumerate(x):
+        for i, row in enumerate(rows):
+            if j in (0, len(x) - 1) or not row[0].startswith("（"):
+                d.vline(xv, 110 + 24 * i, 110 + 24 * (i + 1))
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            if cell:
+                d.text(x[j] + 3, 110 + 24 * i + 6, cell, size=11)
+    assert bottom
+    ex = extract(d.save(tmp_path / "unknown.pdf"))
+    projects = ex.tables["projects"]
+    assert [(p["seq"], p["section_no"], p["section"], p["section_declared_count"]) for p in projects] == [
+        (1, "一", "区级骨干路网", 2), (2, "二", "民生设施", 1)]
+    assert any("牵头领导" in p.reason for p in ex.problems)
+    assert any(p.reason.startswith("section declares 2 projects, 1 listed") for p in ex.problems)
+    assert "张三" in [c["text"] for c in ex.tables["table_cells"]]
