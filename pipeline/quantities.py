@@ -51,10 +51,10 @@ def _grammar() -> re.Pattern:
     joiners = "|".join(map(re.escape, p["range_joiners"]))
     return re.compile(
         rf"(?P<num>{arabic}|{cn})"
-        rf"(?:\s*(?P<unit1>(?:{mags})?(?:{unit_alt})))?"
+        rf"(?:\s*(?P<unit1>{unit_alt}|(?:{mags})(?:{unit_alt})))?"
         rf"(?:\s*(?P<joiner>{joiners})\s*(?P<num2>{arabic}|{cn}))?"
         rf"\s*(?P<approx>余|多)?"
-        rf"\s*(?P<unit>(?:{mags})?(?:{unit_alt}))?"
+        rf"\s*(?P<unit>{unit_alt}|(?:{mags})(?:{unit_alt}))?"
     )
 
 
@@ -135,15 +135,20 @@ def _qualifier_before(prefix: str) -> str | None:
 
 
 def _growth_sign(prefix: str) -> int:
-    """+1 / -1 when a growth verb governs the number (at most 4 chars before it), else 0."""
+    """+1 / -1 when a growth verb governs the number (only qualifiers or 了 between them), else 0."""
     p = data.patterns()
+    fillers = sorted(p["qualifiers_before"] + ["了"], key=len, reverse=True)
     best, sign = -1, 0
     for verbs, s in ((p["growth_up"], 1), (p["growth_down"], -1)):
         for v in verbs:
             k = prefix.rfind(v)
-            if k >= 0 and len(prefix) - (k + len(v)) <= 4 and not re.search(r"\d", prefix[k + len(v):]):
-                if k + len(v) > best:
-                    best, sign = k + len(v), s
+            if k < 0:
+                continue
+            between = prefix[k + len(v):].strip()
+            for w in fillers:
+                between = between.replace(w, "")
+            if not between and k + len(v) > best:
+                best, sign = k + len(v), s
     return sign
 
 
