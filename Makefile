@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) bench/bench.py
+	$(PY) bench/bench.py --profile
 
 fuzz: $(STAMP)
 	FUZZ_CASES=300 $(PY) -m pytest tests/test_fuzz.py -q

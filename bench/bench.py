@@ -1,0 +1,110 @@
+"""`make bench`: seconds per stage, pages per second, peak memory, and the pipeline against bare
+pdfplumber parsing and the pypdfium2 char-reading floor (medians of several runs, warm process)."""
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+
+
+def bare_pdfplumber(pdf: Path) -> None:
+    import pdfplumber
+    with pdfplumber.open(pdf) as doc:
+        for page in doc.pages:
+            page.chars, page.lines, page.rects  # noqa: B018 - parsing is the work measured
+
+
+def pdfium_chars(pdf: Path) -> None:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pr
+    doc = pdfium.PdfDocument(str(pdf))
+    l, r, b, t = (ctypes.c_double() for _ in range(4))
+    for page in doc:
+        tp = page.get_textpage()
+        for i in range(tp.count_chars()):
+            pr.FPDFText_GetUnicode(tp.raw, i)
+            pr.FPDFText_GetCharBox(tp.raw, i, l, r, b, t)
+        tp.close()
+        page.close()
+    doc.close()
+
+
+def median_seconds(fn, *args) -> float:
+    times = []
+    for _ in range(RUNS):
+        t = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> int:
+    from pipeline import api
+    from pipeline.write import write_extraction
+
+    api.warm_up()
+    pdfs = sorted((ROOT / "raw").glob("*.pdf"))
+    out = Path(tempfile.mkdtemp(prefix="bench-"))
+    print(f"notice-extract benchmark: {RUNS} runs each, medians, warm process\n")
+    for pdf in pdfs:
+        stages: dict[str, list[float]] = {}
+
+        def pipeline_once():
+            ex = api.extract(pdf)
+            t = time.perf_counter()
+            write_extraction(ex, out)
+            ex.timings["write"] = time.perf_counter() - t
+            for k, v in ex.timings.items():
+                stages.setdefault(k, []).append(v)
+            return ex
+
+        ours = median_seconds(pipeline_once)
+        plumber = median_seconds(bare_pdfplumber, pdf)
+        floor = median_seconds(pdfium_chars, pdf)
+        pages = api.extract(pdf).tables["notices"][0]["page_count"]
+        print(f"{pdf.name}: {pages} pages")
+        for k, v in stages.items():
+            print(f"  stage {k:<11} {statistics.median(v):7.3f} s")
+        print(f"  pipeline            {ours:7.3f} s   {pages / ours:6.1f} pages/s")
+        print(f"  bare pdfplumber     {plumber:7.3f} s   ratio pipeline/pdfplumber = {ours / plumber:.2f}")
+        print(f"  pypdfium2 chars     {floor:7.3f} s   ratio pipeline/pypdfium2 = {ours / floor:.2f}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak memory of this process: {peak:.0f} MiB")
+    batch = [pdfs[i % len(pdfs)] for i in range(8)]
+    folder = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    copies = []
+    for i, p in enumerate(batch):
+        dst = folder / f"{p.stem}-copy{i}.pdf"
+        shutil.copy(p, dst)
+        copies.append(dst)
+    for jobs in (1, 2):
+        t = time.perf_counter()
+        results = list(api.extract_many(copies, folder / "out", jobs=jobs))
+        dt = time.perf_counter() - t
+        ok = sum(r.ok for r in results)
+        print(f"batch of {len(copies)} notices, --jobs {jobs}: {dt:6.2f} s, {60 * len(copies) / dt:6.1f} notices/min ({ok} ok)")
+    peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory per worker process: {peak_child:.0f} MiB")
+    if "--profile" in sys.argv:
+        from pyinstrument import Profiler
+        prof = Profiler()
+        prof.start()
+        api.extract(pdfs[0])
+        prof.stop()
+        print(prof.output_text(unicode=True, color=False, show_all=False))
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
