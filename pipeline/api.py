@@ -68,8 +68,9 @@ def extract(pdf: str | Path, backend: str = "pdfium", on_stage=None) -> Extracti
     lap("tables")
     narrative = build_narrative(doc.notice_id, layouts, used_lines)
     lap("narrative")
-    if not tables and not any(p["kind"] == "heading" for p in narrative.paragraphs):
-        raise NotANoticeError("not_a_notice", "no tables and no numbered report headings: not a development-plan notice")
+    if not indicators and not projects and not any(p["kind"] == "heading" for p in narrative.paragraphs):
+        raise NotANoticeError("not_a_notice", "no indicator or project table and no numbered report headings: "
+                                              "not a development-plan notice")
     values, value_problems = indicator_values(indicators)
     fact_rows = facts(narrative.paragraphs)
     lap("quantities")

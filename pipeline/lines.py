@@ -47,7 +47,8 @@ def _superscript_of(small: Line, big: Line) -> bool:
 
 def _make_line(chars: list[Char], page: int) -> Line:
     chars = sorted(chars, key=lambda c: c.x0)
-    size = median(c.size for c in chars if c.size >= SMALL * max(x.size for x in chars))
+    big = max(x.size for x in chars)
+    size = median([c.size for c in chars if c.size >= SMALL * big] or [big])
     body = [c for c in chars if c.size >= SMALL * size] or chars
     return Line(
         page=page, chars=tuple(chars),

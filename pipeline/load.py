@@ -36,6 +36,7 @@ def load_pdf(path: str | Path, backend: str = "pdfium") -> Document:
         metadata, pages, problems = _load_pdfplumber(raw, path)
     else:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+    problems = list(problems) + _empty_pages(pages)
     return Document(
         notice_id=path.stem,
         source_file=path.name,
@@ -46,6 +47,14 @@ def load_pdf(path: str | Path, backend: str = "pdfium") -> Document:
     )
 
 
+def _empty_pages(pages: list[Page]) -> list[Problem]:
+    """Blank pages between pages with text may be damaged ones: name them in the report."""
+    if not any(p.chars for p in pages):
+        return []
+    return [Problem("load", "page has no text or rules (blank or damaged)", page=p.number)
+            for p in pages if not p.chars and not p.rules]
+
+
 def _read_checked(path: Path) -> bytes:
     if not path.exists():
         raise InputError("missing", f"no such file: {path}")
@@ -54,7 +63,25 @@ def _read_checked(path: Path) -> bytes:
         raise InputError("empty", "the file is empty (0 bytes)")
     if b"%PDF-" not in raw[:1024]:
         raise InputError("not_pdf", "not a PDF: no %PDF- header")
+    if b"%%EOF" not in raw[-2048:]:
+        raise InputError("truncated", f"the PDF is truncated: no %%EOF at its end ({len(raw)} bytes)")
     return raw
+
+
+def _repaired(raw: bytes) -> bytes | None:
+    """A copy with its cross-reference table rebuilt by qpdf (pikepdf), or None."""
+    import io
+
+    import pikepdf
+    try:
+        with pikepdf.open(io.BytesIO(raw)) as pdf:
+            out = io.BytesIO()
+            pdf.save(out)
+            return out.getvalue()
+    except pikepdf.PasswordError:
+        raise InputError("encrypted", "the PDF is encrypted with a password") from None
+    except Exception:
+        return None
 
 
 def is_bold(font: str) -> bool:
@@ -100,15 +127,21 @@ def _load_pdfium(raw: bytes, path: Path):
     import pypdfium2 as pdfium
     import pypdfium2.raw as pr
 
+    problems = []
     try:
         pdf = pdfium.PdfDocument(raw)
+        if not pr.FPDF_DocumentHasValidCrossReferenceTable(pdf.raw):
+            problems.append(Problem("load", "damaged cross-reference table: repaired on opening"))
     except pdfium.PdfiumError as e:
-        msg = str(e).lower()
-        if "password" in msg:
+        if "password" in str(e).lower():
             raise InputError("encrypted", "the PDF is encrypted with a password") from e
-        raise InputError("damaged", f"the PDF cannot be opened: {e}") from e
+        fixed = _repaired(raw)
+        if fixed is None:
+            raise InputError("damaged", f"the PDF is damaged and could not be repaired: {e}") from e
+        pdf = pdfium.PdfDocument(fixed)
+        problems.append(Problem("load", "damaged PDF: cross-reference table rebuilt by qpdf"))
     metadata = {k: v for k, v in pdf.get_metadata_dict().items() if v}
-    pages, problems = [], []
+    pages = []
     buf = ctypes.create_string_buffer(512)
     flags = ctypes.c_int()
     for i in range(len(pdf)):
@@ -136,6 +169,8 @@ def _pdfium_page(page, number: int, pr, buf, flags) -> Page:
         if code in (0, 0xFFFE, 0xFFFF) or chr(code).isspace():
             continue
         size = pr.FPDFText_GetFontSize(tp.raw, i)
+        if not 0.5 <= size <= 500:       # invisible or absurd text is not content
+            continue
         obj = pr.FPDFText_GetTextObject(tp.raw, i)
         key = ctypes.cast(obj, ctypes.c_void_p).value or 0
         if key not in font_cache:
@@ -219,7 +254,7 @@ def _load_pdfplumber(raw: bytes, path: Path):
             chars = [
                 _char(_normalise_text(c["text"]), c["x0"], c["x1"], height - c["matrix"][5], c["size"],
                       _clean_font(c["fontname"]), is_bold(_clean_font(c["fontname"])))
-                for c in p.chars if c["text"].strip()
+                for c in p.chars if c["text"].strip() and 0.5 <= c["size"] <= 500
             ]
             rules: list[Rule] = []
             for ln in p.lines:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -69,8 +70,15 @@ def _decimal(text: str) -> Decimal | None:
 def table_rows(notice_id: str, tables: list[LogicalTable]):
     """Returns (indicators, projects, problems) as lists of dict rows."""
     indicators, projects, problems = [], [], []
+    numbers = [t.table_no for t in tables if t.table_no is not None]
+    next_no = max(numbers, default=0) + 1
     for t in tables:
         kind, cols = classify(t)
+        if kind is not None and t.table_no is None:
+            problems.append(Problem("table_kinds", f"{kind} table without a printed number; numbered {next_no}",
+                                    page=t.row_pages[0] if t.row_pages else None))
+            t = replace(t, table_no=next_no)
+            next_no += 1
         if kind is None:
             problems.append(Problem("table_kinds", f"table kind not recognised from header {list(t.header)}",
                                     page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no))

@@ -5,10 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from . import data
-
-
-class SchemaError(Exception):
-    pass
+from .records import Problem
 
 
 def columns(table: str) -> list[dict]:
@@ -28,36 +25,36 @@ def _ok_type(value, field: dict) -> bool:
     }[t](value)
 
 
-def validate(table: str, rows: list[dict]) -> list[dict]:
-    """Rows reduced to the schema's columns, in its order; raises SchemaError on any violation."""
+def validate(table: str, rows: list[dict]) -> tuple[list[dict], list[Problem]]:
+    """Rows reduced to the schema's columns in its order. A row that breaks the schema (a missing
+    required value, a wrong type, a value outside its enum, a repeated primary key) is left out
+    of the output and reported, never written."""
     schema = data.table_schema(table)
-    fields = schema["fields"]
-    out = []
-    errors = []
+    pk = schema.get("primaryKey") or []
+    out, problems, seen = [], [], set()
     for i, row in enumerate(rows):
-        clean = {}
-        for f in fields:
+        clean, errors = {}, []
+        for f in schema["fields"]:
             v = row.get(f["name"])
             if v == "" and f["type"] != "string":
                 v = None
             c = f.get("constraints", {})
             if v is None:
                 if c.get("required"):
-                    errors.append(f"{table} row {i}: {f['name']} is required")
+                    errors.append(f"{f['name']} is required")
             elif not _ok_type(v, f):
-                errors.append(f"{table} row {i}: {f['name']}={v!r} is not {f['type']}")
+                errors.append(f"{f['name']}={v!r} is not {f['type']}")
             elif "enum" in c and v not in c["enum"]:
-                errors.append(f"{table} row {i}: {f['name']}={v!r} not in {c['enum']}")
+                errors.append(f"{f['name']}={v!r} not in {c['enum']}")
             clean[f["name"]] = v
+        key = tuple(clean[k] for k in pk)
+        if pk and not errors and key in seen:
+            errors.append(f"repeats the primary key {key}")
+        if errors:
+            problems.append(Problem("validate", f"{table} row left out: " + "; ".join(errors),
+                                    page=row.get("page") or row.get("page_first"), table_no=row.get("table_no"),
+                                    text=str(row.get("text") or row.get("indicator") or row.get("name") or "")[:80]))
+            continue
+        seen.add(key)
         out.append(clean)
-    pk = schema.get("primaryKey")
-    if pk:
-        seen = set()
-        for i, row in enumerate(out):
-            key = tuple(row[k] for k in pk)
-            if key in seen:
-                errors.append(f"{table} row {i}: duplicate primary key {key}")
-            seen.add(key)
-    if errors:
-        raise SchemaError("; ".join(errors[:10]) + (f" (+{len(errors) - 10} more)" if len(errors) > 10 else ""))
-    return out
+    return out, problems

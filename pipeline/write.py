@@ -71,7 +71,10 @@ def _datapackage(notice_id: str) -> dict:
 
 def write_extraction(ex: Extraction, out_dir: Path) -> Path:
     """Validate every table, write into a temporary folder, then swap it into place."""
-    clean = {t: validate(t, ex.tables.get(t, [])) for t in TABLES}
+    clean = {}
+    for t in TABLES:
+        clean[t], problems = validate(t, ex.tables.get(t, []))
+        ex.problems.extend(problems)
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / ex.notice_id
     tmp = out_dir / f".{ex.notice_id}.tmp-{os.getpid()}"
