@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 extract: $(STAMP)
-	$(PY) -m pipeline extract $(RAW) --out $(OUT) --jobs $(JOBS)
+	$(PY) -m pipeline extract $(RAW) --out $(OUT) --jobs $(JOBS); status=$$?; \
+	$(PY) -m pipeline load --extracted $(OUT) --db $(OUT)/warehouse.duckdb && exit $$status
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -57,6 +57,16 @@ def cmd_extract(args) -> int:
     return 0
 
 
+def cmd_load(args) -> int:
+    from .warehouse import load_duckdb
+    if "://" in args.db:
+        print(f"only an embedded DuckDB file is supported so far, not {args.db.split('://')[0]}://", file=sys.stderr)
+        return 2
+    for notice_id, what in load_duckdb(Path(args.extracted), Path(args.db), force=args.force).items():
+        print(f"{notice_id}: {what}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline",
                                      description="Turn development-plan notice PDFs into typed tables.")
@@ -69,5 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per file (default 300)")
     ex.add_argument("--quiet", action="store_true", help="no progress bars")
     ex.set_defaults(func=cmd_extract)
+    ld = sub.add_parser("load", help="load extracted notices into the DuckDB warehouse (idempotent)")
+    ld.add_argument("--extracted", default="extracted", help="folder of extracted notices (default: extracted/)")
+    ld.add_argument("--db", default="extracted/warehouse.duckdb", help="DuckDB file (default: extracted/warehouse.duckdb)")
+    ld.add_argument("--force", action="store_true", help="reload notices whose source PDF is unchanged")
+    ld.set_defaults(func=cmd_load)
     args = parser.parse_args(argv)
     return args.func(args)

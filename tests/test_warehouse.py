@@ -1,0 +1,63 @@
+"""DuckDB warehouse loads, deterministic outputs, and Frictionless conformance of the data package."""
+import shutil
+from decimal import Decimal
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import NOTICES, ROOT
+from pipeline.api import extract_to
+from pipeline.warehouse import load_duckdb
+from pipeline.write import TABLES
+
+
+def test_load_is_idempotent_and_typed(written, tmp_path):
+    db = tmp_path / "w.duckdb"
+    assert load_duckdb(written, db) == {n: "loaded" for n in NOTICES}
+    assert load_duckdb(written, db) == {n: "unchanged" for n in NOTICES}
+    assert load_duckdb(written, db, force=True) == {n: "loaded" for n in NOTICES}
+    con = duckdb.connect(str(db))
+    assert con.execute("SELECT notice_id, count(*) FROM indicators GROUP BY ALL ORDER BY 1").fetchall() == [
+        ("baoshan-2022", 50), ("baoshan-2023", 49)]
+    assert con.execute("SELECT count(*) FROM projects WHERE notice_id = 'baoshan-2022'").fetchone() == (38,)
+    assert con.execute("SELECT investment_cny FROM projects WHERE notice_id = 'baoshan-2022' AND table_no = 2 "
+                   "AND seq = 3").fetchone() == (Decimal("2570000000"),)
+    assert con.execute("SELECT base_value FROM indicator_values WHERE notice_id = 'baoshan-2022' AND table_no = 1 "
+                   "AND seq = 20 AND measure = 'target'").fetchone() == (Decimal("14600"),)
+
+
+def test_failed_load_keeps_previous_contents(written, tmp_path):
+    db = tmp_path / "w.duckdb"
+    load_duckdb(written, db)
+    broken = tmp_path / "broken"
+    shutil.copytree(written / "baoshan-2022", broken / "baoshan-2022")
+    (broken / "baoshan-2022" / "facts.parquet").write_bytes(b"not parquet")
+    with pytest.raises(Exception):
+        load_duckdb(broken, db, force=True)
+    con = duckdb.connect(str(db))
+    for t, n in (("indicators", 50), ("projects", 38), ("paragraphs", 88)):
+        assert con.execute(f"SELECT count(*) FROM {t} WHERE notice_id = 'baoshan-2022'").fetchone() == (n,)
+
+
+def test_two_runs_give_identical_outputs(tmp_path):
+    pdf = ROOT / "raw" / "baoshan-2023.pdf"
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert extract_to(pdf, a).ok and extract_to(pdf, b).ok
+    for t in TABLES:
+        assert (a / pdf.stem / f"{t}.csv").read_bytes() == (b / pdf.stem / f"{t}.csv").read_bytes(), t
+        assert pq.read_table(a / pdf.stem / f"{t}.parquet").equals(pq.read_table(b / pdf.stem / f"{t}.parquet")), t
+    assert (a / pdf.stem / "datapackage.json").read_bytes() == (b / pdf.stem / "datapackage.json").read_bytes()
+
+
+@pytest.mark.parametrize("notice_id", NOTICES)
+def test_frictionless_validates_the_data_package(written, notice_id):
+    """The same check as `frictionless validate extracted/<id>/datapackage.json`, through its CLI."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    cli = Path(sys.executable).parent / "frictionless"
+    run = subprocess.run([str(cli), "validate", str(written / notice_id / "datapackage.json")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert run.stdout.count("VALID") == 8 and "INVALID" not in run.stdout
