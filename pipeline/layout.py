@@ -26,11 +26,9 @@ def _body_size(pages) -> float:
 
 def _layout_page(page: Page, body_size: float) -> PageLayout:
     grids, table_rules = find_grids(page)
-    inside = [g for g in grids]
-
     def in_grid(c) -> bool:
         cx, cy = (c.x0 + c.x1) / 2, (c.top + c.bottom) / 2
-        return any(g.x0 - 1 <= cx <= g.x1 + 1 and g.top - 1 <= cy <= g.bottom + 1 for g in inside)
+        return any(g.x0 - 1 <= cx <= g.x1 + 1 and g.top - 1 <= cy <= g.bottom + 1 for g in grids)
 
     free = [c for c in page.chars if not in_grid(c)]
     lines = build_lines(free, page.number)

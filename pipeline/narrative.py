@@ -13,7 +13,6 @@ from .records import Char, Line, PageLayout, Problem
 
 SUPERSCRIPT = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
 CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}
-SENTENCE_PUNCT = "，。；：、,;:！？!?“”\"（）()"
 
 
 @dataclass
@@ -266,7 +265,7 @@ def _assemble(p: _Para, notes: dict, problems: list[Problem]):
                     lead_open = False
             out.append(c.text)
             i += 1
-        pieces.append(_join_chars(out))
+        pieces.append("".join(out))
     text = join_lines(pieces)
     lead = "".join(bold_run).strip()
     end = re.search(r"[。！？；!?;]", lead)
@@ -275,10 +274,6 @@ def _assemble(p: _Para, notes: dict, problems: list[Problem]):
     if not lead or len(lead) >= len(text.strip()):
         lead = None
     return text, lead, markers
-
-
-def _join_chars(chars: list[str]) -> str:
-    return "".join(chars)
 
 
 def _anchor(before: str, limit: int = 20) -> str:
