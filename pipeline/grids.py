@@ -6,6 +6,8 @@ columns come from the vertical gaps in the text).
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from .lines import build_lines, join_lines, line_text
 from .records import Cell, Char, Grid, Page, Rule
 
@@ -108,15 +110,19 @@ def _ruled_grid(page: Page, hs: list[Rule], vs: list[Rule]) -> Grid | None:
     for k in parent:
         spans.setdefault(find(k), []).append(k)
     region = _chars_in(page, xs[0], ys[0], xs[-1], ys[-1])
+    if not region:
+        return None
+    by_span: dict[tuple, list[Char]] = {}
+    for c in region:
+        i = min(max(bisect_right(ys, (c.top + c.bottom) / 2) - 1, 0), n_rows - 1)
+        j = min(max(bisect_right(xs, (c.x0 + c.x1) / 2) - 1, 0), n_cols - 1)
+        by_span.setdefault(find((i, j)), []).append(c)
     cells = []
-    for members in spans.values():
+    for root, members in spans.items():
         r0, r1 = min(m[0] for m in members), max(m[0] for m in members)
         c0, c1 = min(m[1] for m in members), max(m[1] for m in members)
         box = (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])
-        chars = [c for c in region if box[0] <= (c.x0 + c.x1) / 2 <= box[2] and box[1] <= (c.top + c.bottom) / 2 <= box[3]]
-        cells.append(Cell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, _cell_text(chars, page.number), *box))
-    if not region:
-        return None
+        cells.append(Cell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, _cell_text(by_span.get(root, []), page.number), *box))
     cells.sort(key=lambda c: (c.row, c.col))
     return Grid(page.number, xs[0], ys[0], xs[-1], ys[-1], n_rows, n_cols, tuple(cells), tuple(xs))
 

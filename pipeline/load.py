@@ -9,7 +9,9 @@ import ctypes
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 from . import data
 from .records import Char, Document, Page, Problem, Rule
@@ -84,18 +86,17 @@ def _repaired(raw: bytes) -> bytes | None:
         return None
 
 
+@lru_cache(maxsize=4096)
 def is_bold(font: str) -> bool:
     return bool(data.regex("bold_font").search(font)) and not data.regex("bold_font_not").search(font)
 
 
 def _char(text: str, x0: float, x1: float, baseline: float, size: float, font: str, bold: bool) -> Char:
-    return Char(
-        text=text, x0=round(x0, 2), x1=round(x1, 2),
-        top=round(baseline - ASCENT * size, 2), bottom=round(baseline + DESCENT * size, 2),
-        baseline=round(baseline, 2), size=round(size, 2), font=font, bold=bold,
-    )
+    return Char(text=text, x0=x0, x1=x1, top=baseline - ASCENT * size, bottom=baseline + DESCENT * size,
+                baseline=baseline, size=size, font=font, bold=bold)
 
 
+@lru_cache(maxsize=4096)
 def _clean_font(name: str) -> str:
     return re.sub(r"^[A-Z]{6}\+", "", name)
 
@@ -156,33 +157,59 @@ def _load_pdfium(raw: bytes, path: Path):
     return metadata, pages, problems
 
 
+@lru_cache(maxsize=1)
+def _pdfium_calls():
+    """Per-char pdfium functions re-declared with plain pointer arguments: the hot loop calls them
+    ~20,000 times a notice, and pypdfium2's own argument conversion would double the load time."""
+    import pypdfium2.raw as pr
+
+    P, I, D = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+
+    def fn(f, restype, *args):
+        return ctypes.CFUNCTYPE(restype, *args)(ctypes.cast(f, P).value)
+
+    return SimpleNamespace(
+        unicode=fn(pr.FPDFText_GetUnicode, ctypes.c_uint, P, I),
+        size=fn(pr.FPDFText_GetFontSize, D, P, I),
+        text_object=fn(pr.FPDFText_GetTextObject, P, P, I),
+        origin=fn(pr.FPDFText_GetCharOrigin, I, P, I, P, P),
+        loose_box=fn(pr.FPDFText_GetLooseCharBox, I, P, I, P),
+        font_info=fn(pr.FPDFText_GetFontInfo, ctypes.c_ulong, P, I, P, ctypes.c_ulong, P),
+        weight=fn(pr.FPDFText_GetFontWeight, I, P, I),
+        render_mode=fn(pr.FPDFTextObj_GetTextRenderMode, I, P),
+        fill_stroke=pr.FPDF_TEXTRENDERMODE_FILL_STROKE,
+    )
+
+
 def _pdfium_page(page, number: int, pr, buf, flags) -> Page:
     width, height = page.get_size()
     tp = page.get_textpage()
+    handle = ctypes.cast(tp.raw, ctypes.c_void_p).value
+    f = _pdfium_calls()
+    ox, oy, rect = ctypes.c_double(), ctypes.c_double(), pr.FS_RECTF()
+    p_ox, p_oy, p_rect = ctypes.addressof(ox), ctypes.addressof(oy), ctypes.addressof(rect)
+    p_buf, p_flags = ctypes.addressof(buf), ctypes.addressof(flags)
+    style: dict[int, tuple[str, bool, float]] = {}     # text object → font, bold, size
     chars = []
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    font_cache: dict[int, tuple[str, bool]] = {}
     for i in range(tp.count_chars()):
-        if pr.FPDFText_IsGenerated(tp.raw, i):
-            continue
-        code = pr.FPDFText_GetUnicode(tp.raw, i)
+        code = f.unicode(handle, i)
         if code in (0, 0xFFFE, 0xFFFF) or chr(code).isspace():
             continue
-        size = pr.FPDFText_GetFontSize(tp.raw, i)
+        obj = f.text_object(handle, i) or 0
+        st = style.get(obj) if obj else None
+        if st is None:
+            n = f.font_info(handle, i, p_buf, len(buf), p_flags)
+            font = _clean_font(buf.raw[: max(0, n - 1)].decode("utf-8", "replace"))
+            bold = is_bold(font) or f.weight(handle, i) >= 600 or \
+                bool(obj) and f.render_mode(obj) == f.fill_stroke
+            st = (font, bold, f.size(handle, i))
+            if obj:
+                style[obj] = st
+        font, bold, size = st
         if not 0.5 <= size <= 500:       # invisible or absurd text is not content
             continue
-        obj = pr.FPDFText_GetTextObject(tp.raw, i)
-        key = ctypes.cast(obj, ctypes.c_void_p).value or 0
-        if key not in font_cache:
-            n = pr.FPDFText_GetFontInfo(tp.raw, i, buf, len(buf), ctypes.byref(flags))
-            font = _clean_font(buf.value[: max(0, n - 1)].decode("utf-8", "replace"))
-            weight = pr.FPDFText_GetFontWeight(tp.raw, i)
-            stroke_bold = bool(obj) and pr.FPDFTextObj_GetTextRenderMode(obj) == pr.FPDF_TEXTRENDERMODE_FILL_STROKE
-            font_cache[key] = (font, is_bold(font) or weight >= 600 or stroke_bold)
-        font, bold = font_cache[key]
-        pr.FPDFText_GetCharOrigin(tp.raw, i, ctypes.byref(ox), ctypes.byref(oy))
-        rect = pr.FS_RECTF()
-        pr.FPDFText_GetLooseCharBox(tp.raw, i, ctypes.byref(rect))
+        f.origin(handle, i, p_ox, p_oy)
+        f.loose_box(handle, i, p_rect)
         chars.append(_char(_normalise_text(chr(code)), ox.value, max(rect.right, ox.value + 0.1),
                            height - oy.value, size, font, bold))
     tp.close()
