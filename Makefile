@@ -7,7 +7,7 @@ RAW    ?= raw
 OUT    ?= extracted
 JOBS   ?= 1
 
-.PHONY: setup extract test bench fuzz clean
+.PHONY: setup extract test bench fuzz clean pg
 
 setup: $(STAMP)
 
@@ -20,8 +20,15 @@ extract: $(STAMP)
 	$(PY) -m pipeline extract $(RAW) --out $(OUT) --jobs $(JOBS); status=$$?; \
 	$(PY) -m pipeline load --extracted $(OUT) --db $(OUT)/warehouse.duckdb && exit $$status
 
-test: $(STAMP)
+test: $(STAMP) pg
 	$(PY) -m pytest
+
+# PostgreSQL server binaries for the warehouse tests (each test run starts its own server on
+# 127.0.0.1): Debian's package, installed when missing and we may install.
+pg:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; } || \
+	  { echo "PostgreSQL is needed for the tests: apt-get install postgresql" >&2; exit 1; }
 
 bench: $(STAMP)
 	$(PY) bench/bench.py --profile

@@ -58,11 +58,13 @@ def cmd_extract(args) -> int:
 
 
 def cmd_load(args) -> int:
-    from .warehouse import load_duckdb
-    if "://" in args.db:
-        print(f"only an embedded DuckDB file is supported so far, not {args.db.split('://')[0]}://", file=sys.stderr)
-        return 2
-    for notice_id, what in load_duckdb(Path(args.extracted), Path(args.db), force=args.force).items():
+    from .warehouse import load
+    try:
+        outcome = load(Path(args.extracted), args.db, force=args.force)
+    except Exception as e:
+        print(f"load failed, nothing of the failing notice was changed: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    for notice_id, what in outcome.items():
         print(f"{notice_id}: {what}")
     return 0
 
@@ -81,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     ex.set_defaults(func=cmd_extract)
     ld = sub.add_parser("load", help="load extracted notices into the DuckDB warehouse (idempotent)")
     ld.add_argument("--extracted", default="extracted", help="folder of extracted notices (default: extracted/)")
-    ld.add_argument("--db", default="extracted/warehouse.duckdb", help="DuckDB file (default: extracted/warehouse.duckdb)")
+    ld.add_argument("--db", default="extracted/warehouse.duckdb",
+                    help="a DuckDB file (default: extracted/warehouse.duckdb) or a postgresql:// URL")
     ld.add_argument("--force", action="store_true", help="reload notices whose source PDF is unchanged")
     ld.set_defaults(func=cmd_load)
     args = parser.parse_args(argv)

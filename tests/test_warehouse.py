@@ -8,15 +8,15 @@ import pytest
 
 from conftest import NOTICES, ROOT
 from pipeline.api import extract_to
-from pipeline.warehouse import load_duckdb
+from pipeline.warehouse import load
 from pipeline.write import TABLES
 
 
 def test_load_is_idempotent_and_typed(written, tmp_path):
     db = tmp_path / "w.duckdb"
-    assert load_duckdb(written, db) == {n: "loaded" for n in NOTICES}
-    assert load_duckdb(written, db) == {n: "unchanged" for n in NOTICES}
-    assert load_duckdb(written, db, force=True) == {n: "loaded" for n in NOTICES}
+    assert load(written, str(db)) == {n: "loaded" for n in NOTICES}
+    assert load(written, str(db)) == {n: "unchanged" for n in NOTICES}
+    assert load(written, str(db), force=True) == {n: "loaded" for n in NOTICES}
     con = duckdb.connect(str(db))
     assert con.execute("SELECT notice_id, count(*) FROM indicators GROUP BY ALL ORDER BY 1").fetchall() == [
         ("baoshan-2022", 50), ("baoshan-2023", 49)]
@@ -29,12 +29,12 @@ def test_load_is_idempotent_and_typed(written, tmp_path):
 
 def test_failed_load_keeps_previous_contents(written, tmp_path):
     db = tmp_path / "w.duckdb"
-    load_duckdb(written, db)
+    load(written, str(db))
     broken = tmp_path / "broken"
     shutil.copytree(written / "baoshan-2022", broken / "baoshan-2022")
     (broken / "baoshan-2022" / "facts.parquet").write_bytes(b"not parquet")
     with pytest.raises(Exception):
-        load_duckdb(broken, db, force=True)
+        load(broken, str(db), force=True)
     con = duckdb.connect(str(db))
     for t, n in (("indicators", 50), ("projects", 38), ("paragraphs", 88)):
         assert con.execute(f"SELECT count(*) FROM {t} WHERE notice_id = 'baoshan-2022'").fetchone() == (n,)

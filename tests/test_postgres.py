@@ -1,0 +1,53 @@
+"""Loading into a real PostgreSQL server: tables from the schemas, typed values, idempotent and
+atomic loads."""
+import shutil
+from decimal import Decimal
+
+import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import NOTICES
+from pgserver import postgres_server
+from pipeline.warehouse import load
+
+
+@pytest.fixture(scope="module")
+def dsn():
+    with postgres_server() as url:
+        yield url
+
+
+def _one(dsn, sql):
+    with psycopg.connect(dsn) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_load_counts_types_and_idempotence(written, dsn):
+    assert load(written, dsn, force=True) == {n: "loaded" for n in NOTICES}
+    assert load(written, dsn) == {n: "unchanged" for n in NOTICES}
+    assert load(written, dsn, force=True) == {n: "loaded" for n in NOTICES}
+    assert _one(dsn, "SELECT notice_id, count(*) FROM indicators GROUP BY 1 ORDER BY 1") == [
+        ("baoshan-2022", 50), ("baoshan-2023", 49)]
+    assert _one(dsn, "SELECT count(*) FROM paragraphs WHERE notice_id = 'baoshan-2022'") == [(88,)]
+    assert _one(dsn, "SELECT investment_cny FROM projects WHERE notice_id = 'baoshan-2022' AND table_no = 2 "
+                     "AND seq = 3") == [(Decimal("2570000000.000000"),)]
+    assert _one(dsn, "SELECT issue_date::text, plan_year FROM notices WHERE notice_id = 'baoshan-2022'") == [
+        ("2022-03-01", 2022)]
+    assert _one(dsn, "SELECT data_type FROM information_schema.columns WHERE table_name = 'indicator_values' "
+                     "AND column_name = 'base_value'") == [("numeric",)]
+
+
+def test_failing_row_rolls_back_the_whole_notice(written, dsn, tmp_path):
+    load(written, dsn, force=True)
+    broken = tmp_path / "broken" / "baoshan-2022"
+    shutil.copytree(written / "baoshan-2022", broken)
+    facts = pq.read_table(broken / "facts.parquet").to_pylist()
+    facts.append({**facts[0], "raw": None})          # NOT NULL in the schema: the load must fail here
+    pq.write_table(pa.Table.from_pylist(facts, schema=pq.read_schema(broken / "facts.parquet")),
+                   broken / "facts.parquet")
+    with pytest.raises(psycopg.errors.NotNullViolation):
+        load(broken.parent, dsn, force=True)
+    assert _one(dsn, "SELECT count(*) FROM indicators WHERE notice_id = 'baoshan-2022'") == [(50,)]
+    assert _one(dsn, "SELECT count(*) FROM facts WHERE notice_id = 'baoshan-2022'") == [(len(facts) - 1,)]
