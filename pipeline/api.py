@@ -66,7 +66,9 @@ def extract(pdf: str | Path, backend: str = "pdfium", on_stage=None) -> Extracti
     tables, used_lines, table_problems = assemble_tables(layouts)
     indicators, projects, kind_problems = table_rows(doc.notice_id, tables)
     lap("tables")
-    narrative = build_narrative(doc.notice_id, layouts, used_lines)
+    cell_markers = [{"number": n, "page": c.page, "table_no": t.table_no, "row": c.row, "col": c.col, "anchor": a}
+                    for t in tables for c in t.cells for n, a in c.markers]
+    narrative = build_narrative(doc.notice_id, layouts, used_lines, cell_markers)
     lap("narrative")
     if not indicators and not projects and not any(p["kind"] == "heading" for p in narrative.paragraphs):
         raise NotANoticeError("not_a_notice", "no indicator or project table and no numbered report headings: "
@@ -76,7 +78,8 @@ def extract(pdf: str | Path, backend: str = "pdfium", on_stage=None) -> Extracti
     lap("quantities")
     cells = [{"notice_id": doc.notice_id, "table_no": t.table_no, "table_index": t.index, "page": c.page,
               "row": c.row, "col": c.col, "rowspan": c.rowspan, "colspan": c.colspan,
-              "is_header": c.is_header, "text": c.text} for t in tables for c in t.cells]
+              "is_header": c.is_header, "text": c.text,
+              "footnote_refs": ",".join(str(n) for n, _ in c.markers)} for t in tables for c in t.cells]
     ex = Extraction(notice_id=doc.notice_id, timings=timings)
     ex.tables = {
         "notices": [notice_row(doc, narrative.title, narrative.paragraphs)],

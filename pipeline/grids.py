@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from .lines import build_lines, join_lines, line_text
+from . import data
+from .lines import SUPERSCRIPT, build_lines, is_power, join_lines, marker_number, split_superscripts
 from .records import Cell, Char, Grid, Page, Rule
 
 SNAP = 2.0          # rules closer than this (pt) are one edge
@@ -82,8 +83,29 @@ def _chars_in(page: Page, x0, top, x1, bottom) -> list[Char]:
             if x0 <= (c.x0 + c.x1) / 2 <= x1 and top <= (c.top + c.bottom) / 2 <= bottom]
 
 
-def _cell_text(chars: list[Char], page: int) -> str:
-    return join_lines(line_text(ln) for ln in build_lines(chars, page))
+def _cell_text(chars: list[Char], page: int) -> tuple[str, tuple[tuple[int, str], ...]]:
+    """Cell text with footnote markers taken out, and the markers as (number, text before them)."""
+    pieces: list[str] = []
+    markers: list[tuple[int, str]] = []
+    for ln in build_lines(chars, page):
+        out: list[str] = []
+        prev = None
+        for kind, item in split_superscripts(ln):
+            before = join_lines(pieces + ["".join(out)])
+            if kind == "sup":
+                number = marker_number(item)
+                if number is not None and not is_power(before) and data.regex("footnote_marker").match(item):
+                    markers.append((number, before))
+                else:
+                    out.append(item.translate(SUPERSCRIPT))
+                continue
+            if prev is not None and item.x0 - prev.x1 > 0.25 * ln.size and is_power(prev.text) \
+                    and item.text.isascii() and item.text.isalnum():
+                out.append(" ")
+            out.append(item.text)
+            prev = item
+        pieces.append("".join(out))
+    return join_lines(pieces), tuple(markers)
 
 
 def _ruled_grid(page: Page, hs: list[Rule], vs: list[Rule]) -> Grid | None:
@@ -122,7 +144,8 @@ def _ruled_grid(page: Page, hs: list[Rule], vs: list[Rule]) -> Grid | None:
         r0, r1 = min(m[0] for m in members), max(m[0] for m in members)
         c0, c1 = min(m[1] for m in members), max(m[1] for m in members)
         box = (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])
-        cells.append(Cell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, _cell_text(by_span.get(root, []), page.number), *box))
+        text, markers = _cell_text(by_span.get(root, []), page.number)
+        cells.append(Cell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, text, *box, markers=markers))
     cells.sort(key=lambda c: (c.row, c.col))
     return Grid(page.number, xs[0], ys[0], xs[-1], ys[-1], n_rows, n_cols, tuple(cells), tuple(xs))
 
@@ -173,8 +196,8 @@ def _three_line_grid(page: Page, stack: list[Rule]) -> Grid | None:
     cells = []
     for i, (top, bottom, chars) in enumerate(rows):
         for j in range(n_cols):
-            mine = [c for c in chars if col_of(c) == j]
-            cells.append(Cell(i, j, 1, 1, _cell_text(mine, page.number), cols[j], top, cols[j + 1], bottom))
+            text, markers = _cell_text([c for c in chars if col_of(c) == j], page.number)
+            cells.append(Cell(i, j, 1, 1, text, cols[j], top, cols[j + 1], bottom, markers=markers))
     return Grid(page.number, x0, ys[0], x1, ys[-1], len(rows), n_cols, tuple(cells), tuple(cols))
 
 

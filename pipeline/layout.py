@@ -55,11 +55,10 @@ def _footnote_separator(page: Page, table_rules: set[Rule], lines: list[Line]) -
     if not lines:
         return None
     text_x0 = min(ln.x0 for ln in lines)
-    text_x1 = max(ln.x1 for ln in lines)
     for r in sorted(page.rules, key=lambda r: r.top):
         if r in table_rules or not r.horizontal or r.top < page.height * 0.4:
             continue
-        if (r.x1 - r.x0) > 0.6 * (text_x1 - text_x0) or r.x0 > text_x0 + 20:
+        if (r.x1 - r.x0) > 0.45 * page.width or r.x0 > text_x0 + 20:
             continue
         above = [ln for ln in lines if ln.bottom <= r.top]
         below = [ln for ln in lines if ln.top >= r.top]

@@ -1,6 +1,7 @@
 """Chars → text lines. Shared by the layout stage (body text, footnotes) and the table stage (cell text)."""
 from __future__ import annotations
 
+import unicodedata
 from statistics import median
 from typing import Iterable
 
@@ -60,6 +61,39 @@ def _make_line(chars: list[Char], page: int) -> Line:
 
 def is_superscript(c: Char, line: Line) -> bool:
     return c.size < SMALL * line.size and c.baseline < line.baseline - 0.15 * line.size
+
+
+SUPERSCRIPT = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
+CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}
+
+
+def marker_number(token: str) -> int | None:
+    """1, ①, [1] → 1; None for anything that is not a footnote number."""
+    if token in CIRCLED:
+        return CIRCLED[token]
+    t = unicodedata.normalize("NFKC", token).strip("[]")
+    return int(t) if t.isdigit() else None
+
+
+def split_superscripts(line: Line):
+    """The line as a sequence of ("text", char) and ("sup", token) items, superscript runs joined."""
+    chars = line.chars
+    i = 0
+    while i < len(chars):
+        if is_superscript(chars[i], line):
+            j = i
+            while j < len(chars) and is_superscript(chars[j], line):
+                j += 1
+            yield "sup", "".join(c.text for c in chars[i:j])
+            i = j
+        else:
+            yield "text", chars[i]
+            i += 1
+
+
+def is_power(before: str) -> bool:
+    """A raised digit right after a Latin letter or a digit is an exponent (km², 10³), not a marker."""
+    return before[-1:].isascii() and before[-1:].isalnum()
 
 
 def line_text(line: Line, keep=None) -> str:

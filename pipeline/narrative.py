@@ -8,11 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import data
-from .lines import is_superscript, join_lines, line_text
+from .lines import SUPERSCRIPT, is_power, is_superscript, join_lines, line_text, marker_number, split_superscripts
 from .records import Char, Line, PageLayout, Problem
 
-SUPERSCRIPT = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
-CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}
 
 
 @dataclass
@@ -29,7 +27,9 @@ class Narrative:
     problems: list[Problem]
 
 
-def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line]) -> Narrative:
+def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
+                    cell_markers: list[dict] = ()) -> Narrative:
+    """`cell_markers`: footnote markers found in table cells, {number, page, table_no, row, col, anchor}."""
     parts = _split_parts(layouts, skip)
     left, right, body_size = _margins(layouts)
     notes, problems = _collect_notes(layouts)
@@ -41,7 +41,7 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line]) 
             title = "".join(line_text(ln) for ln in lines[:n])
             lines = lines[n:]
         paras.extend(_paragraphs(part, lines, left, right))
-    rows, footnotes = _rows(notice_id, paras, notes, problems)
+    rows, footnotes = _rows(notice_id, paras, notes, cell_markers, problems)
     return Narrative(title=title, paragraphs=rows, footnotes=footnotes, problems=problems)
 
 
@@ -146,13 +146,6 @@ def _heading_level(text: str) -> int | None:
 
 # ------------------------------------------------------------------ footnotes
 
-def _marker_number(token: str) -> int | None:
-    t = unicodedata.normalize("NFKC", token).strip("[]［］")
-    if token in CIRCLED:
-        return CIRCLED[token]
-    return int(t) if t.isdigit() else None
-
-
 def _collect_notes(layouts: list[PageLayout]) -> tuple[dict[tuple[int, int], dict], list[Problem]]:
     """Footnote texts by (page, number); a note with no number continues the last one."""
     notes: dict[tuple[int, int], dict] = {}
@@ -177,11 +170,11 @@ def _split_note_number(ln: Line) -> tuple[int | None, str]:
     while chars and is_superscript(chars[0], ln):
         sup.append(chars.pop(0))
     if sup:
-        return _marker_number("".join(c.text for c in sup)), _text(chars, ln)
+        return marker_number("".join(c.text for c in sup)), _text(chars, ln)
     text = line_text(ln)
     m = re.match(r"^\s*(\d{1,2}|[①-⑳]|[\[［]\d{1,2}[\]］])\s*[.、．:：]?\s*(?=\S)", text)
     if m:
-        return _marker_number(m.group(1)), text[m.end():]
+        return marker_number(m.group(1)), text[m.end():]
     return None, text
 
 
@@ -191,11 +184,21 @@ def _text(chars: list[Char], ln: Line) -> str:
 
 # ------------------------------------------------------------------ rows
 
-def _rows(notice_id: str, paras: list[_Para], notes: dict, problems: list[Problem]):
+def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, problems: list[Problem]):
     rows: list[dict] = []
     footnotes: list[dict] = []
     path: dict[int, str] = {}
     used_notes: set[tuple[int, int]] = set()
+    for m in cell_markers:
+        key = (m["page"], m["number"])
+        if key not in notes or key in used_notes:
+            problems.append(Problem("footnotes", f"marker {m['number']} in a table cell has no footnote text",
+                                    page=m["page"], text=m["anchor"], table_no=m["table_no"]))
+            continue
+        used_notes.add(key)
+        footnotes.append({"notice_id": notice_id, "footnote_no": m["number"], "text": join_lines(notes[key]["parts"]),
+                          "page": m["page"], "para_id": None, "anchor": m["anchor"], "table_no": m["table_no"],
+                          "cell_row": m["row"], "cell_col": m["col"]})
     for para_id, p in enumerate(paras, start=1):
         text, lead, markers = _assemble(p, notes, problems)
         level = _heading_level(text) if len(text) <= data.patterns()["heading_max_chars"] \
@@ -237,34 +240,26 @@ def _assemble(p: _Para, notes: dict, problems: list[Problem]):
     pieces: list[str] = []
     markers: list[tuple[int, int, str]] = []
     bold_run, lead_open = [], True
+    last_marker = 0
     for ln in p.lines:
         out: list[str] = []
-        chars = list(ln.chars)
-        i = 0
-        while i < len(chars):
-            c = chars[i]
-            if is_superscript(c, ln):
-                j = i
-                while j < len(chars) and is_superscript(chars[j], ln):
-                    j += 1
-                token = "".join(x.text for x in chars[i:j])
-                number = _marker_number(token)
+        for kind, item in split_superscripts(ln):
+            if kind == "sup":
+                number = marker_number(item)
                 before = "".join(pieces) + "".join(out)
-                is_power = before[-1:].isascii() and before[-1:].isalnum()
-                if number is not None and ((ln.page, number) in notes or not is_power) \
-                        and re.match(data.patterns()["footnote_marker"], token):
-                    markers.append((number, ln.page, _anchor(before)))
+                if number is not None and ((ln.page, number) in notes or not is_power(before)) \
+                        and re.match(data.patterns()["footnote_marker"], item):
+                    markers.append((number, ln.page, _anchor(before[last_marker:])))
+                    last_marker = len(before)
                 else:
-                    out.append(token.translate(SUPERSCRIPT))
-                i = j
+                    out.append(item.translate(SUPERSCRIPT))
                 continue
             if lead_open:
-                if c.bold:
-                    bold_run.append(c.text)
+                if item.bold:
+                    bold_run.append(item.text)
                 else:
                     lead_open = False
-            out.append(c.text)
-            i += 1
+            out.append(item.text)
         pieces.append("".join(out))
     text = join_lines(pieces)
     lead = "".join(bold_run).strip()

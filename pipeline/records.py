@@ -87,6 +87,7 @@ class Cell:
     top: float
     x1: float
     bottom: float
+    markers: tuple[tuple[int, str], ...] = ()   # footnote markers: (number, cell text before it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,7 @@ class TableCell:
     colspan: int
     is_header: bool
     text: str
+    markers: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,7 +115,8 @@ def _continue(t: _Open, grid: Grid, problems: list[Problem]) -> None:
 def _append_fragment(t: _Open, grid: Grid, skip: int, header_rows: int) -> None:
     base = t.printed_rows
     for c in grid.cells:
-        t.cells.append(TableCell(grid.page, base + c.row, c.col, c.rowspan, c.colspan, c.row < header_rows, c.text))
+        t.cells.append(TableCell(grid.page, base + c.row, c.col, c.rowspan, c.colspan, c.row < header_rows, c.text,
+                                 c.markers))
     t.printed_rows += grid.n_rows
     t.last_page = grid.page
     first_body = len(t.rows)

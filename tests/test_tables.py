@@ -118,3 +118,26 @@ def test_unknown_column_is_kept_and_reported(tmp_path):
     assert any("牵头领导" in p.reason for p in ex.problems)
     assert any(p.reason.startswith("section declares 2 projects, 1 listed") for p in ex.problems)
     assert "张三" in [c["text"] for c in ex.tables["table_cells"]]
+
+
+def test_footnote_marker_in_a_cell_is_linked_to_the_cell(tmp_path):
+    d = Doc()
+    d.text(60, 80, "表1：2025年主要目标", size=14)
+    xs = [60, 100, 260, 420]
+    table(d, xs, 110, [["序号", "指标内容", "2025年预期目标"], ["1", "", "增长6%"], ["2", "区域路网密度", "3.41km/km"]])
+    d.text(xs[1] + 3, 110 + 24 + 6.5, "重点产业园区亩均税收", size=11)
+    d.text(xs[1] + 3 + 10 * 11, 110 + 24 + 3, "1", size=6.4)        # raised marker after the indicator
+    d.text(xs[2] + 3 + 54, 110 + 48 + 3, "2", size=6.4)             # km² exponent
+    d.hline(60, 170, 700)
+    d.text(60, 706, "1", size=6.1)
+    d.text(70, 708, "亩均税收：税收总额除以用地面积。", size=10.5)
+    ex = extract(d.save(tmp_path / "cellnote.pdf"))
+    ind = {r["seq"]: r for r in ex.tables["indicators"]}
+    assert ind[1]["indicator"] == "重点产业园区亩均税收"
+    assert ind[2]["target_text"] == "3.41km/km²"
+    cell = next(c for c in ex.tables["table_cells"] if c["text"] == "重点产业园区亩均税收")
+    assert cell["footnote_refs"] == "1"
+    assert ex.tables["footnotes"] == [{
+        "notice_id": "cellnote", "footnote_no": 1, "text": "亩均税收：税收总额除以用地面积。", "page": 1,
+        "para_id": None, "anchor": "重点产业园区亩均税收", "table_no": 1, "cell_row": cell["row"],
+        "cell_col": cell["col"]}]
