@@ -45,7 +45,7 @@ class Summary:
                 f"{self.problems} problems in report, {self.seconds:.2f}s")
 
 
-def extract(pdf: str | Path, backend: str = "pdfium", on_stage=None) -> Extraction:
+def extract(pdf: str | Path, backend: str | None = None, on_stage=None) -> Extraction:
     """Run every stage on one PDF and return the rows of every output table."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -108,7 +108,7 @@ def _ranges(numbers: list[int]) -> str:
     return ",".join(out)
 
 
-def extract_to(pdf: str | Path, out_dir: str | Path, backend: str = "pdfium") -> Summary:
+def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None) -> Summary:
     """Extract one PDF and write its outputs; never raises for a bad input, returns a Summary."""
     pdf = Path(pdf)
     start = time.perf_counter()
@@ -127,7 +127,7 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str = "pdfium") ->
                        seconds=time.perf_counter() - start)
 
 
-def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str = "pdfium", jobs: int = 1,
+def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = None, jobs: int = 1,
                  timeout: float | None = 300.0):
     """Yield a Summary per PDF as each finishes. Each file runs in a child process of its own, so a
     pathological PDF is stopped at `timeout` seconds and a crash costs only that file."""

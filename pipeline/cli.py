@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("inputs", nargs="*", metavar="PDF|DIR")
     ex.add_argument("--out", default="extracted", help="output folder (default: extracted/)")
     ex.add_argument("--jobs", type=int, default=1, help="notices extracted in parallel processes (default 1)")
-    ex.add_argument("--backend", choices=BACKENDS, default="pdfium", help="PDF backend (default pdfium)")
+    ex.add_argument("--backend", choices=BACKENDS, default=None,
+                    help="PDF backend (default: $NOTICE_EXTRACT_BACKEND, else pdfium)")
     ex.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per file (default 300)")
     ex.add_argument("--quiet", action="store_true", help="no progress bars")
     ex.set_defaults(func=cmd_extract)

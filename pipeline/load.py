@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import os
 import re
 import unicodedata
 from functools import lru_cache
@@ -29,7 +30,9 @@ class InputError(Exception):
         self.kind = kind
 
 
-def load_pdf(path: str | Path, backend: str = "pdfium") -> Document:
+def load_pdf(path: str | Path, backend: str | None = None) -> Document:
+    """`backend` None means $NOTICE_EXTRACT_BACKEND, else pdfium."""
+    backend = backend or os.environ.get("NOTICE_EXTRACT_BACKEND") or "pdfium"
     path = Path(path)
     raw = _read_checked(path)
     if backend == "pdfium":
@@ -262,18 +265,33 @@ def _load_pdfplumber(raw: bytes, path: Path):
 
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
 
+    def open_(data: bytes):
+        try:
+            pdf = pdfplumber.open(io.BytesIO(data))
+            return pdf, len(pdf.pages)
+        except Exception as e:
+            cause = e.args[0] if e.args else e
+            if isinstance(e, PDFPasswordIncorrect) or isinstance(cause, PDFPasswordIncorrect):
+                raise InputError("encrypted", "the PDF is encrypted with a password") from e
+            raise
+
+    problems = []
     try:
-        pdf = pdfplumber.open(io.BytesIO(raw))
-        n_pages = len(pdf.pages)
-    except PDFPasswordIncorrect as e:
-        raise InputError("encrypted", "the PDF is encrypted with a password") from e
-    except (PDFSyntaxError, Exception) as e:
-        raise InputError("damaged", f"the PDF cannot be opened: {e}") from e
+        pdf, n_pages = open_(raw)
+        if any(type(x).__name__ == "PDFXRefFallback" for x in pdf.doc.xrefs):
+            problems.append(Problem("load", "damaged cross-reference table: repaired on opening"))
+    except InputError:
+        raise
+    except Exception as e:
+        fixed = _repaired(raw)
+        if fixed is None:
+            raise InputError("damaged", f"the PDF is damaged and could not be repaired: {e}") from e
+        pdf, n_pages = open_(fixed)
+        problems.append(Problem("load", "damaged PDF: cross-reference table rebuilt by qpdf"))
     metadata = {k: (v.decode("utf-8", "replace") if isinstance(v, bytes) else v)
                 for k, v in (pdf.metadata or {}).items() if v and isinstance(v, (str, bytes))}
-    pages, problems = [], []
+    pages = []
     for i in range(n_pages):
         try:
             p = pdf.pages[i]
