@@ -251,4 +251,5 @@ def note_text(text: str) -> str | None:
 
 
 def has_number(text: str) -> bool:
-    return bool(re.search(r"[0-9０-９]", text))
+    """Digits other than an ordinal (第3批): text that should have given a quantity."""
+    return bool(re.search(r"[0-9０-９]", re.sub(r"第\s*[0-9０-９]+", "", text)))

@@ -136,3 +136,11 @@ def test_failed_run_keeps_previous_good_outputs(tmp_path):
     good.write_bytes(b"%PDF-1.7\n garbage")
     assert main(["extract", str(good), "--out", str(out), "--quiet"]) == 1
     assert (out / "notice" / "indicators.csv").read_bytes() == before
+
+
+def test_time_limit_stops_a_file(tmp_path):
+    out = tmp_path / "out"
+    code = main(["extract", str(GOOD), "--out", str(out), "--quiet", "--timeout", "0.05"])
+    failures = json.loads((out / "failures.json").read_text(encoding="utf-8"))
+    assert code == 1 and [f["kind"] for f in failures] == ["timeout"]
+    assert not (out / GOOD.stem).exists()

@@ -111,3 +111,32 @@ def test_bold_phrase_mid_paragraph_is_not_a_lead(tmp_path):
     assert [(p["text"], p["lead"]) for p in paras] == [
         ("全年推进重点工作，其中数字化转型成效明显。", None),
         ("营商环境持续优化。市场准入服务进一步升级。", "营商环境持续优化。")]
+
+
+def test_page_furniture_and_a_note_continued_on_the_next_page(tmp_path):
+    """Running headers, "第 N 页" footers, a note that runs onto the next page, and the report
+    naming a marker without a note."""
+    d = Doc()
+    d.text(LEFT, 30, "某区2025年计划报告", size=10.5)
+    _report(d)
+    d.runs(LEFT + 2 * SIZE, 156, [("全年新建绿道25公里", {}), ("1", {"sup": True}), ("，提升城市品质。", {})])
+    d.runs(LEFT + 2 * SIZE, 184, [("改造老旧小区12个", {}), ("2", {"sup": True}), ("，已全部完工。", {})])
+    d.hline(LEFT, LEFT + 110, 740)
+    d.runs(LEFT, 748, [("1", {"sup": True}), ("绿道：包括滨江绿道、环城绿道，以及", {})], size=10.5)
+    d.text(WIDTH_CHARS, 800, "第 1 页", size=10.5)
+    d.new_page()
+    d.text(LEFT, 30, "某区2025年计划报告", size=10.5)
+    _para(d, 60, "新的段落。")
+    d.hline(LEFT, LEFT + 110, 740)
+    d.text(LEFT, 748, "郊野公园内的步道。", size=10.5)
+    d.text(WIDTH_CHARS, 800, "第 2 页", size=10.5)
+    d.new_page()
+    d.text(LEFT, 30, "某区2025年计划报告", size=10.5)
+    _para(d, 60, "第三页的段落。")
+    d.text(WIDTH_CHARS, 800, "第 3 页", size=10.5)
+    ex = extract(d.save(tmp_path / "furniture.pdf"))
+    texts = [p["text"] for p in ex.tables["paragraphs"]]
+    assert texts[2:] == ["全年新建绿道25公里，提升城市品质。", "改造老旧小区12个，已全部完工。", "新的段落。", "第三页的段落。"]
+    assert [(f["footnote_no"], f["text"]) for f in ex.tables["footnotes"]] == [
+        (1, "绿道：包括滨江绿道、环城绿道，以及郊野公园内的步道。")]
+    assert any(p.reason == "marker 2 has no footnote text" and p.page == 1 for p in ex.problems)

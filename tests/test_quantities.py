@@ -202,3 +202,16 @@ def test_formatted_number_parses_back_to_its_base_value(number, unit, magnitude)
     factor = Decimal(data.patterns()["magnitudes"][magnitude]) if magnitude else Decimal(1)
     want = (number * factor * Decimal(u.factor.numerator) / Decimal(u.factor.denominator)).quantize(Decimal("0.000001"))
     assert q.base_value == want and q.base_unit == u.base and q.raw == text
+
+
+def test_indicator_values_align_parts_and_report_unreadable_text():
+    from pipeline.values import indicator_values
+    row = {"notice_id": "n", "table_no": 1, "seq": 7, "page": 3, "indicator": "停车难项目/公共泊位",
+           "target_text": "完成5个/新增1000个", "actual_text": "完成市下达目标/约三成（见附表2）"}
+    values, problems = indicator_values([row])
+    assert [(v["measure"], v["part"], v["indicator_part"], v["value"], v["qualifier"]) for v in values] == [
+        ("target", 1, "停车难项目", 5, None), ("target", 2, "公共泊位", 1000, "新增")]
+    assert problems == []
+    row["actual_text"] = "完成第3批/4-"
+    _, problems = indicator_values([row])
+    assert [(p.table_no, p.row, p.page, p.text) for p in problems] == [(1, 7, 3, "4-")]
