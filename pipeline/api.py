@@ -12,7 +12,7 @@ from .layout import layout_document
 from .load import InputError, load_pdf
 from .narrative import build_narrative
 from .notice import notice_row
-from .records import Extraction, Problem
+from .records import Extraction
 from .table_kinds import table_rows
 from .tables import assemble_tables
 from .values import indicator_values

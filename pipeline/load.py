@@ -254,7 +254,7 @@ def _pdfium_subpath_boxes(obj, pr):
         boxes.append(pts)
     for p in boxes:
         xs, ys = [q[0] for q in p], [q[1] for q in p]
-        if len(p) == 2 or (len(p) > 2):
+        if len(p) >= 2:
             yield min(xs), min(ys), max(xs), max(ys)
 
 

@@ -12,7 +12,6 @@ from .lines import SUPERSCRIPT, is_power, is_superscript, join_lines, line_text,
 from .records import Char, Line, PageLayout, Problem
 
 
-
 @dataclass
 class _Para:
     part: str
@@ -48,8 +47,9 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
 # ------------------------------------------------------------------ parts
 
 def _split_parts(layouts: list[PageLayout], skip: set[Line]) -> list[tuple[str, list[Line]]]:
-    """Text before the first 附件 label is the notice; an attachment holding tables is left to the
-    table stage; any other attachment is the report. Without labels, everything is the report."""
+    """Text before the first 附件 label is the notice; an attachment of tables with no numbered
+    headings (附件 1) is left to the table stage; any other attachment is the report (tables
+    inside it are fine). Without labels, everything is the report."""
     label = data.regex("attachment_label")
     segments: list[list] = [["notice", [], False]]
     for lay in layouts:
@@ -63,7 +63,11 @@ def _split_parts(layouts: list[PageLayout], skip: set[Line]) -> list[tuple[str, 
                 segments[-1][1].append(ln)
     if len(segments) == 1:
         segments[0][0] = "report"
-    return [(part, lines) for part, lines, has_tables in segments if not (part == "report" and has_tables)]
+    def tables_only(lines: list[Line], has_tables: bool) -> bool:
+        return has_tables and not any(_heading_level(line_text(ln)) for ln in lines)
+
+    return [(part, lines) for part, lines, has_tables in segments
+            if not (part == "report" and tables_only(lines, has_tables))]
 
 
 def _margins(layouts: list[PageLayout]) -> tuple[float, float, float]:

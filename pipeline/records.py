@@ -114,15 +114,6 @@ class PageLayout:
 
 
 @dataclass(frozen=True, slots=True)
-class Region:
-    """A body line or a table fragment, in reading order over the whole document."""
-    page: int
-    top: float
-    line: Line | None = None
-    grid: Grid | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class TableCell:
     page: int
     row: int            # numbered across the continuation pages of one logical table

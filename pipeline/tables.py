@@ -120,7 +120,7 @@ def _append_fragment(t: _Open, grid: Grid, skip: int, header_rows: int) -> None:
     t.printed_rows += grid.n_rows
     t.last_page = grid.page
     first_body = len(t.rows)
-    for r in range(skip, grid.n_rows):
+    for _ in range(skip, grid.n_rows):
         t.rows.append([[""] for _ in range(grid.n_cols)])
         t.spans.append([None] * grid.n_cols)
         t.row_pages.append(grid.page)

@@ -32,7 +32,7 @@ def validate(table: str, rows: list[dict]) -> tuple[list[dict], list[Problem]]:
     schema = data.table_schema(table)
     pk = schema.get("primaryKey") or []
     out, problems, seen = [], [], set()
-    for i, row in enumerate(rows):
+    for row in rows:
         clean, errors = {}, []
         for f in schema["fields"]:
             v = row.get(f["name"])

@@ -6,7 +6,6 @@ import shutil
 
 import pikepdf
 import pytest
-from PIL import Image
 
 from conftest import ROOT
 from pdfs import Doc, encrypt, table

@@ -140,3 +140,17 @@ def test_page_furniture_and_a_note_continued_on_the_next_page(tmp_path):
     assert [(f["footnote_no"], f["text"]) for f in ex.tables["footnotes"]] == [
         (1, "绿道：包括滨江绿道、环城绿道，以及郊野公园内的步道。")]
     assert any(p.reason == "marker 2 has no footnote text" and p.page == 1 for p in ex.problems)
+
+
+def test_table_inside_the_report_keeps_the_text_around_it(tmp_path):
+    from pdfs import table
+    d = Doc()
+    _report(d)
+    _para(d, 156, "主要指标如下表。")
+    d.text(LEFT, 200, "表1：2025年主要目标", size=14)
+    table(d, [LEFT, 120, 300, 500], 224, [["序号", "指标内容", "2025年预期目标"], ["1", "地区生产总值", "增长6%"]])
+    _para(d, 300, "上述目标均已完成。")
+    ex = extract(d.save(tmp_path / "inline.pdf"))
+    assert [p["text"] for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"] == [
+        "主要指标如下表。", "上述目标均已完成。"]
+    assert [(r["table_no"], r["indicator"]) for r in ex.tables["indicators"]] == [(1, "地区生产总值")]

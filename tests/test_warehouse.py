@@ -33,7 +33,7 @@ def test_failed_load_keeps_previous_contents(written, tmp_path):
     broken = tmp_path / "broken"
     shutil.copytree(written / "baoshan-2022", broken / "baoshan-2022")
     (broken / "baoshan-2022" / "facts.parquet").write_bytes(b"not parquet")
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.Error):
         load(broken, str(db), force=True)
     con = duckdb.connect(str(db))
     for t, n in (("indicators", 50), ("projects", 38), ("paragraphs", 88)):
