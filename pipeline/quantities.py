@@ -89,6 +89,11 @@ def cn_to_number(s: str) -> int | None:
     return total + section + (digit or 0)
 
 
+def _bare_digit_run(num: str) -> bool:
+    """一一, 二三: Chinese digits with no 十百千万 and too short to be a written-out year or code."""
+    return all(ch in CN_DIGITS for ch in num) and len(num) < 3
+
+
 def _number(s: str) -> Decimal | None:
     if s[0].isdigit():
         return Decimal(s.replace(",", ""))
@@ -168,7 +173,7 @@ def parse(text: str, skip_brackets: bool = False, min_chinese_len: int = 2) -> l
             continue
         if any(a <= m.start() < b for a, b in hidden):
             continue
-        if not num[0].isdigit() and len(num) < min_chinese_len:
+        if not num[0].isdigit() and (len(num) < min_chinese_len or _bare_digit_run(num)):
             continue
         start = m.start()
         if start > 0 and (norm[start - 1].isdigit() or norm[start - 1] == "." or norm[start - 1].isascii() and norm[start - 1].isalpha()):

@@ -141,6 +141,10 @@ def test_fact_subjects(extractions):
     subjects = {f["raw"]: f["subject"] for f in facts}
     assert subjects["380家"] == "高新技术企业"
     assert subjects["32.75亿元"] == "技术合同成交额"
+    assert subjects["1.6倍"] == "技术合同成交额"       # 同比增长1.6倍: the growth of what was just measured
+    assert subjects["8个"] == "重大创新项目"           # the noun a count is of, after its classifier
+    assert subjects["1.4万个"] == "岗位"
+    assert "一一个" not in subjects                   # 唯一一个 is not eleven of anything
 
 
 def test_report_names_the_section_count_mismatch(extractions):
