@@ -36,7 +36,8 @@ def _layout_page(page: Page, body_size: float) -> PageLayout:
     kept: list[Line] = []
     for ln in lines:
         text = line_text(ln)
-        if ln.top > page.height * (1 - FOOTER_ZONE) and any(p.match(text) for p in data.regex_list("page_number")):
+        in_margin = ln.top > page.height * (1 - FOOTER_ZONE) or ln.bottom < page.height * HEADER_ZONE
+        if in_margin and any(p.match(text) for p in data.regex_list("page_number")):
             footer = text
         else:
             kept.append(ln)

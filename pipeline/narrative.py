@@ -137,6 +137,8 @@ def _starts_paragraph(ln: Line, prev: Line, left: float, right: float, pitch: di
         return False
     if _centered(ln, left, right) and _centered(prev, left, right) and _font(ln) == _font(prev):
         return False
+    if offset < 0.5 and not re.search(r"[。！？；：!?;:]$", line_text(prev)):
+        return False                          # ragged right: the sentence goes on
     return True
 
 

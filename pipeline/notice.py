@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from . import data
+from .quantities import cn_to_number
 from .records import Document
 
 
@@ -14,7 +15,7 @@ def notice_row(doc: Document, title: str, paragraphs: list[dict]) -> dict:
     title = title or doc.metadata.get("Title", "")
     issue_date, issuer = None, None
     for i in range(len(cover) - 1, -1, -1):
-        m = data.regex("issue_date").search(unicodedata.normalize("NFKC", cover[i]))
+        m = data.regex("issue_date").search(_arabic_date(unicodedata.normalize("NFKC", cover[i])))
         if m and len(cover[i]) <= 20:
             try:
                 issue_date = dt.date(*(int(g) for g in m.groups()))
@@ -31,6 +32,18 @@ def notice_row(doc: Document, title: str, paragraphs: list[dict]) -> dict:
         "review_year": int(years.group(1)) if years else None,
         "source_file": doc.source_file, "source_sha256": doc.sha256, "page_count": len(doc.pages),
     }
+
+
+def _arabic_date(text: str) -> str:
+    """二〇二二年三月一日 → 2022年3月1日 (dates in Chinese numerals, as some notices sign them)."""
+    def year(m):
+        return "".join(str(cn_to_number(ch)) for ch in m.group(1)) + "年"
+
+    def small(m):
+        return str(cn_to_number(m.group(1))) + m.group(2)
+
+    text = re.sub(r"([〇零一二三四五六七八九]{4})年", year, text)
+    return re.sub(r"([一二三四五六七八九十]{1,3})([月日])", small, text)
 
 
 def _issuer_from_title(title: str) -> str | None:

@@ -101,7 +101,7 @@ def _number(s: str) -> Decimal | None:
     return Decimal(n) if n is not None else None
 
 
-def _split_unit(printed: str) -> tuple[Fraction, Unit] | None:
+def split_unit(printed: str) -> tuple[Fraction, Unit] | None:
     table = units()
     if printed in table:
         return Fraction(1), table[printed]
@@ -181,7 +181,7 @@ def parse(text: str, skip_brackets: bool = False, min_chinese_len: int = 2) -> l
         before = norm[_clause_start(norm, start):start]
         if any(before.endswith(o) for o in p["ordinal_before"]):
             continue
-        split = _split_unit(unit_text)
+        split = split_unit(unit_text)
         if split is None:
             continue
         magnitude, unit = split

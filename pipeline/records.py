@@ -136,6 +136,7 @@ class LogicalTable:
     row_pages: tuple[int, ...]
     cells: tuple[TableCell, ...]
     note: str = ""
+    unit: str = ""          # the "单位：亿元" printed with the title, if any
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 import re
 import unicodedata
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from . import data
+from .quantities import split_unit
 from .records import LogicalTable, Problem
 from .tables import norm
+
+YI = Decimal(100_000_000)
 
 
 @lru_cache(maxsize=None)
@@ -126,6 +129,7 @@ def _project_rows(notice_id, t: LogicalTable, cols, year):
     section = {"section_no": None, "section": None, "section_declared_count": None}
     counts: list[list] = []     # [section, declared, listed, page]
     has_progress = "progress_text" in cols.values()
+    money_factor = _money_factor(t, cols)
     for row, page in zip(t.rows, t.row_pages):
         first = norm(row[0])
         m = data.regex("section_row").match(first)
@@ -144,6 +148,8 @@ def _project_rows(notice_id, t: LogicalTable, cols, year):
             counts[-1][2] += 1
         inv_text = f.get("investment_yi", "")
         inv = _decimal(inv_text)
+        if inv is not None:
+            inv = inv * money_factor / YI
         if inv_text and inv is None:
             problems.append(Problem("table_kinds", "investment is not a number", page=page, text=inv_text,
                                     table_no=t.table_no, row=seq))
@@ -151,7 +157,7 @@ def _project_rows(notice_id, t: LogicalTable, cols, year):
         out.append({
             "notice_id": notice_id, "table_no": t.table_no, "year": year, "seq": seq, **section,
             "name": f.get("name", ""), "investment_yi": float(inv) if inv is not None else None,
-            "investment_cny": inv * Decimal(100_000_000) if inv is not None else None,
+            "investment_cny": inv * YI if inv is not None else None,
             "target_stage": f.get("target_stage", ""), "progress_text": progress,
             "progress_pct": _progress_pct(progress), "builder": f.get("builder"), "page": page,
         })
@@ -160,6 +166,19 @@ def _project_rows(notice_id, t: LogicalTable, cols, year):
             problems.append(Problem("check", f"section declares {declared} projects, {listed} listed",
                                     page=page, text=name, table_no=t.table_no))
     return out, problems
+
+
+def _money_factor(t: LogicalTable, cols: dict[int, str]) -> Decimal:
+    """CNY per printed unit of the investment column: from "(万元)" in its header, else the table's
+    "单位：" line, else 亿元 (the unit these tables use)."""
+    header = next((norm(t.header[i]) for i, f in cols.items() if f == "investment_yi"), "")
+    m = re.search(r"[(（](.+?)[)）]", header)
+    for unit in ((m.group(1) if m else None), t.unit or None, "亿元"):
+        split = split_unit(unit) if unit else None
+        if split and split[1].base == "CNY":
+            magnitude, u = split
+            return Decimal(magnitude.numerator) * Decimal(u.factor.numerator) / Decimal(u.factor.denominator)
+    return YI
 
 
 def _progress_pct(text: str | None) -> float | None:

@@ -26,6 +26,7 @@ class _Open:
     printed_rows: int = 0
     last_page: int = 0
     note: str = ""
+    unit: str = ""
 
 
 def norm(text: str) -> str:
@@ -46,14 +47,17 @@ def assemble_tables(layouts: list[PageLayout]) -> tuple[list[LogicalTable], set[
                     tables[-1].note = line_text(item)
                     used.add(item)
                     continue
+                if tables and not between and data.regex("table_continued").match(line_text(item)):
+                    used.add(item)        # "续表 1" above a continuation: not text between tables
+                    continue
                 between.append(item)
                 continue
             grid: Grid = item
             title_lines = _title_lines(between, grid)
             if title_lines:
                 used.update(title_lines)
-                title = "".join(line_text(ln) for ln in title_lines)
-                tables.append(_open(grid, title))
+                title, unit = _title_text(title_lines)
+                tables.append(_open(grid, title, unit))
             elif tables and not between and tables[-1].last_page < grid.page and tables[-1].n_cols == grid.n_cols:
                 _continue(tables[-1], grid, problems)
             else:
@@ -64,12 +68,26 @@ def assemble_tables(layouts: list[PageLayout]) -> tuple[list[LogicalTable], set[
 
 
 def _title_lines(lines: list[Line], grid: Grid) -> list[Line]:
-    """The "表 N：…" line above the grid on its page (the title may wrap onto a second line)."""
+    """The "表 N：…" line above the grid on its page (the title may wrap onto a second line), and a
+    "单位：亿元" line between title and grid."""
     on_page = [ln for ln in lines if ln.page == grid.page and ln.bottom <= grid.top + 1]
     for k in range(len(on_page) - 1, max(-1, len(on_page) - 4), -1):
         if data.regex("table_title").match(line_text(on_page[k])):
             return on_page[k:]
     return []
+
+
+def _title_text(lines: list[Line]) -> tuple[str, str]:
+    """Title and the unit printed with it (单位：亿元 → 亿元)."""
+    title, unit = [], ""
+    for ln in lines:
+        text = line_text(ln)
+        m = data.regex("table_unit_line").match(text)
+        if m:
+            unit = norm(text[m.end():]).strip("（()）")
+        else:
+            title.append(text)
+    return "".join(title), unit
 
 
 def _header_count(grid: Grid) -> int:
@@ -91,12 +109,12 @@ def _row_texts(grid: Grid, r: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _open(grid: Grid, title: str) -> _Open:
+def _open(grid: Grid, title: str, unit: str = "") -> _Open:
     m = data.regex("table_title").match(norm(title))
     table_no = int(unicodedata.normalize("NFKC", m.group(1))) if m else None
     h = _header_count(grid)
     t = _Open(title=m.group(2) if m else title, table_no=table_no, n_cols=grid.n_cols,
-              header_rows=[_row_texts(grid, r) for r in range(h)])
+              header_rows=[_row_texts(grid, r) for r in range(h)], unit=unit)
     _append_fragment(t, grid, skip=h, header_rows=h)
     return t
 
@@ -159,5 +177,5 @@ def _close(index: int, t: _Open) -> LogicalTable:
     return LogicalTable(
         index=index, title=t.title, table_no=t.table_no, header=tuple(header),
         rows=tuple(tuple(cell[0] for cell in row) for row in t.rows),
-        row_pages=tuple(t.row_pages), cells=tuple(t.cells), note=t.note,
+        row_pages=tuple(t.row_pages), cells=tuple(t.cells), note=t.note, unit=t.unit,
     )

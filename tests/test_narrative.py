@@ -154,3 +154,16 @@ def test_table_inside_the_report_keeps_the_text_around_it(tmp_path):
     assert [p["text"] for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"] == [
         "主要指标如下表。", "上述目标均已完成。"]
     assert [(r["table_no"], r["indicator"]) for r in ex.tables["indicators"]] == [(1, "地区生产总值")]
+
+
+def test_ragged_right_lines_stay_in_their_paragraph(tmp_path):
+    d = Doc()
+    _report(d)
+    d.text(LEFT + 2 * SIZE, 156, "全年新建绿道25公里，改造")
+    d.text(LEFT, 184, "老旧小区12个，完成")
+    d.text(LEFT, 212, "年度目标。")
+    d.text(LEFT, 240, "各位代表：")
+    d.text(LEFT + 2 * SIZE, 268, "新的一段。")
+    ex = extract(d.save(tmp_path / "ragged.pdf"))
+    assert [p["text"] for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"] == [
+        "全年新建绿道25公里，改造老旧小区12个，完成年度目标。", "各位代表：", "新的一段。"]

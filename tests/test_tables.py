@@ -141,3 +141,24 @@ def test_footnote_marker_in_a_cell_is_linked_to_the_cell(tmp_path):
         "notice_id": "cellnote", "footnote_no": 1, "text": "亩均税收：税收总额除以用地面积。", "page": 1,
         "para_id": None, "anchor": "重点产业园区亩均税收", "table_no": 1, "cell_row": cell["row"],
         "cell_col": cell["col"]}]
+
+
+def test_unit_line_and_continued_label(tmp_path):
+    """A "单位：亿元" line under the title, "续表2" above the continuation, page numbers at the top."""
+    d = Doc()
+    d.text(280, 30, "- 1 -", size=10.5)
+    d.text(60, 80, "表2：2025年重大政府投资项目计划", size=14)
+    d.text(440, 100, "单位：万元", size=10.5)
+    x = [60, 100, 300, 420, 520]
+    table(d, x, 120, [["序号", "项目名称", "投资总额", "目标"], ["1", "某路新建工程", "8900", "施工"]])
+    d.new_page()
+    d.text(280, 30, "- 2 -", size=10.5)
+    d.text(60, 60, "续表2", size=12)
+    table(d, x, 80, [["序号", "项目名称", "投资总额", "目标"], ["2", "某学校", "20000", "竣工"]])
+    ex = extract(d.save(tmp_path / "unit.pdf"))
+    assert [(p["table_no"], p["seq"], p["name"], p["page"]) for p in ex.tables["projects"]] == [
+        (2, 1, "某路新建工程", 1), (2, 2, "某学校", 2)]
+    # 单位：万元 → investment_yi in 亿元 and investment_cny in CNY
+    assert [(p["investment_yi"], p["investment_cny"]) for p in ex.tables["projects"]] == [
+        (0.89, 89_000_000), (2.0, 200_000_000)]
+    assert not [p for p in ex.problems if "title" in p.reason]
