@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import datetime as dt
 import io
 import json
@@ -59,12 +60,20 @@ def _write_table(folder: Path, table: str, rows: list[dict]) -> None:
     pq.write_table(arrow, folder / f"{table}.parquet", compression="zstd")
 
 
-def _datapackage(notice_id: str) -> dict:
+def _datapackage(notice_id: str, folder: Path) -> dict:
+    """Every CSV as a table resource with its schema, every Parquet file beside it, with hashes."""
+    def described(path: str) -> dict:
+        raw = (folder / path).read_bytes()
+        return {"path": path, "bytes": len(raw), "hash": "sha256:" + hashlib.sha256(raw).hexdigest()}
+
     resources = []
     for t in TABLES:
         schema = {k: v for k, v in data.table_schema(t).items() if k != "$schema"}
-        resources.append({"name": t, "type": "table", "path": f"{t}.csv", "format": "csv", "mediatype": "text/csv",
-                          "encoding": "utf-8", "schema": schema, "x-parquet": f"{t}.parquet"})
+        resources.append({"name": t, "type": "table", **described(f"{t}.csv"), "format": "csv",
+                          "mediatype": "text/csv", "encoding": "utf-8", "schema": schema})
+        resources.append({"name": f"{t}-parquet", "type": "file", **described(f"{t}.parquet"), "format": "parquet",
+                          "mediatype": "application/vnd.apache.parquet",
+                          "description": f"{t} as Parquet: the same columns, typed as in the schema"})
     return {"$schema": "https://datapackage.org/profiles/2.0/datapackage.json", "name": notice_id.lower(),
             "title": f"notice-extract outputs of {notice_id}", "resources": resources}
 
@@ -85,7 +94,7 @@ def write_extraction(ex: Extraction, out_dir: Path) -> Path:
         for t in TABLES:
             _write_table(tmp, t, clean[t])
         (tmp / "datapackage.json").write_text(
-            json.dumps(_datapackage(ex.notice_id), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            json.dumps(_datapackage(ex.notice_id, tmp), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         (tmp / "report.json").write_text(json.dumps(report(ex, clean), ensure_ascii=False, indent=1) + "\n",
                                          encoding="utf-8")
         old = out_dir / f".{ex.notice_id}.old-{os.getpid()}"
