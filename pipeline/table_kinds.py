@@ -42,7 +42,9 @@ def classify(table: LogicalTable) -> tuple[str | None, dict[int, str]]:
     best = (None, {})
     for kind, spec in _kinds().items():
         cols = map_columns(table.header, spec["fields"])
-        if all(f in cols.values() for f in spec["requires"]) and len(cols) > len(best[1]):
+        found = set(cols.values())
+        if set(spec["requires"]) <= found and (not spec.get("requires_any") or found & set(spec["requires_any"])) \
+                and len(cols) > len(best[1]):
             best = (kind, cols)
     return best
 
@@ -90,6 +92,9 @@ def table_rows(notice_id: str, tables: list[LogicalTable]):
             if i not in cols:
                 problems.append(Problem("table_kinds", f"unknown column {h!r} kept in table_cells only",
                                         page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no))
+        if "seq" not in cols.values():
+            problems.append(Problem("table_kinds", "no 序号 column: rows numbered by their position",
+                                    page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no))
         year = _year(t, cols)
         rows = _indicator_rows if kind == "indicators" else _project_rows
         out, probs = rows(notice_id, t, cols, year)
@@ -106,9 +111,9 @@ def _indicator_rows(notice_id, t: LogicalTable, cols, year):
     out, problems = [], []
     category = None
     has_actual = "actual_text" in cols.values()
-    for row, page in zip(t.rows, t.row_pages):
+    for position, (row, page) in enumerate(zip(t.rows, t.row_pages), start=1):
         f = _fields(row, cols)
-        seq = _int(f.get("seq", ""))
+        seq = _int(f["seq"]) if "seq" in f else position
         if seq is None:
             problems.append(Problem("table_kinds", "indicator row without a number skipped", page=page,
                                     text="|".join(row), table_no=t.table_no))
@@ -139,7 +144,7 @@ def _project_rows(notice_id, t: LogicalTable, cols, year):
             counts.append([first, declared, 0, page])
             continue
         f = _fields(row, cols)
-        seq = _int(f.get("seq", ""))
+        seq = _int(f["seq"]) if "seq" in f else len(out) + 1
         if seq is None:
             problems.append(Problem("table_kinds", "project row without a number skipped", page=page,
                                     text="|".join(row), table_no=t.table_no))

@@ -162,3 +162,13 @@ def test_unit_line_and_continued_label(tmp_path):
     assert [(p["investment_yi"], p["investment_cny"]) for p in ex.tables["projects"]] == [
         (0.89, 89_000_000), (2.0, 200_000_000)]
     assert not [p for p in ex.problems if "title" in p.reason]
+
+
+def test_indicator_table_without_a_number_column(tmp_path):
+    d = Doc()
+    d.text(60, 80, "表1：2025年主要目标", size=14)
+    table(d, [60, 260, 420], 110, [["指标名称", "预期目标"], ["地区生产总值", "增长6%"], ["实际到位外资额", "6亿美元"]])
+    ex = extract(d.save(tmp_path / "noseq.pdf"))
+    assert [(r["seq"], r["indicator"], r["target_text"]) for r in ex.tables["indicators"]] == [
+        (1, "地区生产总值", "增长6%"), (2, "实际到位外资额", "6亿美元")]
+    assert any("no 序号 column" in p.reason for p in ex.problems)
