@@ -14,7 +14,7 @@ from .narrative import build_narrative
 from .notice import notice_row
 from .records import Extraction
 from .table_kinds import table_rows
-from .tables import assemble_tables
+from .tables import assemble_tables, cell_markers, table_cell_rows
 from .values import indicator_values
 from .write import write_extraction
 
@@ -45,7 +45,7 @@ class Summary:
                 f"{self.problems} problems in report, {self.seconds:.2f}s")
 
 
-def extract(pdf: str | Path, backend: str | None = None, on_stage=None) -> Extraction:
+def extract(pdf: str | Path, backend: str | None = None) -> Extraction:
     """Run every stage on one PDF and return the rows of every output table."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -55,8 +55,6 @@ def extract(pdf: str | Path, backend: str | None = None, on_stage=None) -> Extra
         now = time.perf_counter()
         timings[stage] = now - clock
         clock = now
-        if on_stage:
-            on_stage(stage)
 
     doc = load_pdf(pdf, backend=backend)
     lap("load")
@@ -66,9 +64,7 @@ def extract(pdf: str | Path, backend: str | None = None, on_stage=None) -> Extra
     tables, used_lines, table_problems = assemble_tables(layouts)
     indicators, projects, kind_problems = table_rows(doc.notice_id, tables)
     lap("tables")
-    cell_markers = [{"number": n, "page": c.page, "table_no": t.table_no, "row": c.row, "col": c.col, "anchor": a}
-                    for t in tables for c in t.cells for n, a in c.markers]
-    narrative = build_narrative(doc.notice_id, layouts, used_lines, cell_markers)
+    narrative = build_narrative(doc.notice_id, layouts, used_lines, cell_markers(tables))
     lap("narrative")
     if not indicators and not projects and not any(p["kind"] == "heading" for p in narrative.paragraphs):
         raise NotANoticeError("not_a_notice", "no indicator or project table and no numbered report headings: "
@@ -76,16 +72,12 @@ def extract(pdf: str | Path, backend: str | None = None, on_stage=None) -> Extra
     values, value_problems = indicator_values(indicators)
     fact_rows = facts(narrative.paragraphs)
     lap("quantities")
-    cells = [{"notice_id": doc.notice_id, "table_no": t.table_no, "table_index": t.index, "page": c.page,
-              "row": c.row, "col": c.col, "rowspan": c.rowspan, "colspan": c.colspan,
-              "is_header": c.is_header, "text": c.text,
-              "footnote_refs": ",".join(str(n) for n, _ in c.markers)} for t in tables for c in t.cells]
     ex = Extraction(notice_id=doc.notice_id, timings=timings)
     ex.tables = {
         "notices": [notice_row(doc, narrative.title, narrative.paragraphs)],
         "indicators": indicators, "indicator_values": values, "projects": projects,
         "paragraphs": narrative.paragraphs, "footnotes": narrative.footnotes, "facts": fact_rows,
-        "table_cells": cells,
+        "table_cells": table_cell_rows(doc.notice_id, tables),
     }
     ex.problems = [*doc.problems, *table_problems, *kind_problems, *narrative.problems, *value_problems]
     return ex

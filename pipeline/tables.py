@@ -179,3 +179,17 @@ def _close(index: int, t: _Open) -> LogicalTable:
         rows=tuple(tuple(cell[0] for cell in row) for row in t.rows),
         row_pages=tuple(t.row_pages), cells=tuple(t.cells), note=t.note, unit=t.unit,
     )
+
+
+def table_cell_rows(notice_id: str, tables: list[LogicalTable]) -> list[dict]:
+    """The audit trail: every printed cell of every table."""
+    return [{"notice_id": notice_id, "table_no": t.table_no, "table_index": t.index, "page": c.page,
+             "row": c.row, "col": c.col, "rowspan": c.rowspan, "colspan": c.colspan, "is_header": c.is_header,
+             "text": c.text, "footnote_refs": ",".join(str(n) for n, _ in c.markers)}
+            for t in tables for c in t.cells]
+
+
+def cell_markers(tables: list[LogicalTable]) -> list[dict]:
+    """Footnote markers printed in table cells, for the narrative stage to pair with their notes."""
+    return [{"number": n, "page": c.page, "table_no": t.table_no, "row": c.row, "col": c.col, "anchor": a}
+            for t in tables for c in t.cells for n, a in c.markers]
