@@ -120,6 +120,7 @@ def _rules_from_box(x0: float, top: float, x1: float, bottom: float, stroked: bo
             Rule(r(x0), r(top), r(x0), r(bottom)), Rule(r(x1), r(top), r(x1), r(bottom))]
 
 
+@lru_cache(maxsize=8192)
 def _normalise_text(t: str) -> str:
     # compatibility ideographs and presentation forms that some producers emit
     return unicodedata.normalize("NFC", t)
@@ -196,7 +197,8 @@ def _pdfium_page(page, number: int, pr, buf, flags) -> Page:
     chars = []
     for i in range(tp.count_chars()):
         code = f.unicode(handle, i)
-        if code in (0, 0xFFFE, 0xFFFF) or chr(code).isspace():
+        text = chr(code)
+        if code in (0, 0xFFFE, 0xFFFF) or text.isspace():
             continue
         obj = f.text_object(handle, i) or 0
         st = style.get(obj) if obj else None
@@ -213,7 +215,7 @@ def _pdfium_page(page, number: int, pr, buf, flags) -> Page:
             continue
         f.origin(handle, i, p_ox, p_oy)
         f.loose_box(handle, i, p_rect)
-        chars.append(_char(_normalise_text(chr(code)), ox.value, max(rect.right, ox.value + 0.1),
+        chars.append(_char(_normalise_text(text), ox.value, max(rect.right, ox.value + 0.1),
                            height - oy.value, size, font, bold))
     tp.close()
     rules: list[Rule] = []
