@@ -35,10 +35,12 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
     title = ""
     paras: list[_Para] = []
     for part, lines in parts:
-        if part == "notice":
-            n = _leading_title_count(lines, body_size)
+        n = _leading_title_count(lines, body_size)
+        if part == "notice":            # the cover's title is the notice's title, not a paragraph
             title = "".join(line_text(ln) for ln in lines[:n])
             lines = lines[n:]
+        elif not title:                 # no cover: the report's own title names the notice
+            title = "".join(line_text(ln) for ln in lines[:n])
         paras.extend(_paragraphs(part, lines, left, right))
     rows, footnotes = _rows(notice_id, paras, notes, cell_markers, problems)
     return Narrative(title=title, paragraphs=rows, footnotes=footnotes, problems=problems)

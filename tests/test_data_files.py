@@ -1,0 +1,54 @@
+"""The data files under schemas/ are well formed, and header wordings map to the right fields."""
+import re
+
+import pytest
+
+from pipeline import data
+from pipeline.table_kinds import map_columns
+from pipeline.write import TABLES
+
+
+def test_header_synonyms_are_well_formed():
+    for row in data.csv_rows("header_synonyms.csv"):
+        assert None not in row and None not in row.values() and row["match"] in ("exact", "prefix", "contains", "regex")
+        if row["match"] == "regex":
+            re.compile(row["synonym"])
+
+
+def test_units_are_well_formed():
+    for row in data.csv_rows("units.csv"):
+        assert row["unit"] and row["base_unit"] and row["dimension"], row
+
+
+def test_patterns_compile():
+    for name, value in data.patterns().items():
+        if isinstance(value, str) and name not in ("heading_max_chars",):
+            re.compile(value)
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_table_schemas_have_keys_that_exist(table):
+    schema = data.table_schema(table)
+    names = {f["name"] for f in schema["fields"]}
+    assert set(schema.get("primaryKey", [])) <= names
+    for fk in schema.get("foreignKeys", []):
+        assert set(fk["fields"]) <= names
+
+
+@pytest.mark.parametrize("header,field", [
+    ("2024年预期目标", "target_text"), ("目标值", "target_text"), ("2025年计划目标", "target_text"),
+    ("全年完成情况", "actual_text"), ("预计全年完成", "actual_text"), ("1-11月完成情况", "actual_text"),
+    ("执行情况", "actual_text"), ("指标名称", "indicator"), ("指 标", "indicator"), ("序 号", "seq"),
+])
+def test_indicator_header_wordings(header, field):
+    fields = ["seq", "category", "indicator", "target_text", "actual_text"]
+    assert map_columns((header,), fields) == {0: field}
+
+
+@pytest.mark.parametrize("header,field", [
+    ("投资总额(亿元)", "investment_yi"), ("总投资（万元）", "investment_yi"), ("计划投资", "investment_yi"),
+    ("项目名称", "name"), ("建设单位", "builder"), ("目标", "target_stage"), ("进展情况", "progress_text"),
+])
+def test_project_header_wordings(header, field):
+    fields = ["seq", "name", "investment_yi", "target_stage", "progress_text", "builder"]
+    assert map_columns((header,), fields) == {0: field}
