@@ -244,10 +244,13 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, problem
 
 
 def _assemble(p: _Para, notes: dict, problems: list[Problem]):
-    """Paragraph text with markers taken out, its bold lead, and its markers (number, page, anchor)."""
+    """Paragraph text with markers taken out, its lead, and its markers (number, page, anchor)."""
     pieces: list[str] = []
     markers: list[tuple[int, int, str]] = []
-    bold_run, lead_open = [], True
+    body_font = Counter(c.font for ln in p.lines for c in ln.chars if not is_superscript(c, ln)).most_common(1)
+    body_font = body_font[0][0] if body_font else ""
+    opening: list[Char] = []          # the run of emphasised chars the paragraph opens with
+    lead_open = True
     last_marker = 0
     for ln in p.lines:
         out: list[str] = []
@@ -263,20 +266,28 @@ def _assemble(p: _Para, notes: dict, problems: list[Problem]):
                     out.append(item.translate(SUPERSCRIPT))
                 continue
             if lead_open:
-                if item.bold:
-                    bold_run.append(item.text)
+                if item.bold or item.font != body_font:
+                    opening.append(item)
                 else:
                     lead_open = False
             out.append(item.text)
         pieces.append("".join(out))
     text = join_lines(pieces)
-    lead = "".join(bold_run).strip()
-    end = re.search(r"[。！？；!?;]", lead)
+    return text, _lead(opening, text), markers
+
+
+def _lead(opening: list[Char], text: str) -> str | None:
+    """The opening sentence when it is set apart: in bold (up to its first sentence end), or in
+    another face than the paragraph's (a whole sentence, 楷体 leads)."""
+    run = "".join(c.text for c in opening).strip()
+    end = re.search(r"[。！？；!?;]", run)
     if end:
-        lead = lead[: end.end()]
-    if not lead or len(lead) >= len(text.strip()):
-        lead = None
-    return text, lead, markers
+        run = run[: end.end()]
+    elif not all(c.bold for c in opening):
+        return None
+    if not run or len(run) >= len(text.strip()):
+        return None
+    return run
 
 
 def _anchor(before: str, limit: int = 20) -> str:

@@ -13,7 +13,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 REGULAR = "STSong-Light"
-BOLD_SIZE_MARK = 0.01      # bold runs are drawn at size + this, then given a bold-named copy of the font
+# Other faces are drawn at size + k/100, then pointed at a copy of the font under the face's name.
+FACES = {"bold": (1, "STSong-Bold"), "kai": (2, "STKaiti")}
 WIDTH, HEIGHT = A4
 
 
@@ -26,13 +27,14 @@ class Doc:
         self.page = 1
 
     def text(self, x: float, top: float, s: str, size: float = 16, bold: bool = False, rise: float = 0.0,
-             justify_to: float | None = None):
+             justify_to: float | None = None, face: str | None = None):
         """Draw `s` with its baseline at `top` + 0.88 size from the page top; `justify_to` spreads the
         chars so that the line ends at that x, as a justified line does."""
         c = self.c
         size = round(size, 1)
         t = c.beginText(x, HEIGHT - top - 0.88 * size + rise)
-        t.setFont(REGULAR, size + (BOLD_SIZE_MARK if bold else 0))
+        face = "bold" if bold else face
+        t.setFont(REGULAR, size + (FACES[face][0] / 100 if face else 0))
         if justify_to and len(s) > 1:
             natural = c.stringWidth(s, REGULAR, size)
             t.setCharSpace((justify_to - x - natural) / (len(s) - 1))
@@ -50,7 +52,7 @@ class Doc:
                 x = self.text(x, top, s, size=size * 0.58, rise=size * 0.35)
             else:
                 last = k == len(parts) - 1
-                x = self.text(x, top, s, size=size, bold=opts.get("bold", False),
+                x = self.text(x, top, s, size=size, bold=opts.get("bold", False), face=opts.get("face"),
                               justify_to=justify_to if last else None)
         return x
 
@@ -76,39 +78,46 @@ class Doc:
     def save(self, path: Path) -> Path:
         self.c.save()
         with pikepdf.open(io.BytesIO(self.buf.getvalue())) as pdf:
-            _embolden(pdf)
+            _restyle(pdf)
             pdf.save(path, deterministic_id=True)
         return path
 
 
-def _embolden(pdf: pikepdf.Pdf) -> None:
-    """Point the runs drawn at the marked size to a copy of the font whose name says Bold."""
+def _restyle(pdf: pikepdf.Pdf) -> None:
+    """Point the runs drawn at a marked size to a copy of the font named after their face."""
     for page in pdf.pages:
         fonts = page.Resources.Font
-        bold_names = {}
+        renamed: dict[tuple[str, int], str] = {}
         for name in list(fonts.keys()):
             font = fonts[name]
             if "/DescendantFonts" not in font:
                 continue
-            copy = pikepdf.Dictionary({k: font[k] for k in font.keys()})
-            copy.BaseFont = pikepdf.Name("/STSong-Bold")
-            desc = pikepdf.Dictionary({k: font.DescendantFonts[0][k] for k in font.DescendantFonts[0].keys()})
-            desc.BaseFont = pikepdf.Name("/STSong-Bold")
-            if "/FontDescriptor" in desc:
-                fd = pikepdf.Dictionary({k: desc.FontDescriptor[k] for k in desc.FontDescriptor.keys()})
-                fd.FontName = pikepdf.Name("/STSong-Bold")
-                desc.FontDescriptor = pdf.make_indirect(fd)
-            copy.DescendantFonts = pikepdf.Array([pdf.make_indirect(desc)])
-            bold_names[name] = name + "B"
-            fonts[name + "B"] = pdf.make_indirect(copy)
+            for mark, face in FACES.values():
+                fonts[f"{name}F{mark}"] = pdf.make_indirect(_font_copy(pdf, font, face))
+                renamed[(str(name), mark)] = f"{name}F{mark}"
         out = []
         for operands, op in pikepdf.parse_content_stream(page):
             if str(op) == "Tf":
                 size = float(operands[1])
-                if round(size * 100) % 10 == 1 and str(operands[0]) in bold_names:
-                    operands = [pikepdf.Name(bold_names[str(operands[0])]), round(size, 1)]
+                key = (str(operands[0]), round(size * 100) % 10)
+                if key in renamed:
+                    operands = [pikepdf.Name(renamed[key]), round(size, 1)]
             out.append(pikepdf.ContentStreamInstruction(operands, op))
         page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
+
+
+def _font_copy(pdf: pikepdf.Pdf, font, face: str) -> pikepdf.Dictionary:
+    name = pikepdf.Name("/" + face)
+    copy = pikepdf.Dictionary({k: font[k] for k in font.keys()})
+    copy.BaseFont = name
+    desc = pikepdf.Dictionary({k: font.DescendantFonts[0][k] for k in font.DescendantFonts[0].keys()})
+    desc.BaseFont = name
+    if "/FontDescriptor" in desc:
+        fd = pikepdf.Dictionary({k: desc.FontDescriptor[k] for k in desc.FontDescriptor.keys()})
+        fd.FontName = name
+        desc.FontDescriptor = pdf.make_indirect(fd)
+    copy.DescendantFonts = pikepdf.Array([pdf.make_indirect(desc)])
+    return copy
 
 
 def table(doc: Doc, x: list[float], top: float, rows: list[list[str]], row_h: float = 24, size: float = 11,

@@ -167,3 +167,15 @@ def test_ragged_right_lines_stay_in_their_paragraph(tmp_path):
     ex = extract(d.save(tmp_path / "ragged.pdf"))
     assert [p["text"] for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"] == [
         "全年新建绿道25公里，改造老旧小区12个，完成年度目标。", "各位代表：", "新的一段。"]
+
+
+def test_lead_set_in_another_face(tmp_path):
+    """A lead set in 楷体 rather than bold; a paragraph opening with a quote in another face has none."""
+    d = Doc()
+    _report(d)
+    d.runs(LEFT + 2 * SIZE, 156, [("营商环境持续优化。", {"face": "kai"}), ("市场准入服务进一步升级。", {})])
+    d.runs(LEFT + 2 * SIZE, 184, [("十四五", {"face": "kai"}), ("开局良好，成效明显。", {})])
+    ex = extract(d.save(tmp_path / "kai.pdf"))
+    paras = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"]
+    assert [(p["text"], p["lead"]) for p in paras] == [
+        ("营商环境持续优化。市场准入服务进一步升级。", "营商环境持续优化。"), ("十四五开局良好，成效明显。", None)]
