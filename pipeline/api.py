@@ -84,9 +84,12 @@ def extract(pdf: str | Path, backend: str | None = None) -> Extraction:
 
 
 def _check_text_layer(doc) -> None:
-    empty = [p.number for p in doc.pages if not p.chars]
-    if doc.pages and len(empty) == len(doc.pages):
-        raise InputError("no_text", f"no text layer on any page (image-only, needs OCR): pages {_ranges(empty)}")
+    if any(p.chars for p in doc.pages):
+        return
+    scanned = [p.number for p in doc.pages if p.images]
+    if scanned:
+        raise InputError("no_text", f"no text layer, the pages are images (needs OCR): pages {_ranges(scanned)}")
+    raise NotANoticeError("not_a_notice", f"every page is blank ({len(doc.pages)} pages)")
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -56,7 +56,8 @@ def _empty_pages(pages: list[Page]) -> list[Problem]:
     """Blank pages between pages with text may be damaged ones: name them in the report."""
     if not any(p.chars for p in pages):
         return []
-    return [Problem("load", "page has no text or rules (blank or damaged)", page=p.number)
+    return [Problem("load", "image-only page: its text needs OCR" if p.images else
+                    "page has no text or rules (blank or damaged)", page=p.number)
             for p in pages if not p.chars and not p.rules]
 
 
@@ -219,17 +220,21 @@ def _pdfium_page(page, number: int, pr, buf, flags) -> Page:
                            height - oy.value, size, font, bold))
     tp.close()
     rules: list[Rule] = []
-    _pdfium_paths(page.raw, pr, height, rules, form=None)
-    return Page(number, round(width, 2), round(height, 2), tuple(chars), tuple(rules))
+    images = _pdfium_paths(page.raw, pr, height, rules, form=None)
+    return Page(number, round(width, 2), round(height, 2), tuple(chars), tuple(rules), images)
 
 
-def _pdfium_paths(container, pr, height: float, out: list[Rule], form) -> None:
+def _pdfium_paths(container, pr, height: float, out: list[Rule], form) -> int:
+    """Ruling lines of the page's path objects into `out`; returns how many images it draws."""
+    images = 0
     count = pr.FPDFFormObj_CountObjects(form) if form else pr.FPDFPage_CountObjects(container)
     for j in range(count):
         obj = pr.FPDFFormObj_GetObject(form, j) if form else pr.FPDFPage_GetObject(container, j)
         kind = pr.FPDFPageObj_GetType(obj)
-        if kind == pr.FPDF_PAGEOBJ_FORM:
-            _pdfium_paths(container, pr, height, out, form=obj)
+        if kind == pr.FPDF_PAGEOBJ_IMAGE:
+            images += 1
+        elif kind == pr.FPDF_PAGEOBJ_FORM:
+            images += _pdfium_paths(container, pr, height, out, form=obj)
         elif kind == pr.FPDF_PAGEOBJ_PATH:
             fill, stroke = ctypes.c_int(), ctypes.c_int()
             pr.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
@@ -237,6 +242,7 @@ def _pdfium_paths(container, pr, height: float, out: list[Rule], form) -> None:
                 continue
             for x0, y0, x1, y1 in _pdfium_subpath_boxes(obj, pr):
                 out.extend(_rules_from_box(x0, height - y1, x1, height - y0, bool(stroke.value)))
+    return images
 
 
 def _pdfium_subpath_boxes(obj, pr):
@@ -308,7 +314,8 @@ def _load_pdfplumber(raw: bytes, path: Path):
                 rules.extend(_rules_from_box(ln["x0"], ln["top"], ln["x1"], ln["bottom"], True))
             for rc in p.rects:
                 rules.extend(_rules_from_box(rc["x0"], rc["top"], rc["x1"], rc["bottom"], rc.get("stroke", True)))
-            pages.append(Page(i + 1, round(float(p.width), 2), round(height, 2), tuple(chars), tuple(rules)))
+            pages.append(Page(i + 1, round(float(p.width), 2), round(height, 2), tuple(chars), tuple(rules),
+                              len(p.images)))
             p.close()
         except Exception as e:
             problems.append(Problem("load", f"page could not be parsed: {e}", page=i + 1))

@@ -37,6 +37,7 @@ class Page:
     height: float
     chars: tuple[Char, ...]
     rules: tuple[Rule, ...]
+    images: int = 0     # image objects drawn on the page (a scan shows up here, not in chars)
 
 
 @dataclass(frozen=True, slots=True)

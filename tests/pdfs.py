@@ -27,7 +27,7 @@ class Doc:
         self.page = 1
 
     def text(self, x: float, top: float, s: str, size: float = 16, bold: bool = False, rise: float = 0.0,
-             justify_to: float | None = None, face: str | None = None):
+             justify_to: float | None = None, face: str | None = None, stroke: bool = False):
         """Draw `s` with its baseline at `top` + 0.88 size from the page top; `justify_to` spreads the
         chars so that the line ends at that x, as a justified line does."""
         c = self.c
@@ -35,6 +35,9 @@ class Doc:
         t = c.beginText(x, HEIGHT - top - 0.88 * size + rise)
         face = "bold" if bold else face
         t.setFont(REGULAR, size + (FACES[face][0] / 100 if face else 0))
+        if stroke:                      # fill and stroke: the heavier stroke of a synthetic bold
+            c.setLineWidth(size / 30)
+            t.setTextRenderMode(2)
         if justify_to and len(s) > 1:
             natural = c.stringWidth(s, REGULAR, size)
             t.setCharSpace((justify_to - x - natural) / (len(s) - 1))

@@ -179,3 +179,27 @@ def test_lead_set_in_another_face(tmp_path):
     paras = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"]
     assert [(p["text"], p["lead"]) for p in paras] == [
         ("营商环境持续优化。市场准入服务进一步升级。", "营商环境持续优化。"), ("十四五开局良好，成效明显。", None)]
+
+
+def test_lead_drawn_with_a_heavier_stroke(tmp_path):
+    """Synthetic bold (text filled and stroked) is a lead too; pdfium reports the render mode."""
+    d = Doc()
+    _report(d)
+    d.text(LEFT + 2 * SIZE, 156, "营商环境持续优化。", stroke=True)
+    d.text(LEFT + 2 * SIZE + 9 * SIZE, 156, "市场准入服务进一步升级。")
+    ex = extract(d.save(tmp_path / "stroke.pdf"), backend="pdfium")
+    para = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"][0]
+    assert para["lead"] == "营商环境持续优化。"
+
+
+def test_note_without_a_marker_is_reported(tmp_path):
+    d = Doc()
+    _report(d)
+    d.text(LEFT + 2 * SIZE, 156, "全年新建绿道25公里。")
+    d.hline(LEFT, LEFT + 110, 740)
+    d.runs(LEFT, 748, [("4", {"sup": True}), ("绿道：包括滨江绿道。", {})], size=10.5)
+    ex = extract(d.save(tmp_path / "orphan.pdf"))
+    assert ex.tables["footnotes"] == []
+    assert [(p.reason, p.page, p.text) for p in ex.problems if p.stage == "footnotes"] == [
+        ("footnote 4 has no marker in the text", 1, "绿道：包括滨江绿道。")]
+    assert "绿道：包括" not in "".join(p["text"] for p in ex.tables["paragraphs"])
