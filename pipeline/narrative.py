@@ -31,17 +31,18 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
     """`cell_markers`: footnote markers found in table cells, {number, page, table_no, row, col, anchor}."""
     parts = _split_parts(layouts, skip)
     left, right, body_size = _margins(layouts)
+    centers = {lay.page.number: lay.page.width / 2 for lay in layouts}
     notes, problems = _collect_notes(layouts)
     title = ""
     paras: list[_Para] = []
     for part, lines in parts:
-        n = _leading_title_count(lines, body_size)
         if part == "notice":            # the cover's title is the notice's title, not a paragraph
-            title = "".join(line_text(ln) for ln in lines[:n])
-            lines = lines[n:]
+            start, end = _cover_title(lines, body_size)
+            title = "".join(line_text(ln) for ln in lines[start:end])
+            lines = lines[:start] + lines[end:]
         elif not title:                 # no cover: the report's own title names the notice
-            title = "".join(line_text(ln) for ln in lines[:n])
-        paras.extend(_paragraphs(part, lines, left, right))
+            title = "".join(line_text(ln) for ln in lines[:_leading_title_count(lines, body_size)])
+        paras.extend(_paragraphs(part, lines, left, right, centers))
     rows, footnotes = _rows(notice_id, paras, notes, cell_markers, problems)
     return Narrative(title=title, paragraphs=rows, footnotes=footnotes, problems=problems)
 
@@ -81,8 +82,28 @@ def _margins(layouts: list[PageLayout]) -> tuple[float, float, float]:
     lefts = sorted(ln.x0 for ln in body)
     left = lefts[int(0.05 * (len(lefts) - 1))]
     rights = sorted(ln.x1 for ln in body)
-    right = rights[int(0.9 * (len(rights) - 1))]
+    width = Counter(round(lay.page.width) for lay in layouts).most_common(1)[0][0]
+    # where full lines end; a short document may have none, so no less than a mirrored left margin
+    right = max(rights[int(0.98 * (len(rights) - 1))], width - left - body_size)
     return float(left), float(right), float(body_size)
+
+
+def _cover_title(lines: list[Line], body_size: float) -> tuple[int, int]:
+    """The run of large lines on the cover's first page that is the title: the one saying 关于 or
+    通知 (a masthead such as "某某委员会文件" above it is another large run), else the first."""
+    runs: list[list[int]] = []
+    for i, ln in enumerate(lines):
+        if lines and ln.page != lines[0].page:
+            break
+        if ln.size > 1.2 * body_size:
+            if runs and runs[-1][1] == i:
+                runs[-1][1] = i + 1
+            else:
+                runs.append([i, i + 1])
+    for a, b in runs:
+        if re.search(r"关于|通知|报告|决定|意见", "".join(line_text(ln) for ln in lines[a:b])):
+            return a, b
+    return tuple(runs[0]) if runs else (0, 0)
 
 
 def _leading_title_count(lines: list[Line], body_size: float) -> int:
@@ -94,12 +115,12 @@ def _leading_title_count(lines: list[Line], body_size: float) -> int:
 
 # ------------------------------------------------------------------ paragraphs
 
-def _paragraphs(part: str, lines: list[Line], left: float, right: float) -> list[_Para]:
+def _paragraphs(part: str, lines: list[Line], left: float, right: float, centers: dict[int, float]) -> list[_Para]:
     paras: list[_Para] = []
     prev: Line | None = None
     pitch = _typical_pitch(lines)
     for ln in lines:
-        if prev is None or _starts_paragraph(ln, prev, left, right, pitch):
+        if prev is None or _starts_paragraph(ln, prev, left, right, pitch, centers):
             paras.append(_Para(part))
         paras[-1].lines.append(ln)
         prev = ln
@@ -114,16 +135,17 @@ def _typical_pitch(lines: list[Line]) -> dict[int, float]:
     return {s: float(c.most_common(1)[0][0]) for s, c in gaps.items()}
 
 
-def _centered(ln: Line, left: float, right: float) -> bool:
-    lg, rg = ln.x0 - left, right - ln.x1
-    return lg > ln.size and abs(lg - rg) < ln.size
+def _centered(ln: Line, left: float, centers: dict[int, float]) -> bool:
+    """Set in the middle of the page (a title, a subtitle), not flush with the left margin."""
+    return ln.x0 - left > ln.size and abs((ln.x0 + ln.x1) / 2 - centers.get(ln.page, 0)) < ln.size
 
 
 def _font(ln: Line) -> str:
     return Counter(c.font for c in ln.chars).most_common(1)[0][0]
 
 
-def _starts_paragraph(ln: Line, prev: Line, left: float, right: float, pitch: dict[int, float]) -> bool:
+def _starts_paragraph(ln: Line, prev: Line, left: float, right: float, pitch: dict[int, float],
+                      centers: dict[int, float]) -> bool:
     size = ln.size
     offset = (ln.x0 - left) / size
     if abs(ln.size - prev.size) > 1 or (_font(ln) != _font(prev) and _heading_level(line_text(ln))):
@@ -137,7 +159,7 @@ def _starts_paragraph(ln: Line, prev: Line, left: float, right: float, pitch: di
     prev_full = prev.x1 >= right - size
     if prev_full:
         return False
-    if _centered(ln, left, right) and _centered(prev, left, right) and _font(ln) == _font(prev):
+    if _centered(ln, left, centers) and _centered(prev, left, centers) and _font(ln) == _font(prev):
         return False
     if offset < 0.5 and not re.search(r"[。！？；：!?;:]$", line_text(prev)):
         return False                          # ragged right: the sentence goes on

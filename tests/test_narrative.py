@@ -203,3 +203,24 @@ def test_note_without_a_marker_is_reported(tmp_path):
     assert [(p.reason, p.page, p.text) for p in ex.problems if p.stage == "footnotes"] == [
         ("footnote 4 has no marker in the text", 1, "绿道：包括滨江绿道。")]
     assert "绿道：包括" not in "".join(p["text"] for p in ex.tables["paragraphs"])
+
+
+def test_cover_with_a_masthead(tmp_path):
+    d = Doc()
+    d.text(120, 60, "某区发展和改革委员会文件", size=26)
+    d.text(220, 120, "某发改〔2025〕3号")
+    d.text(90, 170, "某区发展和改革委员会关于下达2025年", size=22)
+    d.text(150, 206, "计划的通知", size=22)
+    d.text(LEFT, 260, "各街镇：")
+    _para(d, 288, "现将计划印发给你们，请认真执行。")
+    d.text(300, 360, "某区发展和改革委员会")
+    d.text(330, 388, "2025年2月1日")
+    d.new_page()
+    _report(d)
+    _para(d, 160, "报告正文。")
+    ex = extract(d.save(tmp_path / "masthead.pdf"))
+    notice = ex.tables["notices"][0]
+    assert notice["title"] == "某区发展和改革委员会关于下达2025年计划的通知"
+    assert (notice["issuer"], str(notice["issue_date"])) == ("某区发展和改革委员会", "2025-02-01")
+    cover = [p["text"] for p in ex.tables["paragraphs"] if p["part"] == "notice"]
+    assert cover[-4:] == ["各街镇：", "现将计划印发给你们，请认真执行。", "某区发展和改革委员会", "2025年2月1日"]
