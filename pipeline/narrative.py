@@ -169,7 +169,7 @@ def _starts_paragraph(ln: Line, prev: Line, left: float, right: float, pitch: di
 def _heading_level(text: str) -> int | None:
     t = unicodedata.normalize("NFKC", text).strip()
     for h in data.patterns()["heading"]:
-        if re.match(h["pattern"], unicodedata.normalize("NFKC", t)):
+        if re.match(h["pattern"], t):
             return h["level"]
     return None
 
@@ -202,10 +202,20 @@ def _split_note_number(ln: Line) -> tuple[int | None, str]:
     if sup:
         return marker_number("".join(c.text for c in sup)), _text(chars, ln)
     text = line_text(ln)
-    m = re.match(r"^\s*(\d{1,2}|[①-⑳]|[\[［]\d{1,2}[\]］])\s*[.、．:：]?\s*(?=\S)", text)
+    m = re.match(r"^([①-⑳]|[\[［]\d{1,2}[\]］]|\d{1,2}(?=[.、．:：)）]|\s))\s*[.、．:：)）]?\s*(?=\S)", text)
+    if m is None and re.match(r"^\d{1,2}(?!\d)", text) and _gap_after_number(ln):
+        m = re.match(r"^(\d{1,2})", text)
     if m:
-        return marker_number(m.group(1)), text[m.end():]
+        return marker_number(m.group(1)), text[m.end():].lstrip()
     return None, text
+
+
+def _gap_after_number(ln: Line) -> bool:
+    """"1 绿道：…" with a visible gap: a note number; "2021年…" or "5个基地…": text."""
+    digits = 0
+    while digits < len(ln.chars) and ln.chars[digits].text.isdigit():
+        digits += 1
+    return 0 < digits < len(ln.chars) and ln.chars[digits].x0 - ln.chars[digits - 1].x1 > 0.3 * ln.size
 
 
 def _text(chars: list[Char], ln: Line) -> str:

@@ -224,3 +224,17 @@ def test_cover_with_a_masthead(tmp_path):
     assert (notice["issuer"], str(notice["issue_date"])) == ("某区发展和改革委员会", "2025-02-01")
     cover = [p["text"] for p in ex.tables["paragraphs"] if p["part"] == "notice"]
     assert cover[-4:] == ["各街镇：", "现将计划印发给你们，请认真执行。", "某区发展和改革委员会", "2025年2月1日"]
+
+
+def test_note_line_opening_with_digits_is_not_a_new_note(tmp_path):
+    d = Doc()
+    _report(d)
+    d.runs(LEFT + 2 * SIZE, 156, [("出台人才新政", {}), ("1", {"sup": True}), ("。", {}), ("设立专项基金", {}),
+                                  ("2", {"sup": True}), ("。", {})])
+    d.hline(LEFT, LEFT + 110, 700)
+    d.runs(LEFT, 708, [("1", {"sup": True}), ("人才新政：", {})], size=10.5)
+    d.text(LEFT + 8, 724, "2021年起实施，5个区级平台配套。", size=10.5)
+    d.text(LEFT, 740, "2. 专项基金：总规模150亿元。", size=10.5)
+    ex = extract(d.save(tmp_path / "digits.pdf"))
+    assert [(f["footnote_no"], f["text"]) for f in ex.tables["footnotes"]] == [
+        (1, "人才新政：2021年起实施，5个区级平台配套。"), (2, "专项基金：总规模150亿元。")]
