@@ -186,8 +186,22 @@ def _pdfium_calls():
     )
 
 
+def _display_transform(rotation: int, width: float, height: float):
+    """Page space (y up, as pdfium reports it) → display space (y down, as the page is shown and as
+    pdfminer reports it) for a page shown with /Rotate; width and height are the displayed size."""
+    w0, h0 = (height, width) if rotation in (90, 270) else (width, height)
+    return {
+        0: lambda x, y: (x, h0 - y),
+        90: lambda x, y: (y, x),
+        180: lambda x, y: (w0 - x, y),
+        270: lambda x, y: (h0 - y, w0 - x),
+    }[rotation % 360]
+
+
 def _pdfium_page(page, number: int, pr, buf, flags) -> Page:
     width, height = page.get_size()
+    to_display = _display_transform(page.get_rotation(), width, height)
+    rotated = page.get_rotation() % 360 != 0
     tp = page.get_textpage()
     handle = ctypes.cast(tp.raw, ctypes.c_void_p).value
     f = _pdfium_calls()
@@ -216,15 +230,19 @@ def _pdfium_page(page, number: int, pr, buf, flags) -> Page:
             continue
         f.origin(handle, i, p_ox, p_oy)
         f.loose_box(handle, i, p_rect)
-        chars.append(_char(_normalise_text(text), ox.value, max(rect.right, ox.value + 0.1),
-                           height - oy.value, size, font, bold))
+        if rotated:
+            x0, baseline = to_display(ox.value, oy.value)
+            x1 = max(to_display(rect.left, rect.bottom)[0], to_display(rect.right, rect.top)[0])
+        else:
+            x0, x1, baseline = ox.value, rect.right, height - oy.value
+        chars.append(_char(_normalise_text(text), x0, max(x1, x0 + 0.1), baseline, size, font, bold))
     tp.close()
     rules: list[Rule] = []
-    images = _pdfium_paths(page.raw, pr, height, rules, form=None)
+    images = _pdfium_paths(page.raw, pr, to_display, rules, form=None)
     return Page(number, round(width, 2), round(height, 2), tuple(chars), tuple(rules), images)
 
 
-def _pdfium_paths(container, pr, height: float, out: list[Rule], form) -> int:
+def _pdfium_paths(container, pr, to_display, out: list[Rule], form) -> int:
     """Ruling lines of the page's path objects into `out`; returns how many images it draws."""
     images = 0
     count = pr.FPDFFormObj_CountObjects(form) if form else pr.FPDFPage_CountObjects(container)
@@ -234,14 +252,15 @@ def _pdfium_paths(container, pr, height: float, out: list[Rule], form) -> int:
         if kind == pr.FPDF_PAGEOBJ_IMAGE:
             images += 1
         elif kind == pr.FPDF_PAGEOBJ_FORM:
-            images += _pdfium_paths(container, pr, height, out, form=obj)
+            images += _pdfium_paths(container, pr, to_display, out, form=obj)
         elif kind == pr.FPDF_PAGEOBJ_PATH:
             fill, stroke = ctypes.c_int(), ctypes.c_int()
             pr.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
             if not fill.value and not stroke.value:
                 continue
             for x0, y0, x1, y1 in _pdfium_subpath_boxes(obj, pr):
-                out.extend(_rules_from_box(x0, height - y1, x1, height - y0, bool(stroke.value)))
+                (a, b), (c, d) = to_display(x0, y0), to_display(x1, y1)
+                out.extend(_rules_from_box(min(a, c), min(b, d), max(a, c), max(b, d), bool(stroke.value)))
     return images
 
 
