@@ -50,27 +50,28 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
 # ------------------------------------------------------------------ parts
 
 def _split_parts(layouts: list[PageLayout], skip: set[Line]) -> list[tuple[str, list[Line]]]:
-    """Text before the first 附件 label is the notice; an attachment of tables with no numbered
-    headings (附件 1) is left to the table stage; any other attachment is the report (tables
-    inside it are fine). Without labels, everything is the report."""
+    """Text before the first 附件 label is the notice; an attachment that is mostly tables (附件 1:
+    titles and tables; no numbered headings, or far more table rows than lines of text) is left to
+    the table stage; any other attachment is the report (tables inside it are fine). Without
+    labels, everything is the report."""
     label = data.regex("attachment_label")
-    segments: list[list] = [["notice", [], False]]
+    segments: list[list] = [["notice", [], 0]]       # part, lines, table rows
     for lay in layouts:
-        if lay.grids:
-            segments[-1][2] = True
-        for ln in lay.body:
-            if label.match(line_text(ln)):
-                segments.append(["report", [], False])
-                continue
-            if ln not in skip:
+        items = [(ln.top, ln, 0) for ln in lay.body] + [(g.top, None, g.n_rows) for g in lay.grids]
+        for _, ln, rows in sorted(items, key=lambda t: t[0]):
+            if ln is None:
+                segments[-1][2] += rows
+            elif label.match(line_text(ln)):
+                segments.append(["report", [], 0])
+            elif ln not in skip:
                 segments[-1][1].append(ln)
     if len(segments) == 1:
         segments[0][0] = "report"
-    def tables_only(lines: list[Line], has_tables: bool) -> bool:
-        return has_tables and not any(_heading_level(line_text(ln)) for ln in lines)
 
-    return [(part, lines) for part, lines, has_tables in segments
-            if not (part == "report" and tables_only(lines, has_tables))]
+    def tables_only(lines: list[Line], rows: int) -> bool:
+        return rows > 0 and (rows >= 2 * len(lines) or not any(_heading_level(line_text(ln)) for ln in lines))
+
+    return [(part, lines) for part, lines, rows in segments if not (part == "report" and tables_only(lines, rows))]
 
 
 def _margins(layouts: list[PageLayout]) -> tuple[float, float, float]:

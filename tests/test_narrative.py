@@ -238,3 +238,21 @@ def test_note_line_opening_with_digits_is_not_a_new_note(tmp_path):
     ex = extract(d.save(tmp_path / "digits.pdf"))
     assert [(f["footnote_no"], f["text"]) for f in ex.tables["footnotes"]] == [
         (1, "人才新政：2021年起实施，5个区级平台配套。"), (2, "专项基金：总规模150亿元。")]
+
+
+def test_table_attachment_with_numbered_headings_is_not_narrative(tmp_path):
+    from pdfs import table
+    d = Doc()
+    d.text(LEFT, 60, "附件1")
+    d.text(LEFT, 90, "一、主要目标")
+    d.text(LEFT, 120, "表1：2025年主要目标", size=14)
+    rows = [["序号", "指标内容", "2025年预期目标"]] + [[str(i), f"指标{i}", f"增长{i}%"] for i in range(1, 9)]
+    table(d, [LEFT, 120, 300, 500], 144, rows)
+    d.text(LEFT, 380, "二、重大项目")
+    d.new_page()
+    d.text(LEFT, 60, "附件2")
+    _report(d)
+    _para(d, 160, "报告正文。")
+    ex = extract(d.save(tmp_path / "annex.pdf"))
+    assert [p["text"] for p in ex.tables["paragraphs"]] == ["一、2025年总体情况", "（一）坚持创新驱动", "报告正文。"]
+    assert len(ex.tables["indicators"]) == 8
