@@ -26,6 +26,7 @@ def _body_size(pages) -> float:
 
 def _layout_page(page: Page, body_size: float) -> PageLayout:
     grids, table_rules = find_grids(page)
+
     def in_grid(c) -> bool:
         cx, cy = (c.x0 + c.x1) / 2, (c.top + c.bottom) / 2
         return any(g.x0 - 1 <= cx <= g.x1 + 1 and g.top - 1 <= cy <= g.bottom + 1 for g in grids)
