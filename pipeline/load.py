@@ -321,7 +321,7 @@ def _load_pdfplumber(raw: bytes, path: Path):
     pages = []
     for i in range(n_pages):
         try:
-            p = pdf.pages[i]
+            p = pdf.pages[i].dedupe_chars(tolerance=1)   # text drawn twice (a fake bold) is read once, as by pdfium
             height = float(p.height)
             chars = [
                 _char(_normalise_text(c["text"]), c["x0"], c["x1"], height - c["matrix"][5], c["size"],

@@ -34,3 +34,15 @@ def test_backends_agree_on_rotated_pages(tmp_path, rotation):
     ra, rb = a.rules[0], b.rules[0]
     assert (ra.x0, ra.top, ra.x1, ra.bottom) == pytest.approx((rb.x0, rb.top, rb.x1, rb.bottom), abs=0.5)
     assert ra.horizontal
+
+
+@pytest.mark.parametrize("backend", ["pdfium", "pdfplumber"])
+def test_text_drawn_twice_is_read_once(tmp_path, backend):
+    """Some producers embolden by drawing the same text twice, a fraction of a point apart."""
+    path = tmp_path / "twice.pdf"
+    c = canvas.Canvas(str(path), pagesize=(W, H))
+    c.setFont("Helvetica", 16)
+    c.drawString(72, 700, "Bold lead.")
+    c.drawString(72.3, 700, "Bold lead.")
+    c.save()
+    assert "".join(ch.text for ch in load_pdf(path, backend).pages[0].chars) == "Boldlead."

@@ -250,7 +250,6 @@ def test_table_attachment_with_numbered_headings_is_not_narrative(tmp_path):
     table(d, [LEFT, 120, 300, 500], 144, rows)
     d.text(LEFT, 380, "二、重大项目")
     d.new_page()
-    d.text(LEFT, 60, "附件2")
     _report(d)
     _para(d, 160, "报告正文。")
     ex = extract(d.save(tmp_path / "annex.pdf"))
