@@ -194,7 +194,7 @@ def parse(text: str, skip_brackets: bool = False, min_chinese_len: int = 2) -> l
             qualifier = f"{qualifier}…{tail}"
         else:
             qualifier = qualifier or tail
-        sign = _growth_sign(before) if unit.dimension in ("percent", "percent_point", "multiple") else 0
+        sign = _growth_sign(before) if unit.dimension in ("percent", "percent_point", "permille", "multiple") else 0
         kind = "growth" if sign else "level"
         label = _label(before, qualifier)
         numbers = [(num, "low" if m.group("num2") else None)]

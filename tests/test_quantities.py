@@ -215,3 +215,18 @@ def test_indicator_values_align_parts_and_report_unreadable_text():
     row["actual_text"] = "完成第3批/4-"
     _, problems = indicator_values([row])
     assert [(p.table_no, p.row, p.page, p.text) for p in problems] == [(1, 7, 3, "4-")]
+
+
+@pytest.mark.parametrize("text,raw,value,unit,base,base_unit,kind", [
+    ("平均预期寿命84.5岁", "84.5岁", 84.5, "岁", "84.5", "岁", "level"),
+    ("婴儿死亡率下降0.5‰", "0.5‰", -0.5, "‰", "-0.5", "‰", "growth"),
+    ("集装箱吞吐量10万标箱", "10万标箱", 10, "万标箱", "100000", "标箱", "level"),
+    ("审批时间缩短至3天", "3天", 3, "天", "72", "h", "level"),
+    ("平均办理时间45分钟", "45分钟", 45, "分钟", "0.75", "h", "level"),
+    ("新增绿化植树1.2万株", "1.2万株", 1.2, "万株", "12000", "株", "level"),
+    ("光伏装机2.5兆瓦", "2.5兆瓦", 2.5, "兆瓦", "2500", "kW", "level"),
+])
+def test_more_units(text, raw, value, unit, base, base_unit, kind):
+    (q,) = parse(text)
+    assert (q.raw, q.value, q.unit, q.base_value, q.base_unit, q.kind) == (
+        raw, pytest.approx(value), unit, Decimal(base), base_unit, kind)
