@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from . import data
 from .lines import line_text
+from .quantities import cn_to_number
 from .records import Cell, Grid, Line, LogicalTable, PageLayout, Problem, TableCell
 
 MAX_HEADER_ROWS = 3
@@ -111,9 +112,10 @@ def _row_texts(grid: Grid, r: int) -> tuple[str, ...]:
 
 def _open(grid: Grid, title: str, unit: str = "") -> _Open:
     m = data.regex("table_title").match(norm(title))
-    table_no = int(unicodedata.normalize("NFKC", m.group(1))) if m else None
+    number = (m.group(1) or m.group(3)) if m else None
+    table_no = (int(number) if number.isdigit() else cn_to_number(number)) if number else None
     h = _header_count(grid)
-    t = _Open(title=m.group(2) if m else title, table_no=table_no, n_cols=grid.n_cols,
+    t = _Open(title=(m.group(2) or m.group(4)) if m else title, table_no=table_no, n_cols=grid.n_cols,
               header_rows=[_row_texts(grid, r) for r in range(h)], unit=unit)
     _append_fragment(t, grid, skip=h, header_rows=h)
     return t

@@ -52,3 +52,12 @@ def test_indicator_header_wordings(header, field):
 def test_project_header_wordings(header, field):
     fields = ["seq", "name", "investment_yi", "target_stage", "progress_text", "builder"]
     assert map_columns((header,), fields) == {0: field}
+
+
+@pytest.mark.parametrize("line,number", [
+    ("表1：2021年主要目标完成情况", "1"), ("表 2 2022年重大项目", "2"), ("附表3、重大项目", "3"),
+    ("表一：主要指标", "一"), ("表１：全角数字", "１"), ("表示支持", None), ("表格说明如下", None),
+])
+def test_table_title_pattern(line, number):
+    m = data.regex("table_title").match(line)
+    assert (m.group(1) or m.group(3) if m else None) == number
