@@ -72,9 +72,12 @@ def main() -> int:
     print(f"notice-extract benchmark: {RUNS} runs each, medians, warm process\n")
     for pdf in pdfs:
         stages: dict[str, list[float]] = {}
+        pages = 0
 
         def pipeline_once():
+            nonlocal pages
             ex = api.extract(pdf)
+            pages = ex.tables["notices"][0]["page_count"]
             t = time.perf_counter()
             write_extraction(ex, out)
             ex.timings["write"] = time.perf_counter() - t
@@ -86,7 +89,6 @@ def main() -> int:
         plumber = median_seconds(bare_pdfplumber, pdf)
         floor = median_seconds(pdfium_chars, pdf)
         raw_calls = median_seconds(pdfium_raw_calls, pdf)
-        pages = api.extract(pdf).tables["notices"][0]["page_count"]
         print(f"{pdf.name}: {pages} pages")
         for k, v in stages.items():
             print(f"  stage {k:<11} {statistics.median(v):7.3f} s")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from . import data
-from .lines import SUPERSCRIPT, build_lines, is_power, join_lines, marker_number, split_superscripts
+from .lines import SUPERSCRIPT, build_lines, gap_space, is_power, join_lines, marker_number, split_superscripts
 from .records import Cell, Char, Grid, Page, Rule
 
 SNAP = 2.0          # rules closer than this (pt) are one edge
@@ -99,10 +99,7 @@ def _cell_text(chars: list[Char], page: int) -> tuple[str, tuple[tuple[int, str]
                 else:
                     out.append(item.translate(SUPERSCRIPT))
                 continue
-            if prev is not None and item.x0 - prev.x1 > 0.25 * ln.size and is_power(prev.text) \
-                    and item.text.isascii() and item.text.isalnum():
-                out.append(" ")
-            out.append(item.text)
+            out.append(gap_space(prev, item, ln) + item.text)
             prev = item
         pieces.append("".join(out))
     return join_lines(pieces), tuple(markers)
@@ -147,7 +144,7 @@ def _ruled_grid(page: Page, hs: list[Rule], vs: list[Rule]) -> Grid | None:
         text, markers = _cell_text(by_span.get(root, []), page.number)
         cells.append(Cell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, text, *box, markers=markers))
     cells.sort(key=lambda c: (c.row, c.col))
-    return Grid(page.number, xs[0], ys[0], xs[-1], ys[-1], n_rows, n_cols, tuple(cells), tuple(xs))
+    return Grid(page.number, xs[0], ys[0], xs[-1], ys[-1], n_rows, n_cols, tuple(cells))
 
 
 def _stacks(rules: list[Rule]) -> list[list[Rule]]:
@@ -198,7 +195,7 @@ def _three_line_grid(page: Page, stack: list[Rule]) -> Grid | None:
         for j in range(n_cols):
             text, markers = _cell_text([c for c in chars if col_of(c) == j], page.number)
             cells.append(Cell(i, j, 1, 1, text, cols[j], top, cols[j + 1], bottom, markers=markers))
-    return Grid(page.number, x0, ys[0], x1, ys[-1], len(rows), n_cols, tuple(cells), tuple(cols))
+    return Grid(page.number, x0, ys[0], x1, ys[-1], len(rows), n_cols, tuple(cells))
 
 
 def _column_edges(chars: list[Char], x0: float, x1: float) -> list[float]:

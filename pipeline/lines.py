@@ -96,16 +96,21 @@ def is_power(before: str) -> bool:
     return before[-1:].isascii() and before[-1:].isalnum()
 
 
+def gap_space(prev: Char | None, c: Char, line: Line) -> str:
+    """" " where a wide gap separates two Latin letters or digits (a word space), else ""."""
+    if prev is not None and c.x0 - prev.x1 > 0.25 * line.size and _is_latin(prev.text[-1]) and _is_latin(c.text[0]):
+        return " "
+    return ""
+
+
 def line_text(line: Line, keep=None) -> str:
-    """Text of a line; a space only where a wide gap separates two Latin letters or digits."""
+    """Text of a line (the chars `keep` accepts), with word spaces between Latin words."""
     out: list[str] = []
     prev: Char | None = None
     for c in line.chars:
         if keep is not None and not keep(c):
             continue
-        if prev is not None and c.x0 - prev.x1 > 0.25 * line.size and _is_latin(prev.text[-1]) and _is_latin(c.text[0]):
-            out.append(" ")
-        out.append(c.text)
+        out.append(gap_space(prev, c, line) + c.text)
         prev = c
     return "".join(out)
 

@@ -105,7 +105,7 @@ def _clean_font(name: str) -> str:
     return re.sub(r"^[A-Z]{6}\+", "", name)
 
 
-def _rules_from_box(x0: float, top: float, x1: float, bottom: float, stroked: bool) -> list[Rule]:
+def _rules_from_box(x0: float, top: float, x1: float, bottom: float) -> list[Rule]:
     """A thin box is one ruling line; a larger box contributes its four edges."""
     w, h = x1 - x0, bottom - top
     if w < THIN and h < THIN:
@@ -260,7 +260,7 @@ def _pdfium_paths(container, pr, to_display, out: list[Rule], form) -> int:
                 continue
             for x0, y0, x1, y1 in _pdfium_subpath_boxes(obj, pr):
                 (a, b), (c, d) = to_display(x0, y0), to_display(x1, y1)
-                out.extend(_rules_from_box(min(a, c), min(b, d), max(a, c), max(b, d), bool(stroke.value)))
+                out.extend(_rules_from_box(min(a, c), min(b, d), max(a, c), max(b, d)))
     return images
 
 
@@ -330,9 +330,9 @@ def _load_pdfplumber(raw: bytes, path: Path):
             ]
             rules: list[Rule] = []
             for ln in p.lines:
-                rules.extend(_rules_from_box(ln["x0"], ln["top"], ln["x1"], ln["bottom"], True))
+                rules.extend(_rules_from_box(ln["x0"], ln["top"], ln["x1"], ln["bottom"]))
             for rc in p.rects:
-                rules.extend(_rules_from_box(rc["x0"], rc["top"], rc["x1"], rc["bottom"], rc.get("stroke", True)))
+                rules.extend(_rules_from_box(rc["x0"], rc["top"], rc["x1"], rc["bottom"]))
             pages.append(Page(i + 1, round(float(p.width), 2), round(height, 2), tuple(chars), tuple(rules),
                               len(p.images)))
             p.close()

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import data
-from .lines import SUPERSCRIPT, is_power, is_superscript, join_lines, line_text, marker_number, split_superscripts
+from .lines import SUPERSCRIPT, gap_space, is_power, is_superscript, join_lines, line_text, marker_number, split_superscripts
 from .records import Char, Line, PageLayout, Problem
 
 
@@ -201,7 +201,7 @@ def _split_note_number(ln: Line) -> tuple[int | None, str]:
     while chars and is_superscript(chars[0], ln):
         sup.append(chars.pop(0))
     if sup:
-        return marker_number("".join(c.text for c in sup)), _text(chars, ln)
+        return marker_number("".join(c.text for c in sup)), line_text(ln, keep=lambda c: c not in sup)
     text = line_text(ln)
     m = re.match(r"^([①-⑳]|[\[［]\d{1,2}[\]］]|\d{1,2}(?=[.、．:：)）]|\s))\s*[.、．:：)）]?\s*(?=\S)", text)
     if m is None and re.match(r"^\d{1,2}(?!\d)", text) and _gap_after_number(ln):
@@ -217,10 +217,6 @@ def _gap_after_number(ln: Line) -> bool:
     while digits < len(ln.chars) and ln.chars[digits].text.isdigit():
         digits += 1
     return 0 < digits < len(ln.chars) and ln.chars[digits].x0 - ln.chars[digits - 1].x1 > 0.3 * ln.size
-
-
-def _text(chars: list[Char], ln: Line) -> str:
-    return line_text(Line(ln.page, tuple(chars), ln.x0, ln.x1, ln.top, ln.bottom, ln.baseline, ln.size))
 
 
 # ------------------------------------------------------------------ rows
@@ -287,6 +283,7 @@ def _assemble(p: _Para, notes: dict, problems: list[Problem]):
     last_marker = 0
     for ln in p.lines:
         out: list[str] = []
+        prev: Char | None = None
         for kind, item in split_superscripts(ln):
             if kind == "sup":
                 number = marker_number(item)
@@ -303,7 +300,8 @@ def _assemble(p: _Para, notes: dict, problems: list[Problem]):
                     opening.append(item)
                 else:
                     lead_open = False
-            out.append(item.text)
+            out.append(gap_space(prev, item, ln) + item.text)
+            prev = item
         pieces.append("".join(out))
     text = join_lines(pieces)
     return text, _lead(opening, text), markers

@@ -102,7 +102,6 @@ class Grid:
     n_rows: int
     n_cols: int
     cells: tuple[Cell, ...]
-    col_edges: tuple[float, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,6 @@ from . import data
 from .records import Problem
 
 
-def columns(table: str) -> list[dict]:
-    return data.table_schema(table)["fields"]
-
-
 def _ok_type(value, field: dict) -> bool:
     t = field["type"]
     if "x-decimal" in field:

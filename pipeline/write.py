@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
 
@@ -113,10 +114,7 @@ def report(ex: Extraction, tables: dict[str, list[dict]]) -> dict:
     return {
         "notice_id": ex.notice_id,
         "counts": {t: len(rows) for t, rows in tables.items()},
-        "problems": [{k: v for k, v in vars_(p).items() if v not in (None, "")} for p in ex.problems],
+        "problems": [{k: v for k, v in asdict(p).items() if v not in (None, "")} for p in ex.problems],
         "timings_s": {k: round(v, 3) for k, v in ex.timings.items()},
     }
 
-
-def vars_(p) -> dict:
-    return {f: getattr(p, f) for f in p.__dataclass_fields__}

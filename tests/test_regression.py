@@ -15,14 +15,20 @@ def norm(s):
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s or ""))
 
 
-@pytest.mark.parametrize("notice_id", NOTICES)
-def test_every_indicator_row(extractions, notice_id):
-    rows = {(r["table_no"], r["seq"]): r for r in extractions[notice_id].tables["indicators"]}
-    want = [(t, r) for t in golden(notice_id)["tables"] if t["kind"] == "indicators" for r in t["rows"]]
+def pairs(extractions, notice_id, kind):
+    """(golden table, golden row, extracted row) for every golden row of one kind; no row left over."""
+    rows = {(r["table_no"], r["seq"]): r for r in extractions[notice_id].tables[kind]}
+    want = [(t, r) for t in golden(notice_id)["tables"] if t["kind"] == kind for r in t["rows"]]
     assert len(rows) == len(want)
     for t, r in want:
         got = rows[(t["table_no"], r["seq"])]
         assert got["year"] == t["year"]
+        yield t, r, got
+
+
+@pytest.mark.parametrize("notice_id", NOTICES)
+def test_every_indicator_row(extractions, notice_id):
+    for t, r, got in pairs(extractions, notice_id, "indicators"):
         for f in ("category", "indicator", "target_text"):
             assert norm(got[f]) == norm(r[f]), (t["table_no"], r["seq"], f)
         if r["actual_text"] is None:
@@ -33,12 +39,7 @@ def test_every_indicator_row(extractions, notice_id):
 
 @pytest.mark.parametrize("notice_id", NOTICES)
 def test_every_project_row(extractions, notice_id):
-    rows = {(r["table_no"], r["seq"]): r for r in extractions[notice_id].tables["projects"]}
-    want = [(t, r) for t in golden(notice_id)["tables"] if t["kind"] == "projects" for r in t["rows"]]
-    assert len(rows) == len(want)
-    for t, r in want:
-        got = rows[(t["table_no"], r["seq"])]
-        assert got["year"] == t["year"]
+    for t, r, got in pairs(extractions, notice_id, "projects"):
         for f in ("section", "section_no", "section_declared_count", "name", "target_stage"):
             assert norm(str(got[f])) == norm(str(r[f])), (t["table_no"], r["seq"], f)
         assert got["investment_yi"] == pytest.approx(r["investment_yi"])
