@@ -16,7 +16,7 @@ from .records import Extraction
 from .table_kinds import table_rows
 from .tables import assemble_tables, cell_markers, table_cell_rows
 from .values import indicator_values
-from .write import write_extraction
+from .write import verdict, write_extraction
 
 
 class NotANoticeError(InputError):
@@ -31,6 +31,7 @@ class Summary:
     pages: int = 0
     counts: dict | None = None
     problems: int = 0
+    status: str = ""            # the verdict of report.json: "complete" | "needs_review"
     seconds: float = 0.0
     error_kind: str | None = None
     error: str | None = None
@@ -42,7 +43,12 @@ class Summary:
         return (f"{self.notice_id}: {self.pages} pages, {c.get('indicators', 0)} indicators, "
                 f"{c.get('projects', 0)} projects, {c.get('paragraphs', 0)} paragraphs, "
                 f"{c.get('footnotes', 0)} footnotes, {c.get('facts', 0)} facts, "
-                f"{self.problems} problems in report, {self.seconds:.2f}s")
+                f"{self.status}" + (f" ({_plural(self.problems, 'problem')} in report)" if self.problems else "")
+                + f", {self.seconds:.2f}s")
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def extract(pdf: str | Path, backend: str | None = None) -> Extraction:
@@ -114,7 +120,7 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None)
         ex.timings["write"] = time.perf_counter() - t
         counts = {k: len(v) for k, v in ex.tables.items()}
         return Summary(ex.notice_id, str(pdf), True, pages=ex.tables["notices"][0]["page_count"], counts=counts,
-                       problems=len(ex.problems), seconds=time.perf_counter() - start)
+                       problems=len(ex.problems), status=verdict(ex.problems)[0], seconds=time.perf_counter() - start)
     except InputError as e:
         return Summary(pdf.stem, str(pdf), False, error_kind=e.kind, error=str(e), seconds=time.perf_counter() - start)
     except Exception as e:  # a bug must not stop the batch; it is reported as a failure of this file

@@ -41,6 +41,7 @@ def cmd_extract(args) -> int:
     out = Path(args.out)
     pages = {p: _page_count(p) for p in pdfs}
     failures = []
+    review = []
     quiet = args.quiet or not sys.stderr.isatty()
     with tqdm(total=len(pdfs), unit="file", desc="notices", disable=quiet, position=0) as files, \
             tqdm(total=sum(pages.values()), unit="page", desc="pages  ", disable=quiet, position=1) as bar:
@@ -50,10 +51,16 @@ def cmd_extract(args) -> int:
             tqdm.write(s.line(), file=sys.stdout if s.ok else sys.stderr)
             if not s.ok:
                 failures.append({"file": s.source, "kind": s.error_kind, "reason": s.error})
+            elif s.status != "complete":
+                review.append(s.notice_id)
     out.mkdir(parents=True, exist_ok=True)
     (out / "failures.json").write_text(json.dumps(failures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if failures:
         print(f"{len(failures)} of {len(pdfs)} file(s) failed; see {out / 'failures.json'}", file=sys.stderr)
+        return 1
+    if review and args.strict:
+        print(f"{len(review)} notice(s) need review (--strict): {', '.join(review)}; see their report.json",
+              file=sys.stderr)
         return 1
     return 0
 
@@ -82,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="PDF backend (default: $NOTICE_EXTRACT_BACKEND, else pdfium)")
     ex.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per file (default 300)")
     ex.add_argument("--quiet", action="store_true", help="no progress bars")
+    ex.add_argument("--strict", action="store_true",
+                    help="exit 1 when any notice's verdict is needs_review (default: only failures do)")
     ex.set_defaults(func=cmd_extract)
     ld = sub.add_parser("load", help="load extracted notices into the DuckDB warehouse (idempotent)")
     ld.add_argument("--extracted", default="extracted", help="folder of extracted notices (default: extracted/)")

@@ -58,6 +58,7 @@ class Problem:
     text: str = ""
     table_no: int | None = None
     row: int | None = None
+    bbox: tuple[float, float, float, float] | None = None   # x0, top, x1, bottom on `page`, PDF points
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,9 +110,22 @@ def write_extraction(ex: Extraction, out_dir: Path) -> Path:
     return final
 
 
+def verdict(problems) -> tuple[str, list[str]]:
+    """"complete" when nothing was met that a person should look at, else "needs_review" with the
+    distinct reasons (each once, with how often it occurred), in the order first met."""
+    counts: dict[str, int] = {}
+    for p in problems:
+        counts[p.reason] = counts.get(p.reason, 0) + 1
+    reasons = [r if n == 1 else f"{r} (×{n})" for r, n in counts.items()]
+    return ("needs_review" if reasons else "complete"), reasons
+
+
 def report(ex: Extraction, tables: dict[str, list[dict]]) -> dict:
+    status, reasons = verdict(ex.problems)
     return {
         "notice_id": ex.notice_id,
+        "status": status,
+        "reasons": reasons,
         "counts": {t: len(rows) for t, rows in tables.items()},
         "problems": [{k: v for k, v in asdict(p).items() if v not in (None, "")} for p in ex.problems],
         "timings_s": {k: round(v, 3) for k, v in ex.timings.items()},
