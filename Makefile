@@ -22,7 +22,7 @@ extract: $(STAMP)
 
 test: $(STAMP) pg
 	$(PY) -m pytest
-	NOTICE_EXTRACT_BACKEND=pdfplumber $(PY) -m pytest
+	NOTICE_EXTRACT_BACKEND=pdfplumber $(PY) -m pytest -m "not once"
 
 # PostgreSQL server binaries for the warehouse tests (each test run starts its own server on
 # 127.0.0.1): Debian's package, installed when missing and we may install.
