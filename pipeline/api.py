@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .facts import facts
+from .keys import keyed_projects
 from .layout import layout_document
 from .load import InputError, load_pdf
 from .narrative import build_narrative
@@ -79,9 +80,10 @@ def extract(pdf: str | Path, backend: str | None = None) -> Extraction:
     fact_rows = facts(narrative.paragraphs)
     lap("quantities")
     ex = Extraction(notice_id=doc.notice_id, timings=timings)
+    notice = notice_row(doc, narrative.title, narrative.paragraphs)
     ex.tables = {
-        "notices": [notice_row(doc, narrative.title, narrative.paragraphs)],
-        "indicators": indicators, "indicator_values": values, "projects": projects,
+        "notices": [notice],
+        "indicators": indicators, "indicator_values": values, "projects": keyed_projects(projects, notice["district"]),
         "paragraphs": narrative.paragraphs, "footnotes": narrative.footnotes, "facts": fact_rows,
         "table_cells": table_cell_rows(doc.notice_id, tables),
     }

@@ -1,4 +1,4 @@
-"""The cover notice → the notices row (title, issuer, issue date, plan and review years)."""
+"""The cover notice → the notices row (title, issuer, district, issue date, plan and review years)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from . import data
+from .keys import district
 from .quantities import cn_to_number
 from .records import Document
 
@@ -27,7 +28,8 @@ def notice_row(doc: Document, title: str, paragraphs: list[dict]) -> dict:
     years = data.regex("plan_years").search(unicodedata.normalize("NFKC", title)) or \
         next((m for p in paragraphs if (m := data.regex("plan_years").search(unicodedata.normalize("NFKC", p["text"])))), None)
     return {
-        "notice_id": doc.notice_id, "title": title or None, "issuer": issuer, "issue_date": issue_date,
+        "notice_id": doc.notice_id, "title": title or None, "issuer": issuer, "district": district(issuer, title),
+        "issue_date": issue_date,
         "plan_year": int(years.group(2)) if years else None,
         "review_year": int(years.group(1)) if years else None,
         "source_file": doc.source_file, "source_sha256": doc.sha256, "page_count": len(doc.pages),

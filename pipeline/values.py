@@ -2,6 +2,7 @@
 "/"-separated parts of the indicator name."""
 from __future__ import annotations
 
+from .keys import indicator_key
 from .quantities import has_number, note_text, parse, split_parts
 from .records import Problem
 
@@ -23,10 +24,11 @@ def indicator_values(indicators: list[dict]) -> tuple[list[dict], list[Problem]]
                 if not found and has_number(outside):
                     problems.append(Problem("quantities", f"no quantity read in {measure} cell part {k}",
                                             page=row["page"], text=part, table_no=row["table_no"], row=row["seq"]))
-                for q in found:
+                for n, q in enumerate(found, start=1):
                     out.append({
                         "notice_id": row["notice_id"], "table_no": row["table_no"], "seq": row["seq"],
-                        "measure": measure, "part": k, "indicator_part": name, "raw": q.raw,
+                        "measure": measure, "part": k, "quantity_no": n, "indicator_part": name,
+                        "indicator_key": indicator_key(name), "part_text": part.strip(), "raw": q.raw,
                         "value": q.value, "unit": q.unit, "kind": q.kind, "qualifier": q.qualifier,
                         "base_value": q.base_value, "base_unit": q.base_unit, "label": q.label,
                         "bound": q.bound, "note": note_text(part),

@@ -88,6 +88,7 @@ def test_notice_metadata(extractions, notice_id):
     want = golden(notice_id)["notice"]
     assert got["title"] == want["title"]
     assert got["issuer"] == want["issuer"]
+    assert got["district"] == want["district"]
     assert got["issue_date"] == dt.date.fromisoformat(want["issue_date"])
     assert (got["plan_year"], got["review_year"]) == (want["plan_year"], want["review_year"])
 

@@ -1,0 +1,59 @@
+"""Series identity: district, indicator_key and project_key (pipeline/keys.py)."""
+import pytest
+
+from pipeline.keys import district, indicator_key, project_key
+
+pytestmark = pytest.mark.once
+
+
+@pytest.mark.parametrize("a, b", [
+    ("一般公共预算收入（区级）", "区级一般公共预算收入"),          # alias file
+    ("地区生产总值 ", "地区生产总值（亿元）"),                     # spacing, a unit in brackets
+    ("地区生产总值增速", "ＧＤＰ"),                                 # trailing qualifier; full width + alias
+    ("政务服务“一网通办”评估", "政务服务\"一网通办\"评估"),          # quotes
+    ("其中：工业投资", "工业固定资产投资额"),                       # leading 其中 + alias
+    ("公交站点500米服务半径覆盖率【建成区】", "公交站点500米服务半径覆盖率(建成区)"),   # bracket styles
+])
+def test_indicator_wordings_share_a_key(a, b):
+    assert indicator_key(a) == indicator_key(b)
+
+
+@pytest.mark.parametrize("a, b", [
+    ("区级一般公共预算收入", "一般公共预算收入"),            # a qualifier that changes the indicator stays
+    ("公交站点500米服务半径覆盖率（建成区）", "公交站点500米服务半径覆盖率"),
+    ("单位生产总值能耗降低率", "单位生产总值能耗"),
+])
+def test_different_indicators_keep_different_keys(a, b):
+    assert indicator_key(a) != indicator_key(b)
+
+
+def test_indicator_key_is_the_printed_name_normalised():
+    assert indicator_key("区域路网密度") == "区域路网密度"
+    assert indicator_key("（预计）") == "(预计)"       # nothing but a qualifier: kept rather than emptied
+
+
+@pytest.mark.parametrize("a, b", [
+    ("宝山区精神卫生中心迁建工程", "区精神卫生中心迁建工程"),
+    ("美兰西湖公园（一期、二期）", "宝山区美兰西湖公园"),
+    ("区工人文化活动中心二期工程", "工人文化活动中心（二期）项目"),
+    ("陆翔路—祁连山路新建工程", "陆翔路-祁连山路新建项目"),
+])
+def test_project_wordings_share_a_key(a, b):
+    assert project_key(a, "宝山区") == project_key(b, "宝山区")
+
+
+def test_a_single_phase_is_a_different_project():
+    assert project_key("工人文化活动中心二期工程") != project_key("工人文化活动中心一期工程")
+    assert project_key("工人文化活动中心二期工程") != project_key("工人文化活动中心")
+
+
+@pytest.mark.parametrize("issuer, title, want", [
+    ("宝山区发展和改革委员会", None, "宝山区"),
+    ("上海市浦东新区发展和改革委员会", None, "浦东新区"),
+    ("区发展改革委", "宝山区发展和改革委员会关于下达《宝山区2021年国民经济和社会发展计划》的通知", "宝山区"),
+    (None, "关于下达《崇明区2021年国民经济和社会发展计划》的通知", "崇明区"),
+    ("某某县发展和改革局", None, "某某县"),
+    ("发展和改革委员会", "关于印发年度计划的通知", None),
+])
+def test_district(issuer, title, want):
+    assert district(issuer, title) == want
