@@ -2,7 +2,8 @@
 table with all notices together, created from the schemas under schemas/.
 
 Loads are idempotent and atomic: a notice's rows are replaced in one transaction, and a notice
-whose source PDF (sha256) is unchanged is skipped unless forced."""
+whose source PDF (sha256) is unchanged is skipped unless forced. The views across notices and years
+(pipeline/views.py) are created again after every load."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from . import data
+from .views import view_statements
 from .write import TABLES
 
 SQL_TYPES = {"string": "TEXT", "integer": "BIGINT", "number": "DOUBLE PRECISION", "boolean": "BOOLEAN",
@@ -59,6 +61,9 @@ def load(extracted: Path, db: str, force: bool = False) -> dict[str, str]:
                     target.run(f"DELETE FROM {t} WHERE notice_id = %s", [notice_id])
                     target.insert_parquet(t, folder / f"{t}.parquet")
             outcome[notice_id] = "loaded"
+        with target.transaction():
+            for sql in view_statements():
+                target.run(sql)
     finally:
         target.close()
     return outcome

@@ -1,0 +1,183 @@
+"""The warehouse views across notices and years (pipeline/views.py), checked against lists written
+by hand from the two shared notices' tables (baoshan-2022: 表1 reviews 2021, 表3 plans 2022;
+baoshan-2023: 表1 reviews 2022, 表3 plans 2023)."""
+import duckdb
+import pytest
+
+from pipeline.warehouse import load
+
+
+@pytest.fixture(scope="module")
+def con(written, tmp_path_factory):
+    db = tmp_path_factory.mktemp("views") / "w.duckdb"
+    load(written, str(db))
+    con = duckdb.connect(str(db))
+    yield con
+    con.close()
+
+
+def test_the_2022_gdp_row_joins_the_plan_of_2022_and_the_review_of_2023(con):
+    row = con.execute("SELECT target_text, target_value, target_unit, target_kind, target_notice_id, target_source, "
+                      "actual_text, actual_value, actual_kind, actual_notice_id, met, rule FROM indicator_series "
+                      "WHERE district = '宝山区' AND indicator_key = '地区生产总值' AND year = 2022").fetchall()
+    assert row == [("可比增长6%（增长高于全市平均水平）", 6.0, "%", "growth", "baoshan-2022", "plan",
+                    "1841.02亿元，增长6.7%", 6.7, "growth", "baoshan-2023", True, "actual >= target")]
+    years = con.execute("SELECT year, target_notice_id, actual_notice_id FROM indicator_series "
+                        "WHERE indicator_key = '地区生产总值' ORDER BY year").fetchall()
+    assert years == [(2021, None, "baoshan-2022"), (2022, "baoshan-2022", "baoshan-2023"), (2023, "baoshan-2023", None)]
+
+
+# (notice of the target, year, indicator_key, target as printed) → (actual as printed, met), read from
+# the PDFs' cells. A target with no number (增幅不低于全市平均水平, 完成市下达目标) is in no view.
+MET = {
+    # baoshan-2022 表1: the 2021 targets beside the 2021 actuals
+    ("baoshan-2022", 2021, "全社会固定资产投资总额", "630亿元"): ("657.07亿元", True),
+    ("baoshan-2022", 2021, "工业固定资产投资额", "150亿元"): ("127.97亿元", False),
+    ("baoshan-2022", 2021, "工业固定资产投资额", "50%"): ("29.2%", False),
+    ("baoshan-2022", 2021, "社会消费品零售总额", "6%"): ("8.9%", True),
+    ("baoshan-2022", 2021, "商品销售总额", "7%"): ("25%", True),
+    ("baoshan-2022", 2021, "产值十亿元以上的制造业企业数", "25家"): ("25家", True),
+    ("baoshan-2022", 2021, "重点产业园区亩均税收", "10%"): ("33.6%", True),
+    ("baoshan-2022", 2021, "新增产业用地投资强度", "10%"): ("10%", True),
+    ("baoshan-2022", 2021, "实际到位外资额", "2.5亿美元"): ("5.7亿美元", True),
+    ("baoshan-2022", 2021, "上市企业数", "5家"): ("3家", False),
+    ("baoshan-2022", 2021, "企业技术中心", "100家"): ("107家", True),          # 区级 against 新增区级
+    ("baoshan-2022", 2021, "战略性新兴产业制造业产值占规模以上工业产值的比重", "27%"): ("26.3%", False),
+    ("baoshan-2022", 2021, "全社会研发经费支出相当于全区生产总值的比例", "3.5%"): ("3.08%", False),
+    ("baoshan-2022", 2021, "列入市(区)高新技术成果转化项目", "60个"): ("61个", True),
+    ("baoshan-2022", 2021, "列入市(区)高新技术成果转化项目", "100个"): ("110个", True),
+    ("baoshan-2022", 2021, "公交站点500米服务半径覆盖率(建成区)", "84%"): ("84.3%", True),
+    ("baoshan-2022", 2021, "区域路网密度", "3.41km/km²"): ("3.41km/km²", True),
+    ("baoshan-2022", 2021, "网格化先行发现率", "30%"): ("30%", True),
+    ("baoshan-2022", 2021, "城镇污水处理率", "96%"): ("96%", True),
+    ("baoshan-2022", 2021, "城镇登记失业人数", "1.46万人"): ("1.19万人", True),   # 控制在…以内
+    ("baoshan-2022", 2021, "社区养老服务设施面积", "30平方米"): ("30平方米", True),
+    ("baoshan-2022", 2021, "教育学区化集团化覆盖率", "80%"): ("80%", True),
+    ("baoshan-2022", 2021, "成套改造完成面积", "1.5万平方米"): ("0.96万平方米", False),   # 竣工 against 竣工
+    # baoshan-2022 表3: the 2022 plan against the 2022 actuals of baoshan-2023 表1
+    ("baoshan-2022", 2022, "地区生产总值", "6%"): ("6.7%", True),
+    ("baoshan-2022", 2022, "区级一般公共预算收入", "6%"): ("15%", True),
+    ("baoshan-2022", 2022, "全社会固定资产投资总额", "5%"): ("2.0%", False),
+    ("baoshan-2022", 2022, "工业固定资产投资额", "120亿元"): ("132.80亿元", True),    # 工业投资: an alias
+    ("baoshan-2022", 2022, "社会消费品零售总额", "8%"): ("9.3%", True),
+    ("baoshan-2022", 2022, "商品销售总额", "8%"): ("26%", True),
+    ("baoshan-2022", 2022, "产值十亿元以上的制造业企业数", "27家"): ("28家", True),
+    ("baoshan-2022", 2022, "重点产业园区亩均税收", "10%"): ("34.7%", True),
+    ("baoshan-2022", 2022, "新增产业用地投资强度", "10%"): ("11%", True),
+    ("baoshan-2022", 2022, "实际到位外资额", "6亿美元"): ("6.1亿美元", True),
+    ("baoshan-2022", 2022, "上市企业数", "5家"): ("4家", False),
+    ("baoshan-2022", 2022, "企业技术中心", "100家"): ("113家", True),
+    ("baoshan-2022", 2022, "战略性新兴产业制造业产值占规模以上工业产值的比重", "30%"): ("27.2%", False),
+    ("baoshan-2022", 2022, "全社会研发经费支出相当于全区生产总值的比例", "3.5%"): ("3.27%", False),
+    ("baoshan-2022", 2022, "列入市(区)高新技术成果转化项目", "80个"): ("64个", False),
+    ("baoshan-2022", 2022, "列入市(区)高新技术成果转化项目", "100个"): ("121个", True),
+    ("baoshan-2022", 2022, "公共停车泊位", "1000个"): ("1186个", True),       # 公共泊位 / 新增公共停车泊位
+    ("baoshan-2022", 2022, "城镇污水处理率", "97%"): ("97%", True),
+    ("baoshan-2022", 2022, "社区养老服务设施面积", "40平方米"): ("33平方米", False),
+    ("baoshan-2022", 2022, "教育学区化集团化覆盖率", "85%"): ("88%", True),
+    # baoshan-2023 表1: the 2022 targets beside the 2022 actuals
+    ("baoshan-2023", 2022, "全社会固定资产投资总额", "698亿元"): ("733.20亿元", True),
+    ("baoshan-2023", 2022, "工业固定资产投资额", "166亿元"): ("132.80亿元", False),
+    ("baoshan-2023", 2022, "工业固定资产投资额", "53%"): ("31.0%", False),
+    ("baoshan-2023", 2022, "社会消费品零售总额", "7%"): ("9.3%", True),
+    ("baoshan-2023", 2022, "商品销售总额", "8%"): ("26%", True),
+    ("baoshan-2023", 2022, "产值十亿元以上的制造业企业数", "28家"): ("28家", True),
+    ("baoshan-2023", 2022, "重点产业园区亩均税收", "11%"): ("34.7%", True),
+    ("baoshan-2023", 2022, "新增产业用地投资强度", "11%"): ("11%", True),
+    ("baoshan-2023", 2022, "实际到位外资额", "2.7亿美元"): ("6.1亿美元", True),
+    ("baoshan-2023", 2022, "上市企业数", "6家"): ("4家", False),
+    ("baoshan-2023", 2022, "企业技术中心", "105家"): ("113家", True),
+    ("baoshan-2023", 2022, "战略性新兴产业制造业产值占规模以上工业产值的比重", "29%"): ("27.2%", False),
+    ("baoshan-2023", 2022, "全社会研发经费支出相当于全区生产总值的比例", "3.8%"): ("3.27%", False),
+    ("baoshan-2023", 2022, "列入市(区)高新技术成果转化项目", "65个"): ("64个", False),
+    ("baoshan-2023", 2022, "列入市(区)高新技术成果转化项目", "106个"): ("121个", True),
+    ("baoshan-2023", 2022, "公交站点500米服务半径覆盖率(建成区)", "89%"): ("94.3%", True),
+    ("baoshan-2023", 2022, "区域路网密度", "3.76km/km²"): ("3.76km/km²", True),
+    ("baoshan-2023", 2022, "公共停车泊位", "1000个"): ("1186个", True),
+    ("baoshan-2023", 2022, "网格化先行发现率", "33%"): ("33%", True),
+    ("baoshan-2023", 2022, "城镇污水处理率", "97%"): ("97%", True),
+    ("baoshan-2023", 2022, "城镇登记失业人数", "1.59万人"): ("1.29万人", True),
+    ("baoshan-2023", 2022, "社区养老服务设施面积", "33平方米"): ("33平方米", True),
+    ("baoshan-2023", 2022, "教育学区化集团化覆盖率", "88%"): ("88%", True),
+    ("baoshan-2023", 2022, "成套改造完成面积", "1.6万平方米"): ("1.05万平方米", False),
+}
+
+# Targets whose actual cannot be compared: a growth target against a count (增长30% / 新增380家),
+# 开工 against 竣工, 市级 against 区级, or no actual printed (待市科委发布, the 2023 plan).
+NOT_COMPARABLE = {
+    ("baoshan-2022", 2021, "高新技术企业数", "30%"): "no actual of the same kind, unit and label",
+    ("baoshan-2022", 2021, "企业技术中心", "10家"): "no actual of the same kind, unit and label",
+    ("baoshan-2022", 2021, "成套改造完成面积", "1万平方米"): "no actual of the same kind, unit and label",
+    ("baoshan-2022", 2021, "省部级工程研究中心(技术创新中心)", "5家"): "no actual",
+    ("baoshan-2022", 2021, "每万人高价值发明专利拥有量", "15%"): "no actual",
+    ("baoshan-2022", 2022, "高新技术企业数", "30%"): "no actual of the same kind, unit and label",
+    ("baoshan-2022", 2022, "产业类投资额", "180亿元"): "no actual",
+    ("baoshan-2022", 2022, "环境空气质量(AQI)优良率", "90%"): "no actual",
+    ("baoshan-2023", 2022, "成套改造完成面积", "2万平方米"): "no actual of the same kind, unit and label",
+    ("baoshan-2023", 2023, "地区生产总值", "7%"): "no actual",
+}
+
+
+def test_target_outcome_decides_met_as_read_from_the_tables(con):
+    rows = con.execute("SELECT target_notice_id, year, indicator_key, target_raw, actual_raw, met, rule "
+                       "FROM target_outcome").fetchall()
+    got = {r[:4]: r[4:] for r in rows}
+    assert len(got) == len(rows)                       # one row per target quantity
+    decided = {k: (actual, met) for k, (actual, met, _) in got.items() if met is not None}
+    assert decided == MET
+    for key, rule in NOT_COMPARABLE.items():
+        assert got[key] == (None, None, rule), key
+    rules = {k: rule for k, (_, met, rule) in got.items() if met is not None}
+    assert rules[("baoshan-2022", 2021, "城镇登记失业人数", "1.46万人")] == "actual <= target"
+    assert set(rules.values()) == {"actual >= target", "actual <= target"}
+
+
+# Projects listed by both notices (in either of their tables), as printed by baoshan-2022 and by
+# baoshan-2023: names differ by the district prefix and by a bracketed list of all phases.
+BOTH = [
+    ("G1503(江杨北路-富长路)改建工程富锦路地面道路", "G1503(江杨北路-富长路)改建工程富锦路地面道路"),
+    ("富长路(S20-金石路)拓宽工程", "富长路(S20-金石路)拓宽工程"),
+    ("泰和污水厂周边配套道路(泰联路、铁城路-共富路、联谊路)", "泰和污水厂周边配套道路(泰联路、铁城路-共富路、联谊路)"),
+    ("南大路改建工程(南陈路-S20)", "南大路改建工程(南陈路-S20)"),
+    ("南陈路-南秀路改造工程", "南陈路-南秀路改造工程"),
+    ("陆翔路—祁连山路新建工程", "陆翔路—祁连山路新建工程"),
+    ("宝山区精神卫生中心迁建工程", "区精神卫生中心迁建工程"),
+    ("区精神卫生中心迁建工程", "宝山区精神卫生中心迁建工程"),
+    ("宝山区文化馆修缮加固工程", "宝山区文化馆修缮加固工程"),
+    ("新建杨行体育中心项目", "新建杨行体育中心项目"),
+    ("区工人文化活动中心二期工程", "区工人文化活动中心二期工程"),
+    ("锦秋九年一贯制学校新建工程(上师大宝山潜溪学校)", "锦秋九年一贯制学校新建工程(上师大宝山潜溪学校)"),
+    ("宝山区大场医院(仁济医院)二期扩建", "大场医院(仁济医院)二期扩建"),
+    ("宝山区公共卫生中心改扩建项目", "公共卫生中心改扩建项目"),
+    ("华二高中(宝山校区)新建工程", "华二高中(宝山校区)新建工程"),
+    ("顾村中学总体改造工程", "顾村中学总体改造工程"),
+    ("旦华九年一贯制学校", "旦华九年一贯制学校"),
+    ("宝山区张华浜东排水系统工程", "宝山区张华浜东排水系统工程"),
+    ("月浦城区排水系统工程", "宝山区月浦城区排水系统工程"),
+    ("美兰西湖公园(一期、二期)", "美兰西湖公园"),
+    ("祁连山路道路工程(丰翔路-普陀区界)", "祁连山路道路工程(丰翔路-普陀区界)"),
+    ("吴淞创新城市政道路(海江路、双城路)新建工程", "吴淞创新城市政道路(海江路、双城路)新建工程"),
+    ("上师大附中宝山校区", "上师大附中宝山校区"),
+    ("气象站迁建工程", "气象站迁建工程"),
+    ("宝钢支线扩容改造", "宝钢支线扩容改造"),
+]
+ONLY_ONE = ["宝杨路延伸段(狮子桥-邮轮港)改扩建工程", "宝钱公路道路新建工程(沪太路-潘泾路)",
+            "蕴藻浜(泰和路-江杨北路)河道综合整治工程", "沪太路(S20-宝安公路)改建工程", "罗店大居体育中心项目"]
+
+
+def test_project_history_links_every_project_of_both_notices(con):
+    key = {(n, name): k for n, name, k in con.execute(
+        "SELECT DISTINCT notice_id, name, project_key FROM project_history").fetchall()}
+    for old, new in BOTH:
+        assert key[("baoshan-2022", old)] == key[("baoshan-2023", new)], (old, new)
+    linked = {k for k, in con.execute("SELECT DISTINCT project_key FROM project_history WHERE notice_count = 2").fetchall()}
+    assert linked == {key[("baoshan-2022", old)] for old, _ in BOTH}
+    assert len(linked) == 24
+    alone = con.execute("SELECT name, notice_count FROM project_history WHERE notice_count = 1 ORDER BY name").fetchall()
+    assert sorted(alone) == sorted((n, 1) for n in ONLY_ONE)
+    history = con.execute("SELECT year, notice_id, source, investment_yi, target_stage, progress_pct, years "
+                          "FROM project_history WHERE name LIKE '%精神卫生中心%' ORDER BY notice_id, year").fetchall()
+    assert history == [(2021, "baoshan-2022", "review", 8.0, "施工", 85.0, "2021,2022,2023"),
+                       (2022, "baoshan-2022", "plan", 8.0, "竣工", None, "2021,2022,2023"),
+                       (2022, "baoshan-2023", "review", 8.8, "施工", 90.0, "2021,2022,2023"),
+                       (2023, "baoshan-2023", "plan", 8.8, "竣工", None, "2021,2022,2023")]
