@@ -51,3 +51,16 @@ def test_failing_row_rolls_back_the_whole_notice(written, dsn, tmp_path):
         load(broken.parent, dsn, force=True)
     assert _one(dsn, "SELECT count(*) FROM indicators WHERE notice_id = 'baoshan-2022'") == [(50,)]
     assert _one(dsn, "SELECT count(*) FROM facts WHERE notice_id = 'baoshan-2022'") == [(len(facts) - 1,)]
+
+
+def test_views_hold_the_same_rows_as_in_duckdb(written, dsn, tmp_path):
+    import duckdb
+    from pipeline.views import VIEWS
+    load(written, dsn, force=True)
+    load(written, str(tmp_path / "w.duckdb"))
+    duck = duckdb.connect(str(tmp_path / "w.duckdb"))
+    for view in VIEWS:
+        in_duckdb = sorted(duck.execute(f"SELECT * FROM {view}").fetchall(), key=repr)
+        in_postgres = sorted(_one(dsn, f"SELECT * FROM {view}"), key=repr)
+        assert in_postgres == in_duckdb, view
+        assert len(in_duckdb) > 20, view
