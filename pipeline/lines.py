@@ -5,9 +5,11 @@ import unicodedata
 from statistics import median
 from typing import Iterable
 
+from . import data
 from .records import Char, Line
 
 SMALL = 0.8        # a char smaller than this share of its line's size is a superscript candidate
+RISE = 0.2         # a char of the line's size raised more than this share of it is a superscript
 
 
 def _is_latin(ch: str) -> bool:
@@ -26,7 +28,7 @@ def build_lines(chars: Iterable[Char], page: int) -> list[Line]:
             groups.append([c])
     lines = [_make_line(g, page) for g in groups]
     merged: list[Line] = []
-    for ln in sorted(lines, key=lambda ln: -ln.size):
+    for ln in sorted(lines, key=lambda ln: (-ln.size, -len(ln.chars))):
         home = next((m for m in merged if _superscript_of(ln, m)), None)
         if home is None:
             merged.append(ln)
@@ -41,9 +43,20 @@ def _same_size(c: Char, group: list[Char]) -> bool:
 
 
 def _superscript_of(small: Line, big: Line) -> bool:
-    return (small.size < SMALL * big.size
-            and big.baseline - 0.9 * big.size <= small.baseline <= big.baseline + 0.15 * big.size
+    """A cluster of smaller chars sitting in `big`'s line, or a footnote marker (①, [1]) at the
+    line's own size raised above its baseline by text rise."""
+    if small.size < SMALL * big.size:
+        low = big.baseline + 0.15 * big.size
+    elif _raised_marker(small, big):
+        low = big.baseline - RISE * big.size
+    else:
+        return False
+    return (big.baseline - 0.9 * big.size <= small.baseline <= low
             and small.x0 >= big.x0 - 2 * big.size and small.x1 <= big.x1 + 2 * big.size)
+
+
+def _raised_marker(small: Line, big: Line) -> bool:
+    return small.size <= big.size / SMALL and bool(data.regex("footnote_marker").match(small.text))
 
 
 def _make_line(chars: list[Char], page: int) -> Line:
@@ -60,7 +73,9 @@ def _make_line(chars: list[Char], page: int) -> Line:
 
 
 def is_superscript(c: Char, line: Line) -> bool:
-    return c.size < SMALL * line.size and c.baseline < line.baseline - 0.15 * line.size
+    """Smaller and raised, or at the line's size and raised by text rise."""
+    raised = line.baseline - c.baseline
+    return raised > (0.15 if c.size < SMALL * line.size else RISE) * line.size
 
 
 SUPERSCRIPT = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")

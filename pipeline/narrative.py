@@ -265,9 +265,12 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, problem
             "page_first": p.lines[0].page, "page_last": p.lines[-1].page,
         })
     for key, note in notes.items():
-        if key not in used_notes:
+        if key not in used_notes:         # kept, unlinked: a note is never dropped
+            text = join_lines(note["parts"])
             problems.append(Problem("footnotes", f"footnote {note['no']} has no marker in the text",
-                                    page=note["page"], text=join_lines(note["parts"])))
+                                    page=note["page"], text=text))
+            footnotes.append({"notice_id": notice_id, "footnote_no": note["no"], "text": text,
+                              "page": note["page"], "para_id": None, "anchor": None})
     footnotes.sort(key=lambda f: (f["footnote_no"], f["page"]))
     return rows, footnotes
 

@@ -199,7 +199,8 @@ def test_note_without_a_marker_is_reported(tmp_path):
     d.hline(LEFT, LEFT + 110, 740)
     d.runs(LEFT, 748, [("4", {"sup": True}), ("绿道：包括滨江绿道。", {})], size=10.5)
     ex = extract(d.save(tmp_path / "orphan.pdf"))
-    assert ex.tables["footnotes"] == []
+    assert ex.tables["footnotes"] == [{"notice_id": "orphan", "footnote_no": 4, "text": "绿道：包括滨江绿道。",
+                                       "page": 1, "para_id": None, "anchor": None}]     # kept, not linked
     assert [(p.reason, p.page, p.text) for p in ex.problems if p.stage == "footnotes"] == [
         ("footnote 4 has no marker in the text", 1, "绿道：包括滨江绿道。")]
     assert "绿道：包括" not in "".join(p["text"] for p in ex.tables["paragraphs"])
@@ -255,3 +256,28 @@ def test_table_attachment_with_numbered_headings_is_not_narrative(tmp_path):
     ex = extract(d.save(tmp_path / "annex.pdf"))
     assert [p["text"] for p in ex.tables["paragraphs"]] == ["一、2025年总体情况", "（一）坚持创新驱动", "报告正文。"]
     assert len(ex.tables["indicators"]) == 8
+
+
+@pytest.mark.parametrize("backend", ["pdfium", "pdfplumber"])
+@pytest.mark.parametrize("marker,number", [("①", 1), ("[2]", 2)])
+def test_marker_at_body_size_raised_by_rise(tmp_path, backend, marker, number):
+    """A circled or bracketed marker set at the text's own size and lifted by text rise does not
+    cut its paragraph (nor lose its lead), and pairs with the note that opens with the same mark."""
+    d = Doc()
+    _report(d)
+    top = 156
+    x = d.text(LEFT + 2 * SIZE, top, "科技创新加速推进。", bold=True)
+    x = d.text(x, top, "建设基地5个，引进研究院3个")
+    x = d.text(x, top, marker, rise=0.35 * SIZE)
+    d.text(x, top, "，形成全链条")
+    d.text(LEFT, top + PITCH, "创新孵化功能，技术合同成交额达32.75亿元。")
+    d.hline(LEFT, LEFT + 110, 700)
+    d.text(LEFT, 708, f"{marker}研究院：新材料研究院。", size=10.5)
+    ex = extract(d.save(tmp_path / "rise.pdf"), backend=backend)
+    body = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"]
+    assert [(p["text"], p["lead"], p["footnote_refs"]) for p in body] == [
+        ("科技创新加速推进。建设基地5个，引进研究院3个，形成全链条创新孵化功能，技术合同成交额达32.75亿元。",
+         "科技创新加速推进。", str(number))]
+    assert [(f["footnote_no"], f["text"], f["para_id"], f["anchor"]) for f in ex.tables["footnotes"]] == [
+        (number, "研究院：新材料研究院。", body[0]["para_id"], "引进研究院3个")]
+    assert not [p for p in ex.problems if p.stage == "footnotes"]
