@@ -133,6 +133,9 @@ def _clause_start(text: str, pos: int) -> int:
 
 
 def _qualifier_before(prefix: str) -> str | None:
+    """The qualifier the prefix ends with, unless it is only the tail of a word (签约 is no 约)."""
+    if any(prefix.endswith(w) for w in data.patterns()["not_qualifiers"]):
+        return None
     for q in sorted(data.patterns()["qualifiers_before"], key=len, reverse=True):
         if prefix.endswith(q):
             return q
