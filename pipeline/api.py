@@ -175,5 +175,5 @@ def _child(conn, pdf: Path, out_dir, backend: str) -> None:
 
 def warm_up() -> None:
     """Load what every notice needs once (the jieba dictionary), before worker processes fork."""
-    from .facts import subject
-    subject("新增企业", 4)
+    from .subjects import warm_up as load_dictionary
+    load_dictionary()

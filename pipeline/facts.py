@@ -1,26 +1,14 @@
 """Narrative paragraphs → facts: every quantity with its sentence and the subject it measures."""
 from __future__ import annotations
 
-import logging
 import re
-from functools import lru_cache
 
 from . import data
 from .quantities import parse, units
+from .records import Quantity
+from .subjects import QUOTED, subject
 
 SENTENCE_END = re.compile(r"(?<=[。；！？!?;])")
-NOUN_TAGS = ("n", "nz", "nt", "ns", "nr", "vn", "j", "l", "eng", "nrt")
-CLAUSE_BREAK = "，,、；;：:“”\"（）()"
-
-
-@lru_cache(maxsize=1)
-def _posseg():
-    import jieba
-    import jieba.posseg as pseg
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return pseg
 
 
 def facts(paragraphs: list[dict]) -> list[dict]:
@@ -29,21 +17,32 @@ def facts(paragraphs: list[dict]) -> list[dict]:
         if p["kind"] != "paragraph":
             continue
         for sentence in (s for s in SENTENCE_END.split(p["text"]) if s.strip()):
-            previous = None
-            for q in parse(sentence):
-                found = counted_after(sentence, q.end) if units()[_base_printed(q.unit)].dimension == "count" \
-                    else None
-                found = found or subject(sentence, q.start)
-                if q.kind == "growth" and (found is None or found in data.patterns()["subject_not"]):
-                    found = previous          # 同比增长6.5%: the growth of what the sentence just measured
-                previous = found or previous
+            previous: tuple[str | None, int] = (None, 0)
+            for q in stated_quantities(sentence):
+                found = subject(sentence, q.start, q.end, _is_count(q.unit), q.kind == "growth", previous)
+                previous = (found, q.end) if found else previous
                 out.append({
                     "notice_id": p["notice_id"], "para_id": p["para_id"], "sentence": sentence,
                     "raw": q.raw, "value": q.value, "unit": q.unit, "kind": q.kind, "qualifier": q.qualifier,
-                    "base_value": q.base_value, "base_unit": q.base_unit,
-                    "subject": None if found in data.patterns()["subject_not"] else found,
+                    "base_value": q.base_value, "base_unit": q.base_unit, "subject": found,
                 })
     return out
+
+
+def stated_quantities(sentence: str) -> list[Quantity]:
+    """The quantities a sentence states. A number inside a quoted name is part of the name, not a
+    quantity: “科创30条” (a policy), “十五分钟社区生活圈” (a plan), 《…》 (a document); a move in a
+    ranking (上升7位) is a rank, not an amount of anything."""
+    names = [m.span() for m in QUOTED.finditer(sentence)]
+    rank_units = set(data.patterns()["rank_units"])
+    return [q for q in parse(sentence)
+            if not any(a < q.start and q.end < b for a, b in names)
+            and not (q.unit in rank_units and data.regex("rank_move").search(sentence[:q.start]))]
+
+
+def _is_count(unit: str) -> bool:
+    """A classifier (个, 家, 万人 …) counts the noun it stands with."""
+    return units()[_base_printed(unit)].dimension == "count"
 
 
 def _base_printed(unit: str) -> str:
@@ -55,49 +54,3 @@ def _base_printed(unit: str) -> str:
         if unit.startswith(mag) and unit[len(mag):] in table:
             return unit[len(mag):]
     return unit
-
-
-def counted_after(sentence: str, end: int) -> str | None:
-    """The noun phrase right after a count (入驻8个重大创新项目 → 重大创新项目), if any."""
-    stop = end
-    while stop < len(sentence) and sentence[stop] not in CLAUSE_BREAK + "。；":
-        stop += 1
-    run: list[tuple[str, str]] = []
-    for w in _posseg().cut(sentence[end:stop]):
-        if w.flag.startswith(NOUN_TAGS) or (w.flag in ("a", "b", "v", "vn") and len(run) < 3):
-            run.append((w.word, w.flag))
-        else:
-            break
-    while run and not run[-1][1].startswith(NOUN_TAGS):
-        run.pop()
-    return "".join(w for w, _ in run) or None
-
-
-
-def subject(sentence: str, number_at: int) -> str | None:
-    """The noun phrase closest before the number (or before the verb that governs it)."""
-    start = number_at
-    while start > 0 and sentence[start - 1] not in CLAUSE_BREAK:
-        start -= 1
-    clause = sentence[start:number_at]
-    p = data.patterns()
-    stop = sorted(p["qualifiers_before"] + p["growth_up"] + p["growth_down"] + ["完成", "实现", "为", "是"],
-                  key=len, reverse=True)
-    changed = True
-    while changed and clause:
-        changed = False
-        for w in stop:
-            if clause.endswith(w):
-                clause = clause[: -len(w)]
-                changed = True
-    if not clause.strip():
-        return None
-    words = list(_posseg().cut(clause))
-    run: list[str] = []
-    for w in reversed(words):
-        if w.flag.startswith(NOUN_TAGS) or (run and w.flag in ("a", "b", "m") and len(run) < 4):
-            run.insert(0, w.word)
-        elif run:
-            break
-    text = "".join(run).strip()
-    return text or None

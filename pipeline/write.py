@@ -127,6 +127,7 @@ def report(ex: Extraction, tables: dict[str, list[dict]]) -> dict:
         "status": status,
         "reasons": reasons,
         "counts": {t: len(rows) for t, rows in tables.items()},
+        "facts_without_subject": sum(1 for f in tables.get("facts", []) if not f["subject"]),
         "problems": [{k: v for k, v in asdict(p).items() if v not in (None, "")} for p in ex.problems],
         "timings_s": {k: round(v, 3) for k, v in ex.timings.items()},
     }
