@@ -10,10 +10,11 @@ from bisect import bisect_right
 
 from . import data
 from .lines import SUPERSCRIPT, build_lines, gap_space, is_power, join_lines, marker_number, split_superscripts
-from .records import Cell, Char, Grid, Page, Rule
+from .records import Cell, Char, Grid, Line, Page, Rule
 
 SNAP = 2.0          # rules closer than this (pt) are one edge
 MIN_THREE_LINE = 3  # horizontal rules that make a rule-only table
+ALIGNED = 1.0       # text runs whose edges lie within this (pt) are aligned on that edge
 
 
 def find_grids(page: Page) -> tuple[list[Grid], set[Rule]]:
@@ -161,52 +162,123 @@ def _stacks(rules: list[Rule]) -> list[list[Rule]]:
 
 
 def _three_line_grid(page: Page, stack: list[Rule]) -> Grid | None:
+    """A rule-only table: the band above the second rule is the header (one row per printed line,
+    so a header wrapped onto two lines or a year spanning two columns stays readable), the bands
+    below hold the body; columns come from the gaps between the text runs of the lines."""
     ys = _snap([r.top for r in stack])
     x0, x1 = min(r.x0 for r in stack), max(r.x1 for r in stack)
     region = _chars_in(page, x0, ys[0], x1, ys[-1])
     if not region:
         return None
-    cols = _column_edges(region, x0, x1)
+    bands = [build_lines([c for c in region if top <= (c.top + c.bottom) / 2 <= bottom], page.number)
+             for top, bottom in zip(ys, ys[1:])]
+    min_gap = 0.5 * min(c.size for c in region)
+    cols = _column_edges([ln for band in bands for ln in band], x0, x1, min_gap)
     if len(cols) < 3:
         return None
-    n_cols = len(cols) - 1
-
-    def col_of(c: Char) -> int:
-        cx = (c.x0 + c.x1) / 2
-        return max(j for j in range(n_cols) if cols[j] <= cx)
-
-    rows: list[tuple[float, float, list[Char]]] = []     # (top, bottom, chars)
-    for top, bottom in zip(ys, ys[1:]):
-        band = [c for c in region if top <= (c.top + c.bottom) / 2 <= bottom]
-        lines = build_lines(band, page.number)
-        starts_col0 = any(col_of(c) == 0 for c in band)
-        current: list[Char] = []
-        row_top = top
-        for ln in lines:
-            opens = any(col_of(c) == 0 for c in ln.chars) if starts_col0 else True
-            if current and opens:
-                rows.append((row_top, ln.top, current))
-                current, row_top = [], ln.top
-            current.extend(ln.chars)
-        if current:
-            rows.append((row_top, bottom, current))
-    cells = []
-    for i, (top, bottom, chars) in enumerate(rows):
-        for j in range(n_cols):
-            text, markers = _cell_text([c for c in chars if col_of(c) == j], page.number)
-            cells.append(Cell(i, j, 1, 1, text, cols[j], top, cols[j + 1], bottom, markers=markers))
-    return Grid(page.number, x0, ys[0], x1, ys[-1], len(rows), n_cols, tuple(cells))
+    header = [[ln] for ln in bands[0]]
+    body = [row for band in bands[1:] for row in _body_rows(band, cols)]
+    cells: list[Cell] = []
+    for i, lines in enumerate(header + body):
+        top = lines[0].top if i else ys[0]
+        bottom = (header + body)[i + 1][0].top if i + 1 < len(header) + len(body) else ys[-1]
+        cells.extend(_row_cells(lines, cols, i, top, bottom, min_gap, page.number))
+    return Grid(page.number, x0, ys[0], x1, ys[-1], len(header) + len(body), len(cols) - 1, tuple(cells),
+                header_rows=len(header))
 
 
-def _column_edges(chars: list[Char], x0: float, x1: float) -> list[float]:
-    """Column boundaries at the vertical gaps that no char crosses, wider than half a glyph."""
-    spans = sorted((c.x0, c.x1) for c in chars)
-    min_gap = 0.5 * min(c.size for c in chars)
-    edges = [x0]
+def _runs(line: Line, min_gap: float) -> list[list[Char]]:
+    """The line's chars split at gaps wider than `min_gap`: one run per printed cell text."""
+    runs: list[list[Char]] = []
+    for c in line.chars:
+        if runs and c.x0 - runs[-1][-1].x1 < min_gap:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return runs
+
+
+def _column_edges(lines: list[Line], x0: float, x1: float, min_gap: float) -> list[float]:
+    """Column boundaries in the vertical gaps no text run crosses. Lines of a single run (a section
+    or group row printed across the table, a wrapped cell's next line, a year over two columns)
+    are left out: they cross the gaps instead of showing them. In each gap the boundary goes next
+    to the side whose texts are aligned on it (left-aligned cells start at their cell's edge),
+    else in the middle."""
+    multi = [ln for ln in lines if len(_runs(ln, min_gap)) > 1] or lines
+    spans = sorted((run[0].x0, run[-1].x1) for ln in multi for run in _runs(ln, min_gap))
+    gaps: list[tuple[float, float]] = []
     reach = spans[0][1]
     for a, b in spans[1:]:
         if a - reach >= min_gap:
-            edges.append((a + reach) / 2)
+            gaps.append((reach, a))
         reach = max(reach, b)
+    edges = [x0]
+    for k, (lo, hi) in enumerate(gaps):
+        nxt = gaps[k + 1][0] if k + 1 < len(gaps) else x1
+        prv = gaps[k - 1][1] if k else x0
+        starts = [a for a, _ in spans if hi <= a < nxt]
+        ends = [b for a, b in spans if prv <= a and b <= lo]
+        if max(starts) - min(starts) <= ALIGNED:
+            edges.append(hi - min_gap / 2)
+        elif ends and max(ends) - min(ends) <= ALIGNED:
+            edges.append(lo + min_gap / 2)
+        else:
+            edges.append((lo + hi) / 2)
     edges.append(x1)
     return edges
+
+
+def _col_of(x: float, cols: list[float]) -> int:
+    return min(max(bisect_right(cols, x) - 1, 0), len(cols) - 2)
+
+
+def _body_rows(lines: list[Line], cols: list[float]) -> list[list[Line]]:
+    """Printed lines → table rows: a row opens at each line with text in the key column (序号
+    when a column holds row numbers, else the first), the lines after it are its wrapped cells."""
+    if not lines:
+        return []
+    key = _key_column(lines, cols)
+    rows: list[list[Line]] = []
+    for ln in lines:
+        opens = any(_col_of((c.x0 + c.x1) / 2, cols) == key for c in ln.chars)
+        if rows and not opens:
+            rows[-1].append(ln)
+        else:
+            rows.append([ln])
+    return rows
+
+
+def _key_column(lines: list[Line], cols: list[float]) -> int:
+    texts: dict[int, list[str]] = {}
+    for ln in lines:
+        for c in ln.chars:
+            texts.setdefault(_col_of((c.x0 + c.x1) / 2, cols), []).append(c.text)
+    for j in sorted(texts):
+        if all(t.isdigit() for t in texts[j]):
+            return j
+    return 0
+
+
+def _row_cells(lines: list[Line], cols: list[float], row: int, top: float, bottom: float, min_gap: float,
+               page: int) -> list[Cell]:
+    """One cell per column; a text run that crosses column edges (a section row printed across the
+    table, a year over two columns) is one cell spanning them."""
+    n_cols = len(cols) - 1
+    owner = list(range(n_cols))             # column → first column of the cell it belongs to
+    chars: dict[int, list[Char]] = {}
+    for ln in lines:
+        for run in _runs(ln, min_gap):
+            first = _col_of((run[0].x0 + run[0].x1) / 2, cols)
+            last = _col_of((run[-1].x0 + run[-1].x1) / 2, cols)
+            for j in range(first + 1, last + 1):
+                owner[j] = owner[first]
+            chars.setdefault(owner[first], []).extend(run)
+    filled = sorted({owner[j] for j in chars})
+    if len(filled) == 1 and owner.count(filled[0]) > 1:      # a row of one text across the table
+        owner[filled[0]:] = [filled[0]] * (n_cols - filled[0])
+    cells = []
+    for j in sorted(set(owner)):
+        span = owner.count(j)
+        text, markers = _cell_text(chars.get(j, []), page)
+        cells.append(Cell(row, j, 1, span, text, cols[j], top, cols[j + span], bottom, markers=markers))
+    return cells

@@ -103,6 +103,7 @@ class Grid:
     n_rows: int
     n_cols: int
     cells: tuple[Cell, ...]
+    header_rows: int | None = None    # known when rules mark the header off (a three-line table)
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,10 +103,11 @@ def _header_count(grid: Grid) -> int:
 
 
 def _row_texts(grid: Grid, r: int) -> tuple[str, ...]:
+    """Texts of a header row; a cell spanning columns ("2022年" over 目标 and 完成情况) heads each."""
     out = [""] * grid.n_cols
     for c in grid.cells:
         if c.row == r:
-            out[c.col] = c.text
+            out[c.col: c.col + c.colspan] = [c.text] * c.colspan
     return tuple(out)
 
 
@@ -114,7 +115,7 @@ def _open(grid: Grid, title: str, unit: str = "") -> _Open:
     m = data.regex("table_title").match(norm(title))
     number = (m.group(1) or m.group(3)) if m else None
     table_no = (int(number) if number.isdigit() else cn_to_number(number)) if number else None
-    h = _header_count(grid)
+    h = grid.header_rows if grid.header_rows is not None else _header_count(grid)
     t = _Open(title=(m.group(2) or m.group(4)) if m else title, table_no=table_no, n_cols=grid.n_cols,
               header_rows=[_row_texts(grid, r) for r in range(h)], unit=unit)
     _append_fragment(t, grid, skip=h, header_rows=h)

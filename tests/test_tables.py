@@ -172,3 +172,89 @@ def test_indicator_table_without_a_number_column(tmp_path):
     assert [(r["seq"], r["indicator"], r["target_text"]) for r in ex.tables["indicators"]] == [
         (1, "地区生产总值", "增长6%"), (2, "实际到位外资额", "6亿美元")]
     assert any("no 序号 column" in p.reason for p in ex.problems)
+
+
+def _three_line(d: Doc, x: list[float], top: float, header: list[list[str]], rows: list, size=10.5,
+                pitch=16, pad=5, over: tuple[float, str] | None = None) -> float:
+    """A three-line table part: a thick rule, header lines (a cell may wrap: one list per printed
+    line; `over` = (x, text) is printed above them, across columns), a thin rule, body rows (a cell
+    given as a list wraps onto several lines; a row of one string is a bold section row across the
+    table), a thick rule. Returns the bottom."""
+    d.hline(x[0], x[-1], top, width=1.5)
+    if over:
+        d.text(over[0], top + pad, over[1], size=size)
+        top += pitch
+    for k, line in enumerate(header):
+        for j, text in enumerate(line):
+            if text:
+                d.text(x[j] + 3, top + pad + k * pitch, text, size=size)
+    top += 2 * pad + len(header) * pitch
+    d.hline(x[0], x[-1], top, width=0.5)
+    for row in rows:
+        if isinstance(row, str):
+            d.text(x[0] + 3, top + pad, row, size=size, bold=True)
+            top += 2 * pad + pitch
+            continue
+        cells = [c if isinstance(c, list) else [c] for c in row]
+        for j, lines in enumerate(cells):
+            for k, text in enumerate(lines):
+                d.text(x[j] + 3, top + pad + k * pitch, text, size=size)
+        top += 2 * pad + pitch * max(len(c) for c in cells)
+    d.hline(x[0], x[-1], top, width=1.5)
+    return top
+
+
+@pytest.mark.parametrize("backend", ["pdfium", "pdfplumber"])
+def test_three_line_project_table_at_a_page_foot(tmp_path, backend):
+    """Header wrapped onto two lines, bold section rows across the table, the table opening with its
+    header and two rows at a page foot and going on under a repeated header on the next page."""
+    x = [60, 100, 330, 430, 530]
+    header = [["", "", "投资总额"], ["序号", "项目名称", "（亿元）", "目标"]]
+    d = Doc()
+    d.text(60, 640, "表2：2025年重大政府投资项目计划", size=14)
+    _three_line(d, x, 666, header, ["（一）区级骨干路网（3项）", ["1", "某路新建工程", "8.9", "施工"]])
+    d.footer(1)
+    d.new_page()
+    _three_line(d, x, 60, header, [["2", "某桥改建工程", "3.1", "竣工"], ["3", ["某隧道工程（一期", "及二期）"], "10", "施工"],
+                                   "（二）民生设施（1项）", ["4", "某学校", "2.0", "竣工"]])
+    d.footer(2)
+    ex = extract(d.save(tmp_path / "three-foot.pdf"), backend=backend)
+    assert [(p["seq"], p["section_no"], p["section"], p["section_declared_count"], p["name"], p["investment_yi"],
+             p["target_stage"], p["page"]) for p in ex.tables["projects"]] == [
+        (1, "一", "区级骨干路网", 3, "某路新建工程", 8.9, "施工", 1),
+        (2, "一", "区级骨干路网", 3, "某桥改建工程", 3.1, "竣工", 2),
+        (3, "一", "区级骨干路网", 3, "某隧道工程（一期及二期）", 10.0, "施工", 2),
+        (4, "二", "民生设施", 1, "某学校", 2.0, "竣工", 2)]
+    assert ex.problems == []
+    section = next(c for c in ex.tables["table_cells"] if c["text"].startswith("（一）"))
+    assert (section["col"], section["colspan"]) == (0, 4)
+
+
+@pytest.mark.parametrize("backend", ["pdfium", "pdfplumber"])
+def test_three_line_indicator_table_category_in_first_row_only(tmp_path, backend):
+    """类别 printed only in the first row of its group (no merged cell, no rules): filled down, on
+    both pages of the table; a two-line header with a year spanning 预期目标 and 完成情况."""
+    x = [60, 95, 155, 300, 420, 530]
+    header = [["序号", "类别", "指标内容", "预期目标", "完成情况"]]
+    year = (400, "2025年")                  # centred over the last two columns (300-530)
+    d = Doc()
+    d.text(60, 80, "表1：2025年主要目标完成情况", size=14)
+    _three_line(d, x, 110, header, [["1", "经济", "地区生产总值", "增长6%", "增长6.5%"],
+                                    ["2", "", ["一般公共预算收入", "（区级）"], "增长5%", "增长7%"],
+                                    ["3", "民生", "新增就业岗位", "1万个", "1.2万个"]], over=year)
+    d.footer(1)
+    d.new_page()
+    _three_line(d, x, 60, header, [["4", "", "城镇登记失业人数", "2万人以内", "1.8万人"],
+                                   ["5", "环境", "污水处理率", "96%", "97%"]], over=year)
+    d.footer(2)
+    ex = extract(d.save(tmp_path / "three-ind.pdf"), backend=backend)
+    assert [(r["seq"], r["category"], r["indicator"], r["target_text"], r["actual_text"], r["year"], r["page"])
+            for r in ex.tables["indicators"]] == [
+        (1, "经济", "地区生产总值", "增长6%", "增长6.5%", 2025, 1),
+        (2, "经济", "一般公共预算收入（区级）", "增长5%", "增长7%", 2025, 1),
+        (3, "民生", "新增就业岗位", "1万个", "1.2万个", 2025, 1),
+        (4, "民生", "城镇登记失业人数", "2万人以内", "1.8万人", 2025, 2),
+        (5, "环境", "污水处理率", "96%", "97%", 2025, 2)]
+    assert ex.problems == []
+    year_cell = next(c for c in ex.tables["table_cells"] if c["text"] == "2025年")
+    assert (year_cell["col"], year_cell["colspan"], year_cell["is_header"]) == (3, 2, True)
