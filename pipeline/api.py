@@ -77,7 +77,7 @@ def extract(pdf: str | Path, backend: str | None = None) -> Extraction:
         raise NotANoticeError("not_a_notice", "no indicator or project table and no numbered report headings: "
                                               "not a development-plan notice")
     values, value_problems = indicator_values(indicators)
-    fact_rows = facts(narrative.paragraphs)
+    fact_rows = facts(narrative.paragraphs, {v["indicator_key"] for v in values})
     lap("quantities")
     ex = Extraction(notice_id=doc.notice_id, timings=timings)
     notice = notice_row(doc, narrative.title, narrative.paragraphs)

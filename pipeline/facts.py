@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from . import data
+from .keys import indicator_key
 from .quantities import parse, units
 from .records import Quantity
 from .subjects import QUOTED, subject
@@ -11,7 +12,9 @@ from .subjects import QUOTED, subject
 SENTENCE_END = re.compile(r"(?<=[。；！？!?;])")
 
 
-def facts(paragraphs: list[dict]) -> list[dict]:
+def facts(paragraphs: list[dict], indicator_keys: set[str] = frozenset()) -> list[dict]:
+    """Every quantity stated in the paragraphs; `indicator_keys`: the keys of the notice's own
+    indicators, which a fact about one of them carries."""
     out = []
     for p in paragraphs:
         if p["kind"] != "paragraph":
@@ -25,8 +28,14 @@ def facts(paragraphs: list[dict]) -> list[dict]:
                     "notice_id": p["notice_id"], "para_id": p["para_id"], "sentence": sentence,
                     "raw": q.raw, "value": q.value, "unit": q.unit, "kind": q.kind, "qualifier": q.qualifier,
                     "base_value": q.base_value, "base_unit": q.base_unit, "subject": found,
+                    "indicator_key": _key_in(found, indicator_keys),
                 })
     return out
+
+
+def _key_in(subject: str | None, keys: set[str]) -> str | None:
+    key = indicator_key(subject) if subject else None
+    return key if key in keys else None
 
 
 def stated_quantities(sentence: str) -> list[Quantity]:
