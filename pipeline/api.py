@@ -1,10 +1,7 @@
 """The library API: extract one notice, or many in parallel. The CLI is a thin shell over it."""
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from .facts import facts
@@ -13,7 +10,8 @@ from .layout import layout_document
 from .load import InputError, load_pdf
 from .narrative import build_narrative
 from .notice import notice_row
-from .records import Extraction
+from .executors import FileTask, LocalExecutor
+from .records import Extraction, Summary
 from .table_kinds import table_rows
 from .tables import assemble_tables, cell_markers, table_cell_rows
 from .values import indicator_values
@@ -22,34 +20,6 @@ from .write import verdict, write_extraction
 
 class NotANoticeError(InputError):
     pass
-
-
-@dataclass(frozen=True)
-class Summary:
-    notice_id: str
-    source: str
-    ok: bool
-    pages: int = 0
-    counts: dict | None = None
-    problems: int = 0
-    status: str = ""            # the verdict of report.json: "complete" | "needs_review"
-    seconds: float = 0.0
-    error_kind: str | None = None
-    error: str | None = None
-
-    def line(self) -> str:
-        if not self.ok:
-            return f"{self.source}: FAILED ({self.error_kind}) {self.error}"
-        c = self.counts or {}
-        return (f"{self.notice_id}: {self.pages} pages, {c.get('indicators', 0)} indicators, "
-                f"{c.get('projects', 0)} projects, {c.get('paragraphs', 0)} paragraphs, "
-                f"{c.get('footnotes', 0)} footnotes, {c.get('facts', 0)} facts, "
-                f"{self.status}" + (f" ({_plural(self.problems, 'problem')} in report)" if self.problems else "")
-                + f", {self.seconds:.2f}s")
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def extract(pdf: str | Path, backend: str | None = None) -> Extraction:
@@ -130,47 +100,20 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None)
                        seconds=time.perf_counter() - start)
 
 
+def extract_task(task: FileTask) -> Summary:
+    """What an executor runs for each file (in a child process, here or on a cluster worker)."""
+    return extract_to(task.pdf, task.out_dir, task.backend)
+
+
 def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = None, jobs: int = 1,
-                 timeout: float | None = 300.0):
+                 timeout: float | None = 300.0, executor=None):
     """Yield a Summary per PDF as each finishes. Each file runs in a child process of its own, so a
-    pathological PDF is stopped at `timeout` seconds and a crash costs only that file."""
-    warm_up()
-    ctx = multiprocessing.get_context("fork")
-    pending = list(pdfs)
-    running: dict = {}          # connection → (process, pdf, started)
-    while pending or running:
-        while pending and len(running) < max(1, jobs):
-            pdf = Path(pending.pop(0))
-            recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(send, pdf, out_dir, backend), daemon=True)
-            proc.start()
-            send.close()
-            running[recv] = (proc, pdf, time.monotonic())
-        for conn in multiprocessing.connection.wait(list(running), timeout=0.2):
-            proc, pdf, _ = running.pop(conn)
-            try:
-                summary = conn.recv()
-            except EOFError:
-                proc.join()
-                summary = Summary(pdf.stem, str(pdf), False, error_kind="crashed",
-                                  error=f"the worker process died (exit code {proc.exitcode})")
-            proc.join()
-            conn.close()
-            yield summary
-        now = time.monotonic()
-        for conn, (proc, pdf, started) in list(running.items()):
-            if timeout and now - started > timeout:
-                proc.kill()
-                proc.join()
-                conn.close()
-                del running[conn]
-                yield Summary(pdf.stem, str(pdf), False, error_kind="timeout",
-                              error=f"stopped after the time limit of {timeout:g} s", seconds=now - started)
-
-
-def _child(conn, pdf: Path, out_dir, backend: str) -> None:
-    conn.send(extract_to(pdf, out_dir, backend))
-    conn.close()
+    pathological PDF is stopped at `timeout` seconds and a crash costs only that file; `executor`
+    decides where those processes run (default: `jobs` at a time on this machine, see executors.py)."""
+    executor = executor or LocalExecutor(jobs=jobs, timeout=timeout)
+    warm_up()       # before the children fork, so that they share the loaded dictionary
+    tasks = [FileTask(str(p), str(out_dir), backend) for p in pdfs]
+    yield from executor.run(extract_task, tasks)
 
 
 def warm_up() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import api
+from .executors import executor_for
 from .load import BACKENDS
 
 
@@ -43,9 +44,11 @@ def cmd_extract(args) -> int:
     failures = []
     review = []
     quiet = args.quiet or not sys.stderr.isatty()
-    with tqdm(total=len(pdfs), unit="file", desc="notices", disable=quiet, position=0) as files, \
+    executor = executor_for(args.cluster, jobs=args.jobs, timeout=args.timeout, retries=args.retries,
+                            warm_up=api.warm_up)
+    with executor, tqdm(total=len(pdfs), unit="file", desc="notices", disable=quiet, position=0) as files, \
             tqdm(total=sum(pages.values()), unit="page", desc="pages  ", disable=quiet, position=1) as bar:
-        for s in api.extract_many(pdfs, out, backend=args.backend, jobs=args.jobs, timeout=args.timeout):
+        for s in api.extract_many(pdfs, out, backend=args.backend, executor=executor):
             files.update(1)
             bar.update(pages.get(Path(s.source), 0))
             tqdm.write(s.line(), file=sys.stdout if s.ok else sys.stderr)
@@ -88,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--backend", choices=BACKENDS, default=None,
                     help="PDF backend (default: $NOTICE_EXTRACT_BACKEND, else pdfium)")
     ex.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per file (default 300)")
+    ex.add_argument("--retries", type=int, default=2,
+                    help="times a file whose worker process died is tried again before it is reported "
+                         "crashed (default 2)")
+    ex.add_argument("--cluster", metavar="tcp://HOST:8786|local:N",
+                    help="run each file as a task on this Dask cluster (local:N starts N worker processes "
+                         "here) instead of --jobs local processes; needs the [cluster] extra")
     ex.add_argument("--quiet", action="store_true", help="no progress bars")
     ex.add_argument("--strict", action="store_true",
                     help="exit 1 when any notice's verdict is needs_review (default: only failures do)")

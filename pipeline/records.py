@@ -163,3 +163,31 @@ class Extraction:
     tables: dict[str, list[dict]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Summary:
+    notice_id: str
+    source: str
+    ok: bool
+    pages: int = 0
+    counts: dict | None = None
+    problems: int = 0
+    status: str = ""            # the verdict of report.json: "complete" | "needs_review"
+    seconds: float = 0.0
+    error_kind: str | None = None
+    error: str | None = None
+
+    def line(self) -> str:
+        if not self.ok:
+            return f"{self.source}: FAILED ({self.error_kind}) {self.error}"
+        c = self.counts or {}
+        return (f"{self.notice_id}: {self.pages} pages, {c.get('indicators', 0)} indicators, "
+                f"{c.get('projects', 0)} projects, {c.get('paragraphs', 0)} paragraphs, "
+                f"{c.get('footnotes', 0)} footnotes, {c.get('facts', 0)} facts, "
+                f"{self.status}" + (f" ({_plural(self.problems, 'problem')} in report)" if self.problems else "")
+                + f", {self.seconds:.2f}s")
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

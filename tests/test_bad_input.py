@@ -112,7 +112,11 @@ def test_corrupted_page_is_named_and_the_rest_extracted(tmp_path):
     assert report["counts"]["indicators"] == 50 and report["counts"]["projects"] == 38
 
 
-def test_batch_of_bad_files_still_extracts_the_good_notice(tmp_path):
+@pytest.mark.parametrize("method", [None, pytest.param("spawn", marks=pytest.mark.once)])
+def test_batch_of_bad_files_still_extracts_the_good_notice(tmp_path, monkeypatch, method):
+    """Also with workers started by `spawn` (the start method where there is no fork)."""
+    if method:
+        monkeypatch.setenv("NOTICE_EXTRACT_START_METHOD", method)
     folder = tmp_path / "batch"
     folder.mkdir()
     for name, (build, _) in CASES.items():

@@ -1,0 +1,214 @@
+"""Where each file of a batch runs. Whatever the engine, one file is extracted in a child process of
+its own, so a pathological PDF is stopped at the time limit and a crash costs only that file:
+
+- `LocalExecutor` (`--jobs N`): N such children at a time on this machine;
+- `DaskExecutor` (`--cluster tcp://host:8786` or `--cluster local:N`): each file a Dask task, and the
+  task runs the same child on the worker that takes it.
+
+An executor knows nothing of the pipeline: it runs `work(task) -> Summary` (a module-level function,
+so that it can be sent to a child or a worker) and yields a Summary per task as each finishes. A file
+that takes longer than `timeout` is reported `timeout` and not tried again; a file whose process died
+(the child, or the Dask worker running it) is tried again, at most `retries` times, then reported
+`crashed`."""
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import sys
+import time
+from collections import Counter, deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .records import Summary
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """One file to extract: the PDF, the output folder (a path or an fsspec URL) and the backend."""
+    pdf: str
+    out_dir: str
+    backend: str | None = None
+
+
+Work = Callable[[FileTask], Summary]
+
+
+def start_method() -> str:
+    """`fork` where the platform has it safely (children share the warmed-up parent's memory and
+    start in milliseconds), `spawn` elsewhere; NOTICE_EXTRACT_START_METHOD overrides (the tests run
+    a batch with `spawn`). macOS has fork, but its system libraries are not safe across it."""
+    import os
+    chosen = os.environ.get("NOTICE_EXTRACT_START_METHOD")
+    if chosen:
+        return chosen
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else "spawn"
+
+
+def failed(task: FileTask, kind: str, reason: str, seconds: float = 0.0) -> Summary:
+    pdf = Path(task.pdf)
+    return Summary(pdf.stem, task.pdf, False, error_kind=kind, error=reason, seconds=seconds)
+
+
+class _Child:
+    """One task in a child process: its result comes back over a pipe; EOF means the child died."""
+
+    def __init__(self, ctx, work: Work, task: FileTask):
+        self.task = task
+        self.conn, send = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_child_main, args=(send, work, task), daemon=True)
+        self.proc.start()
+        send.close()
+        self.started = time.monotonic()
+
+    def result(self) -> Summary:
+        """Once the pipe is readable: the child's Summary, or `crashed` when it died without one."""
+        try:
+            summary = self.conn.recv()
+        except EOFError:
+            self.proc.join()
+            summary = failed(self.task, "crashed", f"the worker process died (exit code {self.proc.exitcode})",
+                             time.monotonic() - self.started)
+        self.proc.join()
+        self.conn.close()
+        return summary
+
+    def overdue(self, timeout: float | None, now: float) -> bool:
+        return bool(timeout) and now - self.started > timeout
+
+    def stop(self, timeout: float) -> Summary:
+        self.proc.kill()
+        self.proc.join()
+        self.conn.close()
+        return failed(self.task, "timeout", f"stopped after the time limit of {timeout:g} s",
+                      time.monotonic() - self.started)
+
+
+def _child_main(conn, work: Work, task: FileTask) -> None:
+    conn.send(work(task))
+    conn.close()
+
+
+def run_isolated(work: Work, task: FileTask, timeout: float | None, method: str | None = None) -> Summary:
+    """Run one task in a child process and wait for it: its Summary, `timeout` or `crashed`."""
+    child = _Child(multiprocessing.get_context(method or start_method()), work, task)
+    if child.conn.poll(timeout or None):
+        return child.result()
+    return child.stop(timeout)
+
+
+def _retry(summary: Summary, attempts: int, retries: int) -> bool:
+    return summary.error_kind == "crashed" and attempts <= retries
+
+
+class LocalExecutor:
+    """`jobs` child processes at a time on this machine."""
+
+    def __init__(self, jobs: int = 1, timeout: float | None = 300.0, retries: int = 2, method: str | None = None):
+        self.jobs, self.timeout, self.retries = max(1, jobs), timeout, retries
+        self.method = method or start_method()
+
+    def run(self, work: Work, tasks: Iterable[FileTask]) -> Iterator[Summary]:
+        ctx = multiprocessing.get_context(self.method)
+        pending = deque(tasks)
+        attempts: Counter = Counter()
+        running: dict = {}          # connection → _Child
+        while pending or running:
+            while pending and len(running) < self.jobs:
+                task = pending.popleft()
+                attempts[task] += 1
+                child = _Child(ctx, work, task)
+                running[child.conn] = child
+            for conn in multiprocessing.connection.wait(list(running), timeout=0.2):
+                child = running.pop(conn)
+                summary = child.result()
+                if _retry(summary, attempts[child.task], self.retries):
+                    pending.appendleft(child.task)
+                else:
+                    yield summary
+            now = time.monotonic()
+            for conn, child in list(running.items()):
+                if child.overdue(self.timeout, now):
+                    del running[conn]
+                    yield child.stop(self.timeout)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def _on_worker(work: Work, task: FileTask, timeout: float | None, warm_up: Callable[[], None] | None) -> Summary:
+    """A Dask task: the same child process as a local run, started on the worker that took the task.
+    Dask starts its workers as daemonic processes, which multiprocessing forbids to have children;
+    this worker waits for every child it starts, so it may."""
+    multiprocessing.current_process().daemon = False
+    if warm_up:
+        warm_up()
+    return run_isolated(work, task, timeout)
+
+
+class DaskExecutor:
+    """Each file a Dask task on the cluster at `address` (`tcp://host:8786`), or on a LocalCluster
+    of N single-threaded worker processes started here (`local:N`)."""
+
+    def __init__(self, address: str, timeout: float | None = 300.0, retries: int = 2,
+                 warm_up: Callable[[], None] | None = None):
+        import dask
+        from distributed import Client, LocalCluster
+        self.timeout, self.retries, self.warm_up = timeout, retries, warm_up
+        self.cluster = None
+        if address.startswith("local:"):
+            # The scheduler runs in this process: a worker's death fails its task at once, so that
+            # `retries` alone counts the attempts; one task at a time per single-threaded worker.
+            with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                                  "distributed.scheduler.worker-saturation": 1.0}):
+                self.cluster = LocalCluster(n_workers=int(address.split(":", 1)[1]), threads_per_worker=1,
+                                            processes=True, dashboard_address=None)
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(address)
+
+    def run(self, work: Work, tasks: Iterable[FileTask]) -> Iterator[Summary]:
+        from distributed import KilledWorker, as_completed
+        attempts: Counter = Counter()
+        of_future: dict = {}
+
+        def submit(task: FileTask):
+            attempts[task] += 1
+            future = self.client.submit(_on_worker, work, task, self.timeout, self.warm_up, pure=False)
+            of_future[future] = task
+            return future
+
+        done = as_completed([submit(t) for t in tasks])
+        for future in done:
+            task = of_future.pop(future)
+            try:
+                summary = future.result()
+            except KilledWorker as e:
+                summary = failed(task, "crashed", f"the Dask worker running it died ({e})")
+            except Exception as e:  # the task itself failed on the worker (a bug, a worker without the package)
+                summary = failed(task, "internal", f"{type(e).__name__}: {e}")
+            future.release()
+            if _retry(summary, attempts[task], self.retries):
+                done.add(submit(task))
+            else:
+                yield summary
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def executor_for(cluster: str | None, jobs: int = 1, timeout: float | None = 300.0, retries: int = 2,
+                 warm_up: Callable[[], None] | None = None):
+    """The executor the command line asks for: Dask when `cluster` is given, else local processes."""
+    if cluster:
+        return DaskExecutor(cluster, timeout=timeout, retries=retries, warm_up=warm_up)
+    return LocalExecutor(jobs=jobs, timeout=timeout, retries=retries)
