@@ -6,14 +6,14 @@ from pathlib import Path
 
 from .facts import facts
 from .keys import keyed_projects
-from .layout import layout_document
+from .layout import furniture_rows, layout_document
 from .load import InputError, load_pdf
 from .narrative import build_narrative
 from .notice import notice_row
 from .executors import FileTask, LocalExecutor
 from .records import Extraction, Summary
-from .table_kinds import table_rows
-from .tables import assemble_tables, cell_markers, table_cell_rows
+from .table_kinds import table_cell_rows, table_rows
+from .tables import assemble_tables, cell_markers
 from .values import indicator_values
 from .write import verdict, write_extraction
 
@@ -49,13 +49,13 @@ def extract(pdf: str | Path, backend: str | None = None) -> Extraction:
     values, value_problems = indicator_values(indicators)
     fact_rows = facts(narrative.paragraphs, {v["indicator_key"] for v in values})
     lap("quantities")
-    ex = Extraction(notice_id=doc.notice_id, timings=timings)
+    ex = Extraction(notice_id=doc.notice_id, timings=timings, furniture=furniture_rows(layouts))
     notice = notice_row(doc, narrative.title, narrative.paragraphs)
     ex.tables = {
         "notices": [notice],
         "indicators": indicators, "indicator_values": values, "projects": keyed_projects(projects, notice["district"]),
         "paragraphs": narrative.paragraphs, "footnotes": narrative.footnotes, "facts": fact_rows,
-        "table_cells": table_cell_rows(doc.notice_id, tables),
+        "table_cells": table_cell_rows(doc.notice_id, tables, indicators, projects),
     }
     ex.problems = [*doc.problems, *table_problems, *kind_problems, *narrative.problems, *value_problems]
     return ex

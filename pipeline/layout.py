@@ -19,6 +19,12 @@ def layout_document(pages: tuple[Page, ...]) -> list[PageLayout]:
     return _drop_running_headers(layouts)
 
 
+def furniture_rows(layouts: list[PageLayout]) -> list[dict]:
+    """The page furniture left out of the text (page numbers, running headers), with its box."""
+    return [{"page": ln.page, "bbox": (ln.x0, ln.top, ln.x1, ln.bottom), "text": line_text(ln)}
+            for lay in layouts for ln in lay.furniture]
+
+
 def _body_size(pages) -> float:
     sizes = Counter(round(c.size) for p in pages for c in p.chars)
     return float(sizes.most_common(1)[0][0]) if sizes else 12.0
@@ -35,11 +41,13 @@ def _layout_page(page: Page, body_size: float) -> PageLayout:
     lines = build_lines(free, page.number)
     footer = None
     kept: list[Line] = []
+    furniture: list[Line] = []
     for ln in lines:
         text = line_text(ln)
         in_margin = ln.top > page.height * (1 - FOOTER_ZONE) or ln.bottom < page.height * HEADER_ZONE
         if in_margin and any(p.match(text) for p in data.regex_list("page_number")):
             footer = text
+            furniture.append(ln)
         else:
             kept.append(ln)
     separator = _footnote_separator(page, table_rules, kept)
@@ -49,7 +57,8 @@ def _layout_page(page: Page, body_size: float) -> PageLayout:
     else:
         notes = _small_bottom_block(kept, body_size)
         kept = kept[: len(kept) - len(notes)]
-    return PageLayout(page=page, body=tuple(kept), footnote_lines=tuple(notes), grids=tuple(grids), footer=footer)
+    return PageLayout(page=page, body=tuple(kept), footnote_lines=tuple(notes), grids=tuple(grids), footer=footer,
+                      furniture=tuple(furniture))
 
 
 def _footnote_separator(page: Page, table_rules: set[Rule], lines: list[Line]) -> float | None:
@@ -97,7 +106,9 @@ def _drop_running_headers(layouts: list[PageLayout]) -> list[PageLayout]:
         return layouts
     out = []
     for lay in layouts:
-        body = tuple(ln for i, ln in enumerate(lay.body)
-                     if not (i < 2 and ln.top < lay.page.height * HEADER_ZONE and key(ln) in repeated))
-        out.append(PageLayout(lay.page, body, lay.footnote_lines, lay.grids, lay.footer))
+        header = {ln for i, ln in enumerate(lay.body)
+                  if i < 2 and ln.top < lay.page.height * HEADER_ZONE and key(ln) in repeated}
+        body = tuple(ln for ln in lay.body if ln not in header)
+        out.append(PageLayout(lay.page, body, lay.footnote_lines, lay.grids, lay.footer,
+                              lay.furniture + tuple(ln for ln in lay.body if ln in header)))
     return out

@@ -90,8 +90,9 @@ def marker_number(token: str) -> int | None:
     return int(t) if t.isdigit() else None
 
 
-def split_superscripts(line: Line):
-    """The line as a sequence of ("text", char) and ("sup", token) items, superscript runs joined."""
+def split_superscripts(line: Line, boxes: list | None = None):
+    """The line as a sequence of ("text", char) and ("sup", token) items, superscript runs joined.
+    `boxes`, when given, receives the box (x0, top, x1, bottom) of each "sup" item as it is yielded."""
     chars = line.chars
     i = 0
     while i < len(chars):
@@ -99,11 +100,19 @@ def split_superscripts(line: Line):
             j = i
             while j < len(chars) and is_superscript(chars[j], line):
                 j += 1
+            if boxes is not None:
+                boxes.append(box(chars[i:j]))
             yield "sup", "".join(c.text for c in chars[i:j])
             i = j
         else:
             yield "text", chars[i]
             i += 1
+
+
+def box(items) -> tuple[float, float, float, float]:
+    """The box (x0, top, x1, bottom) around chars or lines."""
+    return (min(c.x0 for c in items), min(c.top for c in items), max(c.x1 for c in items),
+            max(c.bottom for c in items))
 
 
 def is_power(before: str) -> bool:

@@ -8,7 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import data
-from .lines import SUPERSCRIPT, gap_space, is_power, is_superscript, join_lines, line_text, marker_number, split_superscripts
+from .lines import (SUPERSCRIPT, box, gap_space, is_power, is_superscript, join_lines, line_text, marker_number,
+                    split_superscripts)
 from .records import Char, Line, PageLayout, Problem
 
 
@@ -28,7 +29,9 @@ class Narrative:
 
 def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
                     cell_markers: list[dict] = ()) -> Narrative:
-    """`cell_markers`: footnote markers found in table cells, {number, page, table_no, row, col, anchor}."""
+    """`cell_markers`: footnote markers found in table cells, {number, page, table_no, row, col, anchor, bbox}.
+    Paragraph and footnote rows carry their boxes on the page (`boxes`, `marker_box`, `note_boxes`) for the
+    review page; the schemas keep them off the written outputs."""
     parts = _split_parts(layouts, skip)
     left, right, body_size = _margins(layouts)
     centers = {lay.page.number: lay.page.width / 2 for lay in layouts}
@@ -186,10 +189,11 @@ def _collect_notes(layouts: list[PageLayout]) -> tuple[dict[tuple[int, int], dic
         for ln in lay.footnote_lines:
             number, rest = _split_note_number(ln)
             if number is not None:
-                last = {"no": number, "page": ln.page, "parts": [rest]}
+                last = {"no": number, "page": ln.page, "parts": [rest], "lines": [ln]}
                 notes[(ln.page, number)] = last
             elif last is not None:
                 last["parts"].append(line_text(ln))
+                last["lines"].append(ln)
             else:
                 problems.append(Problem("footnotes", "footnote text with no number", page=ln.page, text=line_text(ln)))
     return notes, problems
@@ -230,12 +234,14 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, problem
         key = (m["page"], m["number"])
         if key not in notes or key in used_notes:
             problems.append(Problem("footnotes", f"marker {m['number']} in a table cell has no footnote text",
-                                    page=m["page"], text=m["anchor"], table_no=m["table_no"]))
+                                    page=m["page"], text=m["anchor"], table_no=m["table_no"], bbox=m.get("bbox")))
             continue
         used_notes.add(key)
         footnotes.append({"notice_id": notice_id, "footnote_no": m["number"], "text": join_lines(notes[key]["parts"]),
                           "page": m["page"], "para_id": None, "anchor": m["anchor"], "table_no": m["table_no"],
-                          "cell_row": m["row"], "cell_col": m["col"]})
+                          "cell_row": m["row"], "cell_col": m["col"],
+                          "marker_box": (m["page"], *m["bbox"]) if m.get("bbox") else None,
+                          "note_boxes": page_boxes(notes[key]["lines"])})
     for para_id, p in enumerate(paras, start=1):
         text, lead, markers = _assemble(p, notes, problems)
         level = _heading_level(text) if len(text) <= data.patterns()["heading_max_chars"] \
@@ -247,38 +253,50 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, problem
             lead = None
         else:
             section = " / ".join(path[k] for k in sorted(path))
-        for number, page, anchor in markers:
+        for number, page, anchor, marker_box in markers:
             key = (page, number) if (page, number) in notes else next(
                 (k for k in notes if k[1] == number and k not in used_notes), None)
             if key is None:
-                problems.append(Problem("footnotes", f"marker {number} has no footnote text", page=page, text=anchor))
+                problems.append(Problem("footnotes", f"marker {number} has no footnote text", page=page, text=anchor,
+                                        bbox=marker_box))
                 continue
             used_notes.add(key)
             note = notes[key]
             footnotes.append({"notice_id": notice_id, "footnote_no": number, "text": join_lines(note["parts"]),
-                              "page": note["page"], "para_id": para_id, "anchor": anchor})
+                              "page": note["page"], "para_id": para_id, "anchor": anchor,
+                              "marker_box": (page, *marker_box), "note_boxes": page_boxes(note["lines"])})
         rows.append({
             "notice_id": notice_id, "para_id": para_id, "part": p.part,
             "kind": "heading" if level is not None else "paragraph", "level": level,
             "section_path": section, "lead": lead, "text": text,
             "footnote_refs": ",".join(str(m[0]) for m in markers),
-            "page_first": p.lines[0].page, "page_last": p.lines[-1].page,
+            "page_first": p.lines[0].page, "page_last": p.lines[-1].page, "boxes": page_boxes(p.lines),
         })
     for key, note in notes.items():
         if key not in used_notes:         # kept, unlinked: a note is never dropped
             text = join_lines(note["parts"])
             problems.append(Problem("footnotes", f"footnote {note['no']} has no marker in the text",
-                                    page=note["page"], text=text))
+                                    page=note["page"], text=text,
+                                    bbox=box([ln for ln in note["lines"] if ln.page == note["page"]])))
             footnotes.append({"notice_id": notice_id, "footnote_no": note["no"], "text": text,
-                              "page": note["page"], "para_id": None, "anchor": None})
+                              "page": note["page"], "para_id": None, "anchor": None,
+                              "marker_box": None, "note_boxes": page_boxes(note["lines"])})
     footnotes.sort(key=lambda f: (f["footnote_no"], f["page"]))
     return rows, footnotes
 
 
+def page_boxes(lines: list[Line]) -> list[tuple[int, float, float, float, float]]:
+    """The box (page, x0, top, x1, bottom) around the lines on each page they cover, for the review page."""
+    pages: dict[int, list[Line]] = {}
+    for ln in lines:
+        pages.setdefault(ln.page, []).append(ln)
+    return [(page, *box(group)) for page, group in pages.items()]
+
+
 def _assemble(p: _Para, notes: dict, problems: list[Problem]):
-    """Paragraph text with markers taken out, its lead, and its markers (number, page, anchor)."""
+    """Paragraph text with markers taken out, its lead, and its markers (number, page, anchor, box)."""
     pieces: list[str] = []
-    markers: list[tuple[int, int, str]] = []
+    markers: list[tuple[int, int, str, tuple]] = []     # number, page, anchor, box
     body_font = Counter(c.font for ln in p.lines for c in ln.chars if not is_superscript(c, ln)).most_common(1)
     body_font = body_font[0][0] if body_font else ""
     opening: list[Char] = []          # the run of emphasised chars the paragraph opens with
@@ -287,13 +305,14 @@ def _assemble(p: _Para, notes: dict, problems: list[Problem]):
     for ln in p.lines:
         out: list[str] = []
         prev: Char | None = None
-        for kind, item in split_superscripts(ln):
+        sup_boxes: list[tuple] = []
+        for kind, item in split_superscripts(ln, sup_boxes):
             if kind == "sup":
                 number = marker_number(item)
                 before = "".join(pieces) + "".join(out)
                 if number is not None and ((ln.page, number) in notes or not is_power(before)) \
                         and re.match(data.patterns()["footnote_marker"], item):
-                    markers.append((number, ln.page, _anchor(before[last_marker:])))
+                    markers.append((number, ln.page, _anchor(before[last_marker:]), sup_boxes[-1]))
                     last_marker = len(before)
                 else:
                     out.append(item.translate(SUPERSCRIPT))

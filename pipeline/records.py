@@ -113,6 +113,7 @@ class PageLayout:
     footnote_lines: tuple[Line, ...]
     grids: tuple[Grid, ...]
     footer: str | None
+    furniture: tuple[Line, ...] = ()    # lines left out as page furniture: page numbers, running headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,7 @@ class TableCell:
     is_header: bool
     text: str
     markers: tuple[tuple[int, str], ...] = ()
+    bbox: tuple[float, float, float, float] | None = None   # x0, top, x1, bottom on `page`, PDF points
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,7 @@ class LogicalTable:
     cells: tuple[TableCell, ...]
     note: str = ""
     unit: str = ""          # the "单位：亿元" printed with the title, if any
+    row_numbers: tuple[int, ...] = ()   # the printed row (TableCell.row) each of `rows` starts at
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +166,7 @@ class Extraction:
     tables: dict[str, list[dict]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    furniture: list[dict] = field(default_factory=list)   # page furniture left out: page, box, text
 
 
 @dataclass(frozen=True)

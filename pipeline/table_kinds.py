@@ -103,6 +103,53 @@ def table_rows(notice_id: str, tables: list[LogicalTable]):
     return indicators, projects, problems
 
 
+def _source(t: LogicalTable, i: int) -> dict:
+    """Where an output row came from: its logical table and printed row (kept off the outputs by the
+    schemas; `table_cell_rows` links every cell to the row and field it became)."""
+    return {"table_index": t.index, "source_row": t.row_numbers[i] if i < len(t.row_numbers) else None}
+
+
+def table_cell_rows(notice_id: str, tables: list[LogicalTable], indicators: list[dict],
+                    projects: list[dict]) -> list[dict]:
+    """The audit trail: every printed cell of every table, with its box on the page, its role
+    (header, category, section row, data, or unused: in no output row), and the output row
+    (indicators/projects, seq) and field its text became."""
+    linked = {(r["table_index"], r["source_row"]): (name, r)
+              for name, rows in (("indicators", indicators), ("projects", projects)) for r in rows}
+    out = []
+    for t in tables:
+        kind, cols = classify(t)
+        numbers = [r["table_no"] for (index, _), (_, r) in linked.items() if index == t.index]
+        table_no = numbers[0] if numbers else t.table_no
+        texts: dict[int, list] = {}
+        for c in t.cells:
+            texts.setdefault(c.row, []).append(c)
+        for c in t.cells:
+            name, row = linked.get((t.index, c.row), (None, None))
+            field = cols.get(c.col) if kind and not c.is_header else None
+            if c.is_header:
+                role = "header"
+            elif row is None:
+                role = "section" if kind and _section_row(texts[c.row]) else "unused"
+            else:
+                role = "category" if field == "category" else "data"
+            x0, top, x1, bottom = (round(v, 2) for v in c.bbox) if c.bbox else (None,) * 4
+            out.append({"notice_id": notice_id, "table_no": table_no, "table_index": t.index, "page": c.page,
+                        "row": c.row, "col": c.col, "rowspan": c.rowspan, "colspan": c.colspan,
+                        "is_header": c.is_header, "text": c.text,
+                        "footnote_refs": ",".join(str(n) for n, _ in c.markers),
+                        "x0": x0, "top": top, "x1": x1, "bottom": bottom, "role": role,
+                        "output": name, "seq": row["seq"] if row else None,
+                        "field": field if row is not None else None})
+    return out
+
+
+def _section_row(cells) -> bool:
+    """A row with text in one cell only, a section ("（一）区级骨干路网（7项）") or group ("一、经济发展")."""
+    filled = [c for c in cells if norm(c.text)]
+    return len(filled) == 1 and (filled[0].col == 0 or filled[0].colspan > 1)
+
+
 def _fields(row: tuple[str, ...], cols: dict[int, str]) -> dict[str, str]:
     return {f: row[i] for i, f in cols.items()}
 
@@ -120,7 +167,7 @@ def _indicator_rows(notice_id, t: LogicalTable, cols, year):
             continue
         category = f.get("category") or category
         out.append({
-            "notice_id": notice_id, "table_no": t.table_no, "year": year, "seq": seq,
+            **_source(t, position - 1), "notice_id": notice_id, "table_no": t.table_no, "year": year, "seq": seq,
             "category": category, "indicator": f.get("indicator", ""),
             "target_text": f.get("target_text", ""),
             "actual_text": f.get("actual_text", "") if has_actual else None,
@@ -135,7 +182,7 @@ def _project_rows(notice_id, t: LogicalTable, cols, year):
     counts: list[list] = []     # [section, declared, listed, page]
     has_progress = "progress_text" in cols.values()
     money_factor = _money_factor(t, cols)
-    for row, page in zip(t.rows, t.row_pages):
+    for i, (row, page) in enumerate(zip(t.rows, t.row_pages)):
         first = norm(row[0])
         m = data.regex("section_row").match(first)
         if m and not any(norm(x) for x in row[1:]):
@@ -160,7 +207,7 @@ def _project_rows(notice_id, t: LogicalTable, cols, year):
                                     table_no=t.table_no, row=seq))
         progress = f.get("progress_text", "") if has_progress else None
         out.append({
-            "notice_id": notice_id, "table_no": t.table_no, "year": year, "seq": seq, **section,
+            **_source(t, i), "notice_id": notice_id, "table_no": t.table_no, "year": year, "seq": seq, **section,
             "name": f.get("name", ""), "investment_yi": float(inv) if inv is not None else None,
             "investment_cny": inv * YI if inv is not None else None,
             "target_stage": f.get("target_stage", ""), "progress_text": progress,

@@ -23,6 +23,7 @@ class _Open:
     rows: list[list[list[str]]] = field(default_factory=list)   # row → col → shared [text]
     spans: list[list[Cell | None]] = field(default_factory=list)  # row → col → source cell
     row_pages: list[int] = field(default_factory=list)
+    row_numbers: list[int] = field(default_factory=list)
     cells: list[TableCell] = field(default_factory=list)
     printed_rows: int = 0
     last_page: int = 0
@@ -137,14 +138,15 @@ def _append_fragment(t: _Open, grid: Grid, skip: int, header_rows: int) -> None:
     base = t.printed_rows
     for c in grid.cells:
         t.cells.append(TableCell(grid.page, base + c.row, c.col, c.rowspan, c.colspan, c.row < header_rows, c.text,
-                                 c.markers))
+                                 c.markers, (c.x0, c.top, c.x1, c.bottom)))
     t.printed_rows += grid.n_rows
     t.last_page = grid.page
     first_body = len(t.rows)
-    for _ in range(skip, grid.n_rows):
+    for r in range(skip, grid.n_rows):
         t.rows.append([[""] for _ in range(grid.n_cols)])
         t.spans.append([None] * grid.n_cols)
         t.row_pages.append(grid.page)
+        t.row_numbers.append(base + r)
     for c in grid.cells:
         if c.row < skip:
             continue
@@ -181,18 +183,11 @@ def _close(index: int, t: _Open) -> LogicalTable:
         index=index, title=t.title, table_no=t.table_no, header=tuple(header),
         rows=tuple(tuple(cell[0] for cell in row) for row in t.rows),
         row_pages=tuple(t.row_pages), cells=tuple(t.cells), note=t.note, unit=t.unit,
+        row_numbers=tuple(t.row_numbers),
     )
-
-
-def table_cell_rows(notice_id: str, tables: list[LogicalTable]) -> list[dict]:
-    """The audit trail: every printed cell of every table."""
-    return [{"notice_id": notice_id, "table_no": t.table_no, "table_index": t.index, "page": c.page,
-             "row": c.row, "col": c.col, "rowspan": c.rowspan, "colspan": c.colspan, "is_header": c.is_header,
-             "text": c.text, "footnote_refs": ",".join(str(n) for n, _ in c.markers)}
-            for t in tables for c in t.cells]
 
 
 def cell_markers(tables: list[LogicalTable]) -> list[dict]:
     """Footnote markers printed in table cells, for the narrative stage to pair with their notes."""
-    return [{"number": n, "page": c.page, "table_no": t.table_no, "row": c.row, "col": c.col, "anchor": a}
+    return [{"number": n, "page": c.page, "table_no": t.table_no, "row": c.row, "col": c.col, "anchor": a, "bbox": c.bbox}
             for t in tables for c in t.cells for n, a in c.markers]

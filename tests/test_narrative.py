@@ -62,9 +62,20 @@ def test_paragraph_broken_over_page_with_footnote(tmp_path):
     assert body[1]["text"] == "下一段落开始于新的一页，以缩进标明。"
     assert [(h["level"], h["text"]) for h in paras if h["kind"] == "heading"] == [
         (1, "一、2025年总体情况"), (2, "（一）坚持创新驱动")]
-    assert ex.tables["footnotes"] == [{
+    notes = [dict(f) for f in ex.tables["footnotes"]]
+    boxes = [(f.pop("marker_box"), f.pop("note_boxes")) for f in notes]
+    assert notes == [{
         "notice_id": "fn", "footnote_no": 1, "text": "3个研究院：新材料研究院、智能装备研究院、生物医药研究院。",
         "page": 1, "para_id": body[0]["para_id"], "anchor": "引进产业技术研究院3个"}]
+    # the boxes the review page draws: the raised "1" after 院3个 on the second line, the note's two
+    # lines under the rule at 700, the paragraph's part on each of its two pages
+    (marker, note), = boxes
+    assert marker[0] == 1 and marker[1] == pytest.approx(LEFT + 3 * SIZE, abs=0.5)
+    assert top + PITCH - SIZE < marker[2] < marker[4] < top + PITCH + SIZE
+    assert [b[0] for b in note] == [1] and note[0][1] == pytest.approx(LEFT, abs=0.5)
+    assert 700 < note[0][2] < 712 and 724 < note[0][4] < 740
+    assert [b[0] for b in body[0]["boxes"]] == [1, 2]
+    assert body[0]["boxes"][0][1:3] == (pytest.approx(LEFT, abs=0.5), pytest.approx(top, abs=SIZE / 2))
     assert not any("— " in p["text"] for p in paras)
     assert {f["raw"] for f in ex.tables["facts"]} >= {"5个", "3个", "32.75亿元", "1.6倍", "380家", "1106家"}
 

@@ -137,10 +137,16 @@ def test_footnote_marker_in_a_cell_is_linked_to_the_cell(tmp_path):
     assert ind[2]["target_text"] == "3.41km/km²"
     cell = next(c for c in ex.tables["table_cells"] if c["text"] == "重点产业园区亩均税收")
     assert cell["footnote_refs"] == "1"
-    assert ex.tables["footnotes"] == [{
+    assert (cell["x0"], cell["top"], cell["x1"], cell["bottom"]) == (100, 134, 260, 158)   # its box in the grid
+    assert (cell["role"], cell["output"], cell["seq"], cell["field"]) == ("data", "indicators", 1, "indicator")
+    notes = [dict(f) for f in ex.tables["footnotes"]]
+    marker, note = notes[0].pop("marker_box"), notes[0].pop("note_boxes")
+    assert notes == [{
         "notice_id": "cellnote", "footnote_no": 1, "text": "亩均税收：税收总额除以用地面积。", "page": 1,
         "para_id": None, "anchor": "重点产业园区亩均税收", "table_no": 1, "cell_row": cell["row"],
         "cell_col": cell["col"]}]
+    assert marker == (1, 100, 134, 260, 158)            # a marker in a cell is drawn at its cell
+    assert [b[0] for b in note] == [1] and 700 < note[0][2] < note[0][4] < 725
 
 
 def test_unit_line_and_continued_label(tmp_path):
