@@ -210,10 +210,14 @@ def test_note_without_a_marker_is_reported(tmp_path):
     d.hline(LEFT, LEFT + 110, 740)
     d.runs(LEFT, 748, [("4", {"sup": True}), ("绿道：包括滨江绿道。", {})], size=10.5)
     ex = extract(d.save(tmp_path / "orphan.pdf"))
-    assert ex.tables["footnotes"] == [{"notice_id": "orphan", "footnote_no": 4, "text": "绿道：包括滨江绿道。",
-                                       "page": 1, "para_id": None, "anchor": None}]     # kept, not linked
+    notes = [dict(f) for f in ex.tables["footnotes"]]
+    (note_box,), = [f.pop("note_boxes") for f in notes]
+    assert notes == [{"notice_id": "orphan", "footnote_no": 4, "text": "绿道：包括滨江绿道。",
+                      "page": 1, "para_id": None, "anchor": None, "marker_box": None}]     # kept, not linked
     assert [(p.reason, p.page, p.text) for p in ex.problems if p.stage == "footnotes"] == [
         ("footnote 4 has no marker in the text", 1, "绿道：包括滨江绿道。")]
+    problem, = [p for p in ex.problems if p.stage == "footnotes"]
+    assert problem.bbox == note_box[1:] and note_box[0] == 1 and 740 < problem.bbox[1] < 760   # drawn at the note
     assert "绿道：包括" not in "".join(p["text"] for p in ex.tables["paragraphs"])
 
 
