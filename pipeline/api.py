@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from .checks import cross_checks
 from .facts import facts
 from .keys import keyed_projects
 from .layout import furniture_rows, layout_document
@@ -57,7 +58,8 @@ def extract(pdf: str | Path, backend: str | None = None) -> Extraction:
         "paragraphs": narrative.paragraphs, "footnotes": narrative.footnotes, "facts": fact_rows,
         "table_cells": table_cell_rows(doc.notice_id, tables, indicators, projects),
     }
-    ex.problems = [*doc.problems, *table_problems, *kind_problems, *narrative.problems, *value_problems]
+    ex.problems = [*doc.problems, *table_problems, *kind_problems, *narrative.problems, *value_problems,
+                   *cross_checks(ex.tables)]
     return ex
 
 

@@ -18,7 +18,7 @@ from . import data
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")", "{": "(", "}": ")"})
 
 
-def _base(name: str) -> str:
+def compact(name: str) -> str:
     """NFKC (全角 → half width, ² → 2), no whitespace or quotes, one bracket style, one dash."""
     p = data.patterns()
     text = unicodedata.normalize("NFKC", name or "").translate(_BRACKETS)
@@ -39,7 +39,7 @@ def _drop(text: str, patterns: list[str]) -> str:
 
 def normalise_indicator(name: str) -> str:
     p = data.patterns()
-    text = _drop(_base(name), p["indicator_key_drop_leading"])
+    text = _drop(compact(name), p["indicator_key_drop_leading"])
     dropped = _drop(text, p["indicator_key_drop_trailing"] + [_unit_in_brackets()])
     return dropped or text
 
@@ -66,10 +66,10 @@ def indicator_key(name: str) -> str:
 
 
 def normalise_project(name: str, district: str | None = None) -> str:
-    text = _base(name)
-    if district and text.startswith(_base(district)) and len(text) > len(_base(district)):
-        text = text[len(_base(district)):]
-    return _drop(text, data.patterns()["project_key_drop"]) or _base(name)
+    text = compact(name)
+    if district and text.startswith(compact(district)) and len(text) > len(compact(district)):
+        text = text[len(compact(district)):]
+    return _drop(text, data.patterns()["project_key_drop"]) or compact(name)
 
 
 def project_key(name: str, district: str | None = None) -> str:

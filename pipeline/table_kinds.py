@@ -182,13 +182,25 @@ def _project_rows(notice_id, t: LogicalTable, cols, year):
     counts: list[list] = []     # [section, declared, listed, page]
     has_progress = "progress_text" in cols.values()
     money_factor = _money_factor(t, cols)
+    inv_col = next((j for j, f in cols.items() if f == "investment_yi"), None)
+    section_totals: dict[tuple, Decimal | None] = {}     # a total printed in a section row or a 小计 row
+    table_total = None                                   # a 合计 / 总计 row
     for i, (row, page) in enumerate(zip(t.rows, t.row_pages)):
         first = norm(row[0])
         m = data.regex("section_row").match(first)
-        if m and not any(norm(x) for x in row[1:]):
+        if m and not any(norm(x) for j, x in enumerate(row) if j > 0 and j != inv_col):
             declared = int(unicodedata.normalize("NFKC", m.group(3))) if m.group(3) else None
             section = {"section_no": m.group(1), "section": m.group(2), "section_declared_count": declared}
             counts.append([first, declared, 0, page])
+            section_totals[(m.group(1), m.group(2))] = _money(row, inv_col, money_factor)
+            continue
+        label = next((norm(x) for x in row if norm(x)), "")
+        total = data.regex("total_row").match(label)
+        if total:
+            if total.group(1) == "小计":
+                section_totals[(section["section_no"], section["section"])] = _money(row, inv_col, money_factor)
+            else:
+                table_total = _money(row, inv_col, money_factor)
             continue
         f = _fields(row, cols)
         seq = _int(f["seq"]) if "seq" in f else len(out) + 1
@@ -199,9 +211,7 @@ def _project_rows(notice_id, t: LogicalTable, cols, year):
         if counts:
             counts[-1][2] += 1
         inv_text = f.get("investment_yi", "")
-        inv = _decimal(inv_text)
-        if inv is not None:
-            inv = inv * money_factor / YI
+        inv = _money(row, inv_col, money_factor)
         if inv_text and inv is None:
             problems.append(Problem("table_kinds", "investment is not a number", page=page, text=inv_text,
                                     table_no=t.table_no, row=seq))
@@ -213,11 +223,21 @@ def _project_rows(notice_id, t: LogicalTable, cols, year):
             "target_stage": f.get("target_stage", ""), "progress_text": progress,
             "progress_pct": _progress_pct(progress), "builder": f.get("builder"), "page": page,
         })
+    for p in out:
+        found = section_totals.get((p["section_no"], p["section"]))
+        p["section_total_yi"] = float(found) if found is not None else None
+        p["table_total_yi"] = float(table_total) if table_total is not None else None
     for name, declared, listed, page in counts:
         if declared is not None and declared != listed:
             problems.append(Problem("check", f"section declares {declared} projects, {listed} listed",
                                     page=page, text=name, table_no=t.table_no))
     return out, problems
+
+
+def _money(row: tuple[str, ...], col: int | None, factor: Decimal) -> Decimal | None:
+    """亿元 in cell `col` of `row` (the table's printed unit converted), None when it holds no number."""
+    found = _decimal(row[col]) if col is not None else None
+    return found * factor / YI if found is not None else None
 
 
 def _money_factor(t: LogicalTable, cols: dict[int, str]) -> Decimal:

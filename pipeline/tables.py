@@ -93,12 +93,14 @@ def _title_text(lines: list[Line]) -> tuple[str, str]:
 
 
 def _header_count(grid: Grid) -> int:
-    """Leading rows before the first row that opens with a number or spans the whole width."""
+    """Leading rows before the first row that opens with a number, spans the whole width or is a
+    section row ("（一）区级骨干路网（7项）", which may print its total in another cell)."""
     for r in range(min(MAX_HEADER_ROWS, grid.n_rows)):
         first = next((c for c in grid.cells if c.row == r and c.col == 0), None)
         if first is None:
             continue
-        if re.fullmatch(r"[0-9０-９]+", norm(first.text)) or first.colspan == grid.n_cols:
+        if re.fullmatch(r"[0-9０-９]+", norm(first.text)) or first.colspan == grid.n_cols or \
+                data.regex("section_row").match(norm(first.text)):
             return r
     return 1 if grid.n_rows > 1 else 0
 

@@ -1,0 +1,95 @@
+"""Cross-checks inside a notice (pipeline/checks.py): a report sentence against the indicator table,
+a section's projects against the total it prints. A small notice is built twice, once consistent and
+once with one planted disagreement of each kind; the shared notices raise no false alarm."""
+import pytest
+
+from conftest import NOTICES
+from pdfs import Doc, table
+from pipeline.api import extract
+from pipeline.checks import project_totals
+from pipeline.write import verdict
+
+LEFT, SIZE, PITCH, CHARS = 80, 16, 28, 27
+
+
+def _notice(path, gdp: str, section_total: str):
+    d = Doc()
+    d.text(60, 60, "表1：2021年某区国民经济和社会发展主要目标完成情况", size=14)
+    table(d, [60, 100, 260, 400, 540], 90, [
+        ["序号", "指标内容", "2021年预期目标", "全年完成情况"],
+        ["1", "地区生产总值", "增长6%", "1725.56亿元，增长6.5%"],
+        ["2", "区级一般公共预算收入", "增长5%", "172.9亿元，增长13%"]])
+    d.text(60, 200, "表2：2021年重大政府投资项目计划完成情况", size=14)
+    rows = [["序号", "项目名称", "投资总额(亿元)", "目标"],
+            ["（一）区级骨干路网（2项）", "", section_total, ""],
+            ["1", "某路新建工程", "3.0", "施工"],
+            ["2", "某桥改建工程", "6.0", "竣工"],
+            ["（二）民生设施（1项）", "", "2.5", ""],
+            ["3", "某学校新建工程", "2.5", "施工"],
+            ["合计", "", "11.5", ""]]
+    x, top, h = [60, 100, 300, 420, 520], 230, 24
+    for i in range(len(rows) + 1):
+        d.hline(x[0], x[-1], top + h * i)
+    for i, row in enumerate(rows):
+        merged = not row[0].isdigit() and i > 0          # section and total rows span 序号 and 项目名称
+        for j, xv in enumerate(x):
+            if not (merged and j == 1):
+                d.vline(xv, top + h * i, top + h * (i + 1))
+        for j, cell in enumerate(row):
+            if cell:
+                d.text(x[j] + 3, top + h * i + 6, cell, size=11)
+    d.footer(1)
+    d.new_page()
+    d.text(LEFT, 60, "附件2")
+    d.text(LEFT + 2 * SIZE, 100, "一、2021年国民经济和社会发展计划执行情况")
+    text = (f"地区生产总值完成{gdp}亿元，按可比价格计算，比去年同期增长6.5%。"
+            "区级一般公共预算收入完成172.9亿元，同比增长13%。")
+    x, y, room = LEFT + 2 * SIZE, 128, CHARS - 2
+    while text:
+        d.text(x, y, text[:room])
+        text, y, x, room = text[room:], y + PITCH, LEFT, CHARS
+    d.footer(2)
+    return extract(d.save(path))
+
+
+def _checks(ex):
+    return [p for p in ex.problems if p.stage == "check"]
+
+
+def test_a_consistent_notice_raises_nothing(tmp_path):
+    ex = _notice(tmp_path / "ok.pdf", gdp="1725.56", section_total="9.0")
+    assert [(p["seq"], p["section_total_yi"], p["table_total_yi"]) for p in ex.tables["projects"]] == [
+        (1, 9.0, 11.5), (2, 9.0, 11.5), (3, 2.5, 11.5)]
+    assert [f["raw"] for f in ex.tables["facts"]] == ["1725.56亿元", "6.5%", "172.9亿元", "13%"]
+    assert _checks(ex) == []
+
+
+def test_one_planted_disagreement_of_each_kind_is_found(tmp_path):
+    ex = _notice(tmp_path / "planted.pdf", gdp="1752.56", section_total="10.0")
+    found = _checks(ex)
+    assert len(found) == 2
+    report, totals = sorted(found, key=lambda p: p.reason)
+    assert report.reason == "report and table disagree: 地区生产总值 2021 (level)"
+    assert report.page == 2 and (report.table_no, report.row) == (1, 1)
+    assert "report p.2: 1752.56亿元 in 「地区生产总值完成1752.56亿元" in report.text
+    assert "表1 row 1 (p.1) 地区生产总值: 1725.56亿元" in report.text
+    assert totals.reason == "section projects add up to 9.0 亿元, the section prints 10.0 亿元"
+    assert (totals.page, totals.text, totals.table_no) == (1, "区级骨干路网", 2)
+    assert verdict(ex.problems)[0] == "needs_review"
+
+
+@pytest.mark.once
+def test_project_totals_allow_the_rounding_of_printed_figures():
+    rows = [{"table_no": 2, "section_no": "一", "section": "路网", "investment_yi": v, "page": 1,
+             "section_total_yi": 1.0, "table_total_yi": 1.0} for v in (0.33, 0.33, 0.33)]
+    assert project_totals(rows) == []                       # 0.99 printed as 1.0: rounding, not an error
+    rows[0]["investment_yi"] = 0.25
+    assert [p.reason for p in project_totals(rows)] == [
+        "section projects add up to 0.91 亿元, the section prints 1.0 亿元",
+        "projects add up to 0.91 亿元, the table's total row prints 1.0 亿元"]
+
+
+@pytest.mark.parametrize("notice_id", NOTICES)
+def test_no_false_alarm_on_the_shared_notices(extractions, notice_id):
+    checks = _checks(extractions[notice_id])
+    assert all(p.reason.startswith("section declares") for p in checks), checks
