@@ -1,4 +1,4 @@
-"""Command line: `python -m pipeline extract [PDF|DIR ...] --out extracted/`."""
+"""Command line: `python -m pipeline extract [PDF|DIR ...] --out extracted/`, `load`, `series`."""
 from __future__ import annotations
 
 import argparse
@@ -80,6 +80,29 @@ def cmd_load(args) -> int:
     return 0
 
 
+def cmd_series(args) -> int:
+    from .views import SERIES_COLUMNS, format_table, series
+    from .warehouse import connect
+    if "://" not in args.db and not Path(args.db).exists():
+        print(f"no warehouse at {args.db}: run `python -m pipeline load` first", file=sys.stderr)
+        return 2
+    con = connect(args.db)
+    try:
+        rows = series(con, args.indicator, args.district)
+    except Exception as e:
+        print(f"cannot read the series from {args.db} (loaded by an older version? run load again): "
+              f"{type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    if not rows:
+        print(f"no series for {args.indicator!r}" + (f" in {args.district}" if args.district else ""),
+              file=sys.stderr)
+        return 1
+    print(format_table(SERIES_COLUMNS, rows))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline",
                                      description="Turn development-plan notice PDFs into typed tables.")
@@ -107,5 +130,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="a DuckDB file (default: extracted/warehouse.duckdb) or a postgresql:// URL")
     ld.add_argument("--force", action="store_true", help="reload notices whose source PDF is unchanged")
     ld.set_defaults(func=cmd_load)
+    se = sub.add_parser("series", help="one indicator's target, actual and met by year, from the warehouse")
+    se.add_argument("indicator", help="the indicator as any notice prints it (地区生产总值, 一般公共预算收入（区级）…)")
+    se.add_argument("--district", default=None, help="only this district (e.g. 宝山区)")
+    se.add_argument("--db", default="extracted/warehouse.duckdb",
+                    help="a DuckDB file (default: extracted/warehouse.duckdb) or a postgresql:// URL")
+    se.set_defaults(func=cmd_series)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -19,7 +19,10 @@ Only typed quantities take part: a part whose cell has no number (完成市下�
 `indicators` but in none of these views."""
 from __future__ import annotations
 
+import unicodedata
+
 from . import data
+from .keys import indicator_key
 
 VIEWS = ("indicator_measures", "target_outcome", "indicator_series", "project_history")
 
@@ -148,3 +151,28 @@ def view_statements() -> list[str]:
     """DROP and CREATE statements for every view, dependents dropped first, in creation order."""
     drops = [f"DROP VIEW IF EXISTS {v}" for v in reversed(VIEWS)]
     return drops + [f"CREATE VIEW {v} AS {_BODIES[v]()}" for v in VIEWS]
+
+
+SERIES_COLUMNS = ("district", "year", "target", "actual", "met", "rule")
+
+
+def series(con, indicator: str, district: str | None = None) -> list[tuple]:
+    """One indicator's rows of indicator_series (any wording of it: the name goes through
+    keys.indicator_key), by district and year: (district, year, target, actual, met, rule).
+    `con` is a warehouse connection (warehouse.connect)."""
+    sql = ("SELECT district, year, target_text, actual_text, met, rule FROM indicator_series "
+           "WHERE indicator_key = %s" + (" AND district = %s" if district else "") + " ORDER BY district, year")
+    return con.fetch(sql, [indicator_key(indicator), *([district] if district else [])])
+
+
+def format_table(header: tuple[str, ...], rows: list[tuple]) -> str:
+    """Rows as aligned text columns for a terminal (CJK characters count two columns)."""
+    def text(v) -> str:
+        return "" if v is None else {True: "yes", False: "no"}.get(v, str(v)) if isinstance(v, bool) else str(v)
+
+    def width(s: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+    cells = [list(header)] + [[text(v) for v in r] for r in rows]
+    widths = [max(width(r[i]) for r in cells) for i in range(len(header))]
+    return "\n".join("  ".join(c + " " * (w - width(c)) for c, w in zip(r, widths)).rstrip() for r in cells)

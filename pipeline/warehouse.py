@@ -44,7 +44,7 @@ def _notice_of(folder: Path) -> tuple[str, str]:
 def load(extracted: Path, db: str, force: bool = False) -> dict[str, str]:
     """Load every notice folder under `extracted` into `db` (a DuckDB path or a postgresql:// URL);
     returns notice_id → "loaded" | "unchanged"."""
-    target = _Postgres(db) if db.startswith(("postgresql://", "postgres://")) else _DuckDB(db)
+    target = connect(db)
     outcome: dict[str, str] = {}
     try:
         with target.transaction():
@@ -67,6 +67,11 @@ def load(extracted: Path, db: str, force: bool = False) -> dict[str, str]:
     finally:
         target.close()
     return outcome
+
+
+def connect(db: str) -> "_Target":
+    """A DuckDB file path or a postgresql:// URL → a connection with run / fetch / transaction."""
+    return _Postgres(db) if db.startswith(("postgresql://", "postgres://")) else _DuckDB(db)
 
 
 class _Target:

@@ -53,7 +53,7 @@ def test_failing_row_rolls_back_the_whole_notice(written, dsn, tmp_path):
     assert _one(dsn, "SELECT count(*) FROM facts WHERE notice_id = 'baoshan-2022'") == [(len(facts) - 1,)]
 
 
-def test_views_hold_the_same_rows_as_in_duckdb(written, dsn, tmp_path):
+def test_views_and_readme_queries_give_the_same_rows_as_in_duckdb(written, dsn, tmp_path):
     import duckdb
     from pipeline.views import VIEWS
     load(written, dsn, force=True)
@@ -64,3 +64,6 @@ def test_views_hold_the_same_rows_as_in_duckdb(written, dsn, tmp_path):
         in_postgres = sorted(_one(dsn, f"SELECT * FROM {view}"), key=repr)
         assert in_postgres == in_duckdb, view
         assert len(in_duckdb) > 20, view
+    from test_views import readme_queries
+    for query in readme_queries():
+        assert sorted(_one(dsn, query), key=repr) == sorted(duck.execute(query).fetchall(), key=repr), query

@@ -1,6 +1,8 @@
 """The warehouse views across notices and years (pipeline/views.py), checked against lists written
 by hand from the two shared notices' tables (baoshan-2022: 表1 reviews 2021, 表3 plans 2022;
 baoshan-2023: 表1 reviews 2022, 表3 plans 2023)."""
+import re
+
 import duckdb
 import pytest
 
@@ -181,3 +183,39 @@ def test_project_history_links_every_project_of_both_notices(con):
                        (2022, "baoshan-2022", "plan", 8.0, "竣工", None, "2021,2022,2023"),
                        (2022, "baoshan-2023", "review", 8.8, "施工", 90.0, "2021,2022,2023"),
                        (2023, "baoshan-2023", "plan", 8.8, "竣工", None, "2021,2022,2023")]
+
+
+def readme_queries() -> list[str]:
+    """The example queries of the README's section on the views, one string each."""
+    from conftest import ROOT
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Across years and districts", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sql\n(.*?)```", section, re.S)
+    return [q.strip() for b in blocks for q in b.split(";") if q.strip()]
+
+
+def test_the_readme_queries_run_and_answer(con):
+    queries = readme_queries()
+    assert len(queries) == 5
+    answers = [con.execute(q).fetchall() for q in queries]
+    assert all(answers), [q for q, a in zip(queries, answers) if not a]
+    assert len(answers[0]) == len(MET)
+    assert answers[1][1] == (2022, "可比增长6%（增长高于全市平均水平）", "baoshan-2022", "1841.02亿元，增长6.7%",
+                             "baoshan-2023", True)
+    assert answers[2] == [(2021, "13%", "growth"), (2021, "172.9亿元", "level"), (2022, "15%", "growth"),
+                          (2022, "192.5亿元", "level")]
+    assert ("区精神卫生中心迁建工程", "竣工", 90.0) in [(n, stage, pct) for n, stage, _, pct in answers[3]]
+
+
+def test_series_command_prints_the_indicator_by_year(con, written, tmp_path, capsys):
+    from pipeline.cli import main
+    db = tmp_path / "series.duckdb"
+    load(written, str(db))
+    assert main(["series", "一般公共预算收入（区级）", "--district", "宝山区", "--db", str(db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["district", "year", "target", "actual", "met", "rule"]
+    assert lines[2].split() == ["宝山区", "2022", "增长6%（增长与全市保持同步）", "192.5亿元，增长15%", "yes",
+                                "actual", ">=", "target"]
+    assert len(lines) == 4
+    assert main(["series", "没有这个指标", "--db", str(db)]) == 1
+    assert main(["series", "地区生产总值", "--db", str(tmp_path / "missing.duckdb")]) == 2
