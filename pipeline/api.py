@@ -15,6 +15,7 @@ from .executors import FileTask, LocalExecutor
 from .records import Extraction, Summary
 from .table_kinds import table_cell_rows, table_rows
 from .tables import assemble_tables, cell_markers
+from .textcheck import screen_text
 from .values import indicator_values
 from .write import verdict, write_extraction
 
@@ -34,9 +35,9 @@ def extract(pdf: str | Path, backend: str | None = None) -> Extraction:
         timings[stage] = now - clock
         clock = now
 
-    doc = load_pdf(pdf, backend=backend)
+    doc, unreadable = screen_text(load_pdf(pdf, backend=backend))
     lap("load")
-    _check_text_layer(doc)
+    _check_text_layer(doc, unreadable)
     layouts = layout_document(doc.pages)
     lap("layout")
     tables, used_lines, table_problems = assemble_tables(layouts)
@@ -63,9 +64,12 @@ def extract(pdf: str | Path, backend: str | None = None) -> Extraction:
     return ex
 
 
-def _check_text_layer(doc) -> None:
+def _check_text_layer(doc, unreadable: list[int]) -> None:
     if any(p.chars for p in doc.pages):
         return
+    if unreadable:
+        raise InputError("unreadable_text", "the text layer does not decode to text (a font without a ToUnicode "
+                                            f"map?), needs OCR: pages {_ranges(unreadable)}")
     scanned = [p.number for p in doc.pages if p.images]
     if scanned:
         raise InputError("no_text", f"no text layer, the pages are images (needs OCR): pages {_ranges(scanned)}")
