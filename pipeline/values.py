@@ -28,7 +28,7 @@ def indicator_values(indicators: list[dict]) -> tuple[list[dict], list[Problem]]
                     out.append({
                         "notice_id": row["notice_id"], "table_no": row["table_no"], "seq": row["seq"],
                         "measure": measure, "part": k, "quantity_no": n, "indicator_part": name,
-                        "indicator_key": indicator_key(name), "part_text": part.strip(), "raw": q.raw,
+                        "indicator_key": indicator_key(name) or None, "part_text": part.strip(), "raw": q.raw,
                         "value": q.value, "unit": q.unit, "kind": q.kind, "qualifier": q.qualifier,
                         "base_value": q.base_value, "base_unit": q.base_unit, "label": q.label,
                         "bound": q.bound, "note": note_text(part),

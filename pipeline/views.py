@@ -58,7 +58,7 @@ SELECT n.district, v.indicator_key, i.year, v.notice_id, v.table_no, v.seq, v.pa
 FROM indicator_values v
 JOIN indicators i ON i.notice_id = v.notice_id AND i.table_no = v.table_no AND i.seq = v.seq
 JOIN notices n ON n.notice_id = v.notice_id
-WHERE i.year IS NOT NULL"""
+WHERE i.year IS NOT NULL AND v.indicator_key IS NOT NULL"""
 
 
 def _target_outcome() -> str:

@@ -57,3 +57,13 @@ def test_a_single_phase_is_a_different_project():
 ])
 def test_district(issuer, title, want):
     assert district(issuer, title) == want
+
+
+def test_a_part_without_a_name_keeps_its_value_with_a_null_key():
+    from pipeline.validate import validate
+    from pipeline.values import indicator_values
+    row = {"notice_id": "n", "table_no": 1, "seq": 1, "indicator": "", "target_text": "增长6%", "actual_text": None,
+           "page": 1}
+    values, _ = indicator_values([row])
+    kept, problems = validate("indicator_values", values)
+    assert [(v["raw"], v["indicator_key"]) for v in kept] == [("6%", None)] and problems == []

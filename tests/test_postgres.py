@@ -67,3 +67,14 @@ def test_views_and_readme_queries_give_the_same_rows_as_in_duckdb(written, dsn, 
     from test_views import readme_queries
     for query in readme_queries():
         assert sorted(_one(dsn, query), key=repr) == sorted(duck.execute(query).fetchall(), key=repr), query
+
+
+def test_series_command_reads_postgresql_as_duckdb(written, dsn, tmp_path, capsys):
+    from pipeline.cli import main
+    load(written, dsn, force=True)
+    load(written, str(tmp_path / "w.duckdb"))
+    assert main(["series", "地区生产总值", "--db", dsn]) == 0
+    from_postgres = capsys.readouterr().out
+    assert main(["series", "地区生产总值", "--db", str(tmp_path / "w.duckdb")]) == 0
+    assert from_postgres == capsys.readouterr().out
+    assert "2022  可比增长6%（增长高于全市平均水平）  1841.02亿元，增长6.7%  yes" in from_postgres
