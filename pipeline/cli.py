@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from pathlib import Path
 
 from tqdm import tqdm
@@ -80,8 +81,23 @@ def cmd_load(args) -> int:
     return 0
 
 
+def _format_table(header: tuple[str, ...], rows: list[tuple]) -> str:
+    """Rows as aligned text columns for a terminal (CJK characters count two columns)."""
+    def text(v) -> str:
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        return "" if v is None else str(v)
+
+    def width(s: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+    cells = [list(header)] + [[text(v) for v in r] for r in rows]
+    widths = [max(width(r[i]) for r in cells) for i in range(len(header))]
+    return "\n".join("  ".join(c + " " * (w - width(c)) for c, w in zip(r, widths)).rstrip() for r in cells)
+
+
 def cmd_series(args) -> int:
-    from .views import SERIES_COLUMNS, format_table, series
+    from .views import SERIES_COLUMNS, series
     from .warehouse import connect
     if "://" not in args.db and not Path(args.db).exists():
         print(f"no warehouse at {args.db}: run `python -m pipeline load` first", file=sys.stderr)
@@ -99,7 +115,7 @@ def cmd_series(args) -> int:
         print(f"no series for {args.indicator!r}" + (f" in {args.district}" if args.district else ""),
               file=sys.stderr)
         return 1
-    print(format_table(SERIES_COLUMNS, rows))
+    print(_format_table(SERIES_COLUMNS, rows))
     return 0
 
 

@@ -19,8 +19,6 @@ Only typed quantities take part: a part whose cell has no number (完成市下�
 `indicators` but in none of these views."""
 from __future__ import annotations
 
-import unicodedata
-
 from . import data
 from .keys import indicator_key
 
@@ -164,15 +162,3 @@ def series(con, indicator: str, district: str | None = None) -> list[tuple]:
            "WHERE indicator_key = %s" + (" AND district = %s" if district else "") + " ORDER BY district, year")
     return con.fetch(sql, [indicator_key(indicator), *([district] if district else [])])
 
-
-def format_table(header: tuple[str, ...], rows: list[tuple]) -> str:
-    """Rows as aligned text columns for a terminal (CJK characters count two columns)."""
-    def text(v) -> str:
-        return "" if v is None else {True: "yes", False: "no"}.get(v, str(v)) if isinstance(v, bool) else str(v)
-
-    def width(s: str) -> int:
-        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-    cells = [list(header)] + [[text(v) for v in r] for r in rows]
-    widths = [max(width(r[i]) for r in cells) for i in range(len(header))]
-    return "\n".join("  ".join(c + " " * (w - width(c)) for c, w in zip(r, widths)).rstrip() for r in cells)
