@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -154,83 +154,130 @@ def _fields(row: tuple[str, ...], cols: dict[int, str]) -> dict[str, str]:
     return {f: row[i] for i, f in cols.items()}
 
 
-def _indicator_rows(notice_id, t: LogicalTable, cols, year):
-    out, problems = [], []
-    category = None
-    has_actual = "actual_text" in cols.values()
-    for position, (row, page) in enumerate(zip(t.rows, t.row_pages), start=1):
-        f = _fields(row, cols)
-        seq = _int(f["seq"]) if "seq" in f else position
-        if seq is None:
-            problems.append(Problem("table_kinds", "indicator row without a number skipped", page=page,
-                                    text="|".join(row), table_no=t.table_no))
+def _label_row(row: tuple[str, ...], besides: set[int] = frozenset()) -> tuple[str, str, int | None, str] | None:
+    """A row whose only text (cells in `besides` aside: a section's total investment) names a group
+    of rows: a section ("（一）区级骨干路网（7项）") or a group row ("一、经济发展") → (number, name,
+    declared count, text as printed)."""
+    filled = [x for j, x in enumerate(row) if norm(x) and j not in besides]
+    if len(filled) != 1:
+        return None
+    for pattern in ("section_row", "group_row"):
+        m = data.regex(pattern).match(norm(filled[0]))
+        if m:
+            declared = int(unicodedata.normalize("NFKC", m.group(3))) if m.group(3) else None
+            return m.group(1), m.group(2), declared, filled[0].strip()
+    return None
+
+
+@dataclass
+class _Group:
+    """A section or group row, the rows listed under it and the 小计 row that closes it, if any."""
+    number: str
+    name: str
+    declared: int | None
+    text: str
+    page: int
+    row: tuple[str, ...]
+    listed: int = 0
+    subtotal: tuple[str, ...] | None = None
+
+
+@dataclass
+class _Walk:
+    rows: list[tuple]                   # (index, page, group, fields, seq) of each numbered row
+    groups: list[_Group]
+    total: tuple[str, ...] | None       # the 合计 / 总计 row
+    problems: list[Problem]
+
+
+def _walk(t: LogicalTable, cols: dict[int, str], what: str, besides: set[int] = frozenset()) -> _Walk:
+    """The table's rows in order, sorted into numbered rows, group rows and total rows, with the
+    problems met: a row without a number, a 序号 that repeats or skips (numbering may restart at 1
+    under a new group), a group without rows, a section declaring another count than it lists."""
+    w = _Walk([], [], None, [])
+    last_seq, restart = 0, True
+    for i, (row, page) in enumerate(zip(t.rows, t.row_pages)):
+        label = _label_row(row, besides)
+        if label is not None:
+            w.groups.append(_Group(*label, page=page, row=row))
+            restart = True
             continue
-        category = f.get("category") or category
+        total = data.regex("total_row").match(next((norm(x) for x in row if norm(x)), ""))
+        if total:
+            if total.group(1) == "小计" and w.groups:
+                w.groups[-1].subtotal = row
+            elif total.group(1) != "小计":
+                w.total = row
+            continue
+        f = _fields(row, cols)
+        seq = _int(f["seq"]) if "seq" in f else len(w.rows) + 1
+        if seq is None:
+            w.problems.append(Problem("table_kinds", f"{what} row without a number skipped", page=page,
+                                      text="|".join(row), table_no=t.table_no))
+            continue
+        if seq != last_seq + 1 and not (restart and seq == 1):
+            reason = f"序号 {seq} repeated" if seq <= last_seq else f"序号 jumps from {last_seq} to {seq}"
+            w.problems.append(Problem("check", reason, page=page, text="|".join(row), table_no=t.table_no, row=seq))
+        last_seq, restart = seq, False
+        if w.groups:
+            w.groups[-1].listed += 1
+        w.rows.append((i, page, w.groups[-1] if w.groups else None, f, seq))
+    for g in w.groups:
+        if g.declared is not None and g.declared != g.listed:
+            w.problems.append(Problem("check", f"section declares {g.declared} projects, {g.listed} listed",
+                                      page=g.page, text=g.text, table_no=t.table_no))
+        elif g.listed == 0:
+            w.problems.append(Problem("check", "section without rows", page=g.page, text=g.text,
+                                      table_no=t.table_no))
+    return w
+
+
+def _indicator_rows(notice_id, t: LogicalTable, cols, year):
+    w = _walk(t, cols, "indicator")
+    out = []
+    category, group = None, None
+    has_actual = "actual_text" in cols.values()
+    for i, page, g, f, seq in w.rows:
+        if g is not group:              # a group row names the category of the rows under it
+            group, category = g, g.name
+        category = f.get("category") or category        # a 类别 printed once is filled down
         out.append({
-            **_source(t, position - 1), "notice_id": notice_id, "table_no": t.table_no, "year": year, "seq": seq,
+            **_source(t, i), "notice_id": notice_id, "table_no": t.table_no, "year": year, "seq": seq,
             "category": category, "indicator": f.get("indicator", ""),
             "target_text": f.get("target_text", ""),
             "actual_text": f.get("actual_text", "") if has_actual else None,
-            "page": page,
+            "unit": f.get("unit") or None, "page": page,
         })
-    return out, problems
+    return out, w.problems
 
 
 def _project_rows(notice_id, t: LogicalTable, cols, year):
-    out, problems = [], []
-    section = {"section_no": None, "section": None, "section_declared_count": None}
-    counts: list[list] = []     # [section, declared, listed, page]
-    has_progress = "progress_text" in cols.values()
     money_factor = _money_factor(t, cols)
     inv_col = next((j for j, f in cols.items() if f == "investment_yi"), None)
-    section_totals: dict[tuple, Decimal | None] = {}     # a total printed in a section row or a 小计 row
-    table_total = None                                   # a 合计 / 总计 row
-    for i, (row, page) in enumerate(zip(t.rows, t.row_pages)):
-        first = norm(row[0])
-        m = data.regex("section_row").match(first)
-        if m and not any(norm(x) for j, x in enumerate(row) if j > 0 and j != inv_col):
-            declared = int(unicodedata.normalize("NFKC", m.group(3))) if m.group(3) else None
-            section = {"section_no": m.group(1), "section": m.group(2), "section_declared_count": declared}
-            counts.append([first, declared, 0, page])
-            section_totals[(m.group(1), m.group(2))] = _money(row, inv_col, money_factor)
-            continue
-        label = next((norm(x) for x in row if norm(x)), "")
-        total = data.regex("total_row").match(label)
-        if total:
-            if total.group(1) == "小计":
-                section_totals[(section["section_no"], section["section"])] = _money(row, inv_col, money_factor)
-            else:
-                table_total = _money(row, inv_col, money_factor)
-            continue
-        f = _fields(row, cols)
-        seq = _int(f["seq"]) if "seq" in f else len(out) + 1
-        if seq is None:
-            problems.append(Problem("table_kinds", "project row without a number skipped", page=page,
-                                    text="|".join(row), table_no=t.table_no))
-            continue
-        if counts:
-            counts[-1][2] += 1
+    w = _walk(t, cols, "project", besides={inv_col})
+    problems = w.problems
+    table_total = _money(w.total, inv_col, money_factor) if w.total else None
+    out = []
+    has_progress = "progress_text" in cols.values()
+    for i, page, g, f, seq in w.rows:
         inv_text = f.get("investment_yi", "")
-        inv = _money(row, inv_col, money_factor)
+        inv = _money(t.rows[i], inv_col, money_factor)
         if inv_text and inv is None:
             problems.append(Problem("table_kinds", "investment is not a number", page=page, text=inv_text,
                                     table_no=t.table_no, row=seq))
+        section_total = _money(g.subtotal or g.row, inv_col, money_factor) if g else None
         progress = f.get("progress_text", "") if has_progress else None
         out.append({
-            **_source(t, i), "notice_id": notice_id, "table_no": t.table_no, "year": year, "seq": seq, **section,
+            **_source(t, i), "notice_id": notice_id, "table_no": t.table_no, "year": year, "seq": seq,
+            "section_no": g.number if g else None, "section": g.name if g else None,
+            "section_declared_count": g.declared if g else None,
             "name": f.get("name", ""), "investment_yi": float(inv) if inv is not None else None,
             "investment_cny": inv * YI if inv is not None else None,
             "target_stage": f.get("target_stage", ""), "progress_text": progress,
             "progress_pct": _progress_pct(progress), "builder": f.get("builder"), "page": page,
+            "section_total_yi": float(section_total) if section_total is not None else None,
+            "table_total_yi": float(table_total) if table_total is not None else None,
         })
-    for p in out:
-        found = section_totals.get((p["section_no"], p["section"]))
-        p["section_total_yi"] = float(found) if found is not None else None
-        p["table_total_yi"] = float(table_total) if table_total is not None else None
-    for name, declared, listed, page in counts:
-        if declared is not None and declared != listed:
-            problems.append(Problem("check", f"section declares {declared} projects, {listed} listed",
-                                    page=page, text=name, table_no=t.table_no))
     return out, problems
 
 

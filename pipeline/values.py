@@ -2,6 +2,8 @@
 "/"-separated parts of the indicator name."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .keys import indicator_key
 from .quantities import has_number, note_text, parse, split_parts
 from .records import Problem
@@ -21,6 +23,8 @@ def indicator_values(indicators: list[dict]) -> tuple[list[dict], list[Problem]]
                 name = names[k - 1] if len(names) == len(spans) else row["indicator"]
                 found = parse(part, skip_brackets=True)
                 outside = part.replace(note_text(part) or "", "")
+                if not found and row.get("unit") and has_number(outside):
+                    found = _with_column_unit(part, row["unit"])
                 if not found and has_number(outside):
                     problems.append(Problem("quantities", f"no quantity read in {measure} cell part {k}",
                                             page=row["page"], text=part, table_no=row["table_no"], row=row["seq"]))
@@ -34,3 +38,10 @@ def indicator_values(indicators: list[dict]) -> tuple[list[dict], list[Problem]]
                         "bound": q.bound, "note": note_text(part),
                     })
     return out, problems
+
+
+def _with_column_unit(part: str, unit: str):
+    """Bare numbers ("增长6.5") whose unit is printed in the table's 单位 column ("%"): read as if
+    the unit followed them; `raw` stays what the cell prints."""
+    return [replace(q, raw=q.raw[:max(0, len(part) - q.start)], end=min(q.end, len(part)))
+            for q in parse(part.rstrip() + unit, skip_brackets=True) if q.start < len(part.rstrip())]

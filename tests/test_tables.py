@@ -264,3 +264,78 @@ def test_three_line_indicator_table_category_in_first_row_only(tmp_path, backend
     assert ex.problems == []
     year_cell = next(c for c in ex.tables["table_cells"] if c["text"] == "2025年")
     assert (year_cell["col"], year_cell["colspan"], year_cell["is_header"]) == (3, 2, True)
+
+
+def _ruled(d: Doc, x: list[float], top: float, rows: list, h: float = 24, size: float = 11) -> float:
+    """A ruled table; a row given as one string is a group row across the whole table."""
+    for i, row in enumerate(rows):
+        y = top + i * h
+        d.hline(x[0], x[-1], y)
+        for xv in (x if not isinstance(row, str) else (x[0], x[-1])):
+            d.vline(xv, y, y + h)
+        for j, cell in enumerate([row] if isinstance(row, str) else row):
+            if cell:
+                d.text(x[j] + 3, y + (h - size) / 2, cell, size=size)
+    d.hline(x[0], x[-1], top + h * len(rows))
+    return top + h * len(rows)
+
+
+@pytest.mark.parametrize("backend", ["pdfium", "pdfplumber"])
+def test_unit_column_and_group_rows(tmp_path, backend):
+    """Another district's layout: categories as full-width group rows (一、经济发展), a 单位 column
+    with bare numbers in the cells (each value takes its unit from it), money in 万元 declared in
+    the header and columns no output has a field for (建设内容, 建设单位)."""
+    d = Doc()
+    d.text(60, 60, "表1：2025年主要目标", size=14)
+    _ruled(d, [60, 95, 250, 300, 420, 530], 84, [
+        ["序号", "指标名称", "单位", "2025年目标", "完成情况"],
+        "一、经济发展",
+        ["1", "地区生产总值", "%", "增长6", "增长6.5"],
+        ["2", "规上工业企业", "家", "达到25", "28"],
+        "二、民生保障",
+        ["3", "新增就业岗位", "万个", "1", "1.2"]])
+    d.text(60, 280, "表2：2025年重大政府投资项目", size=14)
+    _ruled(d, [60, 90, 190, 300, 380, 440, 530], 304, [
+        ["序号", "项目名称", "建设内容", "总投资（万元）", "年度目标", "建设单位"],
+        ["1", "某路新建工程", "新建道路2公里", "89000", "施工", "区建管委"],
+        ["2", "某学校", "新建校舍", "20000", "竣工", "区教育局"]])
+    ex = extract(d.save(tmp_path / "district.pdf"), backend=backend)
+    assert [(r["seq"], r["category"], r["indicator"], r["target_text"], r["actual_text"])
+            for r in ex.tables["indicators"]] == [
+        (1, "经济发展", "地区生产总值", "增长6", "增长6.5"), (2, "经济发展", "规上工业企业", "达到25", "28"),
+        (3, "民生保障", "新增就业岗位", "1", "1.2")]
+    assert [(v["seq"], v["measure"], v["raw"], v["value"], v["unit"], v["kind"], v["qualifier"], v["base_value"],
+             v["base_unit"]) for v in ex.tables["indicator_values"]] == [
+        (1, "target", "6", 6.0, "%", "growth", None, 6, "%"),
+        (1, "actual", "6.5", 6.5, "%", "growth", None, 6.5, "%"),
+        (2, "target", "25", 25.0, "家", "level", "达到", 25, "家"),
+        (2, "actual", "28", 28.0, "家", "level", None, 28, "家"),
+        (3, "target", "1", 1.0, "万个", "level", None, 10000, "个"),
+        (3, "actual", "1.2", 1.2, "万个", "level", None, 12000, "个")]
+    assert [(p["seq"], p["name"], p["investment_yi"], p["investment_cny"], p["target_stage"], p["builder"])
+            for p in ex.tables["projects"]] == [(1, "某路新建工程", 8.9, 890_000_000, "施工", "区建管委"),
+                                                (2, "某学校", 2.0, 200_000_000, "竣工", "区教育局")]
+    assert "新建道路2公里" in [c["text"] for c in ex.tables["table_cells"]]
+    assert ex.problems == []
+
+
+def test_sequence_gaps_repeats_and_empty_sections_need_review(tmp_path):
+    """Nothing lost in silence: a 序号 that skips or repeats and a section row with no rows under it
+    are problems, and the notice needs review; numbering that restarts under a new group is not."""
+    from pipeline.write import verdict
+    d = Doc()
+    d.text(60, 60, "表2：2025年重大政府投资项目计划", size=14)
+    _ruled(d, [60, 100, 330, 430, 530], 84, [
+        ["序号", "项目名称", "投资总额（亿元）", "目标"],
+        "（一）区级骨干路网",
+        ["1", "某路新建工程", "8.9", "施工"], ["2", "某桥", "1.0", "施工"], ["2", "某隧道", "3.0", "施工"],
+        ["5", "某立交", "4.0", "竣工"],
+        "（二）民生设施",
+        "（三）生态环境",
+        ["1", "某公园", "1.2", "竣工"]])
+    ex = extract(d.save(tmp_path / "gaps.pdf"))
+    assert [p["seq"] for p in ex.tables["projects"]] == [1, 2, 2, 5, 1]
+    assert [(p.reason, p.text) for p in ex.problems] == [
+        ("序号 2 repeated", "2|某隧道|3.0|施工"), ("序号 jumps from 2 to 5", "5|某立交|4.0|竣工"),
+        ("section without rows", "（二）民生设施")]
+    assert verdict(ex.problems)[0] == "needs_review"
