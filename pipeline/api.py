@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from pathlib import Path
 
 from .checks import cross_checks
@@ -12,7 +13,7 @@ from .load import InputError, load_pdf
 from .narrative import build_narrative
 from .notice import notice_row
 from .executors import FileTask, LocalExecutor
-from .records import Extraction, Summary
+from .records import Extraction, Summary, quoted
 from .table_kinds import table_cell_rows, table_rows
 from .tables import assemble_tables, cell_markers
 from .textcheck import screen_text
@@ -87,14 +88,69 @@ def _ranges(numbers: list[int]) -> str:
     return ",".join(out)
 
 
+# What the tool itself writes in an output folder beside the notice folders: no notice may take
+# one of these names (compared case-insensitively, as on the file systems that ignore case).
+TOOL_FILES = frozenset({"failures.json", "warehouse.duckdb", "warehouse.duckdb.wal", "manifest.parquet",
+                        "manifest.json", "datapackage.json", "report.json"})
+
+
+def bad_notice_id(notice_id: str) -> str | None:
+    """Why `notice_id` (a file stem) cannot name a folder of the output, or None when it can."""
+    if notice_id in ("", ".", ".."):
+        return f"the notice id {notice_id!r} would name the output folder itself"
+    if notice_id.startswith("."):
+        return f"the notice id {notice_id!r} starts with a dot (hidden and temporary folders do)"
+    if any(sep in notice_id for sep in "/\\"):
+        return f"the notice id {notice_id!r} holds a path separator"
+    if any(unicodedata.category(ch)[0] == "C" for ch in notice_id):
+        return f"the notice id {notice_id!r} holds a control character"
+    if notice_id.casefold() in TOOL_FILES or notice_id.casefold().startswith("warehouse.duckdb"):
+        return f"the notice id {notice_id!r} is the name of a file the tool writes in the output folder"
+    return None
+
+
+def plan_batch(pdfs: list[Path]) -> tuple[list[Path], list[Summary]]:
+    """The files to extract, and the failures of those that must not be: a file given twice is
+    extracted once, a bad notice id is `bad_name`, and files whose ids collide (a/report.pdf and
+    b/report.pdf, plan.pdf and plan.PDF, ids that differ only in case) are all `duplicate_id` —
+    neither may overwrite the other's outputs."""
+    unique: dict[Path, Path] = {}
+    for pdf in map(Path, pdfs):
+        unique.setdefault(pdf.resolve(), pdf)
+    by_id: dict[str, list[Path]] = {}
+    failures = []
+    for pdf in unique.values():
+        reason = bad_notice_id(pdf.stem)
+        if reason:
+            failures.append(Summary(pdf.stem, str(pdf), False, error_kind="bad_name", error=reason))
+        else:
+            by_id.setdefault(pdf.stem.casefold(), []).append(pdf)
+    keep = []
+    for same in by_id.values():
+        if len(same) == 1:
+            keep.extend(same)
+            continue
+        names = ", ".join(quoted(str(p)) for p in same)
+        failures.extend(Summary(p.stem, str(p), False, error_kind="duplicate_id",
+                                error=f"{len(same)} files of the batch would have the notice id {p.stem!r}: {names}")
+                        for p in same)
+    return [p for p in unique.values() if p in keep], failures
+
+
 def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None) -> Summary:
     """Extract one PDF and write its outputs; never raises for a bad input, returns a Summary."""
     pdf = Path(pdf)
     start = time.perf_counter()
     try:
+        reason = bad_notice_id(pdf.stem)
+        if reason:
+            raise InputError("bad_name", reason)
         ex = extract(pdf, backend=backend)
         t = time.perf_counter()
-        write_extraction(ex, Path(out_dir))
+        try:
+            write_extraction(ex, Path(out_dir))
+        except OSError as e:
+            raise InputError("output_error", f"the outputs could not be written: {e}") from e
         ex.timings["write"] = time.perf_counter() - t
         counts = {k: len(v) for k, v in ex.tables.items()}
         return Summary(ex.notice_id, str(pdf), True, pages=ex.tables["notices"][0]["page_count"], counts=counts,
@@ -117,6 +173,8 @@ def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = No
     pathological PDF is stopped at `timeout` seconds and a crash costs only that file; `executor`
     decides where those processes run (default: `jobs` at a time on this machine, see executors.py)."""
     executor = executor or LocalExecutor(jobs=jobs, timeout=timeout)
+    pdfs, refused = plan_batch(pdfs)
+    yield from refused
     warm_up()       # before the children fork, so that they share the loaded dictionary
     tasks = [FileTask(str(p), str(out_dir), backend) for p in pdfs]
     yield from executor.run(extract_task, tasks)

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
+import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from tqdm import tqdm
 from . import api
 from .executors import executor_for
 from .load import BACKENDS
+from .records import quoted
 
 
 def _pdfs(inputs: list[str]) -> list[Path]:
@@ -35,12 +39,71 @@ def _page_count(pdf: Path) -> int:
         return 0
 
 
+def _positive(kind, what: str):
+    """An argparse type: a number of `kind` that is finite and > 0 (0, nan, inf and -1 are refused)."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
+        if not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"{what} must be a finite number greater than 0, not {text!r}")
+        return value
+    return parse
+
+
+def _not_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text!r}")
+    return value
+
+
+def _unwritable(out: Path) -> str | None:
+    """Why outputs cannot be written into `out` (checked before any work), or None."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        return f"--out {quoted(str(out))} is not a folder"
+    except OSError as e:
+        return f"--out {quoted(str(out))} cannot be created: {e.strerror or e}"
+    try:
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".write-test-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        return f"--out {quoted(str(out))} is not writable: {e.strerror or e}"
+    return None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write into a temporary file beside `path`, then rename it over `path`: a failed write (a full
+    disk) leaves the previous file whole, never a truncated one."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
 def cmd_extract(args) -> int:
     pdfs = _pdfs(args.inputs or ["raw"])
     if not pdfs:
         print("no PDF files found in " + ", ".join(args.inputs or ["raw"]), file=sys.stderr)
         return 2
     out = Path(args.out)
+    problem = _unwritable(out)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     pages = {p: _page_count(p) for p in pdfs}
     failures = []
     review = []
@@ -57,8 +120,11 @@ def cmd_extract(args) -> int:
                 failures.append({"file": s.source, "kind": s.error_kind, "reason": s.error})
             elif s.status != "complete":
                 review.append(s.notice_id)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "failures.json").write_text(json.dumps(failures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    try:
+        _write_atomically(out / "failures.json", json.dumps(failures, ensure_ascii=False, indent=1) + "\n")
+    except OSError as e:
+        print(f"error: {quoted(str(out / 'failures.json'))} could not be written: {e.strerror or e}", file=sys.stderr)
+        return 2
     if failures:
         print(f"{len(failures)} of {len(pdfs)} file(s) failed; see {out / 'failures.json'}", file=sys.stderr)
         return 1
@@ -126,11 +192,13 @@ def main(argv: list[str] | None = None) -> int:
     ex = sub.add_parser("extract", help="extract every notice PDF given (files or folders; default raw/)")
     ex.add_argument("inputs", nargs="*", metavar="PDF|DIR")
     ex.add_argument("--out", default="extracted", help="output folder (default: extracted/)")
-    ex.add_argument("--jobs", type=int, default=1, help="notices extracted in parallel processes (default 1)")
+    ex.add_argument("--jobs", type=_positive(int, "--jobs"), default=1,
+                    help="notices extracted in parallel processes (default 1)")
     ex.add_argument("--backend", choices=BACKENDS, default=None,
                     help="PDF backend (default: $NOTICE_EXTRACT_BACKEND, else pdfium)")
-    ex.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per file (default 300)")
-    ex.add_argument("--retries", type=int, default=2,
+    ex.add_argument("--timeout", type=_positive(float, "--timeout"), default=300.0,
+                    help="seconds allowed per file (default 300)")
+    ex.add_argument("--retries", type=_not_negative, default=2,
                     help="times a file whose worker process died is tried again before it is reported "
                          "crashed (default 2)")
     ex.add_argument("--cluster", metavar="tcp://HOST:8786|local:N",

@@ -63,15 +63,26 @@ def _empty_pages(pages: list[Page]) -> list[Problem]:
 
 def _read_checked(path: Path) -> bytes:
     if not path.exists():
-        raise InputError("missing", f"no such file: {path}")
+        raise InputError("missing", "no such file")
     raw = path.read_bytes()
     if not raw:
         raise InputError("empty", "the file is empty (0 bytes)")
     if b"%PDF-" not in raw[:1024]:
         raise InputError("not_pdf", "not a PDF: no %PDF- header")
-    if b"%%EOF" not in raw[-2048:]:
+    if _cut(raw):
         raise InputError("truncated", f"the PDF is truncated: no %%EOF at its end ({len(raw)} bytes)")
     return raw
+
+
+def _cut(raw: bytes) -> bool:
+    """No %%EOF at all, or what follows the last one is the start of a further revision (objects, a
+    cross-reference table) cut short. Padding after %%EOF (NULs, blanks, a mail gateway's footer)
+    is not a cut: the parser reads such a file."""
+    end = raw.rfind(b"%%EOF")
+    if end < 0:
+        return True
+    tail = raw[end + 5:]
+    return bool(re.search(rb"\d+\s+\d+\s+obj\b|\bxref\b|\btrailer\b|\bstartxref\b", tail))
 
 
 def _repaired(raw: bytes) -> bytes | None:
@@ -88,6 +99,22 @@ def _repaired(raw: bytes) -> bytes | None:
         raise InputError("encrypted", "the PDF is encrypted with a password") from None
     except Exception:
         return None
+
+
+def _pages_that_exist(raw: bytes, declared: int) -> tuple[int, list[Problem]]:
+    """How many pages the page tree holds. pdfium takes the tree's /Count on trust when it rebuilt a
+    damaged file (a /Count of 999999 over 36 pages); qpdf walks the tree's /Kids."""
+    import io
+
+    import pikepdf
+    try:
+        with pikepdf.open(io.BytesIO(raw)) as pdf:
+            found = len(pdf.pages)
+    except Exception:       # qpdf cannot tell (a password, a tree it cannot walk): pdfium's count stands
+        return declared, []
+    if found >= declared:
+        return declared, []
+    return found, [Problem("load", f"the page tree declares {declared} pages where {found} exist: {found} read")]
 
 
 @lru_cache(maxsize=4096)
@@ -150,7 +177,9 @@ def _load_pdfium(raw: bytes, path: Path):
     pages = []
     buf = ctypes.create_string_buffer(512)
     flags = ctypes.c_int()
-    for i in range(len(pdf)):
+    n_pages, count_problems = _pages_that_exist(raw, len(pdf))
+    problems.extend(count_problems)
+    for i in range(n_pages):
         try:
             page = pdf[i]
             pages.append(_pdfium_page(page, i + 1, pr, buf, flags))

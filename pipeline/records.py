@@ -184,13 +184,22 @@ class Summary:
 
     def line(self) -> str:
         if not self.ok:
-            return f"{self.source}: FAILED ({self.error_kind}) {self.error}"
+            return f"{quoted(self.source)}: FAILED ({self.error_kind}) {self.error}"
         c = self.counts or {}
         return (f"{self.notice_id}: {self.pages} pages, {c.get('indicators', 0)} indicators, "
                 f"{c.get('projects', 0)} projects, {c.get('paragraphs', 0)} paragraphs, "
                 f"{c.get('footnotes', 0)} footnotes, {c.get('facts', 0)} facts, "
                 f"{self.status}" + (f" ({_plural(self.problems, 'problem')} in report)" if self.problems else "")
                 + f", {self.seconds:.2f}s")
+
+
+def quoted(name: str) -> str:
+    """A file name as it can be shown on one line: as is when plain, else in quotes with escapes (a
+    newline in a name must not split a one-line error)."""
+    if name and all(ch.isprintable() and ch not in "\"'" for ch in name):
+        return name
+    import json
+    return json.dumps(name, ensure_ascii=False)
 
 
 def _plural(n: int, noun: str) -> str:

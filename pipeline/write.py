@@ -120,15 +120,32 @@ def verdict(problems) -> tuple[str, list[str]]:
     return ("needs_review" if reasons else "complete"), reasons
 
 
+# report.json lists at most this many problems of one reason; `problems_not_listed` counts the rest
+# (a damaged file can raise a problem per char or per page: the report stays readable).
+PROBLEMS_PER_REASON = 50
+
+
+def _listed(problems) -> tuple[list, dict[str, int]]:
+    seen: dict[str, int] = {}
+    listed = []
+    for p in problems:
+        seen[p.reason] = seen.get(p.reason, 0) + 1
+        if seen[p.reason] <= PROBLEMS_PER_REASON:
+            listed.append(p)
+    return listed, {r: n - PROBLEMS_PER_REASON for r, n in seen.items() if n > PROBLEMS_PER_REASON}
+
+
 def report(ex: Extraction, tables: dict[str, list[dict]]) -> dict:
     status, reasons = verdict(ex.problems)
+    listed, not_listed = _listed(ex.problems)
     return {
         "notice_id": ex.notice_id,
         "status": status,
         "reasons": reasons,
         "counts": {t: len(rows) for t, rows in tables.items()},
         "facts_without_subject": sum(1 for f in tables.get("facts", []) if not f["subject"]),
-        "problems": [{k: v for k, v in asdict(p).items() if v not in (None, "")} for p in ex.problems],
+        "problems": [{k: v for k, v in asdict(p).items() if v not in (None, "")} for p in listed],
+        "problems_not_listed": not_listed,
         "timings_s": {k: round(v, 3) for k, v in ex.timings.items()},
     }
 

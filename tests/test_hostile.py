@@ -1,0 +1,254 @@
+"""Hostile inputs and surroundings (issue 15): names that collide with each other or with the tool's
+own files, a lying page count, an unwritable or full output folder, bad arguments, padding after
+%%EOF, odd file names. Each test reproduces one of them."""
+import errno
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ROOT
+from pipeline import api, write
+from pipeline.cli import main
+from pipeline.records import Extraction, Problem
+
+GOOD = ROOT / "raw" / "baoshan-2022.pdf"
+
+
+def _extract(out, *inputs, expect=None):
+    code = main(["extract", *map(str, inputs), "--out", str(out), "--quiet", "--timeout", "120"])
+    if expect is not None:
+        assert code == expect
+    return code, json.loads((out / "failures.json").read_text(encoding="utf-8"))
+
+
+def _tree(folder):
+    return sorted((str(p.relative_to(folder)), p.is_dir() or p.read_bytes()) for p in folder.rglob("*")
+                  if p.name != "failures.json")
+
+
+# ------------------------------------------------------------------ 3. names of the tool's own files
+
+@pytest.mark.once
+@pytest.mark.parametrize("name", ["warehouse.duckdb.pdf", "failures.json.pdf", "manifest.parquet.pdf", "..pdf",
+                                  ".hidden.pdf", "Warehouse.DuckDB.pdf"])
+def test_a_notice_id_the_tool_cannot_use_is_bad_name_and_touches_nothing(tmp_path, capsys, name):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(GOOD, src / name)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "warehouse.duckdb").write_bytes(b"the warehouse")
+    (out / "keep").mkdir()
+    before = _tree(out)
+    code, failures = _extract(out, src / name)
+    assert code == 1
+    assert [(f["file"], f["kind"]) for f in failures] == [(str(src / name), "bad_name")]
+    assert _tree(out) == before
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.once
+def test_bad_notice_id_rules():
+    assert api.bad_notice_id("baoshan-2022") is None
+    assert api.bad_notice_id("宝山区 2022.v2") is None
+    for bad in ("", ".", "..", ".x", "a\\b", "a\nb", "failures.json", "WAREHOUSE.duckdb"):
+        assert api.bad_notice_id(bad), bad
+
+
+# ------------------------------------------------------------------ 4. the same notice id twice
+
+@pytest.mark.once
+def test_two_files_with_one_stem_are_both_duplicate_id(tmp_path):
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        shutil.copy(GOOD, tmp_path / sub / "report.pdf")
+    out = tmp_path / "out"
+    _, failures = _extract(out, tmp_path / "a" / "report.pdf", tmp_path / "b", expect=1)
+    assert sorted(f["file"] for f in failures) == [str(tmp_path / "a" / "report.pdf"),
+                                                    str(tmp_path / "b" / "report.pdf")]
+    assert {f["kind"] for f in failures} == {"duplicate_id"}
+    for f in failures:      # each names both files
+        assert "a/report.pdf" in f["reason"] and "b/report.pdf" in f["reason"]
+    assert not (out / "report").exists()
+
+
+@pytest.mark.once
+def test_stems_that_differ_in_the_suffix_case_are_duplicates(tmp_path):
+    shutil.copy(GOOD, tmp_path / "plan.pdf")
+    shutil.copy(GOOD, tmp_path / "plan.PDF")
+    out = tmp_path / "out"
+    _, failures = _extract(out, tmp_path, expect=1)
+    assert sorted(f["kind"] for f in failures) == ["duplicate_id", "duplicate_id"]
+    assert not (out / "plan").exists()
+
+
+@pytest.mark.once
+def test_a_file_given_twice_is_extracted_once(tmp_path):
+    empty = tmp_path / "zero.pdf"
+    empty.write_bytes(b"")
+    _, failures = _extract(tmp_path / "out", empty, tmp_path, tmp_path / "." / "zero.pdf", expect=1)
+    assert [f["kind"] for f in failures] == ["empty"]
+
+
+# ------------------------------------------------------------------ 5. a lying page count
+
+def test_a_lying_page_count_reads_the_pages_that_exist(tmp_path):
+    raw = GOOD.read_bytes()
+    declared = re.search(rb"/Count (\d+)", raw)
+    lying = tmp_path / "count.pdf"
+    lying.write_bytes(raw.replace(declared.group(0), b"/Count 999999"))
+    out = tmp_path / "out"
+    _extract(out, lying, expect=0)
+    report = json.loads((out / "count" / "report.json").read_text(encoding="utf-8"))
+    notices = (out / "count" / "notices.csv").read_text(encoding="utf-8").splitlines()
+    page_count = dict(zip(notices[0].split(","), notices[1].split(",")))["page_count"]
+    assert page_count == declared.group(1).decode()
+    assert any("declares 999999 pages" in p["reason"] for p in report["problems"])
+    assert len(report["problems"]) < 20 and report["counts"]["indicators"] == 50
+
+
+@pytest.mark.once
+def test_report_lists_a_bounded_number_of_problems_per_reason():
+    ex = Extraction("n", problems=[Problem("load", "page could not be parsed", page=i) for i in range(1, 1001)]
+                    + [Problem("tables", "unknown column")])
+    report = write.report(ex, {})
+    assert len(report["problems"]) == write.PROBLEMS_PER_REASON + 1
+    assert report["problems"][0]["page"] == 1
+    assert report["problems_not_listed"] == {"page could not be parsed": 1000 - write.PROBLEMS_PER_REASON}
+    assert report["reasons"] == ["page could not be parsed (×1000)", "unknown column"]
+
+
+# ------------------------------------------------------------------ 7. output-side errors
+
+@pytest.mark.once
+def test_out_that_is_a_file_is_a_one_line_error_before_any_work(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.write_text("a file")
+    empty = tmp_path / "zero.pdf"
+    empty.write_bytes(b"")
+    assert main(["extract", str(empty), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not a folder" in err and "Traceback" not in err
+    assert out.read_text() == "a file"
+
+
+def _mount(tmp_path, options: str):
+    """A tmpfs of its own (root only): a real read-only or full file system."""
+    where = tmp_path / "mnt"
+    where.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True).returncode:
+        pytest.skip("mounting a tmpfs needs root")
+    return where
+
+
+@pytest.fixture
+def mounted(tmp_path):
+    mounts = []
+
+    def make(options):
+        mounts.append(_mount(tmp_path, options))
+        return mounts[-1]
+    yield make
+    for m in mounts:
+        subprocess.run(["umount", str(m)], check=True)
+
+
+@pytest.mark.once
+def test_read_only_out_is_a_one_line_error_before_any_work(tmp_path, capsys, mounted):
+    out = mounted("ro,size=64k")
+    assert main(["extract", str(GOOD), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not writable" in err and "Traceback" not in err
+
+
+@pytest.mark.once
+def test_full_disk_is_output_error_and_failures_json_stays_whole(tmp_path, capsys, mounted):
+    out = mounted("size=256k")
+    code, failures = _extract(out, GOOD, expect=1)
+    assert [f["kind"] for f in failures] == ["output_error"]
+    assert "No space left" in failures[0]["reason"]
+    assert [p.name for p in out.iterdir()] == ["failures.json"]     # no half-written folder left
+    # the disk full to the last byte: failures.json cannot be written anew, the old one stays whole
+    before = (out / "failures.json").read_bytes()
+    with open(out / "filler", "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError:
+            pass
+    assert main(["extract", str(GOOD), "--out", str(out), "--quiet"]) == 2
+    assert (out / "failures.json").read_bytes() == before
+    err = capsys.readouterr().err
+    assert "failures.json" in err and "Traceback" not in err
+
+
+@pytest.mark.once
+def test_a_write_error_is_output_error(tmp_path, monkeypatch):
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(write, "_write_table", full)
+    empty_cache = api.extract_to(GOOD, tmp_path / "out")
+    assert (empty_cache.ok, empty_cache.error_kind) == (False, "output_error")
+    assert "No space left" in empty_cache.error
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+# ------------------------------------------------------------------ 8. arguments and padding
+
+@pytest.mark.once
+@pytest.mark.parametrize("args", [["--timeout", "0"], ["--timeout", "nan"], ["--timeout", "-1"],
+                                  ["--timeout", "inf"], ["--timeout", "soon"], ["--jobs", "0"],
+                                  ["--jobs", "-2"], ["--retries", "-1"]])
+def test_bad_arguments_are_refused_with_a_message(tmp_path, capsys, args):
+    with pytest.raises(SystemExit) as stop:
+        main(["extract", str(GOOD), "--out", str(tmp_path / "out"), *args])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert args[0] in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_padding_after_eof_is_not_truncated(tmp_path):
+    padded = tmp_path / "padded.pdf"
+    padded.write_bytes(GOOD.read_bytes() + b"\0" * 3000 + b"\r\n" * 1000)
+    _extract(tmp_path / "out", padded, expect=0)
+    assert json.loads((tmp_path / "out" / "padded" / "report.json").read_text())["counts"]["indicators"] == 50
+
+
+@pytest.mark.once
+def test_a_revision_cut_after_eof_is_truncated(tmp_path):
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(GOOD.read_bytes() + b"\n" + b"9999 0 obj\n<< /Length 4000 >>\nstream\n" + b"x" * 3000)
+    _, failures = _extract(tmp_path / "out", cut, expect=1)
+    assert [f["kind"] for f in failures] == ["truncated"]
+
+
+# ------------------------------------------------------------------ 9. names in one-line errors
+
+@pytest.mark.once
+def test_a_newline_in_a_file_name_keeps_the_error_on_one_line(tmp_path, capsys):
+    odd = tmp_path / "two\nlines.pdf"
+    odd.write_bytes(b"")
+    main(["extract", str(odd), "--out", str(tmp_path / "out"), "--quiet"])
+    lines = capsys.readouterr().err.splitlines()
+    assert any(line.endswith("FAILED (bad_name) the notice id 'two\\nlines' holds a control character")
+               and '"' + str(tmp_path) in line for line in lines)
+    assert not any(line.startswith("lines.pdf") for line in lines)
+
+
+# ------------------------------------------------------------------ the README's table of failure kinds
+
+@pytest.mark.once
+def test_every_failure_kind_the_code_emits_is_in_the_readme():
+    code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "pipeline").glob("*.py"))
+    emitted = set(re.findall(r'(?:Error\(|error_kind=|failed\(\w+, )"([a-z_]+)"', code))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = readme[readme.index("### When a file is not a good notice"):]
+    readme = readme[:readme.index("\n#")]
+    documented = set(re.findall(r"^\| `([a-z_]+)`", readme, re.M)) | \
+        set(re.findall(r"^\| `[a-z_]+`, `([a-z_]+)`", readme, re.M))
+    assert {"bad_name", "duplicate_id", "output_error", "missing", "unreadable_text"} <= emitted
+    assert emitted - documented == set()
