@@ -10,9 +10,11 @@ import hashlib
 import os
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Callable
 
 from . import data
 from .records import Char, Document, Page, Problem, Rule
@@ -36,9 +38,9 @@ def load_pdf(path: str | Path, backend: str | None = None) -> Document:
     path = Path(path)
     raw = _read_checked(path)
     if backend == "pdfium":
-        metadata, pages, problems = _load_pdfium(raw, path)
+        metadata, pages, problems = _load_pdfium(raw)
     elif backend == "pdfplumber":
-        metadata, pages, problems = _load_pdfplumber(raw, path)
+        metadata, pages, problems = _load_pdfplumber(raw)
     else:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
     problems = list(problems) + _empty_pages(pages)
@@ -85,6 +87,30 @@ def _cut(raw: bytes) -> bool:
     return bool(re.search(rb"\d+\s+\d+\s+obj\b|\bxref\b|\btrailer\b|\bstartxref\b", tail))
 
 
+@dataclass(frozen=True)
+class _Library:
+    """What the shared open/repair/page code needs to know of one PDF library."""
+    errors: tuple[type[BaseException], ...]      # what it raises for a file or a page it cannot parse
+    open: Callable[[bytes], object]              # bytes → an open document, every page's place known
+    password_needed: Callable[[BaseException], bool]
+    xref_rebuilt: Callable[[object], bool]       # it repaired a damaged cross-reference table itself
+
+
+def _open(raw: bytes, lib: _Library) -> tuple[object, list[Problem]]:
+    """Open the PDF; a file the library cannot open is rebuilt by qpdf and opened again."""
+    try:
+        doc = lib.open(raw)
+    except lib.errors as e:
+        if lib.password_needed(e):
+            raise InputError("encrypted", "the PDF is encrypted with a password") from e
+        fixed = _repaired(raw)
+        if fixed is None:
+            raise InputError("damaged", f"the PDF is damaged and could not be repaired: {e}") from e
+        return lib.open(fixed), [Problem("load", "damaged PDF: cross-reference table rebuilt by qpdf")]
+    return doc, ([Problem("load", "damaged cross-reference table: repaired on opening")]
+                 if lib.xref_rebuilt(doc) else [])
+
+
 def _repaired(raw: bytes) -> bytes | None:
     """A copy with its cross-reference table rebuilt by qpdf (pikepdf), or None."""
     import io
@@ -97,7 +123,7 @@ def _repaired(raw: bytes) -> bytes | None:
             return out.getvalue()
     except pikepdf.PasswordError:
         raise InputError("encrypted", "the PDF is encrypted with a password") from None
-    except Exception:
+    except pikepdf.PdfError:
         return None
 
 
@@ -115,6 +141,20 @@ def _pages_that_exist(raw: bytes, declared: int) -> tuple[int, list[Problem]]:
     if found >= declared:
         return declared, []
     return found, [Problem("load", f"the page tree declares {declared} pages where {found} exist: {found} read")]
+
+
+def _read_pages(n_pages: int, read: Callable[[int], Page], lib: _Library) -> tuple[list[Page], list[Problem]]:
+    """Every page by `read(index)`; a page the library cannot parse is named and left blank, and the
+    rest of the notice is read. Any other error (a bug, a missing data file) is not a bad page: it
+    propagates."""
+    pages, problems = [], []
+    for i in range(n_pages):
+        try:
+            pages.append(read(i))
+        except lib.errors as e:
+            problems.append(Problem("load", f"page could not be parsed: {e}", page=i + 1))
+            pages.append(Page(i + 1, 595.0, 842.0, (), ()))
+    return pages, problems
 
 
 @lru_cache(maxsize=4096)
@@ -156,39 +196,31 @@ def _normalise_text(t: str) -> str:
 
 # ---------------------------------------------------------------- pypdfium2
 
-def _load_pdfium(raw: bytes, path: Path):
+def _load_pdfium(raw: bytes):
     import pypdfium2 as pdfium
     import pypdfium2.raw as pr
 
-    problems = []
-    try:
-        pdf = pdfium.PdfDocument(raw)
-        if not pr.FPDF_DocumentHasValidCrossReferenceTable(pdf.raw):
-            problems.append(Problem("load", "damaged cross-reference table: repaired on opening"))
-    except pdfium.PdfiumError as e:
-        if "password" in str(e).lower():
-            raise InputError("encrypted", "the PDF is encrypted with a password") from e
-        fixed = _repaired(raw)
-        if fixed is None:
-            raise InputError("damaged", f"the PDF is damaged and could not be repaired: {e}") from e
-        pdf = pdfium.PdfDocument(fixed)
-        problems.append(Problem("load", "damaged PDF: cross-reference table rebuilt by qpdf"))
+    lib = _Library(
+        errors=(pdfium.PdfiumError,), open=pdfium.PdfDocument,
+        password_needed=lambda e: "password" in str(e).lower(),
+        xref_rebuilt=lambda pdf: not pr.FPDF_DocumentHasValidCrossReferenceTable(pdf.raw))
+    pdf, problems = _open(raw, lib)
     metadata = {k: v for k, v in pdf.get_metadata_dict().items() if v}
-    pages = []
     buf = ctypes.create_string_buffer(512)
     flags = ctypes.c_int()
     n_pages, count_problems = _pages_that_exist(raw, len(pdf))
     problems.extend(count_problems)
-    for i in range(n_pages):
+
+    def read(i: int) -> Page:
+        page = pdf[i]
         try:
-            page = pdf[i]
-            pages.append(_pdfium_page(page, i + 1, pr, buf, flags))
+            return _pdfium_page(page, i + 1, pr, buf, flags)
+        finally:
             page.close()
-        except Exception as e:  # one bad page never loses the rest
-            problems.append(Problem("load", f"page could not be parsed: {e}", page=i + 1))
-            pages.append(Page(i + 1, 595.0, 842.0, (), ()))
+
+    pages, page_problems = _read_pages(n_pages, read, lib)
     pdf.close()
-    return metadata, pages, problems
+    return metadata, pages, problems + page_problems
 
 
 @lru_cache(maxsize=1)
@@ -267,12 +299,31 @@ def _pdfium_page(page, number: int, pr, buf, flags) -> Page:
         chars.append(_char(_normalise_text(text), x0, max(x1, x0 + 0.1), baseline, size, font, bold))
     tp.close()
     rules: list[Rule] = []
-    images = _pdfium_paths(page.raw, pr, to_display, rules, form=None)
+    images = _pdfium_paths(page.raw, pr, to_display, rules)
     return Page(number, round(width, 2), round(height, 2), tuple(chars), tuple(rules), images)
 
 
-def _pdfium_paths(container, pr, to_display, out: list[Rule], form) -> int:
-    """Ruling lines of the page's path objects into `out`; returns how many images it draws."""
+Matrix = tuple[float, float, float, float, float, float]     # a b c d e f, as in a PDF `cm`
+IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _then(m: Matrix, n: Matrix) -> Matrix:
+    """The matrix that applies `m`, then `n` (PDF row-vector convention: m × n)."""
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = n
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _object_matrix(obj, pr) -> Matrix:
+    m = pr.FS_MATRIX()
+    pr.FPDFPageObj_GetMatrix(obj, ctypes.byref(m))
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+def _pdfium_paths(container, pr, to_display, out: list[Rule], form=None, placed: Matrix = IDENTITY) -> int:
+    """Ruling lines of the page's path objects into `out`; returns how many images it draws. The
+    objects of a form XObject are in the form's space: `placed` maps it to page space (nested forms
+    compose their matrices)."""
     images = 0
     count = pr.FPDFFormObj_CountObjects(form) if form else pr.FPDFPage_CountObjects(container)
     for j in range(count):
@@ -281,22 +332,22 @@ def _pdfium_paths(container, pr, to_display, out: list[Rule], form) -> int:
         if kind == pr.FPDF_PAGEOBJ_IMAGE:
             images += 1
         elif kind == pr.FPDF_PAGEOBJ_FORM:
-            images += _pdfium_paths(container, pr, to_display, out, form=obj)
+            images += _pdfium_paths(container, pr, to_display, out, form=obj,
+                                    placed=_then(_object_matrix(obj, pr), placed))
         elif kind == pr.FPDF_PAGEOBJ_PATH:
             fill, stroke = ctypes.c_int(), ctypes.c_int()
             pr.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
             if not fill.value and not stroke.value:
                 continue
-            for x0, y0, x1, y1 in _pdfium_subpath_boxes(obj, pr):
+            for x0, y0, x1, y1 in _pdfium_subpath_boxes(obj, pr, _then(_object_matrix(obj, pr), placed)):
                 (a, b), (c, d) = to_display(x0, y0), to_display(x1, y1)
                 out.extend(_rules_from_box(min(a, c), min(b, d), max(a, c), max(b, d)))
     return images
 
 
-def _pdfium_subpath_boxes(obj, pr):
-    """Bounding boxes (page space, y up) of each subpath of a path object."""
-    m = pr.FS_MATRIX()
-    pr.FPDFPageObj_GetMatrix(obj, ctypes.byref(m))
+def _pdfium_subpath_boxes(obj, pr, m: Matrix):
+    """Bounding boxes (page space, y up) of each subpath of a path object; `m` maps its points there."""
+    a, b, c, d, e, f = m
     x, y = ctypes.c_float(), ctypes.c_float()
     boxes, pts = [], []
     for k in range(pr.FPDFPath_CountSegments(obj)):
@@ -305,7 +356,7 @@ def _pdfium_subpath_boxes(obj, pr):
             boxes.append(pts)
             pts = []
         pr.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
-        pts.append((m.a * x.value + m.c * y.value + m.e, m.b * x.value + m.d * y.value + m.f))
+        pts.append((a * x.value + c * y.value + e, b * x.value + d * y.value + f))
     if pts:
         boxes.append(pts)
     for p in boxes:
@@ -316,57 +367,54 @@ def _pdfium_subpath_boxes(obj, pr):
 
 # ---------------------------------------------------------------- pdfplumber
 
-def _load_pdfplumber(raw: bytes, path: Path):
+def _load_pdfplumber(raw: bytes):
     import io
 
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfminer.psexceptions import PSException
+    from pdfplumber.utils.exceptions import PdfminerException
 
     def open_(data: bytes):
-        try:
-            pdf = pdfplumber.open(io.BytesIO(data))
-            return pdf, len(pdf.pages)
-        except Exception as e:
-            cause = e.args[0] if e.args else e
-            if isinstance(e, PDFPasswordIncorrect) or isinstance(cause, PDFPasswordIncorrect):
-                raise InputError("encrypted", "the PDF is encrypted with a password") from e
-            raise
+        pdf = pdfplumber.open(io.BytesIO(data))
+        len(pdf.pages)                  # finds every page now, so a broken page tree fails here
+        return pdf
 
-    problems = []
-    try:
-        pdf, n_pages = open_(raw)
-        if any(type(x).__name__ == "PDFXRefFallback" for x in pdf.doc.xrefs):
-            problems.append(Problem("load", "damaged cross-reference table: repaired on opening"))
-    except InputError:
-        raise
-    except Exception as e:
-        fixed = _repaired(raw)
-        if fixed is None:
-            raise InputError("damaged", f"the PDF is damaged and could not be repaired: {e}") from e
-        pdf, n_pages = open_(fixed)
-        problems.append(Problem("load", "damaged PDF: cross-reference table rebuilt by qpdf"))
+    lib = _Library(
+        errors=(PdfminerException, PSException), open=open_,
+        password_needed=lambda e: isinstance(e, PDFPasswordIncorrect) or bool(e.args) and
+        isinstance(e.args[0], PDFPasswordIncorrect),
+        xref_rebuilt=lambda pdf: any(type(x).__name__ == "PDFXRefFallback" for x in pdf.doc.xrefs))
+    pdf, problems = _open(raw, lib)
     metadata = {k: (v.decode("utf-8", "replace") if isinstance(v, bytes) else v)
                 for k, v in (pdf.metadata or {}).items() if v and isinstance(v, (str, bytes))}
-    pages = []
-    for i in range(n_pages):
-        try:
-            p = pdf.pages[i].dedupe_chars(tolerance=1)   # text drawn twice (a fake bold) is read once, as by pdfium
-            height = float(p.height)
-            chars = [
-                _char(_normalise_text(c["text"]), c["x0"], c["x1"], height - c["matrix"][5], c["size"],
-                      _clean_font(c["fontname"]), is_bold(_clean_font(c["fontname"])))
-                for c in p.chars if c["text"].strip() and 0.5 <= c["size"] <= 500
-            ]
-            rules: list[Rule] = []
-            for ln in p.lines:
-                rules.extend(_rules_from_box(ln["x0"], ln["top"], ln["x1"], ln["bottom"]))
-            for rc in p.rects:
-                rules.extend(_rules_from_box(rc["x0"], rc["top"], rc["x1"], rc["bottom"]))
-            pages.append(Page(i + 1, round(float(p.width), 2), round(height, 2), tuple(chars), tuple(rules),
-                              len(p.images)))
-            p.close()
-        except Exception as e:
-            problems.append(Problem("load", f"page could not be parsed: {e}", page=i + 1))
-            pages.append(Page(i + 1, 595.0, 842.0, (), ()))
+    pages, page_problems = _read_pages(len(pdf.pages), lambda i: _pdfplumber_page(pdf.pages[i], i + 1), lib)
     pdf.close()
-    return metadata, pages, problems
+    return metadata, pages, problems + page_problems
+
+
+def _pdfplumber_page(page, number: int) -> Page:
+    p = page.dedupe_chars(tolerance=1)      # text drawn twice (a fake bold) is read once, as by pdfium
+    height = float(p.height)
+    page_ = Page(number, round(float(p.width), 2), round(height, 2), tuple(_pdfplumber_chars(p, height)),
+                 tuple(_pdfplumber_rules(p)), len(p.images))
+    p.close()
+    return page_
+
+
+def _pdfplumber_chars(p, height: float) -> list[Char]:
+    out = []
+    for c in p.chars:
+        if c["text"].strip() and 0.5 <= c["size"] <= 500:
+            font = _clean_font(c["fontname"])
+            out.append(_char(_normalise_text(c["text"]), c["x0"], c["x1"], height - c["matrix"][5], c["size"],
+                             font, is_bold(font)))
+    return out
+
+
+def _pdfplumber_rules(p) -> list[Rule]:
+    """Stroked lines and rectangles (pdfminer has placed those of form XObjects already)."""
+    out: list[Rule] = []
+    for obj in (*p.lines, *p.rects):
+        out.extend(_rules_from_box(obj["x0"], obj["top"], obj["x1"], obj["bottom"]))
+    return out

@@ -46,3 +46,51 @@ def test_text_drawn_twice_is_read_once(tmp_path, backend):
     c.drawString(72.3, 700, "Bold lead.")
     c.save()
     assert "".join(ch.text for ch in load_pdf(path, backend).pages[0].chars) == "Boldlead."
+
+
+def _form(pdf, content: bytes, resources=None, matrix=None):
+    form = pikepdf.Stream(pdf, content)
+    form.Type, form.Subtype, form.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, W, H]
+    if matrix:
+        form.Matrix = matrix
+    if resources:
+        form.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(resources))
+    return form
+
+
+@pytest.mark.once
+def test_rules_inside_form_xobjects(tmp_path):
+    """Word and WPS often draw table borders in a form XObject placed with a matrix; a form may place
+    another (nested) with its own /Matrix. Both backends place the rules where they are shown."""
+    pdf = pikepdf.new()
+    inner = _form(pdf, b"0 0 m 0 120 l S", matrix=[1, 0, 0, 1, 50, 0])        # vertical, 120 pt tall
+    outer = _form(pdf, b"0.7 w 0 0 m 200 0 l S q 1 0 0 1 0 -150 cm /Fm2 Do Q", resources={"/Fm2": inner})
+    pdf.add_blank_page(page_size=(W, H))
+    page = pdf.pages[0]
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary({"/Fm1": outer}))
+    page.Contents = pdf.make_stream(b"q 1 0 0 1 100 400 cm /Fm1 Do Q 72 100 m 300 100 l S")
+    pdf.save(tmp_path / "forms.pdf")
+    # page space (y up): outer line y=400 x 100..300; inner line x=100+50, y 250..370; a page line y=100
+    want = sorted([(100, H - 400, 300, H - 400), (150, H - 370, 150, H - 250), (72, H - 100, 300, H - 100)])
+    for backend in ("pdfium", "pdfplumber"):
+        got = sorted((r.x0, r.top, r.x1, r.bottom) for r in load_pdf(tmp_path / "forms.pdf", backend).pages[0].rules)
+        assert len(got) == len(want), backend
+        for g, w in zip(got, want):
+            assert g == pytest.approx(w, abs=0.5), backend
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("backend", ["pdfium", "pdfplumber"])
+def test_an_error_that_is_not_the_pdfs_is_not_a_bad_page(tmp_path, monkeypatch, backend):
+    """A missing data file (as when schemas/ was not installed) must fail loudly, not read as a
+    notice whose every page could not be parsed."""
+    c = canvas.Canvas(str(tmp_path / "ok.pdf"), pagesize=(W, H))
+    c.setFont("Helvetica", 16)
+    c.drawString(72, 700, "Some text")
+    c.save()
+
+    def missing(font):
+        raise FileNotFoundError("patterns.json")
+    monkeypatch.setattr("pipeline.load.is_bold", missing)
+    with pytest.raises(FileNotFoundError):
+        load_pdf(tmp_path / "ok.pdf", backend)
