@@ -1,18 +1,31 @@
-"""Access to the data files under schemas/ (patterns, units, header synonyms, table schemas)."""
+"""Access to the data files under schemas/ (patterns, units, header synonyms, table schemas).
+
+`schemas/` at the top of the repository is where people edit them; it is shipped as the package
+`pipeline.schemas` (pyproject.toml maps the folder there), so an installed wheel carries it and
+every file is read through importlib.resources, whatever the current folder is."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+
+def text(name: str) -> str:
+    """The content of one file under schemas/."""
+    return resources.files("pipeline.schemas").joinpath(name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=None)
+def json_file(name: str):
+    return json.loads(text(name))
 
 
 @lru_cache(maxsize=None)
 def patterns() -> dict:
-    return json.loads((SCHEMAS / "patterns.json").read_text(encoding="utf-8"))
+    return json_file("patterns.json")
 
 
 @lru_cache(maxsize=None)
@@ -27,10 +40,13 @@ def regex_list(name: str) -> tuple[re.Pattern, ...]:
 
 @lru_cache(maxsize=None)
 def csv_rows(name: str) -> tuple[dict, ...]:
-    with open(SCHEMAS / name, newline="", encoding="utf-8") as f:
-        return tuple(row for row in csv.DictReader(f) if not next(iter(row.values()), "").startswith("#"))
+    reader = csv.DictReader(io.StringIO(text(name), newline=""))
+    return tuple(row for row in reader if not next(iter(row.values()), "").startswith("#"))
 
 
-@lru_cache(maxsize=None)
 def table_schema(table: str) -> dict:
-    return json.loads((SCHEMAS / f"{table}.schema.json").read_text(encoding="utf-8"))
+    return json_file(f"{table}.schema.json")
+
+
+def table_kinds() -> dict:
+    return json_file("table_kinds.json")

@@ -1,12 +1,10 @@
 """Logical tables → indicator and project rows, driven by the header synonyms in schemas/."""
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 
 from . import data
 from .quantities import split_unit
@@ -16,9 +14,8 @@ from .tables import norm
 YI = Decimal(100_000_000)
 
 
-@lru_cache(maxsize=None)
 def _kinds() -> dict:
-    return json.loads((data.SCHEMAS / "table_kinds.json").read_text(encoding="utf-8"))
+    return data.table_kinds()
 
 
 def _matches(header: str, match: str, synonym: str) -> bool:
