@@ -1,11 +1,15 @@
 """extracted/ → a warehouse: an embedded DuckDB file (default) or PostgreSQL, one table per output
 table with all notices together, created from the schemas under schemas/.
 
-Loads are idempotent and atomic: a notice's rows are replaced in one transaction, and a notice
-whose source PDF (sha256) is unchanged is skipped unless forced. The views across notices and years
-(pipeline/views.py) are created again after every load."""
+Loads are idempotent and atomic: a notice's rows are replaced in one transaction. A notice is
+skipped (unless forced) when its outputs are the ones already loaded, told by the hashes its
+datapackage.json lists for every file: new outputs (from a changed pipeline or schemas/, not only
+from a changed PDF) always load. The views across notices and years (pipeline/views.py) are
+created again after every load."""
 from __future__ import annotations
 
+import hashlib
+import json
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,14 +23,17 @@ SQL_TYPES = {"string": "TEXT", "integer": "BIGINT", "number": "DOUBLE PRECISION"
              "date": "DATE"}
 
 
+def _sql_type(f: dict) -> str:
+    return f"NUMERIC({f['x-decimal']['precision']}, {f['x-decimal']['scale']})" if "x-decimal" in f \
+        else SQL_TYPES[f["type"]]
+
+
 def create_table_sql(table: str) -> str:
     schema = data.table_schema(table)
     cols = []
     for f in schema["fields"]:
-        t = f"NUMERIC({f['x-decimal']['precision']}, {f['x-decimal']['scale']})" if "x-decimal" in f \
-            else SQL_TYPES[f["type"]]
         required = " NOT NULL" if f.get("constraints", {}).get("required") else ""
-        cols.append(f'"{f["name"]}" {t}{required}')
+        cols.append(f'"{f["name"]}" {_sql_type(f)}{required}')
     if schema.get("primaryKey"):
         cols.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in schema["primaryKey"]) + ")")
     return f"CREATE TABLE IF NOT EXISTS {table} (" + ", ".join(cols) + ")"
@@ -36,9 +43,19 @@ def _folders(extracted: Path) -> list[Path]:
     return sorted(p for p in Path(extracted).iterdir() if (p / "notices.parquet").exists())
 
 
-def _notice_of(folder: Path) -> tuple[str, str]:
-    row = pq.read_table(folder / "notices.parquet", columns=["notice_id", "source_sha256"]).to_pylist()[0]
-    return row["notice_id"], row["source_sha256"]
+# which outputs of each notice are in the warehouse: the content key of its folder
+LOADS_SQL = "CREATE TABLE IF NOT EXISTS notice_loads (notice_id TEXT PRIMARY KEY, content_sha256 TEXT NOT NULL)"
+
+
+def _notice_id(folder: Path) -> str:
+    return pq.read_table(folder / "notices.parquet", columns=["notice_id"]).column("notice_id")[0].as_py()
+
+
+def content_key(folder: Path) -> str:
+    """sha256 over the path and hash of every file the folder's datapackage.json lists."""
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    listed = sorted(f"{r['path']} {r['hash']}" for r in package["resources"])
+    return hashlib.sha256("\n".join(listed).encode()).hexdigest()
 
 
 def load(extracted: Path, db: str, force: bool = False) -> dict[str, str]:
@@ -50,16 +67,20 @@ def load(extracted: Path, db: str, force: bool = False) -> dict[str, str]:
         with target.transaction():
             for t in TABLES:
                 target.run(create_table_sql(t))
+                force = _add_new_columns(target, t) or force
+            target.run(LOADS_SQL)
         for folder in _folders(extracted):
-            notice_id, sha = _notice_of(folder)
+            notice_id, key = _notice_id(folder), content_key(folder)
             with target.transaction():
-                have = target.fetch("SELECT source_sha256 FROM notices WHERE notice_id = %s", [notice_id])
-                if have and have[0][0] == sha and not force:
+                have = target.fetch("SELECT content_sha256 FROM notice_loads WHERE notice_id = %s", [notice_id])
+                if have and have[0][0] == key and not force:
                     outcome[notice_id] = "unchanged"
                     continue
                 for t in TABLES:
                     target.run(f"DELETE FROM {t} WHERE notice_id = %s", [notice_id])
                     target.insert_parquet(t, folder / f"{t}.parquet")
+                target.run("DELETE FROM notice_loads WHERE notice_id = %s", [notice_id])
+                target.run("INSERT INTO notice_loads VALUES (%s, %s)", [notice_id, key])
             outcome[notice_id] = "loaded"
         with target.transaction():
             for sql in view_statements():
@@ -72,6 +93,17 @@ def load(extracted: Path, db: str, force: bool = False) -> dict[str, str]:
 def connect(db: str) -> "_Target":
     """A DuckDB file path or a postgresql:// URL → a connection with run / fetch / transaction."""
     return _Postgres(db) if db.startswith(("postgresql://", "postgres://")) else _DuckDB(db)
+
+
+def _add_new_columns(target: "_Target", table: str) -> bool:
+    """Columns a schema gained since the table was created are added (nullable: the rows already
+    there have no value); returns whether any was, as every notice must then be loaded again."""
+    have = {r[0] for r in target.fetch("SELECT column_name FROM information_schema.columns "
+                                       "WHERE table_name = %s AND table_schema = current_schema()", [table])}
+    new = [f for f in data.table_schema(table)["fields"] if f["name"] not in have]
+    for f in new:
+        target.run(f'ALTER TABLE {table} ADD COLUMN "{f["name"]}" {_sql_type(f)}')
+    return bool(new)
 
 
 class _Target:
@@ -112,7 +144,7 @@ class _DuckDB(_Target):
         return self.con.execute(sql.replace("%s", "?"), params or []).fetchall()
 
     def insert_parquet(self, table: str, parquet: Path):
-        self.con.execute(f"INSERT INTO {table} SELECT * FROM read_parquet(?)", [str(parquet)])
+        self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [str(parquet)])
 
 
 class _Postgres(_Target):

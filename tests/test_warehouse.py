@@ -7,9 +7,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import NOTICES, ROOT
-from pipeline.api import extract_to
+from pipeline.api import extract, extract_to
 from pipeline.warehouse import load
-from pipeline.write import TABLES
+from pipeline.write import TABLES, write_extraction
 
 
 def test_load_is_idempotent_and_typed(written, tmp_path):
@@ -21,10 +21,62 @@ def test_load_is_idempotent_and_typed(written, tmp_path):
     assert con.execute("SELECT notice_id, count(*) FROM indicators GROUP BY ALL ORDER BY 1").fetchall() == [
         ("baoshan-2022", 50), ("baoshan-2023", 49)]
     assert con.execute("SELECT count(*) FROM projects WHERE notice_id = 'baoshan-2022'").fetchone() == (38,)
+    assert con.execute("SELECT table_no, text, page FROM table_notes WHERE notice_id = 'baoshan-2023'").fetchall() == [
+        (3, "备注：产业类投资额：工业用地投资和研发类用地投资的总和。", 6)]
     assert con.execute("SELECT investment_cny FROM projects WHERE notice_id = 'baoshan-2022' AND table_no = 2 "
                    "AND seq = 3").fetchone() == (Decimal("2570000000"),)
     assert con.execute("SELECT base_value FROM indicator_values WHERE notice_id = 'baoshan-2022' AND table_no = 1 "
                    "AND seq = 20 AND measure = 'target'").fetchone() == (Decimal("14600"),)
+
+
+@pytest.fixture
+def without_unit(monkeypatch):
+    """schemas/units.csv with one unit (家) removed, for the length of a test."""
+    from pipeline import data, quantities
+    real = data.text
+
+    def clear():
+        for cached in (data.csv_rows, quantities.units, quantities._grammar):
+            cached.cache_clear()
+    monkeypatch.setattr(data, "text", lambda name: "\n".join(
+        ln for ln in real(name).splitlines() if not ln.startswith("家,")) if name == "units.csv" else real(name))
+    clear()
+    yield
+    monkeypatch.undo()
+    clear()
+
+
+def test_reload_follows_the_outputs_not_the_pdf(written, tmp_path, without_unit):
+    """A unit removed from schemas/ changes the facts of an unchanged PDF: the warehouse reloads them."""
+    out = tmp_path / "out"
+    shutil.copytree(written / "baoshan-2022", out / "baoshan-2022")
+    db = tmp_path / "w.duckdb"
+    assert load(out, str(db)) == {"baoshan-2022": "loaded"}
+    con = duckdb.connect(str(db))
+    before = con.execute("SELECT count(*) FROM facts").fetchone()[0]
+    con.close()
+    ex = extract(ROOT / "raw" / "baoshan-2022.pdf")
+    assert 0 < len(ex.tables["facts"]) < before
+    write_extraction(ex, out)
+    assert load(out, str(db)) == {"baoshan-2022": "loaded"}
+    assert load(out, str(db)) == {"baoshan-2022": "unchanged"}
+    con = duckdb.connect(str(db))
+    assert con.execute("SELECT count(*) FROM facts").fetchone() == (len(ex.tables["facts"]),)
+    assert con.execute("SELECT count(*) FROM facts WHERE unit LIKE '%家'").fetchone() == (0,)
+
+
+def test_a_column_added_to_a_schema_reaches_an_existing_warehouse(written, tmp_path):
+    """A warehouse made before a schema gained a column gets the column, and every notice is loaded
+    again so that the column has its values."""
+    db = tmp_path / "w.duckdb"
+    load(written, str(db))
+    con = duckdb.connect(str(db))
+    con.execute("ALTER TABLE facts DROP COLUMN subject")
+    con.close()
+    assert load(written, str(db)) == {n: "loaded" for n in NOTICES}
+    con = duckdb.connect(str(db))
+    assert con.execute("SELECT subject FROM facts WHERE notice_id = 'baoshan-2022' AND raw = '380家'").fetchone() == (
+        "高新技术企业",)
 
 
 def test_failed_load_keeps_previous_contents(written, tmp_path):
@@ -60,4 +112,4 @@ def test_frictionless_validates_the_data_package(written, notice_id):
     run = subprocess.run([str(cli), "validate", str(written / notice_id / "datapackage.json")],
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-2000:]
-    assert run.stdout.count("VALID") == 16 and "INVALID" not in run.stdout   # 8 CSV tables, 8 Parquet files
+    assert run.stdout.count("VALID") == 2 * len(TABLES) and "INVALID" not in run.stdout   # CSV and Parquet
