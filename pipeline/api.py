@@ -15,7 +15,7 @@ from .notice import notice_row
 from .executors import FileTask, LocalExecutor
 from .records import Extraction, Summary, quoted
 from .table_kinds import table_cell_rows, table_rows
-from .tables import assemble_tables, cell_markers
+from .tables import assemble_tables, cell_markers, table_note_rows
 from .textcheck import screen_text
 from .values import indicator_values
 from .write import verdict, write_extraction
@@ -59,6 +59,7 @@ def extract(pdf: str | Path, backend: str | None = None) -> Extraction:
         "indicators": indicators, "indicator_values": values, "projects": keyed_projects(projects, notice["district"]),
         "paragraphs": narrative.paragraphs, "footnotes": narrative.footnotes, "facts": fact_rows,
         "table_cells": table_cell_rows(doc.notice_id, tables, indicators, projects),
+        "table_notes": table_note_rows(doc.notice_id, tables),
     }
     ex.problems = [*doc.problems, *table_problems, *kind_problems, *narrative.problems, *value_problems,
                    *cross_checks(ex.tables)]

@@ -139,7 +139,7 @@ class LogicalTable:
     rows: tuple[tuple[str, ...], ...]   # spanned cells repeated in every row they cover
     row_pages: tuple[int, ...]
     cells: tuple[TableCell, ...]
-    note: str = ""
+    notes: tuple[tuple[int, str], ...] = ()   # (page, text) of each note printed under it (备注：…)
     unit: str = ""          # the "单位：亿元" printed with the title, if any
     row_numbers: tuple[int, ...] = ()   # the printed row (TableCell.row) each of `rows` starts at
 

@@ -27,7 +27,7 @@ class _Open:
     cells: list[TableCell] = field(default_factory=list)
     printed_rows: int = 0
     last_page: int = 0
-    note: str = ""
+    notes: list[tuple[int, str]] = field(default_factory=list)   # (page, text) of each 备注/注 line
     unit: str = ""
 
 
@@ -46,7 +46,7 @@ def assemble_tables(layouts: list[PageLayout]) -> tuple[list[LogicalTable], set[
         for _, is_grid, item in sorted(items, key=lambda t: (t[0], t[1])):
             if not is_grid:
                 if tables and not between and data.regex("table_note").match(line_text(item)):
-                    tables[-1].note = line_text(item)
+                    tables[-1].notes.append((item.page, line_text(item)))
                     used.add(item)
                     continue
                 if tables and not between and data.regex("table_continued").match(line_text(item)):
@@ -184,9 +184,16 @@ def _close(index: int, t: _Open) -> LogicalTable:
     return LogicalTable(
         index=index, title=t.title, table_no=t.table_no, header=tuple(header),
         rows=tuple(tuple(cell[0] for cell in row) for row in t.rows),
-        row_pages=tuple(t.row_pages), cells=tuple(t.cells), note=t.note, unit=t.unit,
+        row_pages=tuple(t.row_pages), cells=tuple(t.cells), notes=tuple(t.notes), unit=t.unit,
         row_numbers=tuple(t.row_numbers),
     )
+
+
+def table_note_rows(notice_id: str, tables: list[LogicalTable]) -> list[dict]:
+    """The notes printed under each table (备注：…), as printed."""
+    return [{"notice_id": notice_id, "table_no": t.table_no, "table_index": t.index, "note_no": k,
+             "text": text, "page": page}
+            for t in tables for k, (page, text) in enumerate(t.notes, start=1)]
 
 
 def cell_markers(tables: list[LogicalTable]) -> list[dict]:

@@ -19,7 +19,8 @@ from . import data
 from .records import Extraction
 from .validate import validate
 
-TABLES = ("notices", "indicators", "indicator_values", "projects", "paragraphs", "footnotes", "facts", "table_cells")
+TABLES = ("notices", "indicators", "indicator_values", "projects", "paragraphs", "footnotes", "facts", "table_cells",
+          "table_notes")
 
 
 def _csv_value(v) -> str:

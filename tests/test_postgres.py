@@ -31,6 +31,8 @@ def test_load_counts_types_and_idempotence(written, dsn):
     assert _one(dsn, "SELECT notice_id, count(*) FROM indicators GROUP BY 1 ORDER BY 1") == [
         ("baoshan-2022", 50), ("baoshan-2023", 49)]
     assert _one(dsn, "SELECT count(*) FROM paragraphs WHERE notice_id = 'baoshan-2022'") == [(88,)]
+    assert _one(dsn, "SELECT table_no, text, page FROM table_notes WHERE notice_id = 'baoshan-2022'") == [
+        (3, "备注：产业类投资额：工业用地投资和研发类用地投资的总和。", 7)]
     assert _one(dsn, "SELECT investment_cny FROM projects WHERE notice_id = 'baoshan-2022' AND table_no = 2 "
                      "AND seq = 3") == [(Decimal("2570000000.000000"),)]
     assert _one(dsn, "SELECT issue_date::text, plan_year FROM notices WHERE notice_id = 'baoshan-2022'") == [

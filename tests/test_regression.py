@@ -149,6 +149,12 @@ def test_fact_subjects(extractions):
     assert "一一个" not in subjects                   # 唯一一个 is not eleven of anything
 
 
+@pytest.mark.parametrize("notice_id", NOTICES)
+def test_table_notes(extractions, notice_id):
+    got = [(n["table_no"], norm(n["text"])) for n in extractions[notice_id].tables["table_notes"]]
+    assert got == [(n["table_no"], norm(n["text"])) for n in golden(notice_id)["table_notes"]]
+
+
 def test_report_names_the_section_count_mismatch(extractions):
     problems = extractions["baoshan-2022"].problems
     assert any(p.table_no == 4 and "declares 7" in p.reason and "6 listed" in p.reason for p in problems)
@@ -158,7 +164,8 @@ def test_report_names_the_section_count_mismatch(extractions):
 def test_written_csv_and_parquet_agree(written, notice_id):
     import pyarrow.parquet as pq
     folder = written / notice_id
-    for table in ("indicators", "projects", "indicator_values", "paragraphs", "footnotes", "facts", "table_cells"):
+    for table in ("indicators", "projects", "indicator_values", "paragraphs", "footnotes", "facts", "table_cells",
+                  "table_notes"):
         with open(folder / f"{table}.csv", newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
         pt = pq.read_table(folder / f"{table}.parquet")

@@ -110,8 +110,11 @@ def test_unknown_column_is_kept_and_reported(tmp_path):
         for j, cell in enumerate(row):
             if cell:
                 d.text(x[j] + 3, 110 + 24 * i + 6, cell, size=11)
-    assert bottom
+    d.text(60, bottom + 8, "备注：牵头领导为示例。", size=11)
     ex = extract(d.save(tmp_path / "unknown.pdf"))
+    assert [(n["table_no"], n["note_no"], n["text"], n["page"]) for n in ex.tables["table_notes"]] == [
+        (2, 1, "备注：牵头领导为示例。", 1)]
+    assert not any("牵头领导为示例" in p["text"] for p in ex.tables["paragraphs"])
     projects = ex.tables["projects"]
     assert [(p["seq"], p["section_no"], p["section"], p["section_declared_count"]) for p in projects] == [
         (1, "一", "区级骨干路网", 2), (2, "二", "民生设施", 1)]
