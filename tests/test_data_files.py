@@ -20,6 +20,17 @@ def test_units_are_well_formed():
         assert row["unit"] and row["base_unit"] and row["dimension"], row
 
 
+def test_one_base_unit_per_dimension():
+    """吨 and 公斤 both to t, 立方米 and 升 both to m3: a dimension converts to a single base unit, so
+    base values of one dimension add up. A count keeps its classifier (家, 个, 项 …) as its unit."""
+    bases: dict[str, set[str]] = {}
+    for row in data.csv_rows("units.csv"):
+        bases.setdefault(row["dimension"], set()).add(row["base_unit"])
+    several = {d: b for d, b in bases.items() if len(b) > 1 and d != "count"}
+    assert several == {}
+    assert bases["mass"] == {"t"} and bases["volume"] == {"m3"} and bases["money_cny"] == {"CNY"}
+
+
 def test_patterns_compile():
     for name, value in data.patterns().items():
         if isinstance(value, str) and name not in ("heading_max_chars",):
