@@ -102,7 +102,12 @@ def write_extraction(ex: Extraction, out_dir: Path) -> Path:
         old = out_dir / f".{ex.notice_id}.old-{os.getpid()}"
         if final.exists():
             final.rename(old)
-        tmp.rename(final)
+        try:
+            tmp.rename(final)
+        except BaseException:
+            if old.exists():            # the new outputs could not take its place: the old ones go back
+                old.rename(final)
+            raise
         if old.exists():
             shutil.rmtree(old)
     finally:

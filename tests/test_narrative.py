@@ -296,3 +296,18 @@ def test_marker_at_body_size_raised_by_rise(tmp_path, backend, marker, number):
     assert [(f["footnote_no"], f["text"], f["para_id"], f["anchor"]) for f in ex.tables["footnotes"]] == [
         (number, "研究院：新材料研究院。", body[0]["para_id"], "引进研究院3个")]
     assert not [p for p in ex.problems if p.stage == "footnotes"]
+
+
+def test_footnote_found_without_a_separator_rule(tmp_path):
+    """No short rule above the notes: the block of smaller lines at the page bottom that opens with a
+    note number is the footnote area."""
+    d = Doc()
+    _report(d)
+    d.runs(LEFT + 2 * SIZE, 156, [("建成美丽街区19条", {}), ("1", {"sup": True}), ("，完成绿化改造。", {})])
+    d.runs(LEFT, 708, [("1", {"sup": True}), ("美丽街区：含道路与河道。", {})], size=10.5)
+    d.text(LEFT + 12, 724, "不含公园绿地。", size=10.5)
+    ex = extract(d.save(tmp_path / "norule.pdf"))
+    para = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"]
+    assert [(p["text"], p["footnote_refs"]) for p in para] == [("建成美丽街区19条，完成绿化改造。", "1")]
+    assert [(f["footnote_no"], f["text"], f["anchor"], f["para_id"]) for f in ex.tables["footnotes"]] == [
+        (1, "美丽街区：含道路与河道。不含公园绿地。", "建成美丽街区19条", para[0]["para_id"])]
