@@ -9,7 +9,6 @@ import ctypes
 import hashlib
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Callable
 
 from . import data
 from .records import Char, Document, Page, Problem, Rule
+from .text import nfc
 
 BACKENDS = ("pdfium", "pdfplumber")
 ASCENT, DESCENT = 0.88, 0.12     # share of the font size above and below the baseline
@@ -188,12 +188,6 @@ def _rules_from_box(x0: float, top: float, x1: float, bottom: float) -> list[Rul
             Rule(r(x0), r(top), r(x0), r(bottom)), Rule(r(x1), r(top), r(x1), r(bottom))]
 
 
-@lru_cache(maxsize=8192)
-def _normalise_text(t: str) -> str:
-    # compatibility ideographs and presentation forms that some producers emit
-    return unicodedata.normalize("NFC", t)
-
-
 # ---------------------------------------------------------------- pypdfium2
 
 def _load_pdfium(raw: bytes):
@@ -296,7 +290,7 @@ def _pdfium_page(page, number: int, pr, buf, flags) -> Page:
             x1 = max(to_display(rect.left, rect.bottom)[0], to_display(rect.right, rect.top)[0])
         else:
             x0, x1, baseline = ox.value, rect.right, height - oy.value
-        chars.append(_char(_normalise_text(text), x0, max(x1, x0 + 0.1), baseline, size, font, bold))
+        chars.append(_char(nfc(text), x0, max(x1, x0 + 0.1), baseline, size, font, bold))
     tp.close()
     rules: list[Rule] = []
     images = _pdfium_paths(page.raw, pr, to_display, rules)
@@ -407,7 +401,7 @@ def _pdfplumber_chars(p, height: float) -> list[Char]:
     for c in p.chars:
         if c["text"].strip() and 0.5 <= c["size"] <= 500:
             font = _clean_font(c["fontname"])
-            out.append(_char(_normalise_text(c["text"]), c["x0"], c["x1"], height - c["matrix"][5], c["size"],
+            out.append(_char(nfc(c["text"]), c["x0"], c["x1"], height - c["matrix"][5], c["size"],
                              font, is_bold(font)))
     return out
 

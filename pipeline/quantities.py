@@ -7,18 +7,17 @@ Units, magnitudes, qualifiers and growth verbs come from schemas/ (units.csv, pa
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, getcontext
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from functools import lru_cache
 
 from . import data
 from .records import Quantity
+from .text import CLAUSE_BREAK, nfkc_indexed
 
-getcontext().prec = 40
 BASE_PLACES = Decimal("0.000001")
-CLAUSE_BREAK = "，,。；;：:、/（(）)！？!?\n"
+GROWTH_DIMENSIONS = ("percent", "percent_point", "permille", "multiple")   # a verb makes these a change
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 CN_BIG = {"万": 10_000, "亿": 100_000_000}
@@ -56,17 +55,6 @@ def _grammar() -> re.Pattern:
         rf"\s*(?P<approx>余|多)?"
         rf"\s*(?P<unit>{unit_alt}|(?:{mags})(?:{unit_alt}))?"
     )
-
-
-def normalise(text: str) -> tuple[str, list[int]]:
-    """NFKC per char, with a map from each normalised index back to the original index."""
-    out, index = [], []
-    for i, ch in enumerate(text):
-        n = unicodedata.normalize("NFKC", ch)
-        out.append(n)
-        index.extend([i] * len(n))
-    index.append(len(text))
-    return "".join(out), index
 
 
 def cn_to_number(s: str) -> int | None:
@@ -162,64 +150,85 @@ def _growth_sign(prefix: str) -> int:
 
 def parse(text: str, skip_brackets: bool = False, min_chinese_len: int = 2) -> list[Quantity]:
     """Every quantity in `text` with a known unit. Offsets and `raw` refer to the original text."""
-    norm, index = normalise(text)
-    p = data.patterns()
+    norm, index = nfkc_indexed(text)
     hidden = _bracket_spans(norm) if skip_brackets else []
     out: list[Quantity] = []
     for m in _grammar().finditer(norm):
-        num = m.group("num")
-        if m.group("unit1") and not m.group("num2"):
-            unit_text, end = m.group("unit1"), m.end("unit1")
-        else:
-            unit_text, end = m.group("unit") or m.group("unit1"), m.end()
-        if not unit_text:
+        printed = _printed_unit(m)
+        if printed is None or not _stands_alone(m, norm, hidden, min_chinese_len):
             continue
-        if any(a <= m.start() < b for a, b in hidden):
-            continue
-        if not num[0].isdigit() and (len(num) < min_chinese_len or _bare_digit_run(num)):
-            continue
-        start = m.start()
-        if start > 0 and (norm[start - 1].isdigit() or norm[start - 1] == "." or norm[start - 1].isascii() and norm[start - 1].isalpha()):
-            continue
-        before = norm[_clause_start(norm, start):start]
-        if any(before.endswith(o) for o in p["ordinal_before"]):
-            continue
+        unit_text, end = printed
         split = split_unit(unit_text)
-        if split is None:
+        numbers = _numbers_of(m)
+        if split is None or numbers is None:
             continue
         magnitude, unit = split
-        qualifier = _qualifier_before(before.rstrip())
-        after = norm[end:end + 2]
-        tail = next((q for q in p["qualifiers_after"] if after.startswith(q)), None)
-        if m.group("approx") and not m.group("unit1"):
-            tail = m.group("approx")
-        if qualifier and tail:
-            qualifier = f"{qualifier}…{tail}"
-        else:
-            qualifier = qualifier or tail
-        sign = _growth_sign(before) if unit.dimension in ("percent", "percent_point", "permille", "multiple") else 0
-        kind = "growth" if sign else "level"
-        label = _label(before, qualifier)
-        numbers = [(num, "low" if m.group("num2") else None)]
-        if m.group("num2"):
-            if m.group("unit1") and m.group("unit") and m.group("unit1") != m.group("unit"):
-                continue
-            if m.group("joiner") in ("至", "到") and m.group("unit1"):
-                continue
-            numbers.append((m.group("num2"), "high"))
-        raw = text[index[start]:index[end]]
+        before = norm[_clause_start(norm, m.start()):m.start()]
+        qualifier = _qualifier(before, norm[end:end + 2], m)
+        sign = _growth_sign(before) if unit.dimension in GROWTH_DIMENSIONS else 0
+        raw = text[index[m.start()]:index[end]]
         for n, bound in numbers:
             value = _number(n)
             if value is None:
                 continue
-            if sign < 0:
-                value = -value
-            base = (Decimal(magnitude.numerator) * Decimal(unit.factor.numerator) * value
-                    / (Decimal(magnitude.denominator) * Decimal(unit.factor.denominator))).quantize(BASE_PLACES)
-            out.append(Quantity(raw=raw, start=index[start], end=index[end], value=float(value), unit=unit_text,
-                                base_value=base, base_unit=unit.base, kind=kind, qualifier=qualifier,
-                                label=label, bound=bound))
+            value = -value if sign < 0 else value
+            out.append(Quantity(raw=raw, start=index[m.start()], end=index[end], value=float(value), unit=unit_text,
+                                base_value=_base_value(value, magnitude, unit), base_unit=unit.base,
+                                kind="growth" if sign else "level", qualifier=qualifier,
+                                label=_label(before, qualifier), bound=bound))
     return out
+
+
+def _printed_unit(m: re.Match) -> tuple[str, int] | None:
+    """The unit as printed and where the quantity ends: 3个-5个 ends at its first unit."""
+    if m.group("unit1") and not m.group("num2"):
+        return m.group("unit1"), m.end("unit1")
+    unit_text = m.group("unit") or m.group("unit1")
+    return (unit_text, m.end()) if unit_text else None
+
+
+def _stands_alone(m: re.Match, norm: str, hidden: list[tuple[int, int]], min_chinese_len: int) -> bool:
+    """Not inside a hidden bracket, not a bare run of Chinese digits (一一), not the tail of a longer
+    number or code, not an ordinal (第3批)."""
+    num, start = m.group("num"), m.start()
+    if any(a <= start < b for a, b in hidden):
+        return False
+    if not num[0].isdigit() and (len(num) < min_chinese_len or _bare_digit_run(num)):
+        return False
+    prev = norm[start - 1] if start > 0 else ""
+    if prev and (prev.isdigit() or prev == "." or prev.isascii() and prev.isalpha()):
+        return False
+    before = norm[_clause_start(norm, start):start]
+    return not any(before.endswith(o) for o in data.patterns()["ordinal_before"])
+
+
+def _numbers_of(m: re.Match) -> list[tuple[str, str | None]] | None:
+    """The number, or the two ends of a range (3-5个, 3万至5万人) with their bounds; None for a
+    range whose ends carry different units or that joins two whole quantities with 至/到."""
+    if not m.group("num2"):
+        return [(m.group("num"), None)]
+    if m.group("unit1") and m.group("unit") and m.group("unit1") != m.group("unit"):
+        return None
+    if m.group("joiner") in ("至", "到") and m.group("unit1"):
+        return None
+    return [(m.group("num"), "low"), (m.group("num2"), "high")]
+
+
+def _qualifier(before: str, after: str, m: re.Match) -> str | None:
+    """The words that bound the number: 不低于 before it, 以上 after it, or both (控制在…以内)."""
+    head = _qualifier_before(before.rstrip())
+    tail = next((q for q in data.patterns()["qualifiers_after"] if after.startswith(q)), None)
+    if m.group("approx") and not m.group("unit1"):
+        tail = m.group("approx")
+    return f"{head}…{tail}" if head and tail else head or tail
+
+
+def _base_value(value: Decimal, magnitude: Fraction, unit: Unit) -> Decimal:
+    """value × magnitude × the unit's factor, to BASE_PLACES (40 digits: no rounding before that)."""
+    with localcontext() as ctx:
+        ctx.prec = 40
+        return (Decimal(magnitude.numerator) * Decimal(unit.factor.numerator) * value
+                / (Decimal(magnitude.denominator) * Decimal(unit.factor.denominator))).quantize(BASE_PLACES)
 
 
 def _label(before: str, qualifier: str | None) -> str | None:
@@ -236,7 +245,7 @@ def _label(before: str, qualifier: str | None) -> str | None:
 
 def split_parts(text: str) -> list[tuple[int, int]]:
     """Spans of the "/"-separated parts of a cell; a "/" inside a unit (km/km2, 元/平方米) stays."""
-    norm, index = normalise(text)
+    norm, index = nfkc_indexed(text)
     unit_names = sorted(units(), key=len, reverse=True)
     hidden = _bracket_spans(norm)
     cuts = []
@@ -253,7 +262,7 @@ def split_parts(text: str) -> list[tuple[int, int]]:
 
 def note_text(text: str) -> str | None:
     """The bracketed remarks of a cell, e.g. 26.3%（4月起…） → （4月起…）."""
-    norm, index = normalise(text)
+    norm, index = nfkc_indexed(text)
     spans = _bracket_spans(norm)
     return "".join(text[index[a]:index[b]] for a, b in spans) or None
 

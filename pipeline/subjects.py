@@ -26,8 +26,8 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from . import data
+from .text import CLAUSE_BREAK
 
-CLAUSE_BREAK = "，,、；;：:。！？!?（）()"
 QUOTED = re.compile(r"“[^“”]*”|《[^《》]*》|「[^「」]*」")
 NOUNS = ("n", "s", "j", "l", "eng", "vn", "an")   # jieba tags that name things (n covers nr, ns, nz …)
 MODIFIERS = ("a", "b", "f")       # 合同外资, 三星级以上, 外环以南: inside a noun phrase

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from . import data
 from .quantities import split_unit
 from .records import LogicalTable, Problem
-from .tables import norm
+from .text import compact
 
 YI = Decimal(100_000_000)
 
@@ -19,7 +19,7 @@ def _kinds() -> dict:
 
 
 def _matches(header: str, match: str, synonym: str) -> bool:
-    h = norm(header)
+    h = compact(header)
     return {"exact": h == synonym, "prefix": h.startswith(synonym), "contains": synonym in h,
             "regex": bool(re.search(synonym, h))}[match]
 
@@ -49,10 +49,10 @@ def classify(table: LogicalTable) -> tuple[str | None, dict[int, str]]:
 def _year(table: LogicalTable, cols: dict[int, str]) -> int | None:
     for i, f in cols.items():
         if f in ("target_text", "target_stage"):
-            m = re.search(r"(\d{4})\s*年", norm(table.header[i]))
+            m = data.regex("year_of_column").search(compact(table.header[i]))
             if m:
                 return int(m.group(1))
-    m = re.search(r"(\d{4})\s*年", norm(table.title))
+    m = data.regex("year_of_column").search(compact(table.title))
     return int(m.group(1)) if m else None
 
 
@@ -143,7 +143,7 @@ def table_cell_rows(notice_id: str, tables: list[LogicalTable], indicators: list
 
 def _section_row(cells) -> bool:
     """A row with text in one cell only, a section ("（一）区级骨干路网（7项）") or group ("一、经济发展")."""
-    filled = [c for c in cells if norm(c.text)]
+    filled = [c for c in cells if compact(c.text)]
     return len(filled) == 1 and (filled[0].col == 0 or filled[0].colspan > 1)
 
 
@@ -155,11 +155,11 @@ def _label_row(row: tuple[str, ...], besides: set[int] = frozenset()) -> tuple[s
     """A row whose only text (cells in `besides` aside: a section's total investment) names a group
     of rows: a section ("（一）区级骨干路网（7项）") or a group row ("一、经济发展") → (number, name,
     declared count, text as printed)."""
-    filled = [x for j, x in enumerate(row) if norm(x) and j not in besides]
+    filled = [x for j, x in enumerate(row) if compact(x) and j not in besides]
     if len(filled) != 1:
         return None
     for pattern in ("section_row", "group_row"):
-        m = data.regex(pattern).match(norm(filled[0]))
+        m = data.regex(pattern).match(compact(filled[0]))
         if m:
             declared = int(unicodedata.normalize("NFKC", m.group(3))) if m.group(3) else None
             return m.group(1), m.group(2), declared, filled[0].strip()
@@ -199,7 +199,7 @@ def _walk(t: LogicalTable, cols: dict[int, str], what: str, besides: set[int] = 
             w.groups.append(_Group(*label, page=page, row=row))
             restart = True
             continue
-        total = data.regex("total_row").match(next((norm(x) for x in row if norm(x)), ""))
+        total = data.regex("total_row").match(next((compact(x) for x in row if compact(x)), ""))
         if total:
             if total.group(1) == "小计" and w.groups:
                 w.groups[-1].subtotal = row
@@ -287,7 +287,7 @@ def _money(row: tuple[str, ...], col: int | None, factor: Decimal) -> Decimal | 
 def _money_factor(t: LogicalTable, cols: dict[int, str]) -> Decimal:
     """CNY per printed unit of the investment column: from "(万元)" in its header, else the table's
     "单位：" line, else 亿元 (the unit these tables use)."""
-    header = next((norm(t.header[i]) for i, f in cols.items() if f == "investment_yi"), "")
+    header = next((compact(t.header[i]) for i, f in cols.items() if f == "investment_yi"), "")
     m = re.search(r"[(（](.+?)[)）]", header)
     for unit in ((m.group(1) if m else None), t.unit or None, "亿元"):
         split = split_unit(unit) if unit else None
@@ -300,5 +300,5 @@ def _money_factor(t: LogicalTable, cols: dict[int, str]) -> Decimal:
 def _progress_pct(text: str | None) -> float | None:
     if not text:
         return None
-    m = re.search(r"(?:完成|进度|至)\D{0,6}?(\d+(?:\.\d+)?)\s*[%％]", unicodedata.normalize("NFKC", text))
+    m = data.regex("progress_pct").search(unicodedata.normalize("NFKC", text))
     return float(m.group(1)) if m else None

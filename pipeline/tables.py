@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from . import data
 from .lines import line_text
 from .quantities import cn_to_number
 from .records import Cell, Grid, Line, LogicalTable, PageLayout, Problem, TableCell
+from .text import compact
 
 MAX_HEADER_ROWS = 3
 
@@ -29,10 +29,6 @@ class _Open:
     last_page: int = 0
     notes: list[tuple[int, str]] = field(default_factory=list)   # (page, text) of each 备注/注 line
     unit: str = ""
-
-
-def norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def assemble_tables(layouts: list[PageLayout]) -> tuple[list[LogicalTable], set[Line], list[Problem]]:
@@ -86,7 +82,7 @@ def _title_text(lines: list[Line]) -> tuple[str, str]:
         text = line_text(ln)
         m = data.regex("table_unit_line").match(text)
         if m:
-            unit = norm(text[m.end():]).strip("（()）")
+            unit = compact(text[m.end():]).strip("（()）")
         else:
             title.append(text)
     return "".join(title), unit
@@ -99,8 +95,8 @@ def _header_count(grid: Grid) -> int:
         first = next((c for c in grid.cells if c.row == r and c.col == 0), None)
         if first is None:
             continue
-        if re.fullmatch(r"[0-9０-９]+", norm(first.text)) or first.colspan == grid.n_cols or \
-                data.regex("section_row").match(norm(first.text)):
+        if re.fullmatch(r"[0-9０-９]+", compact(first.text)) or first.colspan == grid.n_cols or \
+                data.regex("section_row").match(compact(first.text)):
             return r
     return 1 if grid.n_rows > 1 else 0
 
@@ -115,7 +111,7 @@ def _row_texts(grid: Grid, r: int) -> tuple[str, ...]:
 
 
 def _open(grid: Grid, title: str, unit: str = "") -> _Open:
-    m = data.regex("table_title").match(norm(title))
+    m = data.regex("table_title").match(compact(title))
     number = (m.group(1) or m.group(3)) if m else None
     table_no = (int(number) if number.isdigit() else cn_to_number(number)) if number else None
     h = grid.header_rows if grid.header_rows is not None else _header_count(grid)
@@ -128,7 +124,7 @@ def _open(grid: Grid, title: str, unit: str = "") -> _Open:
 def _continue(t: _Open, grid: Grid, problems: list[Problem]) -> None:
     h = 0
     while h < min(len(t.header_rows), grid.n_rows) and \
-            [norm(x) for x in _row_texts(grid, h)] == [norm(x) for x in t.header_rows[h]]:
+            [compact(x) for x in _row_texts(grid, h)] == [compact(x) for x in t.header_rows[h]]:
         h += 1
     before = len(t.rows)
     _append_fragment(t, grid, skip=h, header_rows=h)

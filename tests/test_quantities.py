@@ -139,6 +139,14 @@ def test_parse(text, expected):
     assert got == want
 
 
+def test_importing_the_pipeline_leaves_the_decimal_context_alone():
+    import subprocess
+    import sys
+    code = "import decimal; p = decimal.getcontext().prec; import pipeline.api; print(decimal.getcontext().prec, p)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == out[1] == "28"
+
+
 def test_offsets_point_into_the_original_text():
     text = "总投资８．９亿元，同比增长１２％"
     for q in parse(text):

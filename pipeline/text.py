@@ -1,0 +1,36 @@
+"""Text utilities shared by the stages: the one place that says how text is normalised and where
+a clause ends."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# punctuation that ends a clause: the words before a number (its qualifier, its label) and the
+# noun phrase a fact measures are looked for within one clause
+CLAUSE_BREAK = "，,。；;：:、/（(）)！？!?\n"
+
+
+def compact(text: str) -> str:
+    """NFKC (full-width → half-width, compatibility forms) with all whitespace removed: the form in
+    which header wordings, titles and table numbers are compared."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def nfkc_indexed(text: str) -> tuple[str, list[int]]:
+    """NFKC per char, with a map from each normalised index back to the original index (one past
+    the end included), so that what is found in the normalised text can be cut from the original."""
+    out, index = [], []
+    for i, ch in enumerate(text):
+        n = unicodedata.normalize("NFKC", ch)
+        out.append(n)
+        index.extend([i] * len(n))
+    index.append(len(text))
+    return "".join(out), index
+
+
+@lru_cache(maxsize=8192)
+def nfc(text: str) -> str:
+    """NFC: compatibility ideographs and presentation forms some producers emit, as the chars they
+    stand for (cached: the load stage calls it for every char)."""
+    return unicodedata.normalize("NFC", text)
