@@ -86,7 +86,7 @@ def _small_bottom_block(lines: list[Line], body_size: float) -> list[Line]:
             block.insert(0, ln)
         else:
             break
-    if block and re.match(r"^\s*(?:\d{1,2}|[①-⑳]|\[\d{1,2}\])", line_text(block[0])):
+    if block and data.regex("note_block_start").match(line_text(block[0])):
         return block
     return []
 

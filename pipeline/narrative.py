@@ -105,7 +105,7 @@ def _cover_title(lines: list[Line], body_size: float) -> tuple[int, int]:
             else:
                 runs.append([i, i + 1])
     for a, b in runs:
-        if re.search(r"关于|通知|报告|决定|意见", "".join(line_text(ln) for ln in lines[a:b])):
+        if data.regex("cover_title_words").search("".join(line_text(ln) for ln in lines[a:b])):
             return a, b
     return tuple(runs[0]) if runs else (0, 0)
 
@@ -207,9 +207,9 @@ def _split_note_number(ln: Line) -> tuple[int | None, str]:
     if sup:
         return marker_number("".join(c.text for c in sup)), line_text(ln, keep=lambda c: c not in sup)
     text = line_text(ln)
-    m = re.match(r"^([①-⑳]|[\[［]\d{1,2}[\]］]|\d{1,2}(?=[.、．:：)）]|\s))\s*[.、．:：)）]?\s*(?=\S)", text)
-    if m is None and re.match(r"^\d{1,2}(?!\d)", text) and _gap_after_number(ln):
-        m = re.match(r"^(\d{1,2})", text)
+    m = data.regex("note_number").match(text)
+    if m is None and _gap_after_number(ln):
+        m = data.regex("note_number_bare").match(text)
     if m:
         return marker_number(m.group(1)), text[m.end():].lstrip()
     return None, text
