@@ -168,6 +168,17 @@ class Extraction:
     timings: dict[str, float] = field(default_factory=dict)
     furniture: list[dict] = field(default_factory=list)   # page furniture left out: page, box, text
 
+    def to_arrow(self) -> dict:
+        """Every output table as a pyarrow Table with the schema's types (decimal128 money, date32
+        dates, int64 …): the rows `write` would write, validated the same way."""
+        from .validate import validate
+        from .write import TABLES, arrow_table
+        return {t: arrow_table(t, validate(t, self.tables.get(t, []))[0]) for t in TABLES}
+
+    def to_pandas(self) -> dict:
+        """Every output table as a pandas DataFrame (from `to_arrow`: money stays decimal.Decimal)."""
+        return {t: table.to_pandas() for t, table in self.to_arrow().items()}
+
 
 @dataclass(frozen=True)
 class Summary:

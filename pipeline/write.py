@@ -49,6 +49,11 @@ def arrow_schema(table: str) -> pa.Schema:
     return pa.schema([pa.field(f["name"], _arrow_type(f)) for f in data.table_schema(table)["fields"]])
 
 
+def arrow_table(table: str, rows: list[dict]) -> pa.Table:
+    """Validated rows as a pyarrow Table typed as the table's schema."""
+    return pa.Table.from_pylist(rows, schema=arrow_schema(table))
+
+
 def _write_table(folder: Path, table: str, rows: list[dict]) -> None:
     fields = data.table_schema(table)["fields"]
     names = [f["name"] for f in fields]
@@ -58,8 +63,7 @@ def _write_table(folder: Path, table: str, rows: list[dict]) -> None:
     for r in rows:
         w.writerow([_csv_value(r[n]) for n in names])
     (folder / f"{table}.csv").write_text(buf.getvalue(), encoding="utf-8")
-    arrow = pa.Table.from_pylist(rows, schema=arrow_schema(table))
-    pq.write_table(arrow, folder / f"{table}.parquet", compression="zstd")
+    pq.write_table(arrow_table(table, rows), folder / f"{table}.parquet", compression="zstd")
 
 
 def _datapackage(notice_id: str, folder: Path) -> dict:
