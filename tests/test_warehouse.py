@@ -113,3 +113,19 @@ def test_frictionless_validates_the_data_package(written, notice_id):
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-2000:]
     assert run.stdout.count("VALID") == 2 * len(TABLES) and "INVALID" not in run.stdout   # CSV and Parquet
+
+
+def test_the_readme_warehouse_queries_answer(written, tmp_path):
+    """The example queries of the README's warehouse section run, and the third puts both years of
+    a growth rate side by side."""
+    import re
+    db = tmp_path / "w.duckdb"
+    load(written, str(db))
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## The warehouse", 1)[1].split("\n## ", 1)[0]
+    queries = [q.strip() for b in re.findall(r"```sql\n(.*?)```", section, re.S) for q in b.split(";") if q.strip()]
+    con = duckdb.connect(str(db))
+    answers = [con.execute(q).fetchall() for q in queries]
+    assert len(answers) == 3 and all(answers)
+    side_by_side = {row[0]: row[1:] for row in answers[2]}
+    assert side_by_side["地区生产总值"] == (6.5, 6.0)            # 2021: grew 6.5 %; 2022 target: 6 %
+    assert side_by_side["区级一般公共预算收入"] == (13.0, 6.0)
