@@ -17,7 +17,7 @@ from .records import Extraction, Summary, quoted
 from .table_kinds import table_cell_rows, table_rows
 from .tables import assemble_tables, cell_markers, table_note_rows
 from .textcheck import screen_text
-from .values import indicator_values
+from .values import indicator_parts, indicator_values
 from .write import verdict, write_extraction
 
 
@@ -56,7 +56,8 @@ def extract(pdf: str | Path, backend: str | None = None) -> Extraction:
     notice = notice_row(doc, narrative.title, narrative.paragraphs)
     ex.tables = {
         "notices": [notice],
-        "indicators": indicators, "indicator_values": values, "projects": keyed_projects(projects, notice["district"]),
+        "indicators": indicators, "indicator_parts": indicator_parts(indicators), "indicator_values": values,
+        "projects": keyed_projects(projects, notice["district"]),
         "paragraphs": narrative.paragraphs, "footnotes": narrative.footnotes, "facts": fact_rows,
         "table_cells": table_cell_rows(doc.notice_id, tables, indicators, projects),
         "table_notes": table_note_rows(doc.notice_id, tables),

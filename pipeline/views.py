@@ -10,19 +10,22 @@
   控制在…以内, 不超过 … → actual <= target; a decline (下降 3%) → actual <= target; 左右, 约 → not
   decided. `met` is null when no actual of the same kind and unit exists (增长30% against 新增380家).
 - `indicator_series`: one row per district, key and year: the target from the notice that plans
-  that year (else the one restated by the notice that reviews it), the actual from the notice that
-  reviews it (the one comparable to the target when there is one), `met` from target_outcome.
+  that year (a typed one first: the one restated by the notice that reviews it when the plan
+  gives no number), the actual from the notice that reviews it (the one comparable to the target
+  when there is one), `met` from target_outcome.
 - `project_history`: every project row with its project_key, and the years and notices that list
   the same key.
 
-Only typed quantities take part: a part whose cell has no number (完成市下达目标) is in
-`indicators` but in none of these views."""
+- `indicator_texts`: every "/"-part of an indicator cell (indicator_parts) with the same keys,
+  and whether it holds a typed quantity: a target printed without a number (完成市下达目标) is a
+  target_outcome row with `met` null and the rule "qualitative target", and the text of its year
+  in indicator_series."""
 from __future__ import annotations
 
 from . import data
 from .keys import indicator_key
 
-VIEWS = ("indicator_measures", "target_outcome", "indicator_series", "project_history")
+VIEWS = ("indicator_measures", "indicator_texts", "target_outcome", "indicator_series", "project_history")
 
 _SAME_SERIES = ("{a}.district IS NOT DISTINCT FROM {b}.district AND {a}.indicator_key = {b}.indicator_key "
                 "AND {a}.year = {b}.year")
@@ -47,16 +50,30 @@ def _any_word(column: str, words: list[str]) -> str:
                              for w in quoted) + ")"
 
 
+_SOURCE = ("CASE WHEN {m}.measure = 'actual' THEN 'actual' WHEN i.year = n.plan_year THEN 'plan' "
+           "ELSE 'review' END AS source")
+_WITH_YEAR = """JOIN indicators i ON i.notice_id = {m}.notice_id AND i.table_no = {m}.table_no AND i.seq = {m}.seq
+JOIN notices n ON n.notice_id = {m}.notice_id
+WHERE i.year IS NOT NULL AND {m}.indicator_key IS NOT NULL"""
+
+
 def _indicator_measures() -> str:
-    return """
+    return f"""
 SELECT n.district, v.indicator_key, i.year, v.notice_id, v.table_no, v.seq, v.part, v.quantity_no,
-       CASE WHEN v.measure = 'actual' THEN 'actual' WHEN i.year = n.plan_year THEN 'plan' ELSE 'review' END AS source,
-       v.indicator_part, v.part_text, v.raw, v.value, v.unit, v.kind, v.qualifier, v.label, v.bound,
-       v.base_value, v.base_unit, i.page, n.issue_date
+       {_SOURCE.format(m="v")}, v.indicator_part, v.part_text, v.raw, v.value, v.unit, v.kind, v.qualifier,
+       v.label, v.bound, v.base_value, v.base_unit, i.page, n.issue_date
 FROM indicator_values v
-JOIN indicators i ON i.notice_id = v.notice_id AND i.table_no = v.table_no AND i.seq = v.seq
-JOIN notices n ON n.notice_id = v.notice_id
-WHERE i.year IS NOT NULL AND v.indicator_key IS NOT NULL"""
+{_WITH_YEAR.format(m="v")}"""
+
+
+def _indicator_texts() -> str:
+    return f"""
+SELECT n.district, p.indicator_key, i.year, p.notice_id, p.table_no, p.seq, p.part, {_SOURCE.format(m="p")},
+       p.indicator_part, p.text, i.page, n.issue_date,
+       EXISTS (SELECT 1 FROM indicator_values v WHERE v.notice_id = p.notice_id AND v.table_no = p.table_no
+               AND v.seq = p.seq AND v.measure = p.measure AND v.part = p.part) AS typed
+FROM indicator_parts p
+{_WITH_YEAR.format(m="p")}"""
 
 
 def _target_outcome() -> str:
@@ -74,7 +91,11 @@ ranked AS (
          row_number() OVER (PARTITION BY t.notice_id, t.table_no, t.seq, t.part, t.quantity_no
                             ORDER BY {_BEST_ACTUAL.format(t="t", a="a")}) AS rk
   FROM t JOIN a ON {_SAME_SERIES.format(a="a", b="t")} AND {fits}),
-best AS (SELECT * FROM ranked WHERE rk = 1)
+best AS (SELECT * FROM ranked WHERE rk = 1),
+actual_texts AS (
+  SELECT x.*, row_number() OVER (PARTITION BY district, indicator_key, year
+      ORDER BY issue_date DESC NULLS LAST, notice_id DESC, table_no, seq, part) AS rk
+  FROM indicator_texts x WHERE source = 'actual')
 SELECT t.district, t.indicator_key, t.year, t.notice_id AS target_notice_id, t.source AS target_source,
        t.table_no AS target_table_no, t.seq AS target_seq, t.part, t.quantity_no,
        t.part_text AS target_text, t.raw AS target_raw, t.value AS target_value, t.unit AS target_unit,
@@ -93,18 +114,30 @@ SELECT t.district, t.indicator_key, t.year, t.notice_id AS target_notice_id, t.s
             WHEN {at_most} THEN 'actual <= target'
             ELSE 'actual >= target' END AS rule
 FROM t LEFT JOIN best b ON b.notice_id = t.notice_id AND b.table_no = t.table_no AND b.seq = t.seq
-     AND b.part = t.part AND b.quantity_no = t.quantity_no"""
+     AND b.part = t.part AND b.quantity_no = t.quantity_no
+UNION ALL
+SELECT q.district, q.indicator_key, q.year, q.notice_id, q.source, q.table_no, q.seq, q.part, NULL,
+       q.text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       x.notice_id, x.text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'qualitative target'
+FROM indicator_texts q
+LEFT JOIN actual_texts x ON {_SAME_SERIES.format(a="x", b="q")} AND x.rk = 1
+WHERE q.source <> 'actual' AND NOT q.typed"""
 
 
 def _indicator_series() -> str:
     return f"""
-WITH years AS (SELECT DISTINCT district, indicator_key, year FROM indicator_measures),
-ranked_targets AS (
-  SELECT m.*, row_number() OVER (PARTITION BY district, indicator_key, year
-      ORDER BY CASE WHEN source = 'plan' THEN 0 ELSE 1 END, issue_date DESC NULLS LAST, notice_id DESC,
-               table_no, seq, part, quantity_no) AS rk
+WITH years AS (SELECT DISTINCT district, indicator_key, year FROM indicator_texts),
+target_parts AS (
+  SELECT x.*, row_number() OVER (PARTITION BY district, indicator_key, year
+      ORDER BY CASE WHEN typed THEN 0 ELSE 1 END, CASE WHEN source = 'plan' THEN 0 ELSE 1 END,
+               issue_date DESC NULLS LAST, notice_id DESC, table_no, seq, part) AS rk
+  FROM indicator_texts x WHERE source <> 'actual'),
+tp AS (SELECT * FROM target_parts WHERE rk = 1),
+first_quantities AS (
+  SELECT m.*, row_number() OVER (PARTITION BY notice_id, table_no, seq, part ORDER BY quantity_no) AS rk
   FROM indicator_measures m WHERE source <> 'actual'),
-t AS (SELECT * FROM ranked_targets WHERE rk = 1),
+t AS (SELECT q.* FROM first_quantities q JOIN tp ON q.notice_id = tp.notice_id AND q.table_no = tp.table_no
+      AND q.seq = tp.seq AND q.part = tp.part WHERE q.rk = 1),
 ranked_actuals AS (
   SELECT y.district AS y_district, y.indicator_key AS y_key, y.year AS y_year, a.*,
          row_number() OVER (PARTITION BY y.district, y.indicator_key, y.year
@@ -112,18 +145,25 @@ ranked_actuals AS (
   FROM years y
   JOIN indicator_measures a ON a.source = 'actual' AND {_SAME_SERIES.format(a="a", b="y")}
   LEFT JOIN t ON {_SAME_SERIES.format(a="t", b="y")}),
-a AS (SELECT * FROM ranked_actuals WHERE rk = 1)
+a AS (SELECT * FROM ranked_actuals WHERE rk = 1),
+actual_texts AS (
+  SELECT x.*, row_number() OVER (PARTITION BY district, indicator_key, year
+      ORDER BY issue_date DESC NULLS LAST, notice_id DESC, table_no, seq, part) AS rk
+  FROM indicator_texts x WHERE source = 'actual'),
+atx AS (SELECT * FROM actual_texts WHERE rk = 1)
 SELECT y.district, y.indicator_key, y.year,
-       t.part_text AS target_text, t.value AS target_value, t.unit AS target_unit, t.kind AS target_kind,
-       t.qualifier AS target_qualifier, t.notice_id AS target_notice_id, t.source AS target_source,
-       a.part_text AS actual_text, a.value AS actual_value, a.unit AS actual_unit, a.kind AS actual_kind,
-       a.qualifier AS actual_qualifier, a.notice_id AS actual_notice_id,
+       tp.text AS target_text, t.value AS target_value, t.unit AS target_unit, t.kind AS target_kind,
+       t.qualifier AS target_qualifier, tp.notice_id AS target_notice_id, tp.source AS target_source,
+       coalesce(a.part_text, atx.text) AS actual_text, a.value AS actual_value, a.unit AS actual_unit,
+       a.kind AS actual_kind, a.qualifier AS actual_qualifier, coalesce(a.notice_id, atx.notice_id) AS actual_notice_id,
        o.met, o.rule
 FROM years y
+LEFT JOIN tp ON {_SAME_SERIES.format(a="tp", b="y")}
 LEFT JOIN t ON {_SAME_SERIES.format(a="t", b="y")}
 LEFT JOIN a ON a.y_district IS NOT DISTINCT FROM y.district AND a.y_key = y.indicator_key AND a.y_year = y.year
-LEFT JOIN target_outcome o ON o.target_notice_id = t.notice_id AND o.target_table_no = t.table_no
-     AND o.target_seq = t.seq AND o.part = t.part AND o.quantity_no = t.quantity_no"""
+LEFT JOIN atx ON {_SAME_SERIES.format(a="atx", b="y")}
+LEFT JOIN target_outcome o ON o.target_notice_id = tp.notice_id AND o.target_table_no = tp.table_no
+     AND o.target_seq = tp.seq AND o.part = tp.part AND o.quantity_no IS NOT DISTINCT FROM t.quantity_no"""
 
 
 def _project_history() -> str:
@@ -141,7 +181,8 @@ SELECT p.district, p.project_key, p.year, p.notice_id, p.source, p.table_no, p.s
 FROM p JOIN k ON k.district IS NOT DISTINCT FROM p.district AND k.project_key = p.project_key"""
 
 
-_BODIES = {"indicator_measures": _indicator_measures, "target_outcome": _target_outcome,
+_BODIES = {"indicator_measures": _indicator_measures, "indicator_texts": _indicator_texts,
+           "target_outcome": _target_outcome,
            "indicator_series": _indicator_series, "project_history": _project_history}
 
 

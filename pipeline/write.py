@@ -19,8 +19,8 @@ from . import data
 from .records import Extraction
 from .validate import validate
 
-TABLES = ("notices", "indicators", "indicator_values", "projects", "paragraphs", "footnotes", "facts", "table_cells",
-          "table_notes")
+TABLES = ("notices", "indicators", "indicator_parts", "indicator_values", "projects", "paragraphs", "footnotes", "facts",
+          "table_cells", "table_notes")
 
 
 def _csv_value(v) -> str:

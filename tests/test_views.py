@@ -26,11 +26,16 @@ def test_the_2022_gdp_row_joins_the_plan_of_2022_and_the_review_of_2023(con):
                     "1841.02亿元，增长6.7%", 6.7, "growth", "baoshan-2023", True, "actual >= target")]
     years = con.execute("SELECT year, target_notice_id, actual_notice_id FROM indicator_series "
                         "WHERE indicator_key = '地区生产总值' ORDER BY year").fetchall()
-    assert years == [(2021, None, "baoshan-2022"), (2022, "baoshan-2022", "baoshan-2023"), (2023, "baoshan-2023", None)]
+    assert years == [(2021, "baoshan-2022", "baoshan-2022"), (2022, "baoshan-2022", "baoshan-2023"),
+                     (2023, "baoshan-2023", None)]
+    # 2021: the target printed without a number (增幅不低于全市平均水平) is the text of the series, undecided
+    assert con.execute("SELECT target_text, target_value, actual_text, met, rule FROM indicator_series "
+                       "WHERE indicator_key = '地区生产总值' AND year = 2021").fetchall() == [
+        ("增幅不低于全市平均水平", None, "1725.56亿元，增长6.5%", None, "qualitative target")]
 
 
 # (notice of the target, year, indicator_key, target as printed) → (actual as printed, met), read from
-# the PDFs' cells. A target with no number (增幅不低于全市平均水平, 完成市下达目标) is in no view.
+# the PDFs' cells. A target with no number (增幅不低于全市平均水平, 完成市下达目标) is never decided.
 MET = {
     # baoshan-2022 表1: the 2021 targets beside the 2021 actuals
     ("baoshan-2022", 2021, "全社会固定资产投资总额", "630亿元"): ("657.07亿元", True),
@@ -118,6 +123,14 @@ NOT_COMPARABLE = {
     ("baoshan-2023", 2022, "成套改造完成面积", "2万平方米"): "no actual of the same kind, unit and label",
     ("baoshan-2023", 2023, "地区生产总值", "7%"): "no actual",
 }
+# Targets printed without a number: (notice, year, key) → (target text, the actual part printed beside it)
+QUALITATIVE = {
+    ("baoshan-2022", 2021, "地区生产总值"): ("增幅不低于全市平均水平", "1725.56亿元，增长6.5%"),
+    ("baoshan-2022", 2021, "单位生产总值能耗降低率"): ("完成市下达目标", "前三季度下降0.97%，年度完成情况要到下一年3月份公布"),
+    ("baoshan-2022", 2022, "单位生产总值能耗降低率"): ("完成市下达目标", "前三季度下降1.04%，年度完成情况要到下一年3月份公布"),
+    ("baoshan-2022", 2022, "城镇登记失业人数"): ("控制在市下达目标内", "1.29万人，控制在1.59万人以内"),
+    ("baoshan-2023", 2023, "居民人均可支配收入"): ("增长与经济增长基本同步", None),
+}
 
 
 def test_target_outcome_decides_met_as_read_from_the_tables(con):
@@ -129,6 +142,11 @@ def test_target_outcome_decides_met_as_read_from_the_tables(con):
     assert decided == MET
     for key, rule in NOT_COMPARABLE.items():
         assert got[key] == (None, None, rule), key
+    texts = {r[:3]: r[3:] for r in con.execute(
+        "SELECT target_notice_id, year, indicator_key, target_text, actual_text, met, rule FROM target_outcome "
+        "WHERE target_raw IS NULL").fetchall()}
+    for key, (target, actual) in QUALITATIVE.items():
+        assert texts[key] == (target, actual, None, "qualitative target"), key
     rules = {k: rule for k, (_, met, rule) in got.items() if met is not None}
     assert rules[("baoshan-2022", 2021, "城镇登记失业人数", "1.46万人")] == "actual <= target"
     assert set(rules.values()) == {"actual >= target", "actual <= target"}
