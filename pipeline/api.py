@@ -10,6 +10,7 @@ from .facts import facts
 from .keys import keyed_projects
 from .layout import furniture_rows, layout_document
 from .load import InputError, load_pdf
+from .manifest import Manifest, file_sha256, pipeline_version
 from .narrative import build_narrative
 from .notice import notice_row
 from .executors import FileTask, LocalExecutor
@@ -150,7 +151,7 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None)
         ex = extract(pdf, backend=backend)
         t = time.perf_counter()
         try:
-            write_extraction(ex, Path(out_dir))
+            write_extraction(ex, out_dir)
         except OSError as e:
             raise InputError("output_error", f"the outputs could not be written: {e}") from e
         ex.timings["write"] = time.perf_counter() - t
@@ -166,20 +167,47 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None)
 
 def extract_task(task: FileTask) -> Summary:
     """What an executor runs for each file (in a child process, here or on a cluster worker)."""
+    if task.version and task.version != pipeline_version():
+        return Summary(Path(task.pdf).stem, task.pdf, False, error_kind="internal",
+                       error=f"this worker runs pipeline {pipeline_version()}, the batch {task.version}: "
+                             "install the same version on every worker")
     return extract_to(task.pdf, task.out_dir, task.backend)
 
 
 def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = None, jobs: int = 1,
-                 timeout: float | None = 300.0, executor=None):
+                 timeout: float | None = 300.0, executor=None, force: bool = False):
     """Yield a Summary per PDF as each finishes. Each file runs in a child process of its own, so a
     pathological PDF is stopped at `timeout` seconds and a crash costs only that file; `executor`
-    decides where those processes run (default: `jobs` at a time on this machine, see executors.py)."""
+    decides where those processes run (default: `jobs` at a time on this machine, see executors.py).
+
+    `out_dir/manifest.parquet` records each file as it finishes; a file it shows done (same PDF, same
+    pipeline version, outputs intact) is not run again but yielded as skipped, unless `force`."""
     executor = executor or LocalExecutor(jobs=jobs, timeout=timeout)
     pdfs, refused = plan_batch(pdfs)
     yield from refused
+    out_dir, version = str(out_dir), pipeline_version()
+    manifest = Manifest(out_dir)
+    digests, tasks = {}, []
+    for pdf in map(str, pdfs):
+        digests[pdf] = _sha256_or_none(pdf)
+        done = manifest.entries.get(Path(pdf).stem)
+        if not force and digests[pdf] and manifest.done(Path(pdf).stem, digests[pdf], version):
+            yield Summary(done.notice_id, pdf, True, status=done.status, skipped=True)
+        else:
+            tasks.append(FileTask(pdf, out_dir, backend, version))
+    if not tasks:
+        return
     warm_up()       # before the children fork, so that they share the loaded dictionary
-    tasks = [FileTask(str(p), str(out_dir), backend) for p in pdfs]
-    yield from executor.run(extract_task, tasks)
+    for summary in executor.run(extract_task, tasks):
+        manifest.record(summary, digests[summary.source] or "", version)
+        yield summary
+
+
+def _sha256_or_none(pdf: str) -> str | None:
+    try:
+        return file_sha256(pdf)
+    except OSError:     # a missing or unreadable file: the pipeline reports it
+        return None
 
 
 def warm_up() -> None:

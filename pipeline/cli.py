@@ -15,6 +15,7 @@ from tqdm import tqdm
 from . import api
 from .executors import executor_for
 from .load import BACKENDS
+from .outputs import is_remote, write_bytes
 from .records import quoted
 
 
@@ -79,54 +80,46 @@ def _unwritable(out: Path) -> str | None:
     return None
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write into a temporary file beside `path`, then rename it over `path`: a failed write (a full
-    disk) leaves the previous file whole, never a truncated one."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def cmd_extract(args) -> int:
     pdfs = _pdfs(args.inputs or ["raw"])
     if not pdfs:
         print("no PDF files found in " + ", ".join(args.inputs or ["raw"]), file=sys.stderr)
         return 2
-    out = Path(args.out)
-    problem = _unwritable(out)
+    out = args.out
+    problem = None if is_remote(out) else _unwritable(Path(out))
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     pages = {p: _page_count(p) for p in pdfs}
     failures = []
     review = []
+    skipped = 0
     quiet = args.quiet or not sys.stderr.isatty()
     executor = executor_for(args.cluster, jobs=args.jobs, timeout=args.timeout, retries=args.retries,
                             warm_up=api.warm_up)
     with executor, tqdm(total=len(pdfs), unit="file", desc="notices", disable=quiet, position=0) as files, \
             tqdm(total=sum(pages.values()), unit="page", desc="pages  ", disable=quiet, position=1) as bar:
-        for s in api.extract_many(pdfs, out, backend=args.backend, executor=executor):
+        for s in api.extract_many(pdfs, out, backend=args.backend, executor=executor, force=args.force):
             files.update(1)
             bar.update(pages.get(Path(s.source), 0))
-            tqdm.write(s.line(), file=sys.stdout if s.ok else sys.stderr)
+            skipped += s.skipped
+            if not s.skipped:
+                tqdm.write(s.line(), file=sys.stdout if s.ok else sys.stderr)
             if not s.ok:
                 failures.append({"file": s.source, "kind": s.error_kind, "reason": s.error})
             elif s.status != "complete":
                 review.append(s.notice_id)
+    if skipped:
+        print(f"{skipped} of {len(pdfs)} file(s) unchanged since the last run, skipped (--force redoes them)")
+    failures.sort(key=lambda f: f["file"])        # by file, not in the order the workers finished
+    report = f"{out.rstrip('/')}/failures.json"
     try:
-        _write_atomically(out / "failures.json", json.dumps(failures, ensure_ascii=False, indent=1) + "\n")
+        write_bytes(out, "failures.json", (json.dumps(failures, ensure_ascii=False, indent=1) + "\n").encode())
     except OSError as e:
-        print(f"error: {quoted(str(out / 'failures.json'))} could not be written: {e.strerror or e}", file=sys.stderr)
+        print(f"error: {quoted(report)} could not be written: {e.strerror or e}", file=sys.stderr)
         return 2
     if failures:
-        print(f"{len(failures)} of {len(pdfs)} file(s) failed; see {out / 'failures.json'}", file=sys.stderr)
+        print(f"{len(failures)} of {len(pdfs)} file(s) failed; see {report}", file=sys.stderr)
         return 1
     if review and args.strict:
         print(f"{len(review)} notice(s) need review (--strict): {', '.join(review)}; see their report.json",
@@ -191,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("extract", help="extract every notice PDF given (files or folders; default raw/)")
     ex.add_argument("inputs", nargs="*", metavar="PDF|DIR")
-    ex.add_argument("--out", default="extracted", help="output folder (default: extracted/)")
+    ex.add_argument("--out", default="extracted",
+                    help="output folder, a path or an fsspec URL such as s3://bucket/extracted (default: extracted/)")
     ex.add_argument("--jobs", type=_positive(int, "--jobs"), default=1,
                     help="notices extracted in parallel processes (default 1)")
     ex.add_argument("--backend", choices=BACKENDS, default=None,
@@ -204,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--cluster", metavar="tcp://HOST:8786|local:N",
                     help="run each file as a task on this Dask cluster (local:N starts N worker processes "
                          "here) instead of --jobs local processes; needs the [cluster] extra")
+    ex.add_argument("--force", action="store_true",
+                    help="extract again files that manifest.parquet shows done with the same PDF and pipeline")
     ex.add_argument("--quiet", action="store_true", help="no progress bars")
     ex.add_argument("--strict", action="store_true",
                     help="exit 1 when any notice's verdict is needs_review (default: only failures do)")

@@ -26,10 +26,12 @@ from .records import Summary
 
 @dataclass(frozen=True)
 class FileTask:
-    """One file to extract: the PDF, the output folder (a path or an fsspec URL) and the backend."""
+    """One file to extract: the PDF, the output folder (a path or an fsspec URL), the backend, and
+    the pipeline version the batch runs (a worker with another version refuses the task)."""
     pdf: str
     out_dir: str
     backend: str | None = None
+    version: str | None = None
 
 
 Work = Callable[[FileTask], Summary]

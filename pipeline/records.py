@@ -192,8 +192,11 @@ class Summary:
     seconds: float = 0.0
     error_kind: str | None = None
     error: str | None = None
+    skipped: bool = False       # done by an earlier run (manifest.parquet), not run again
 
     def line(self) -> str:
+        if self.skipped:
+            return f"{self.notice_id}: unchanged since the last run, {self.status}, skipped"
         if not self.ok:
             return f"{quoted(self.source)}: FAILED ({self.error_kind}) {self.error}"
         c = self.counts or {}

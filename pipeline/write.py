@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import data
+from .outputs import is_remote, publish
 from .records import Extraction
 from .validate import validate
 
@@ -84,8 +86,14 @@ def _datapackage(notice_id: str, folder: Path) -> dict:
             "title": f"notice-extract outputs of {notice_id}", "resources": resources}
 
 
-def write_extraction(ex: Extraction, out_dir: Path) -> Path:
-    """Validate every table, write into a temporary folder, then swap it into place."""
+def write_extraction(ex: Extraction, out_dir: str | Path) -> Path | str:
+    """Validate every table, write into a temporary folder, then swap it into place (into a remote
+    store, an fsspec URL: write locally, then publish it there, see outputs.py)."""
+    if is_remote(out_dir):
+        with tempfile.TemporaryDirectory(prefix="notice-extract-") as staging:
+            publish(Path(write_extraction(ex, staging)), str(out_dir), ex.notice_id)
+        return f"{str(out_dir).rstrip('/')}/{ex.notice_id}"
+    out_dir = Path(out_dir)
     clean = {}
     for t in TABLES:
         clean[t], problems = validate(t, ex.tables.get(t, []))

@@ -74,7 +74,7 @@ def test_a_worker_that_dies_once_is_retried_and_the_file_completes(tmp_path):
 def test_a_file_over_the_time_limit_is_not_retried_and_the_rest_completes(tmp_path):
     slow, good = _task(tmp_path, "slow"), _task(tmp_path, "good")
     api.warm_up()
-    executor = LocalExecutor(jobs=2, timeout=20, retries=2)
+    executor = LocalExecutor(jobs=2, timeout=45, retries=2)
     summaries = {s.notice_id: s for s in executor.run(hangs_if_slow, [slow, good])}
     assert summaries["slow"].error_kind == "timeout" and _attempts(slow) == 1
     assert summaries["good"].ok and summaries["good"].counts["projects"] == 38
