@@ -16,6 +16,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from . import data
+from .manifest import EXTRACTED, Manifest
+from .outputs import intact
 from .views import view_statements
 from .write import TABLES
 
@@ -40,6 +42,12 @@ def create_table_sql(table: str) -> str:
 
 
 def _folders(extracted: Path) -> list[Path]:
+    """The notices the batch's manifest shows extracted, with intact outputs (a failed or unfinished
+    one is not loaded); without a manifest, every folder that holds outputs."""
+    manifest = Manifest(extracted)
+    if manifest.entries:
+        return [Path(extracted) / n for n, e in sorted(manifest.entries.items())
+                if e.status in EXTRACTED and intact(extracted, n)]
     return sorted(p for p in Path(extracted).iterdir() if (p / "notices.parquet").exists())
 
 
