@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 import unicodedata
+import warnings
 from pathlib import Path
 
 from .checks import cross_checks
@@ -10,7 +11,7 @@ from .facts import facts
 from .keys import keyed_projects
 from .layout import furniture_rows, layout_document
 from .load import InputError, load_pdf
-from .manifest import Manifest, file_sha256, pipeline_version
+from .manifest import NAME, Manifest, file_sha256, pipeline_version
 from .narrative import build_narrative
 from .notice import notice_row
 from .executors import FileTask, LocalExecutor
@@ -199,7 +200,10 @@ def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = No
         return
     warm_up()       # before the children fork, so that they share the loaded dictionary
     for summary in executor.run(extract_task, tasks):
-        manifest.record(summary, digests[summary.source] or "", version)
+        try:
+            manifest.record(summary, digests[summary.source] or "", version)
+        except OSError as e:    # a full disk: the batch goes on, a rerun redoes what it did not record
+            warnings.warn(f"{NAME} could not be updated: {e}", stacklevel=2)
         yield summary
 
 

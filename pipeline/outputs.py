@@ -36,8 +36,12 @@ def write_bytes(out_dir: str | Path, name: str, raw: bytes) -> None:
     fs.makedirs(root, exist_ok=True)
     final = posixpath.join(root, name)
     tmp = posixpath.join(root, f".{name}.tmp-{uuid.uuid4().hex[:8]}")
-    fs.pipe_file(tmp, raw)
-    fs.mv(tmp, final)
+    try:
+        fs.pipe_file(tmp, raw)
+        fs.mv(tmp, final)
+    finally:
+        if fs.exists(tmp):
+            fs.rm_file(tmp)
 
 
 def intact(out_dir: str | Path, notice_id: str) -> bool:
