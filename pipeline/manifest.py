@@ -12,13 +12,13 @@ import datetime as dt
 import hashlib
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from importlib import metadata
+from importlib import metadata, resources
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import data, outputs
+from . import outputs
 from .records import Summary
 
 NAME = "manifest.parquet"
@@ -45,15 +45,20 @@ class Entry:
     finished_at: dt.datetime
 
 
+def code_and_data_files() -> list:
+    """The pipeline's modules and the data files under schemas/ (shipped as pipeline.schemas)."""
+    code = sorted(Path(__file__).resolve().parent.glob("*.py"))
+    schemas = sorted((f for f in resources.files("pipeline.schemas").iterdir() if f.is_file()),
+                     key=lambda f: f.name)
+    return [*code, *schemas]
+
+
 @lru_cache(maxsize=None)
 def pipeline_version() -> str:
     """`0.1.0+<12 hex>`: the package version and a hash of every code and data file it runs."""
     h = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    files = {p for root in (package, Path(data.SCHEMAS)) for p in root.rglob("*")
-             if p.is_file() and p.suffix in (".py", ".json", ".csv", ".txt")}
-    for p in sorted(files):
-        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    for f in code_and_data_files():
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     try:
         version = metadata.version("notice-extract")
     except metadata.PackageNotFoundError:

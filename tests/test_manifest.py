@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import NOTICES, ROOT
-from pipeline import data, manifest
+from pipeline import manifest
 from pipeline.cli import main
 from pipeline.manifest import file_sha256, pipeline_version
 from pipeline.warehouse import load
@@ -49,13 +49,17 @@ def test_a_rerun_redoes_only_changed_or_damaged_notices(tmp_path, capsys):
 
 
 def test_the_pipeline_version_follows_code_and_data_files(tmp_path, monkeypatch):
-    schemas = tmp_path / "schemas"
-    shutil.copytree(data.SCHEMAS, schemas)
-    monkeypatch.setattr(data, "SCHEMAS", schemas)
+    files = manifest.code_and_data_files()
+    assert {"api.py", "write.py", "units.csv", "patterns.json"} <= {f.name for f in files}
+    copies = []
+    for f in files:
+        copies.append(tmp_path / f.name)
+        copies[-1].write_bytes(f.read_bytes())
+    monkeypatch.setattr(manifest, "code_and_data_files", lambda: copies)
     manifest.pipeline_version.cache_clear()
     try:
         before = pipeline_version()
-        with (schemas / "units.csv").open("a", encoding="utf-8") as f:
+        with (tmp_path / "units.csv").open("a", encoding="utf-8") as f:
             f.write("丈,m,3.3333\n")
         manifest.pipeline_version.cache_clear()
         after = pipeline_version()
