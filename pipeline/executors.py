@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
+import os
 import sys
 import time
 from collections import Counter, deque
@@ -41,7 +42,6 @@ def start_method() -> str:
     """`fork` where the platform has it safely (children share the warmed-up parent's memory and
     start in milliseconds), `spawn` elsewhere; NOTICE_EXTRACT_START_METHOD overrides (the tests run
     a batch with `spawn`). macOS has fork, but its system libraries are not safe across it."""
-    import os
     chosen = os.environ.get("NOTICE_EXTRACT_START_METHOD")
     if chosen:
         return chosen
