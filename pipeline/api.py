@@ -77,7 +77,7 @@ def _check_text_layer(doc, unreadable: list[int]) -> None:
                                             f"map?), needs OCR: pages {_ranges(unreadable)}")
     scanned = [p.number for p in doc.pages if p.images]
     if scanned:
-        raise InputError("no_text", f"no text layer, the pages are images (needs OCR): pages {_ranges(scanned)}")
+        raise InputError("no_text", f"no text layer, and OCR found no text on the page images: pages {_ranges(scanned)}")
     raise NotANoticeError("not_a_notice", f"every page is blank ({len(doc.pages)} pages)")
 
 

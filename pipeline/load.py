@@ -1,7 +1,9 @@
 """Load a PDF into pages of chars and ruling lines.
 
-The only module that imports a PDF library. Two backends give the same records:
-pypdfium2 (default, fast) and pdfplumber (pdfminer.six underneath).
+The only module that imports a PDF library, and the only one that decides which backend reads a
+page. Two backends read the text layer and give the same records: pypdfium2 (default, fast) and
+pdfplumber (pdfminer.six underneath). A page without a text layer (a scan) is rendered by pdfium
+and read by the OCR backend (`ocr.py`) into the same records.
 """
 from __future__ import annotations
 
@@ -43,7 +45,8 @@ def load_pdf(path: str | Path, backend: str | None = None) -> Document:
         metadata, pages, problems = _load_pdfplumber(raw)
     else:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
-    problems = list(problems) + _empty_pages(pages)
+    pages, ocr_problems = _read_scans(raw, pages)
+    problems = list(problems) + ocr_problems + _empty_pages(pages)
     return Document(
         notice_id=path.stem,
         source_file=path.name,
@@ -58,9 +61,56 @@ def _empty_pages(pages: list[Page]) -> list[Problem]:
     """Blank pages between pages with text may be damaged ones: name them in the report."""
     if not any(p.chars for p in pages):
         return []
-    return [Problem("load", "image-only page: its text needs OCR" if p.images else
+    return [Problem("load", "image-only page: OCR found no text on it" if p.images else
                     "page has no text or rules (blank or damaged)", page=p.number)
             for p in pages if not p.chars and not p.rules]
+
+
+def needs_ocr(page: Page) -> bool:
+    """A page whose text must be read from its image: no text layer, but an image drawn on it."""
+    return page.source == "text" and not page.chars and page.images > 0
+
+
+def _read_scans(raw: bytes, pages: list[Page]) -> tuple[list[Page], list[Problem]]:
+    """Every page that needs OCR, rendered by pdfium at its scan's resolution and read by `ocr`; the
+    other pages are left as their backend read them (a text PDF with one scanned page pays for one)."""
+    todo = [p.number for p in pages if needs_ocr(p)]
+    if not todo:
+        return pages, []
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    from . import ocr
+    try:
+        pdf = pdfium.PdfDocument(raw)
+    except pdfium.PdfiumError:
+        pdf = pdfium.PdfDocument(_repaired(raw))
+    pages, problems = list(pages), []
+    for number in todo:
+        try:
+            page = pdf[number - 1]
+            dpi = _scan_dpi(page, pdfium)
+            image = np.asarray(page.render(scale=dpi / 72).to_pil().convert("RGB"))
+            page.close()
+            pages[number - 1], found = ocr.read_page(image, number, dpi)
+            problems.extend(found)
+        except Exception as e:  # one unreadable scan never loses the rest
+            problems.append(Problem("load", f"scanned page could not be read by OCR: {e}", page=number))
+    pdf.close()
+    return pages, problems
+
+
+def _scan_dpi(page, pdfium, lowest: float = 100.0, highest: float = 300.0) -> float:
+    """The resolution of the page's largest image (pixels per inch as drawn), within lowest..highest;
+    rendering finer than the scan adds nothing, coarser loses detail."""
+    best, dpi = 0.0, 200.0
+    for obj in page.get_objects(filter=(pdfium.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
+        x0, y0, x1, y1 = obj.get_bounds()
+        w_px, h_px = obj.get_px_size()
+        drawn = max(x1 - x0, y1 - y0)
+        if drawn > best and drawn > 0:
+            best, dpi = drawn, 72.0 * max(w_px, h_px) / drawn
+    return min(max(dpi, lowest), highest)
 
 
 def _read_checked(path: Path) -> bytes:

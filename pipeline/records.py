@@ -15,6 +15,7 @@ class Char:
     size: float
     font: str           # font name without the subset prefix
     bold: bool
+    conf: float | None = None   # OCR confidence of the glyph (0..1); None for a text layer's char
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ class Page:
     chars: tuple[Char, ...]
     rules: tuple[Rule, ...]
     images: int = 0     # image objects drawn on the page (a scan shows up here, not in chars)
+    source: str = "text"    # "text": read from the PDF's text layer; "ocr": read from its image
 
 
 @dataclass(frozen=True, slots=True)

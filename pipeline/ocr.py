@@ -1,0 +1,388 @@
+"""The OCR load backend: a scanned page's image → the same records the text backends give.
+
+A page image (rendered by load.py, which alone decides which backend reads a page) is cleaned of
+its red seal, turned upright when it was scanned sideways or upside down, deskewed, its ruling
+lines found with OpenCV (adaptive threshold, opening with long thin kernels, connected
+components) and erased, and its text read by rapidocr (PaddleOCR models shipped inside the
+wheel, onnxruntime with one thread). Every recognised glyph becomes a `Char` with its box, a
+size estimated from the ink height of its line, and the recogniser's confidence; small raised
+digits become superscript chars, so footnote markers are found by the layout stage as in a text
+PDF. Numbers read with low confidence, and text too uncertain to keep, are problems.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from statistics import median
+
+import numpy as np
+
+from .records import Char, Page, Problem, Rule
+
+FONT = "OCR"        # the font name OCR'd chars carry: one face, never bold
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    work_dpi: float = 200.0         # pages are read at this resolution (a finer scan is scaled down)
+    max_skew: float = 3.0           # degrees searched either way when deskewing
+    skew_step: float = 0.05         # finest skew step, degrees
+    sideways_ratio: float = 1.5     # text profile this much stronger across the page: scanned sideways
+    flip_share: float = 0.6         # share of lines the classifier reads upside down: the page is
+    rule_len_h: float = 0.05        # a horizontal ruling line is at least this share of the page width
+    rule_len_v: float = 0.022       # a vertical one at least this share of the page height …
+    rule_alone_v: float = 0.06      # … and this long unless it meets a horizontal one (else a stroke)
+    rule_width: float = 0.004       # a ruling line is at most this thick (share of the page width)
+    keep_score: float = 0.5         # a text line scored below this is not kept (and is reported)
+    low_confidence: float = 0.9     # a number with a glyph scored below this is a problem
+    cjk_ink: float = 0.86           # ink height of a Chinese glyph, as a share of the font size
+    digit_ink: float = 0.70         # ink height of a digit or capital, as a share of the font size
+    sup_rise: float = 0.25          # a digit whose ink ends this many sizes above the line's …
+    sup_height: float = 0.62        # … and is shorter than this share of a full digit: superscript
+    sup_size: float = 0.6           # the size given to a superscript char, share of its line's
+    descent: float = 0.06           # share of the size a Chinese glyph's ink reaches below the baseline
+
+
+SETTINGS = OcrSettings()
+
+
+@lru_cache(maxsize=1)
+def engine():
+    """One rapidocr engine per process, with its bundled default models and one onnxruntime thread."""
+    import cv2
+    from rapidocr import RapidOCR
+
+    cv2.setNumThreads(1)
+    return RapidOCR(params={
+        "Global.log_level": "error",
+        "Global.text_score": 0.0,            # every line comes back; we keep, drop and report ourselves
+        "Global.max_side_len": 4000,         # the page is already at the working resolution
+        "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    })
+
+
+def read_page(rgb: np.ndarray, number: int, dpi: float, settings: OcrSettings = SETTINGS) -> tuple[Page, list[Problem]]:
+    """A page image (RGB or grey, `dpi` pixels per inch) → a Page of OCR'd chars and ruling lines."""
+    import cv2
+
+    grey = _without_seal(rgb)
+    scale = settings.work_dpi / dpi
+    if abs(scale - 1) > 0.05:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale,
+                          interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    ink = _binarize(grey)
+    if _sideways(ink, settings):
+        grey, ink = _turned(grey, -1), _turned(ink, -1)
+    angle = _skew(ink, settings)
+    if angle:
+        grey = _rotate(grey, angle, 255)
+        ink = _binarize(grey)
+    read = _read(grey, ink, settings)
+    if read[-1]:                            # upside down: turn it and read again
+        grey, ink = _turned(grey, 2), _turned(ink, 2)
+        read = _read(grey, ink, settings)
+    lines, boxes, text_ink, _ = read
+    pt = 72.0 / settings.work_dpi           # PDF points per pixel
+    chars, problems = _chars(lines, text_ink, pt, number, settings)
+    h, w = grey.shape[:2]
+    page = Page(number, round(w * pt, 2), round(h * pt, 2), tuple(chars), tuple(_rules(boxes, pt)), images=1,
+                source="ocr")
+    return page, problems
+
+
+def _turned(img: np.ndarray, quarter_turns: int) -> np.ndarray:
+    return np.ascontiguousarray(np.rot90(img, quarter_turns))
+
+
+def _read(grey: np.ndarray, ink: np.ndarray, settings: OcrSettings):
+    """(text lines, rule boxes, ink without the rules, upside down?) of an upright page image."""
+    import cv2
+
+    boxes = _rule_boxes(ink, settings)
+    mask = _rule_mask(ink, boxes)
+    clean = grey.copy()
+    clean[cv2.dilate(mask, np.ones((5, 5), np.uint8)) > 0] = 255
+    text_ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(mask, np.ones((3, 3), np.uint8))))
+    lines, flipped = _recognise(clean, boxes[1], settings)
+    return lines, boxes, text_ink, flipped
+
+
+# ------------------------------------------------------------------ image clean-up
+
+def _without_seal(rgb: np.ndarray) -> np.ndarray:
+    """Grey image in which red ink (the seal) is paper: a reddish pixel takes its red channel, lifted,
+    so stamp ink vanishes while black text printed under it stays dark."""
+    import cv2
+
+    if rgb.ndim == 2:
+        return rgb
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    h, s = hsv[..., 0], hsv[..., 1]
+    red = ((h <= 12) | (h >= 165)) & (s >= 60)
+    if red.any():
+        lifted = np.minimum(rgb[..., 0].astype(np.int16) + 45, 255).astype(np.uint8)
+        grey[red] = lifted[red]
+    return grey
+
+
+def _binarize(grey: np.ndarray) -> np.ndarray:
+    """Ink as 255, paper as 0: an adaptive threshold over a window of about two glyphs."""
+    import cv2
+
+    block = max(15, int(grey.shape[1] / 40) | 1)
+    return cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 15)
+
+
+def _rotate(img: np.ndarray, angle: float, fill: int) -> np.ndarray:
+    import cv2
+
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=fill)
+
+
+def _profile_score(small: np.ndarray, angle: float) -> float:
+    """How sharply the ink falls into rows after turning by `angle`: the spread of the row sums."""
+    rows = (_rotate(small, angle, 0) if angle else small).sum(axis=1, dtype=np.float64)
+    return float(np.diff(rows).var())
+
+
+def _small(ink: np.ndarray) -> np.ndarray:
+    """A reduced copy for the profile searches (text strokes, not ruling lines)."""
+    import cv2
+
+    f = 800 / max(ink.shape)
+    text = cv2.bitwise_and(ink, cv2.bitwise_not(_rule_mask(ink, _rule_boxes(ink, SETTINGS))))
+    return cv2.resize(text, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+
+
+def _sideways(ink: np.ndarray, settings: OcrSettings) -> bool:
+    """Text lines run down the image (a landscape page scanned in portrait, or the reverse)."""
+    small = _small(ink)
+    across = max(_profile_score(small, a) for a in (-1.5, 0, 1.5))
+    down = max(_profile_score(np.ascontiguousarray(small.T), a) for a in (-1.5, 0, 1.5))
+    return down > settings.sideways_ratio * across
+
+
+def _skew(ink: np.ndarray, settings: OcrSettings) -> float:
+    """The angle (degrees, counter-clockwise) that makes the text rows sharpest: coarse then fine."""
+    small = _small(ink)
+    best, step = 0.0, 0.5
+    span = settings.max_skew
+    while step >= settings.skew_step - 1e-9:
+        candidates = np.arange(best - span, best + span + 1e-9, step)
+        best = float(max(candidates, key=lambda a: _profile_score(small, float(a))))
+        span, step = step, step / 4
+    return round(best, 3) if abs(best) >= settings.skew_step else 0.0
+
+
+# ------------------------------------------------------------------ ruling lines
+
+def _strokes(ink: np.ndarray, horizontal: bool, s: OcrSettings) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h) of the long thin strokes in one direction: opening with a long thin kernel,
+    then connected components, each long enough and thin enough."""
+    import cv2
+
+    h, w = ink.shape
+    length = int((s.rule_len_h * w) if horizontal else (s.rule_len_v * h))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
+    opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    thick = s.rule_width * w
+    return [(int(x), int(y), int(bw), int(bh)) for x, y, bw, bh, _ in stats[1:n]
+            if (bh if horizontal else bw) <= thick]
+
+
+def _rule_boxes(ink: np.ndarray, s: OcrSettings) -> tuple[list, list]:
+    """Horizontal and vertical ruling lines as pixel boxes. A vertical stroke as short as a large
+    glyph's counts only where it meets a horizontal rule (a table's cell edge, not a character)."""
+    hs = _strokes(ink, True, s)
+    h = ink.shape[0]
+    tol = 4
+
+    def meets(v) -> bool:
+        x, y, bw, bh = v
+        return any(hx - tol <= x + bw and x - tol <= hx + hw and hy - tol <= y + bh and y - tol <= hy + hh
+                   for hx, hy, hw, hh in hs)
+
+    vs = [v for v in _strokes(ink, False, s) if v[3] >= s.rule_alone_v * h or meets(v)]
+    return hs, vs
+
+
+def _rule_mask(ink: np.ndarray, boxes: tuple[list, list]) -> np.ndarray:
+    """The ink pixels of the ruling lines."""
+    mask = np.zeros_like(ink)
+    for x, y, bw, bh in [b for group in boxes for b in group]:
+        mask[y:y + bh, x:x + bw] = ink[y:y + bh, x:x + bw]
+    return mask
+
+
+def _rules(boxes: tuple[list, list], pt: float) -> list[Rule]:
+    hs, vs = boxes
+    out = []
+    for x, y, bw, bh in hs:
+        mid = round((y + bh / 2) * pt, 2)
+        out.append(Rule(round(x * pt, 2), mid, round((x + bw) * pt, 2), mid))
+    for x, y, bw, bh in vs:
+        mid = round((x + bw / 2) * pt, 2)
+        out.append(Rule(mid, round(y * pt, 2), mid, round((y + bh) * pt, 2)))
+    return out
+
+
+# ------------------------------------------------------------------ recognition
+
+def _recognise(img: np.ndarray, verticals: list, settings: OcrSettings):
+    """(lines, upside_down): lines as (quad, text, score, [(glyph, score, quad)]), and whether the
+    line classifier read most lines as turned by 180°. A detected line that runs across a vertical
+    ruling line (text of two table cells read as one) is cut there before it is recognised."""
+    import cv2
+
+    eng = engine()
+    eng.update_params(return_word_box=True, return_single_char_box=True)
+    bgr = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    prepared, record = eng.preprocess_img(bgr)
+    try:
+        _, det = eng.detect_and_crop(prepared, record)
+    except Exception:                       # rapidocr raises when it finds no text at all
+        return [], False
+    det.boxes, det.scores = _cut_at_rules(det.boxes, det.scores, verticals)
+    crops = eng.crop_text_regions(prepared, det.boxes)
+    upright, cls = eng.cls_and_rotate(crops)
+    rec = eng.recognize_txt(upright)
+    labels = [label for label, score in (cls.cls_res or []) if score >= 0.9]
+    flipped = len(labels) >= 3 and sum(label == "180" for label in labels) >= settings.flip_share * len(labels)
+    out = eng.build_final_output(bgr, det, cls, rec, crops, record)
+    if getattr(out, "txts", None) is None or getattr(out, "boxes", None) is None:
+        return [], flipped
+    words = out.word_results if len(out.word_results) == len(out.txts) else [()] * len(out.txts)
+    lines = [(np.asarray(box, dtype=np.float64), txt, float(score), list(w or ()))
+             for box, txt, score, w in zip(out.boxes, out.txts, out.scores, words)]
+    return lines, flipped
+
+
+def _cut_at_rules(quads: np.ndarray, scores: list, verticals: list, gap: float = 4.0):
+    """Detected line boxes cut where a vertical ruling line crosses them."""
+    out_q, out_s = [], []
+    for q, score in zip(quads, scores):
+        x0, x1 = float(q[:, 0].min()), float(q[:, 0].max())
+        y0, y1 = float(q[:, 1].min()), float(q[:, 1].max())
+        mid = (y0 + y1) / 2
+        cuts = sorted(vx + vw / 2 for vx, vy, vw, vh in verticals
+                      if x0 + gap < vx + vw / 2 < x1 - gap and vy <= mid <= vy + vh)
+        if not cuts:
+            out_q.append(q)
+            out_s.append(score)
+            continue
+        edges = [x0, *cuts, x1]
+        for k, (a, b) in enumerate(zip(edges, edges[1:])):
+            a, b = (a + gap if k else a), (b - gap if k + 2 < len(edges) else b)
+            if b - a >= 0.4 * (y1 - y0):
+                out_q.append(np.array([[a, y0], [b, y0], [b, y1], [a, y1]], dtype=q.dtype))
+                out_s.append(score)
+    return np.array(out_q).reshape(-1, 4, 2).astype(np.float32), out_s
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def _glyphs(quad: np.ndarray, text: str, words: list) -> list[tuple[str, float | None, float, float]]:
+    """(glyph, score, x0, x1) in pixels for every non-space glyph of a line: from the recogniser's
+    glyph boxes where it gave them, else the line box shared out by glyph width."""
+    out = []
+    for txt, score, box in words:
+        box = np.asarray(box, dtype=np.float64)
+        x0, x1 = float(box[:, 0].min()), float(box[:, 0].max())
+        glyphs = [c for c in txt if not c.isspace()]
+        if not glyphs:
+            continue
+        widths = [1.0 if _is_cjk(c) else 0.55 for c in glyphs]
+        at = x0
+        for c, wd in zip(glyphs, widths):
+            step = (x1 - x0) * wd / sum(widths)
+            out.append((c, float(score), at, at + step))
+            at += step
+    if out:
+        return out
+    glyphs = [c for c in text if not c.isspace()]
+    widths = [1.0 if _is_cjk(c) else 0.55 for c in glyphs]
+    x0, x1 = float(quad[:, 0].min()), float(quad[:, 0].max())
+    at = x0
+    for c, wd in zip(glyphs, widths):
+        step = (x1 - x0) * wd / sum(widths)
+        out.append((c, None, at, at + step))
+        at += step
+    return out
+
+
+def _ink_rows(ink: np.ndarray, x0: float, x1: float, top: int, bottom: int) -> tuple[int, int] | None:
+    """First and last ink row in the column range x0..x1 between rows top..bottom."""
+    a, b = max(0, int(x0 + 0.5)), min(ink.shape[1], int(x1 + 0.5))
+    if b <= a or bottom <= top:
+        return None
+    rows = np.flatnonzero(ink[top:bottom, a:b].any(axis=1))
+    return (top + int(rows[0]), top + int(rows[-1]) + 1) if rows.size else None
+
+
+NUMBER = re.compile(r"[0-9.%．％,，]*[0-9][0-9.%．％]*")
+
+
+def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tuple[list[Char], list[Problem]]:
+    chars: list[Char] = []
+    problems: list[Problem] = []
+    for quad, text, score, words in lines:
+        top_px, bottom_px = int(quad[:, 1].min()), int(quad[:, 1].max()) + 1
+        bbox = tuple(round(v * pt, 1) for v in (quad[:, 0].min(), quad[:, 1].min(), quad[:, 0].max(), quad[:, 1].max()))
+        if score < s.keep_score:
+            problems.append(Problem("ocr", "text too uncertain to read (OCR), left out", page=number,
+                                    text=text.strip(), bbox=bbox))
+            continue
+        glyphs = _glyphs(quad, text, words)
+        inks = [_ink_rows(ink, x0, x1, top_px, bottom_px) for _, _, x0, x1 in glyphs]
+        size_px, base_px = _line_metrics(glyphs, inks, s, top_px, bottom_px)
+        line_chars = []
+        for (c, conf, x0, x1), rows in zip(glyphs, inks):
+            conf = score if conf is None else conf
+            size, base = size_px, base_px
+            if c.isdigit() and rows and base_px - rows[1] > s.sup_rise * size_px \
+                    and rows[1] - rows[0] < s.sup_height * s.digit_ink * size_px:
+                size, base = s.sup_size * size_px, rows[1]         # a raised small digit: a superscript
+            line_chars.append(Char(text=c, x0=round(x0 * pt, 2), x1=round(max(x1, x0 + 1) * pt, 2),
+                                   top=round((base - 0.88 * size) * pt, 2), bottom=round((base + 0.12 * size) * pt, 2),
+                                   baseline=round(base * pt, 2), size=round(size * pt, 2), font=FONT, bold=False,
+                                   conf=round(min(conf, 1.0), 4)))
+        chars.extend(line_chars)
+        problems.extend(_doubtful_numbers(line_chars, number, s))
+    return chars, problems
+
+
+def _line_metrics(glyphs, inks, s: OcrSettings, top: int, bottom: int) -> tuple[float, float]:
+    """Font size and baseline (pixels) of a line from the ink of its Chinese glyphs (else digits)."""
+    cjk = [(r[1] - r[0], r[1]) for (c, *_), r in zip(glyphs, inks) if r and _is_cjk(c)]
+    if cjk:
+        size = median(h for h, _ in cjk) / s.cjk_ink
+        return size, median(b for _, b in cjk) - s.descent * size
+    tall = [(r[1] - r[0], r[1]) for (c, *_), r in zip(glyphs, inks) if r and (c.isdigit() or c.isupper())]
+    if tall:
+        size = median(h for h, _ in tall) / s.digit_ink
+        return size, median(b for _, b in tall)
+    size = (bottom - top) / 1.3
+    return size, bottom - 0.2 * size
+
+
+def _doubtful_numbers(chars: list[Char], number: int, s: OcrSettings) -> list[Problem]:
+    """Every number of the line with a glyph read below the confidence bar, with its box."""
+    text = "".join(c.text for c in chars)
+    out = []
+    for m in NUMBER.finditer(text):
+        run = chars[m.start():m.end()]
+        worst = min(c.conf for c in run)
+        if worst < s.low_confidence:
+            out.append(Problem("ocr", "number read with low OCR confidence", page=number,
+                               text=f"{m.group()} ({worst:.2f}) in {text}",
+                               bbox=(min(c.x0 for c in run), min(c.top for c in run),
+                                     max(c.x1 for c in run), max(c.bottom for c in run))))
+    return out
