@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from . import data
-from .lines import SUPERSCRIPT, build_lines, gap_space, is_power, join_lines, marker_number, split_superscripts
+from .lines import SUPERSCRIPT, build_lines, confidence, gap_space, is_power, join_lines, marker_number, split_superscripts
 from .records import Cell, Char, Grid, Line, Page, Rule
 
 SNAP = 2.0          # rules closer than this (pt) are one edge
@@ -143,9 +143,10 @@ def _ruled_grid(page: Page, hs: list[Rule], vs: list[Rule]) -> Grid | None:
         c0, c1 = min(m[1] for m in members), max(m[1] for m in members)
         box = (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])
         text, markers = _cell_text(by_span.get(root, []), page.number)
-        cells.append(Cell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, text, *box, markers=markers))
+        cells.append(Cell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, text, *box, markers=markers,
+                          confidence=confidence(by_span.get(root, []))))
     cells.sort(key=lambda c: (c.row, c.col))
-    return Grid(page.number, xs[0], ys[0], xs[-1], ys[-1], n_rows, n_cols, tuple(cells))
+    return Grid(page.number, xs[0], ys[0], xs[-1], ys[-1], n_rows, n_cols, tuple(cells), source=page.source)
 
 
 def _stacks(rules: list[Rule]) -> list[list[Rule]]:
@@ -184,7 +185,7 @@ def _three_line_grid(page: Page, stack: list[Rule]) -> Grid | None:
         bottom = (header + body)[i + 1][0].top if i + 1 < len(header) + len(body) else ys[-1]
         cells.extend(_row_cells(lines, cols, i, top, bottom, min_gap, page.number))
     return Grid(page.number, x0, ys[0], x1, ys[-1], len(header) + len(body), len(cols) - 1, tuple(cells),
-                header_rows=len(header))
+                header_rows=len(header), source=page.source)
 
 
 def _runs(line: Line, min_gap: float) -> list[list[Char]]:
@@ -280,5 +281,6 @@ def _row_cells(lines: list[Line], cols: list[float], row: int, top: float, botto
     for j in sorted(set(owner)):
         span = owner.count(j)
         text, markers = _cell_text(chars.get(j, []), page)
-        cells.append(Cell(row, j, 1, span, text, cols[j], top, cols[j + span], bottom, markers=markers))
+        cells.append(Cell(row, j, 1, span, text, cols[j], top, cols[j + span], bottom, markers=markers,
+                          confidence=confidence(chars.get(j, []))))
     return cells

@@ -72,6 +72,11 @@ def _make_line(chars: list[Char], page: int) -> Line:
     )
 
 
+def confidence(chars: Iterable[Char]) -> float | None:
+    """The lowest OCR confidence among the chars; None when none was OCR'd."""
+    return min((c.conf for c in chars if c.conf is not None), default=None)
+
+
 def is_superscript(c: Char, line: Line) -> bool:
     """Smaller and raised, or at the line's size and raised by text rise."""
     raised = line.baseline - c.baseline

@@ -47,6 +47,9 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
             title = "".join(line_text(ln) for ln in lines[:_leading_title_count(lines, body_size)])
         paras.extend(_paragraphs(part, lines, left, right, centers))
     rows, footnotes = _rows(notice_id, paras, notes, cell_markers, problems)
+    ocr_pages = {lay.page.number for lay in layouts if lay.page.source == "ocr"}
+    for row in rows:        # provenance: a paragraph with any line read by OCR says so
+        row["source"] = "ocr" if ocr_pages & set(range(row["page_first"], row["page_last"] + 1)) else "text"
     return Narrative(title=title, paragraphs=rows, footnotes=footnotes, problems=problems)
 
 

@@ -92,6 +92,7 @@ class Cell:
     x1: float
     bottom: float
     markers: tuple[tuple[int, str], ...] = ()   # footnote markers: (number, cell text before it)
+    confidence: float | None = None             # lowest OCR confidence of its chars (None: text layer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,7 @@ class Grid:
     n_cols: int
     cells: tuple[Cell, ...]
     header_rows: int | None = None    # known when rules mark the header off (a three-line table)
+    source: str = "text"        # the page's source: "text" | "ocr"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,8 @@ class TableCell:
     text: str
     markers: tuple[tuple[int, str], ...] = ()
     bbox: tuple[float, float, float, float] | None = None   # x0, top, x1, bottom on `page`, PDF points
+    source: str = "text"
+    confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +148,8 @@ class LogicalTable:
     notes: tuple[tuple[int, str], ...] = ()   # (page, text) of each note printed under it (备注：…)
     unit: str = ""          # the "单位：亿元" printed with the title, if any
     row_numbers: tuple[int, ...] = ()   # the printed row (TableCell.row) each of `rows` starts at
+    row_sources: tuple[str, ...] = ()                   # per body row: "ocr" if any cell was OCR'd
+    row_confidence: tuple[float | None, ...] = ()       # per body row: lowest OCR confidence of its cells
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,8 +102,11 @@ def table_rows(notice_id: str, tables: list[LogicalTable]):
 
 def _source(t: LogicalTable, i: int) -> dict:
     """Where an output row came from: its logical table and printed row (kept off the outputs by the
-    schemas; `table_cell_rows` links every cell to the row and field it became)."""
-    return {"table_index": t.index, "source_row": t.row_numbers[i] if i < len(t.row_numbers) else None}
+    schemas; `table_cell_rows` links every cell to the row and field it became), and how it was read:
+    `source` "text" or "ocr", with the lowest OCR confidence of its cells."""
+    return {"table_index": t.index, "source_row": t.row_numbers[i] if i < len(t.row_numbers) else None,
+            "source": t.row_sources[i] if i < len(t.row_sources) else "text",
+            "confidence": t.row_confidence[i] if i < len(t.row_confidence) else None}
 
 
 def table_cell_rows(notice_id: str, tables: list[LogicalTable], indicators: list[dict],
@@ -137,7 +140,8 @@ def table_cell_rows(notice_id: str, tables: list[LogicalTable], indicators: list
                         "footnote_refs": ",".join(str(n) for n, _ in c.markers),
                         "x0": x0, "top": top, "x1": x1, "bottom": bottom, "role": role,
                         "output": name, "seq": row["seq"] if row else None,
-                        "field": field if row is not None else None})
+                        "field": field if row is not None else None,
+                        "source": c.source, "confidence": c.confidence})
     return out
 
 

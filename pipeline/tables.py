@@ -21,6 +21,8 @@ class _Open:
     n_cols: int
     header_rows: list[tuple[str, ...]]
     rows: list[list[list[str]]] = field(default_factory=list)   # row → col → shared [text]
+    row_sources: list[str] = field(default_factory=list)
+    row_confidence: list[float | None] = field(default_factory=list)
     spans: list[list[Cell | None]] = field(default_factory=list)  # row → col → source cell
     row_pages: list[int] = field(default_factory=list)
     row_numbers: list[int] = field(default_factory=list)
@@ -136,7 +138,7 @@ def _append_fragment(t: _Open, grid: Grid, skip: int, header_rows: int) -> None:
     base = t.printed_rows
     for c in grid.cells:
         t.cells.append(TableCell(grid.page, base + c.row, c.col, c.rowspan, c.colspan, c.row < header_rows, c.text,
-                                 c.markers, (c.x0, c.top, c.x1, c.bottom)))
+                                 c.markers, (c.x0, c.top, c.x1, c.bottom), grid.source, c.confidence))
     t.printed_rows += grid.n_rows
     t.last_page = grid.page
     first_body = len(t.rows)
@@ -145,6 +147,8 @@ def _append_fragment(t: _Open, grid: Grid, skip: int, header_rows: int) -> None:
         t.spans.append([None] * grid.n_cols)
         t.row_pages.append(grid.page)
         t.row_numbers.append(base + r)
+        t.row_sources.append(grid.source)
+        t.row_confidence.append(None)
     for c in grid.cells:
         if c.row < skip:
             continue
@@ -152,6 +156,9 @@ def _append_fragment(t: _Open, grid: Grid, skip: int, header_rows: int) -> None:
         for r in range(c.row, min(c.row + c.rowspan, grid.n_rows)):
             if r >= skip:
                 t.rows[first_body + r - skip][c.col] = shared
+                if c.confidence is not None:
+                    k = first_body + r - skip
+                    t.row_confidence[k] = min(c.confidence, t.row_confidence[k] if t.row_confidence[k] is not None else 1.0)
                 t.spans[first_body + r - skip][c.col] = c
 
 
@@ -181,7 +188,8 @@ def _close(index: int, t: _Open) -> LogicalTable:
         index=index, title=t.title, table_no=t.table_no, header=tuple(header),
         rows=tuple(tuple(cell[0] for cell in row) for row in t.rows),
         row_pages=tuple(t.row_pages), cells=tuple(t.cells), notes=tuple(t.notes), unit=t.unit,
-        row_numbers=tuple(t.row_numbers),
+        row_numbers=tuple(t.row_numbers), row_sources=tuple(t.row_sources),
+        row_confidence=tuple(t.row_confidence),
     )
 
 

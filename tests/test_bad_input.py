@@ -22,12 +22,13 @@ def _blank_pdf(path, pages=1):
     return path
 
 
-def _image_only(path):
-    import pypdfium2 as pdfium
-    doc = pdfium.PdfDocument(str(GOOD))
-    image = doc[1].render(scale=0.5).to_pil().convert("RGB")
+def _blank_scan(path):
+    """A scanned sheet of blank paper: an image, grey noise and no text."""
+    import numpy as np
+    from PIL import Image
+    paper = np.random.default_rng(7).normal(235, 6, (1169, 827)).clip(0, 255).astype("uint8")
     buf = io.BytesIO()
-    image.save(buf, format="PDF")
+    Image.fromarray(paper).save(buf, format="PDF", resolution=100)
     path.write_bytes(buf.getvalue())
     return path
 
@@ -52,7 +53,7 @@ CASES = {
     "text.pdf": (lambda p: p.write_text("this is not a PDF\n"), "not_pdf"),
     "truncated.pdf": (lambda p: p.write_bytes(GOOD.read_bytes()[: GOOD.stat().st_size // 2]), "truncated"),
     "encrypted.pdf": (lambda p: encrypt(GOOD, p), "encrypted"),
-    "image-only.pdf": (_image_only, "no_text"),
+    "blank-scan.pdf": (_blank_scan, "no_text"),
     "english-table.pdf": (_english_table, "not_a_notice"),
     "blank.pdf": (lambda p: _blank_pdf(p), "not_a_notice"),
     "blank-2000.pdf": (lambda p: _blank_pdf(p, 2000), "not_a_notice"),
@@ -78,10 +79,10 @@ def test_bad_input_is_a_clear_failure(tmp_path, capsys, name):
     assert not (out / path.stem).exists()
 
 
-def test_image_only_names_the_pages(tmp_path):
-    path = _image_only(tmp_path / "scan.pdf")
+def test_scan_without_text_names_the_pages(tmp_path):
+    path = _blank_scan(tmp_path / "scan.pdf")
     _, _, failures = _run(tmp_path, path)
-    assert "needs OCR" in failures[0]["reason"] and "pages 1" in failures[0]["reason"]
+    assert "OCR found no text" in failures[0]["reason"] and "pages 1" in failures[0]["reason"]
 
 
 def test_damaged_xref_is_repaired_and_said(tmp_path):
