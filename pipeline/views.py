@@ -169,7 +169,9 @@ LEFT JOIN target_outcome o ON o.target_notice_id = tp.notice_id AND o.target_tab
 def _project_history() -> str:
     return """
 WITH p AS (
-  SELECT n.district, p.*, CASE WHEN p.year = n.plan_year THEN 'plan' ELSE 'review' END AS source
+  SELECT n.district, p.project_key, p.year, p.notice_id, p.table_no, p.seq, p.section, p.name, p.investment_yi,
+         p.investment_cny, p.target_stage, p.progress_text, p.progress_pct,
+         CASE WHEN p.year = n.plan_year THEN 'plan' ELSE 'review' END AS source
   FROM projects p JOIN notices n ON n.notice_id = p.notice_id),
 k AS (
   SELECT district, project_key, count(DISTINCT notice_id) AS notice_count,
