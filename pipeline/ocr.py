@@ -28,7 +28,7 @@ class OcrSettings:
     work_dpi: float = 200.0         # pages are read at this resolution (a finer scan is scaled down)
     max_skew: float = 3.0           # degrees searched either way when deskewing
     skew_step: float = 0.05         # finest skew step, degrees
-    sideways_ratio: float = 1.5     # text profile this much stronger across the page: scanned sideways
+    sideways_ratio: float = 2.0     # ink runs this much longer down the page than across: sideways
     flip_share: float = 0.6         # share of lines the classifier reads upside down: the page is
     rule_len_h: float = 0.05        # a horizontal ruling line is at least this share of the page width
     rule_len_v: float = 0.022       # a vertical one at least this share of the page height …
@@ -160,11 +160,22 @@ def _small(ink: np.ndarray) -> np.ndarray:
 
 
 def _sideways(ink: np.ndarray, settings: OcrSettings) -> bool:
-    """Text lines run down the image (a landscape page scanned in portrait, or the reverse)."""
+    """Text lines run down the image (a landscape page scanned in portrait, or the reverse): glyphs
+    smeared a little along the rows join into long lines on an upright page, and stay single glyphs
+    on a sideways one."""
     small = _small(ink)
-    across = max(_profile_score(small, a) for a in (-1.5, 0, 1.5))
-    down = max(_profile_score(np.ascontiguousarray(small.T), a) for a in (-1.5, 0, 1.5))
-    return down > settings.sideways_ratio * across
+    return _run_length(np.ascontiguousarray(small.T)) > settings.sideways_ratio * _run_length(small)
+
+
+def _run_length(small: np.ndarray) -> float:
+    """Total width over total height of the ink blobs once neighbours along a row are joined."""
+    import cv2
+
+    joined = cv2.dilate(small, np.ones((1, max(2, max(small.shape) // 200)), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats((joined > 0).astype(np.uint8))
+    stats = stats[1:n]
+    stats = stats[(stats[:, 2] > 2) & (stats[:, 3] > 2)]
+    return float(stats[:, 2].sum()) / max(1.0, float(stats[:, 3].sum()))
 
 
 def _skew(ink: np.ndarray, settings: OcrSettings) -> float:

@@ -1,0 +1,106 @@
+"""The OCR backend's steps on pages rendered from the shared notices: skew, orientation, ruling
+lines, the red seal, low-confidence numbers, and no download at run time."""
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from scans import Scan
+
+pytestmark = pytest.mark.once
+
+
+def _rendered(page: int, dpi: int = 100):
+    import pypdfium2 as pdfium
+    doc = pdfium.PdfDocument(str(ROOT / "raw" / "baoshan-2022.pdf"))
+    grey = np.asarray(doc[page - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
+    doc.close()
+    return grey
+
+
+@pytest.mark.parametrize("angle", [-1.3, 0.4, 1.1])
+def test_skew_is_measured(angle):
+    from pipeline import ocr
+    from scans import degraded
+    grey = degraded(np.stack([_rendered(10)] * 3, axis=-1), Scan(dpi=100, angle=angle), np.random.default_rng(0), None)
+    assert ocr._skew(ocr._binarize(grey), ocr.SETTINGS) == pytest.approx(-angle, abs=0.1)
+
+
+@pytest.mark.parametrize("page", [3, 10])
+def test_sideways_scan_is_told_from_an_upright_one(page):
+    from pipeline import ocr
+    ink = ocr._binarize(_rendered(page))
+    assert not ocr._sideways(ink, ocr.SETTINGS)
+    assert ocr._sideways(np.ascontiguousarray(np.rot90(ink)), ocr.SETTINGS)
+
+
+def test_ruling_lines_found_in_the_image_match_the_drawn_ones():
+    """The table page's rules found from its image sit where the PDF draws them; text strokes (long
+    horizontals of large glyphs on the cover) are not taken for rules."""
+    from pipeline import ocr
+    from pipeline.load import load_pdf
+    dpi = 200
+    drawn = load_pdf(ROOT / "raw" / "baoshan-2022.pdf").pages[2].rules
+    found = ocr._rules(ocr._rule_boxes(ocr._binarize(_rendered(3, dpi)), ocr.SETTINGS), 72 / dpi)
+
+    def positions(rules, horizontal):
+        return sorted({round(r.top if horizontal else r.x0) for r in rules if r.horizontal == horizontal})
+
+    for horizontal in (True, False):
+        want, got = positions(drawn, horizontal), positions(found, horizontal)
+        assert len(got) >= len(want) - 1 and all(min(abs(w - g) for g in got) <= 1.5 for w in want)
+        assert all(min(abs(w - g) for w in want) <= 1.5 for g in got)
+    assert ocr._rules(ocr._rule_boxes(ocr._binarize(_rendered(1, dpi)), ocr.SETTINGS), 72 / dpi) == []
+
+
+def test_red_seal_is_removed_and_black_text_under_it_kept():
+    from pipeline import ocr
+    from scans import _stamp
+    page = np.stack([_rendered(1, 150)] * 3, axis=-1).astype(np.float32)
+    centre = (page.shape[1] * 0.65, page.shape[0] * 0.78)
+    stamped = _stamp(page, centre, 150).astype(np.uint8)
+    clean = ocr._without_seal(stamped)
+    ink_before = ocr._binarize(page[..., 0].astype(np.uint8)) > 0
+    ink_after = ocr._binarize(clean) > 0
+    assert (ink_after & ~ink_before).sum() < 0.002 * ink_after.size      # hardly any seal left as ink
+    assert (ink_before & ink_after).sum() > 0.97 * ink_before.sum()       # the text kept
+
+
+def _line_chars(text, confs):
+    from pipeline.records import Char
+    return [Char(t, 10.0 * i, 10.0 * i + 9, 100, 116, 114, 16, "OCR", False, conf=c)
+            for i, (t, c) in enumerate(zip(text, confs))]
+
+
+def test_low_confidence_number_is_a_problem_with_its_box():
+    from pipeline import ocr
+    chars = _line_chars("增长6.5%，新增12家", [1, 1, 0.99, 0.98, 0.62, 0.97, 1, 1, 1, 0.99, 0.99, 1])
+    found = ocr._doubtful_numbers(chars, 7, ocr.SETTINGS)
+    assert [(p.page, p.text.split()[0], p.bbox) for p in found] == [(7, "6.5%", (20.0, 100, 59.0, 116))]
+    assert ocr._doubtful_numbers(_line_chars("新增12家", [1, 0.95, 0.93, 1]), 1, ocr.SETTINGS) == []
+
+
+def test_nothing_is_downloaded(monkeypatch):
+    """The engine loads its bundled models: any download attempt fails this test."""
+    import urllib.request
+
+    import requests
+    from rapidocr.utils import download_file
+
+    from pipeline import ocr
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a download was attempted")
+
+    monkeypatch.setattr(download_file.DownloadFile, "_make_http_request", classmethod(refuse))
+    monkeypatch.setattr(requests, "get", refuse)
+    monkeypatch.setattr(requests.Session, "request", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    ocr.engine.cache_clear()
+    try:
+        title = _rendered(1, 200)[280:600]             # the cover's title lines only: a second of OCR
+        page, _ = ocr.read_page(title, 1, 200)
+        threads = ocr.engine().text_rec.session.session.get_session_options().intra_op_num_threads
+    finally:
+        ocr.engine.cache_clear()
+    assert "".join(c.text for c in page.chars).startswith("宝山区发展和改革委员会关于下达")
+    assert threads == 1
