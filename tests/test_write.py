@@ -11,14 +11,25 @@ def _snapshot(folder: pathlib.Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-def _leftovers(out: pathlib.Path) -> list[str]:
-    return sorted(p.name for p in out.iterdir() if p.name.startswith("."))
-
-
-def test_a_table_that_fails_to_write_leaves_the_previous_outputs(extractions, tmp_path, monkeypatch):
+@pytest.fixture
+def rewrite(extractions, tmp_path):
+    """Write a notice once, then return a function that writes it again, expects `error`, and checks
+    that the first outputs are there byte for byte and that nothing was left beside them."""
     ex = extractions["baoshan-2023"]
     folder = write_extraction(ex, tmp_path)
     before = _snapshot(folder)
+
+    def again(error: str, undo=lambda: None):
+        with pytest.raises(OSError, match=error):
+            write_extraction(ex, tmp_path)
+        undo()
+        assert _snapshot(folder) == before
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    again.folder = folder
+    return again
+
+
+def test_a_table_that_fails_to_write_leaves_the_previous_outputs(rewrite, monkeypatch):
     real = write._write_table
 
     def disk_full(where, table, rows):
@@ -26,26 +37,16 @@ def test_a_table_that_fails_to_write_leaves_the_previous_outputs(extractions, tm
             raise OSError(28, "No space left on device")
         real(where, table, rows)
     monkeypatch.setattr(write, "_write_table", disk_full)
-    with pytest.raises(OSError, match="No space left"):
-        write_extraction(ex, tmp_path)
-    assert _snapshot(folder) == before
-    assert _leftovers(tmp_path) == []
+    rewrite("No space left")
 
 
-def test_a_failed_swap_puts_the_previous_outputs_back(extractions, tmp_path, monkeypatch):
+def test_a_failed_swap_puts_the_previous_outputs_back(rewrite, monkeypatch):
     """The new folder cannot be renamed into place after the old one was moved aside."""
-    ex = extractions["baoshan-2023"]
-    folder = write_extraction(ex, tmp_path)
-    before = _snapshot(folder)
     real = pathlib.Path.rename
 
     def refuse(self, target):
-        if pathlib.Path(target) == folder and ".tmp-" in self.name:
+        if pathlib.Path(target) == rewrite.folder and ".tmp-" in self.name:
             raise OSError(5, "Input/output error")
         return real(self, target)
     monkeypatch.setattr(pathlib.Path, "rename", refuse)
-    with pytest.raises(OSError, match="Input/output"):
-        write_extraction(ex, tmp_path)
-    monkeypatch.undo()
-    assert _snapshot(folder) == before
-    assert _leftovers(tmp_path) == []
+    rewrite("Input/output", undo=monkeypatch.undo)
