@@ -76,6 +76,37 @@ def executors():
     yield "--cluster local:2", cluster
 
 
+def ocr_figures(pdf: Path, folder: Path) -> None:
+    """Seconds per OCR page (one onnxruntime thread), pages a minute with --jobs 2, and the peak memory
+    of an OCR worker, on a copy of `pdf` with three pages scanned by the tests' scan maker."""
+    from pipeline import api
+    sys.path.insert(0, str(ROOT / "tests"))
+    from scans import Scan, scan_pages
+
+    specs = {2: Scan(dpi=200, angle=0.7, blur=0.5, noise=5), 3: Scan(dpi=150, angle=-1.1, blur=0.4, noise=4),
+             10: Scan(dpi=300, colour=True, angle=0.4, blur=0.6, noise=6)}
+    scan = scan_pages(pdf, specs, folder / "scan.pdf")
+    api.extract(scan)                                   # loads the OCR models once, as a worker would
+    text, ocr = median_seconds(api.extract, pdf), None
+    t = time.perf_counter()
+    api.extract(scan)
+    ocr = time.perf_counter() - t
+    per_page = (ocr - text) / len(specs)
+    print(f"\nOCR: {per_page:.2f} s a scanned page (one thread; {len(specs)} scanned pages of {pdf.name}: "
+          f"{ocr:.1f} s against {text:.2f} s as text)")
+    copies = []
+    for i in range(4):
+        copies.append(folder / f"scan-{i}.pdf")
+        shutil.copy(scan, copies[-1])
+    t = time.perf_counter()
+    results = list(api.extract_many(copies, folder / "out-ocr", jobs=2, timeout=None))
+    dt = time.perf_counter() - t
+    print(f"OCR, --jobs 2: {60 * len(copies) * len(specs) / dt:.1f} scanned pages/min "
+          f"({len(copies)} files, {sum(r.ok for r in results)} ok, {dt:.1f} s)")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"OCR: peak memory per worker process: {peak:.0f} MiB")
+
+
 def main() -> int:
     from pipeline import api
     from pipeline.write import write_extraction
@@ -133,6 +164,7 @@ def main() -> int:
     print(f"Dask overhead against --jobs 2: {100 * overhead:.1f} % (started cluster, workers warm)")
     peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory per worker process: {peak_child:.0f} MiB")
+    ocr_figures(pdfs[0], folder)
     if "--profile" in sys.argv:
         from pyinstrument import Profiler
         prof = Profiler()
