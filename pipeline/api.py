@@ -14,7 +14,7 @@ from .load import InputError, load_pdf
 from .manifest import NAME, Manifest, file_sha256, pipeline_version
 from .narrative import build_narrative
 from .notice import notice_row
-from .executors import FileTask, LocalExecutor
+from .executors import FileTask, LocalExecutor, default_max_memory
 from .records import Extraction, Summary, quoted
 from .table_kinds import table_cell_rows, table_rows
 from .tables import assemble_tables, cell_markers, table_note_rows
@@ -161,6 +161,9 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None)
                        problems=len(ex.problems), status=verdict(ex.problems)[0], seconds=time.perf_counter() - start)
     except InputError as e:
         return Summary(pdf.stem, str(pdf), False, error_kind=e.kind, error=str(e), seconds=time.perf_counter() - start)
+    except MemoryError:
+        return Summary(pdf.stem, str(pdf), False, error_kind="too_large", seconds=time.perf_counter() - start,
+                       error="needs more memory than the worker may use (--max-memory)")
     except Exception as e:  # a bug must not stop the batch; it is reported as a failure of this file
         return Summary(pdf.stem, str(pdf), False, error_kind="internal", error=f"{type(e).__name__}: {e}",
                        seconds=time.perf_counter() - start)
@@ -176,13 +179,16 @@ def extract_task(task: FileTask) -> Summary:
 
 
 def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = None, jobs: int = 1,
-                 timeout: float | None = 300.0, executor=None, force: bool = False):
+                 timeout: float | None = 300.0, executor=None, force: bool = False,
+                 max_memory: int | None = None):
     """Yield a Summary per PDF as each finishes. Each file runs in a child process of its own, so a
     pathological PDF is stopped at `timeout` seconds and a crash costs only that file; `executor`
     decides where those processes run (default: `jobs` at a time on this machine, see executors.py).
 
     `out_dir/manifest.parquet` records each file as it finishes; a file it shows done (same PDF, same
-    pipeline version, outputs intact) is not run again but yielded as skipped, unless `force`."""
+    pipeline version, outputs intact) is not run again but yielded as skipped, unless `force`. The child allocates at most `max_memory` bytes (default: sized from the
+    machine, see executors.py)."""
+    max_memory = max_memory or default_max_memory(jobs)
     executor = executor or LocalExecutor(jobs=jobs, timeout=timeout)
     pdfs, refused = plan_batch(pdfs)
     yield from refused
@@ -195,7 +201,7 @@ def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = No
         if not force and digests[pdf] and manifest.done(Path(pdf).stem, digests[pdf], version):
             yield Summary(done.notice_id, pdf, True, status=done.status, skipped=True)
         else:
-            tasks.append(FileTask(pdf, out_dir, backend, version))
+            tasks.append(FileTask(pdf, out_dir, backend, version, max_memory))
     if not tasks:
         return
     warm_up()       # before the children fork, so that they share the loaded dictionary

@@ -99,7 +99,8 @@ def cmd_extract(args) -> int:
                             warm_up=api.warm_up)
     with executor, tqdm(total=len(pdfs), unit="file", desc="notices", disable=quiet, position=0) as files, \
             tqdm(total=sum(pages.values()), unit="page", desc="pages  ", disable=quiet, position=1) as bar:
-        for s in api.extract_many(pdfs, out, backend=args.backend, executor=executor, force=args.force):
+        for s in api.extract_many(pdfs, out, backend=args.backend, executor=executor, force=args.force,
+                                  max_memory=args.max_memory and args.max_memory << 20):
             files.update(1)
             bar.update(pages.get(Path(s.source), 0))
             skipped += s.skipped
@@ -200,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
                          "here) instead of --jobs local processes; needs the [cluster] extra")
     ex.add_argument("--force", action="store_true",
                     help="extract again files that manifest.parquet shows done with the same PDF and pipeline")
+    ex.add_argument("--max-memory", type=_positive(int, "--max-memory"), metavar="MIB",
+                    help="MiB of address space each worker may use; a file that needs more fails as too_large "
+                         "(default: the machine's memory shared by --jobs, between 2048 and 8192)")
     ex.add_argument("--quiet", action="store_true", help="no progress bars")
     ex.add_argument("--strict", action="store_true",
                     help="exit 1 when any notice's verdict is needs_review (default: only failures do)")

@@ -33,6 +33,7 @@ class FileTask:
     out_dir: str
     backend: str | None = None
     version: str | None = None
+    max_memory: int | None = None      # bytes of address space the child may use (None: no limit)
 
 
 Work = Callable[[FileTask], Summary]
@@ -88,8 +89,40 @@ class _Child:
 
 
 def _child_main(conn, work: Work, task: FileTask) -> None:
+    limit_worker(task.max_memory)
     conn.send(work(task))
     conn.close()
+
+
+def limit_worker(max_memory: int | None) -> None:
+    """In a child: die with the parent (a kill -9 of the run must not leave workers running without
+    their time limit), and allocate at most `max_memory` bytes of address space — past it an
+    allocation fails in the child (`too_large`) instead of the kernel's OOM killer picking a victim."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import os
+        import signal
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:       # the parent died before the line above: follow it now
+            os._exit(1)
+    if max_memory:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+
+
+def default_max_memory(jobs: int = 1) -> int:
+    """The machine's memory (its cgroup limit when lower) shared by `jobs` workers, at least 2 GiB
+    (a worker maps ~1.6 GiB of address space for ~0.3 GiB resident) and at most 8 GiB."""
+    import os
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        text = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if text.isdigit():
+            total = min(total, int(text))
+    except OSError:
+        pass
+    return max(2 << 30, min(8 << 30, total // max(1, jobs)))
 
 
 def run_isolated(work: Work, task: FileTask, timeout: float | None, method: str | None = None) -> Summary:

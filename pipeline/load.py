@@ -123,8 +123,35 @@ def _read_checked(path: Path) -> bytes:
         raise InputError("not_pdf", "not a PDF: no %PDF- header")
     if _cut(raw):
         raise InputError("truncated", f"the PDF is truncated: no %%EOF at its end ({len(raw)} bytes)")
+    _check_inflation(raw)
     return raw
 
+
+def _check_inflation(raw: bytes) -> None:
+    """Under a memory limit (the worker's RLIMIT_AS), a compressed stream that would inflate past a
+    quarter of it (a Flate bomb) is `too_large` before a PDF library inflates it whole: pdfium aborts
+    the process when an allocation fails. The streams are inflated piecewise and thrown away."""
+    import resource
+    import zlib
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if limit == resource.RLIM_INFINITY:
+        return
+    view = memoryview(raw)
+    for m in re.finditer(rb"stream\r?\n", raw):
+        end = raw.find(b"endstream", m.end())
+        if 0 <= end and (end - m.end()) * 1032 <= limit // 4:     # deflate inflates at most ~1032:1
+            continue
+        d = zlib.decompressobj()
+        size, data = 0, view[m.end():end if end >= 0 else len(raw)]
+        try:
+            while data and size <= limit // 4:
+                size += len(d.decompress(data, 16 << 20))
+                data = d.unconsumed_tail
+        except zlib.error:
+            continue
+        if size > limit // 4:
+            raise InputError("too_large", f"a compressed stream inflates past {limit // 4 >> 20} MiB, a quarter "
+                                          "of the worker's memory limit (--max-memory)")
 
 def _cut(raw: bytes) -> bool:
     """No %%EOF at all, or what follows the last one is the start of a further revision (objects, a

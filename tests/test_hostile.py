@@ -6,7 +6,10 @@ import json
 import re
 import shutil
 import subprocess
+import sys
+import zlib
 
+import pikepdf
 import pytest
 
 from conftest import ROOT
@@ -253,3 +256,54 @@ def test_every_failure_kind_the_code_emits_is_in_the_readme():
         set(re.findall(r"^\| `[a-z_]+`, `([a-z_]+)`", readme, re.M))
     assert {"bad_name", "duplicate_id", "output_error", "missing", "unreadable_text"} <= emitted
     assert emitted - documented == set()
+
+
+# ------------------------------------------------------------------ 6. memory bound per worker
+
+def _flate_bomb(mib: int) -> bytes:
+    """A zlib stream of `mib` MiB of blanks, built without compressing them all: after a full flush
+    the same input compresses to the same bytes, so one block is repeated; the checksum is summed."""
+    chunk = b" " * (1 << 20)
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    c.compress(chunk)
+    c.flush(zlib.Z_FULL_FLUSH)
+    block = c.compress(chunk) + c.flush(zlib.Z_FULL_FLUSH)
+    adler = 1
+    for _ in range(mib):
+        adler = zlib.adler32(chunk, adler)
+    return b"\x78\xda" + block * mib + c.flush() + adler.to_bytes(4, "big")
+
+
+@pytest.mark.once
+def test_a_flate_bomb_is_too_large_not_the_oom_killer(tmp_path, capsys):
+    assert zlib.decompress(_flate_bomb(3)) == b" " * (3 << 20)
+    bomb = tmp_path / "bomb.pdf"
+    with pikepdf.open(GOOD) as pdf:
+        page = pdf.pages[3]
+        stream = pikepdf.Stream(pdf, _flate_bomb(600))
+        stream.Filter = pikepdf.Name.FlateDecode
+        page.Contents = pikepdf.Array([stream, *page.obj.get("/Contents").wrap_in_array()])
+        pdf.save(bomb)
+    assert bomb.stat().st_size < 4 << 20
+    out = tmp_path / "out"
+    code = main(["extract", str(bomb), "--out", str(out), "--quiet", "--max-memory", "2048"])
+    failures = json.loads((out / "failures.json").read_text(encoding="utf-8"))
+    assert code == 1 and [f["kind"] for f in failures] == ["too_large"]
+    assert "--max-memory" in failures[0]["reason"]
+
+
+@pytest.mark.once
+def test_running_out_of_memory_in_python_is_too_large(tmp_path, monkeypatch):
+    def hungry(*args, **kwargs):
+        raise MemoryError
+    monkeypatch.setattr(api, "extract", hungry)
+    s = api.extract_to(GOOD, tmp_path / "out")
+    assert (s.ok, s.error_kind) == (False, "too_large")
+
+
+@pytest.mark.once
+def test_worker_limits_apply_in_the_child():
+    code = ("import resource, sys; from pipeline.executors import limit_worker; limit_worker(3 << 30); "
+            "print(resource.getrlimit(resource.RLIMIT_AS)[0])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert int(done.stdout) == 3 << 30
