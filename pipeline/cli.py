@@ -17,6 +17,7 @@ from .executors import executor_for
 from .load import BACKENDS
 from .outputs import is_remote, write_bytes
 from .records import quoted
+from .write import sweep_leftovers
 
 
 def _pdfs(inputs: list[str]) -> list[Path]:
@@ -90,6 +91,8 @@ def cmd_extract(args) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    for what in sweep_leftovers(out):
+        print(f"leftover of a killed run: {what}", file=sys.stderr)
     pages = {p: _page_count(p) for p in pdfs}
     failures = []
     review = []

@@ -43,12 +43,15 @@ def create_table_sql(table: str) -> str:
 
 def _folders(extracted: Path) -> list[Path]:
     """The notices the batch's manifest shows extracted, with intact outputs (a failed or unfinished
-    one is not loaded); without a manifest, every folder that holds outputs."""
+    one is not loaded); without a manifest, every finished folder that holds outputs: a folder is
+    renamed into its visible name as the last step of its write, so hidden ones (`.<id>.tmp-PID`,
+    `.<id>.old-PID`) are half-written or on their way out."""
     manifest = Manifest(extracted)
     if manifest.entries:
         return [Path(extracted) / n for n, e in sorted(manifest.entries.items())
                 if e.status in EXTRACTED and intact(extracted, n)]
-    return sorted(p for p in Path(extracted).iterdir() if (p / "notices.parquet").exists())
+    return sorted(p for p in Path(extracted).iterdir()
+                  if not p.name.startswith(".") and (p / "notices.parquet").exists())
 
 
 # which outputs of each notice are in the warehouse: the content key of its folder

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import asdict
@@ -126,6 +127,38 @@ def write_extraction(ex: Extraction, out_dir: str | Path) -> Path | str:
         if tmp.exists():
             shutil.rmtree(tmp)
     return final
+
+
+_LEFTOVER = re.compile(r"^\.(?P<id>.+)\.(?P<what>tmp|old)-(?P<pid>\d+)$")
+
+
+def sweep_leftovers(out_dir: Path) -> list[str]:
+    """Remove what runs that were killed while writing left in `out_dir` (their process is gone): a
+    half-written `.<id>.tmp-PID` folder goes; a `.<id>.old-PID` folder (the previous outputs, moved
+    aside) goes back into place when the new ones never arrived, else goes. Returns what it did."""
+    done = []
+    for p in sorted(Path(out_dir).iterdir()) if Path(out_dir).is_dir() else []:
+        m = _LEFTOVER.match(p.name)
+        if not m or not p.is_dir() or _alive(int(m["pid"])):
+            continue
+        final = p.with_name(m["id"])
+        if m["what"] == "old" and not final.exists():
+            p.rename(final)
+            done.append(f"{p.name} put back as {final.name}")
+        else:
+            shutil.rmtree(p)
+            done.append(f"{p.name} removed")
+    return done
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:     # someone else's process
+        return True
+    return True
 
 
 def verdict(problems) -> tuple[str, list[str]]:

@@ -3,6 +3,7 @@ own files, a lying page count, an unwritable or full output folder, bad argument
 %%EOF, odd file names. Each test reproduces one of them."""
 import errno
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -307,3 +308,28 @@ def test_worker_limits_apply_in_the_child():
             "print(resource.getrlimit(resource.RLIMIT_AS)[0])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert int(done.stdout) == 3 << 30
+
+
+# ------------------------------------------------------------------ 2. leftovers of killed runs
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+@pytest.mark.once
+def test_leftovers_of_a_killed_run_break_no_load_and_are_swept(tmp_path, written):
+    from pipeline.warehouse import load
+    out = tmp_path / "out"
+    shutil.copytree(written / "baoshan-2022", out / "baoshan-2022")
+    dead, alive = _dead_pid(), os.getpid()
+    shutil.copytree(written / "baoshan-2023", out / f".baoshan-2023.tmp-{dead}")      # killed mid-write
+    shutil.copytree(written / "baoshan-2023", out / f".other.tmp-{alive}")           # a run still writing
+    shutil.copytree(written / "baoshan-2023", out / f".moved.old-{dead}")            # killed between renames
+    assert load(out, str(tmp_path / "w.duckdb")) == {"baoshan-2022": "loaded"}
+    empty = tmp_path / "zero.pdf"
+    empty.write_bytes(b"")
+    main(["extract", str(empty), "--out", str(out), "--quiet"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(["baoshan-2022", f".other.tmp-{alive}", "moved",
+                                                            "failures.json"])
