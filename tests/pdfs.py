@@ -4,6 +4,7 @@ Coordinates are given from the top of an A4 page, like the pipeline's records.""
 from __future__ import annotations
 
 import io
+import zlib
 from pathlib import Path
 
 import pikepdf
@@ -152,3 +153,18 @@ def encrypt(src: Path, dst: Path, user: str = "secret", owner: str = "owner") ->
     with pikepdf.open(src) as pdf:
         pdf.save(dst, encryption=pikepdf.Encryption(user=user, owner=owner))
     return dst
+
+
+def flate_blanks(mib: int) -> bytes:
+    """A zlib stream of `mib` MiB of blanks (a Flate bomb when large), built without compressing them
+    all: after a full flush the same input compresses to the same bytes, so one block is repeated;
+    the checksum is summed chunk by chunk."""
+    chunk = b" " * (1 << 20)
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    c.compress(chunk)
+    c.flush(zlib.Z_FULL_FLUSH)
+    block = c.compress(chunk) + c.flush(zlib.Z_FULL_FLUSH)
+    adler = 1
+    for _ in range(mib):
+        adler = zlib.adler32(chunk, adler)
+    return b"\x78\xda" + block * mib + c.flush() + adler.to_bytes(4, "big")

@@ -1,9 +1,17 @@
-"""Seeded byte mutations of a shared notice: no uncaught exception, no hang past the time limit,
-and no outputs for a file reported as failed. `make test` runs a short subset, `make fuzz` 300."""
+"""Seeded mutations of a shared notice — bytes changed, and the structure a hostile file lies about:
+fonts without their ToUnicode map, an edited page /Count or /MediaBox, streams that inflate to many
+MiB. No uncaught exception, no hang past the time limit, no outputs for a file reported as failed,
+and no garbage in any output (control, private-use or unassigned chars, (cid:N)). `make test` runs a
+short subset, `make fuzz` 300."""
+import io
 import os
 import random
+import unicodedata
+
+import pikepdf
 
 from conftest import ROOT
+from pdfs import flate_blanks
 from pipeline.api import extract_many
 
 CASES = int(os.environ.get("FUZZ_CASES", "10"))
@@ -27,12 +35,43 @@ def _mutate(raw: bytes, rng: random.Random) -> bytes:
     return bytes(data)
 
 
+def _restructure(raw: bytes, rng: random.Random, op: int) -> bytes:
+    """One structural lie (`op` 0–3, so that any 8 seeds in a row try each): fonts lose their ToUnicode map, the page tree's /Count or a page's
+    /MediaBox is edited, or a page draws a stream that inflates to many MiB first."""
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        if op == 0:
+            fonts = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and "/ToUnicode" in o]
+            for font in rng.sample(fonts, rng.randint(1, len(fonts))):
+                del font["/ToUnicode"]
+        elif op == 1:
+            pdf.Root.Pages.Count = rng.choice([0, 1, -5, len(pdf.pages) + 1, 999999])
+        elif op == 2:
+            page = pdf.pages[rng.randrange(len(pdf.pages))]
+            page.MediaBox = rng.choice([[0, 0, 0, 0], [0, 0, -595, -842], [595, 842, 0, 0], [0, 0, 1e9, 1e9],
+                                        [0, 0, 1, 1]])
+        else:
+            page = pdf.pages[rng.randrange(len(pdf.pages))]
+            stream = pikepdf.Stream(pdf, flate_blanks(rng.randint(8, 64)))
+            stream.Filter = pikepdf.Name.FlateDecode
+            page.Contents = pikepdf.Array([stream, *page.obj.get("/Contents").wrap_in_array()])
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+
+
+def _garbage(text: str) -> list[str]:
+    bad = [ch for ch in text if ch not in "\n\r" and unicodedata.category(ch) in ("Cc", "Co", "Cs", "Cn")
+           or ch == "\ufffd"]
+    return bad + (["(cid:"] if "(cid:" in text else [])
+
+
 def test_mutated_notices(tmp_path):
     raw = (ROOT / "raw" / "baoshan-2023.pdf").read_bytes()
     paths = []
     for seed in range(CASES):
+        rng = random.Random(seed)
         p = tmp_path / f"mut-{seed:03d}.pdf"
-        p.write_bytes(_mutate(raw, random.Random(seed)))
+        p.write_bytes(_restructure(raw, rng, op=seed // 2 % 4) if seed % 2 else _mutate(raw, rng))
         paths.append(p)
     out = tmp_path / "out"
     results = list(extract_many(paths, out, jobs=2, timeout=TIME_LIMIT))
@@ -40,3 +79,6 @@ def test_mutated_notices(tmp_path):
     bad = [(r.source, r.error) for r in results if r.error_kind in ("internal", "crashed", "timeout")]
     assert bad == []
     assert [r.source for r in results if not r.ok and (out / r.notice_id).exists()] == []
+    garbage = {(csv.parent.name, csv.name): _garbage(csv.read_text(encoding="utf-8"))[:10]
+               for r in results if r.ok for csv in (out / r.notice_id).glob("*.csv")}
+    assert {k: v for k, v in garbage.items() if v} == {}

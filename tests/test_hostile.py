@@ -14,6 +14,7 @@ import pikepdf
 import pytest
 
 from conftest import ROOT
+from pdfs import flate_blanks
 from pipeline import api, write
 from pipeline.cli import main
 from pipeline.records import Extraction, Problem
@@ -261,27 +262,13 @@ def test_every_failure_kind_the_code_emits_is_in_the_readme():
 
 # ------------------------------------------------------------------ 6. memory bound per worker
 
-def _flate_bomb(mib: int) -> bytes:
-    """A zlib stream of `mib` MiB of blanks, built without compressing them all: after a full flush
-    the same input compresses to the same bytes, so one block is repeated; the checksum is summed."""
-    chunk = b" " * (1 << 20)
-    c = zlib.compressobj(9, zlib.DEFLATED, -15)
-    c.compress(chunk)
-    c.flush(zlib.Z_FULL_FLUSH)
-    block = c.compress(chunk) + c.flush(zlib.Z_FULL_FLUSH)
-    adler = 1
-    for _ in range(mib):
-        adler = zlib.adler32(chunk, adler)
-    return b"\x78\xda" + block * mib + c.flush() + adler.to_bytes(4, "big")
-
-
 @pytest.mark.once
 def test_a_flate_bomb_is_too_large_not_the_oom_killer(tmp_path, capsys):
-    assert zlib.decompress(_flate_bomb(3)) == b" " * (3 << 20)
+    assert zlib.decompress(flate_blanks(3)) == b" " * (3 << 20)
     bomb = tmp_path / "bomb.pdf"
     with pikepdf.open(GOOD) as pdf:
         page = pdf.pages[3]
-        stream = pikepdf.Stream(pdf, _flate_bomb(600))
+        stream = pikepdf.Stream(pdf, flate_blanks(600))
         stream.Filter = pikepdf.Name.FlateDecode
         page.Contents = pikepdf.Array([stream, *page.obj.get("/Contents").wrap_in_array()])
         pdf.save(bomb)
