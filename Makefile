@@ -7,7 +7,7 @@ RAW    ?= raw
 OUT    ?= extracted
 JOBS   ?= 1
 
-.PHONY: setup extract test bench fuzz clean pg
+.PHONY: setup extract test bench fuzz clean pg fonts
 
 setup: $(STAMP)
 
@@ -20,7 +20,7 @@ extract: $(STAMP)
 	$(PY) -m pipeline extract $(RAW) --out $(OUT) --jobs $(JOBS); status=$$?; \
 	$(PY) -m pipeline load --extracted $(OUT) --db $(OUT)/warehouse.duckdb && exit $$status
 
-test: $(STAMP) pg
+test: $(STAMP) pg fonts
 	$(PY) -m pytest
 	NOTICE_EXTRACT_BACKEND=pdfplumber $(PY) -m pytest -m "not once"
 
@@ -30,6 +30,16 @@ pg:
 	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  { [ "$$(id -u)" = 0 ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; } || \
 	  { echo "PostgreSQL is needed for the tests: apt-get install postgresql" >&2; exit 1; }
+
+# CJK TrueType fonts the typesetting matrix embeds (tests/render.py): Debian's packages, installed
+# when missing and we may install.
+FONT_FILES := /usr/share/fonts/truetype/arphic/uming.ttc /usr/share/fonts/truetype/arphic/ukai.ttc \
+              /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+FONT_PKGS  := fonts-arphic-uming fonts-arphic-ukai fonts-wqy-microhei
+fonts:
+	@ls $(FONT_FILES) >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(FONT_PKGS); } || \
+	  { echo "CJK fonts are needed for the tests: apt-get install $(FONT_PKGS)" >&2; exit 1; }
 
 bench: $(STAMP)
 	$(PY) bench/bench.py --profile

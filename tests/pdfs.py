@@ -4,6 +4,7 @@ Coordinates are given from the top of an A4 page, like the pipeline's records.""
 from __future__ import annotations
 
 import io
+import re
 import zlib
 from pathlib import Path
 
@@ -20,33 +21,45 @@ WIDTH, HEIGHT = A4
 
 
 class Doc:
-    def __init__(self):
+    """`font`: a registered font name (the STSong CID font by default, or an embedded TrueType font);
+    pages listed in `rotated` are saved turned: portrait MediaBox, /Rotate 90, content drawn landscape."""
+
+    def __init__(self, font: str = REGULAR):
         if REGULAR not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(UnicodeCIDFont(REGULAR))
+        self.font = font
         self.buf = io.BytesIO()
-        self.c = canvas.Canvas(self.buf, pagesize=A4)
+        self.c = canvas.Canvas(self.buf, pagesize=A4, pageCompression=0)   # pikepdf compresses on save
         self.page = 1
+        self.rotated: set[int] = set()
+
+    @property
+    def height(self) -> float:
+        return self.c._pagesize[1]
 
     def text(self, x: float, top: float, s: str, size: float = 16, bold: bool = False, rise: float = 0.0,
-             justify_to: float | None = None, face: str | None = None, stroke: bool = False):
+             justify_to: float | None = None, face: str | None = None, stroke: bool = False,
+             char_space: float = 0.0):
         """Draw `s` with its baseline at `top` + 0.88 size from the page top; `justify_to` spreads the
         chars so that the line ends at that x, as a justified line does."""
         c = self.c
         size = round(size, 1)
-        t = c.beginText(x, HEIGHT - top - 0.88 * size + rise)
+        t = c.beginText(x, self.height - top - 0.88 * size + rise)
         face = "bold" if bold else face
-        t.setFont(REGULAR, size + (FACES[face][0] / 100 if face else 0))
+        t.setFont(self.font, size + (FACES[face][0] / 100 if face else 0))
         if stroke:                      # fill and stroke: the heavier stroke of a synthetic bold
             c.setLineWidth(size / 30)
             t.setTextRenderMode(2)
+        if char_space:
+            t.setCharSpace(char_space)
         if justify_to and len(s) > 1:
-            natural = c.stringWidth(s, REGULAR, size)
+            natural = c.stringWidth(s, self.font, size)
             t.setCharSpace((justify_to - x - natural) / (len(s) - 1))
         t.textOut(s)
         c.drawText(t)
         if justify_to:
             return justify_to
-        return x + size * len(s) if not s.isascii() else x + c.stringWidth(s, REGULAR, size)
+        return x + size * len(s) if not s.isascii() else x + c.stringWidth(s, self.font, size)
 
     def runs(self, x: float, top: float, parts: list[tuple[str, dict]], size: float = 16,
              justify_to: float | None = None):
@@ -62,15 +75,15 @@ class Doc:
 
     def hline(self, x0: float, x1: float, top: float, width: float = 0.7):
         self.c.setLineWidth(width)
-        self.c.line(x0, HEIGHT - top, x1, HEIGHT - top)
+        self.c.line(x0, self.height - top, x1, self.height - top)
 
     def vline(self, x: float, top: float, bottom: float, width: float = 0.7):
         self.c.setLineWidth(width)
-        self.c.line(x, HEIGHT - top, x, HEIGHT - bottom)
+        self.c.line(x, self.height - top, x, self.height - bottom)
 
     def rect(self, x0: float, top: float, x1: float, bottom: float):
         self.c.setLineWidth(0.7)
-        self.c.rect(x0, HEIGHT - bottom, x1 - x0, bottom - top, stroke=1, fill=0)
+        self.c.rect(x0, self.height - bottom, x1 - x0, bottom - top, stroke=1, fill=0)
 
     def footer(self, n: int):
         self.text(WIDTH / 2 - 20, HEIGHT - 60, f"— {n} —", size=14)
@@ -83,37 +96,51 @@ class Doc:
         self.c.save()
         with pikepdf.open(io.BytesIO(self.buf.getvalue())) as pdf:
             _restyle(pdf)
+            for i in self.rotated:
+                _turn(pdf, pdf.pages[i - 1])
             pdf.save(path, deterministic_id=True)
         return path
 
 
 def _restyle(pdf: pikepdf.Pdf) -> None:
     """Point the runs drawn at a marked size to a copy of the font named after their face."""
+    faces = {mark: face for mark, face in FACES.values()}
+    copies: dict[tuple, pikepdf.Object] = {}        # (font object, mark) → its copy, once per document
     for page in pdf.pages:
         fonts = page.Resources.Font
-        renamed: dict[tuple[str, int], str] = {}
-        for name in list(fonts.keys()):
-            font = fonts[name]
-            if "/DescendantFonts" not in font:
-                continue
-            for mark, face in FACES.values():
-                fonts[f"{name}F{mark}"] = pdf.make_indirect(_font_copy(pdf, font, face))
-                renamed[(str(name), mark)] = f"{name}F{mark}"
-        out = []
-        for operands, op in pikepdf.parse_content_stream(page):
-            if str(op) == "Tf":
-                size = float(operands[1])
-                key = (str(operands[0]), round(size * 100) % 10)
-                if key in renamed:
-                    operands = [pikepdf.Name(renamed[key]), round(size, 1)]
-            out.append(pikepdf.ContentStreamInstruction(operands, op))
-        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
+
+        def rename(m: re.Match) -> bytes:
+            name, size = "/" + m.group(1).decode(), float(m.group(2))
+            mark = round(size * 100) % 10
+            font = fonts.get(name)
+            if mark not in faces or font is None:
+                return m.group(0)
+            key = (font.objgen, mark)
+            if key not in copies:
+                copies[key] = pdf.make_indirect(_font_copy(pdf, font, faces[mark], mark))
+            fonts[f"{name}F{mark}"] = copies[key]
+            return f"{name}F{mark} {round(size, 1):g} Tf".encode()
+
+        content = b"\n".join(c.read_bytes() for c in _streams(page.obj.Contents))
+        page.Contents = pdf.make_stream(re.sub(rb"/([A-Za-z0-9+._-]+) ([0-9.]+) Tf", rename, content))
 
 
-def _font_copy(pdf: pikepdf.Pdf, font, face: str) -> pikepdf.Dictionary:
+def _streams(contents) -> list:
+    return list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+
+
+def _font_copy(pdf: pikepdf.Pdf, font, face: str, mark: int) -> pikepdf.Dictionary:
+    """A copy of `font` named `face`; an embedded TrueType subset keeps its own name, + -Bold / -Kai."""
+    if "/DescendantFonts" not in font:
+        face = str(font.BaseFont)[1:] + ("-Bold" if mark == 1 else "-Kai")
     name = pikepdf.Name("/" + face)
     copy = pikepdf.Dictionary({k: font[k] for k in font.keys()})
     copy.BaseFont = name
+    if "/DescendantFonts" not in font:
+        fd = pikepdf.Dictionary({k: font.FontDescriptor[k] for k in font.FontDescriptor.keys()})
+        fd.FontName = name
+        copy.FontDescriptor = pdf.make_indirect(fd)
+        return copy
     desc = pikepdf.Dictionary({k: font.DescendantFonts[0][k] for k in font.DescendantFonts[0].keys()})
     desc.BaseFont = name
     if "/FontDescriptor" in desc:
@@ -122,6 +149,16 @@ def _font_copy(pdf: pikepdf.Pdf, font, face: str) -> pikepdf.Dictionary:
         desc.FontDescriptor = pdf.make_indirect(fd)
     copy.DescendantFonts = pikepdf.Array([pdf.make_indirect(desc)])
     return copy
+
+
+def _turn(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+    """A page drawn landscape (W x H, W > H) saved as a portrait MediaBox (H x W) with /Rotate 90:
+    a viewer turns it clockwise, showing the landscape drawing upright."""
+    x0, y0, w, h = (float(v) for v in page.MediaBox)
+    page.contents_add(pdf.make_stream(f"q 0 1 -1 0 {h:g} 0 cm\n".encode()), prepend=True)
+    page.contents_add(pdf.make_stream(b"\nQ"), prepend=False)
+    page.MediaBox = pikepdf.Array([0, 0, h, w])
+    page.Rotate = 90
 
 
 def table(doc: Doc, x: list[float], top: float, rows: list[list[str]], row_h: float = 24, size: float = 11,
