@@ -195,5 +195,5 @@ def test_truetype_fonts_are_embedded(typeset):
         with pikepdf.open(pdf) as doc:
             fonts = {str(f.BaseFont): f for p in doc.pages for f in p.Resources.Font.values()
                      if str(f.get("/Subtype")) == "/TrueType"}
-        assert any(n.endswith("-Bold") for n in fonts) and len(fonts) > 2, name
-        assert all("/FontFile2" in f.FontDescriptor for f in fonts.values()), name
+            assert any(n.endswith("-Bold") for n in fonts) and len(fonts) > 2, name
+            assert all("/FontFile2" in f.FontDescriptor for f in fonts.values()), name
