@@ -10,7 +10,11 @@ from dataclasses import dataclass, field
 from . import data
 from .lines import (SUPERSCRIPT, box, gap_space, is_power, is_superscript, join_lines, line_text, marker_number,
                     split_superscripts)
+from .quantities import cn_to_number
 from .records import Char, Line, PageLayout, Problem
+
+
+HANG_ALIGN = 0.25       # a wrapped line this close (share of the size) to the text after a list number hangs under it
 
 
 @dataclass
@@ -32,7 +36,7 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
     """`cell_markers`: footnote markers found in table cells, {number, page, table_no, row, col, anchor, bbox}.
     Paragraph and footnote rows carry their boxes on the page (`boxes`, `marker_box`, `note_boxes`) for the
     review page; the schemas keep them off the written outputs."""
-    parts = _split_parts(layouts, skip)
+    parts, attached = _split_parts(layouts, skip)
     left, right, body_size = _margins(layouts)
     centers = {lay.page.number: lay.page.width / 2 for lay in layouts}
     notes, problems = _collect_notes(layouts)
@@ -50,34 +54,71 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
     ocr_pages = {lay.page.number for lay in layouts if lay.page.source == "ocr"}
     for row in rows:        # provenance: a paragraph with any line read by OCR says so
         row["source"] = "ocr" if ocr_pages & set(range(row["page_first"], row["page_last"] + 1)) else "text"
+    problems.extend(_missing_attachments(rows, attached))
     return Narrative(title=title, paragraphs=rows, footnotes=footnotes, problems=problems)
 
 
 # ------------------------------------------------------------------ parts
 
-def _split_parts(layouts: list[PageLayout], skip: set[Line]) -> list[tuple[str, list[Line]]]:
+def _split_parts(layouts: list[PageLayout], skip: set[Line]) -> tuple[list[tuple[str, list[Line]]], dict]:
     """Text before the first 附件 label is the notice; an attachment that is mostly tables (附件 1:
     titles and tables; no numbered headings, or far more table rows than lines of text) is left to
     the table stage; any other attachment is the report (tables inside it are fine). Without
-    labels, everything is the report."""
+    labels, everything is the report. Also returns, per attachment number, how many lines and
+    table rows follow its label."""
     label = data.regex("attachment_label")
-    segments: list[list] = [["notice", [], 0]]       # part, lines, table rows
+    segments: list[list] = [["notice", [], 0, None]]       # part, lines, table rows, attachment number
     for lay in layouts:
         items = [(ln.top, ln, 0) for ln in lay.body] + [(g.top, None, g.n_rows) for g in lay.grids]
         for _, ln, rows in sorted(items, key=lambda t: t[0]):
             if ln is None:
                 segments[-1][2] += rows
-            elif label.match(line_text(ln)):
-                segments.append(["report", [], 0])
+            elif m := label.match(line_text(ln)):
+                segments.append(["report", [], 0, _numeral(m.group(1))])
             elif ln not in skip:
                 segments[-1][1].append(ln)
     if len(segments) == 1:
         segments[0][0] = "report"
+    attached: dict[int, int] = {}
+    for _, lines, rows, number in segments[1:]:
+        attached[number] = attached.get(number, 0) + len(lines) + rows
 
     def tables_only(lines: list[Line], rows: int) -> bool:
         return rows > 0 and (rows >= 2 * len(lines) or not any(_heading_level(line_text(ln)) for ln in lines))
 
-    return [(part, lines) for part, lines, rows in segments if not (part == "report" and tables_only(lines, rows))]
+    return [(part, lines) for part, lines, rows, _ in segments
+            if not (part == "report" and tables_only(lines, rows))], attached
+
+
+def _numeral(text: str) -> int | None:
+    t = unicodedata.normalize("NFKC", text)
+    return int(t) if t.isdigit() else cn_to_number(t)
+
+
+def _missing_attachments(rows: list[dict], attached: dict[int, int]) -> list[Problem]:
+    """Each item of the cover's attachment list (after "附件：", numbered 1、2、…) must open an
+    attachment with something in it."""
+    problems: list[Problem] = []
+    listing = False
+    for r in rows:
+        if r["part"] != "notice":
+            break
+        if re.match(r"^附件\s*[:：]", r["text"]):
+            listing = True
+            rest = re.sub(r"^附件\s*[:：]\s*", "", r["text"])
+            if not data.regex("list_item").match(rest):
+                continue
+            text = rest
+        elif listing and data.regex("list_item").match(r["text"]):
+            text = r["text"]
+        else:
+            listing = False
+            continue
+        number = _numeral(re.match(r"\s*([0-9０-９]+)", text).group(1))
+        if not attached.get(number):
+            problems.append(Problem("narrative", f"attachment {number} listed on the cover yields nothing",
+                                    page=r["page_first"], text=text))
+    return problems
 
 
 def _margins(layouts: list[PageLayout]) -> tuple[float, float, float]:
@@ -127,7 +168,9 @@ def _paragraphs(part: str, lines: list[Line], left: float, right: float, centers
     prev: Line | None = None
     pitch = _typical_pitch(lines)
     for ln in lines:
-        if prev is None or _starts_paragraph(ln, prev, left, right, pitch, centers):
+        if prev is None or _next_item(ln, paras[-1].lines[0]) or (
+                not _hangs_under_label(ln, paras[-1].lines[0])
+                and _starts_paragraph(ln, prev, left, right, pitch, centers)):
             paras.append(_Para(part))
         paras[-1].lines.append(ln)
         prev = ln
@@ -140,6 +183,21 @@ def _typical_pitch(lines: list[Line]) -> dict[int, float]:
         if a.page == b.page and round(a.size) == round(b.size) and b.baseline > a.baseline:
             gaps.setdefault(round(a.size), Counter())[round(b.baseline - a.baseline)] += 1
     return {s: float(c.most_common(1)[0][0]) for s, c in gaps.items()}
+
+
+def _hangs_under_label(ln: Line, first: Line) -> bool:
+    """A wrapped line of a list item ("1、…" in the cover's attachment list) set under the item's
+    text, after its number: the item goes on (however deep or shallow that hanging indent is)."""
+    m = data.regex("list_item").match(first.text)
+    if m is None or m.end() >= len(first.chars) or ln.page != first.page:
+        return False
+    return abs(ln.x0 - first.chars[m.end()].x0) < HANG_ALIGN * ln.size
+
+
+def _next_item(ln: Line, first: Line) -> bool:
+    """The next numbered item of a list opens a paragraph of its own, even flush left."""
+    item = data.regex("list_item")
+    return bool(item.match(first.text) and item.match(ln.text)) and abs(ln.x0 - first.x0) < HANG_ALIGN * ln.size
 
 
 def _centered(ln: Line, left: float, centers: dict[int, float]) -> bool:

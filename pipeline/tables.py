@@ -64,7 +64,20 @@ def assemble_tables(layouts: list[PageLayout]) -> tuple[list[LogicalTable], set[
                 tables.append(_open(grid, ""))
                 problems.append(Problem("tables", "table without a title 表N", page=grid.page))
             between = []
-    return [_close(i, t) for i, t in enumerate(tables)], used, problems
+    problems.extend(_lost_titles(layouts, used))
+    closed = [_close(i, t) for i, t in enumerate(tables)]
+    problems.extend(Problem("tables", "table without rows", page=t.row_pages[0] if t.row_pages else None,
+                            text=t.title, table_no=t.table_no) for t in closed if not t.rows)
+    return closed, used, problems
+
+
+def _lost_titles(layouts: list[PageLayout], used: set[Line]) -> list[Problem]:
+    """A printed table title (表N …) that heads no table found on the page."""
+    title = data.regex("table_title")
+    return [Problem("tables", "table title without a table", page=ln.page, text=line_text(ln))
+            for lay in layouts for ln in lay.body
+            if ln not in used and title.match(line_text(ln))
+            and len(line_text(ln)) <= data.patterns()["heading_max_chars"]]
 
 
 def _title_lines(lines: list[Line], grid: Grid) -> list[Line]:

@@ -311,3 +311,52 @@ def test_footnote_found_without_a_separator_rule(tmp_path):
     assert [(p["text"], p["footnote_refs"]) for p in para] == [("建成美丽街区19条，完成绿化改造。", "1")]
     assert [(f["footnote_no"], f["text"], f["anchor"], f["para_id"]) for f in ex.tables["footnotes"]] == [
         (1, "美丽街区：含道路与河道。不含公园绿地。", "建成美丽街区19条", para[0]["para_id"])]
+
+
+@pytest.mark.parametrize("hang", [1.5, 4.5])
+def test_cover_attachment_items_wrapped_under_their_text(tmp_path, hang):
+    """Items of the cover's attachment list whose text wraps, ragged right, onto lines hung under
+    the text after their number (shallow: it looks like a first-line indent; or deep)."""
+    d = Doc()
+    d.text(150, 60, "某区发展和改革委员会关于下达计划的通知", size=22)
+    d.text(LEFT, 130, "各街镇：")
+    _para(d, 158, "现将计划印发给你们，请认真执行。")
+    d.text(LEFT, 214, "附件：")
+    first = LEFT + (hang - 1.5) * SIZE
+    d.text(first, 242, "1、某区2025年国民经济和社会发展")
+    d.text(first + 1.5 * SIZE, 270, "计划执行情况")
+    d.text(first, 298, "2、关于某区2025年国民经济和社会")
+    d.text(first + 1.5 * SIZE, 326, "发展计划草案")
+    d.text(first + 1.5 * SIZE, 354, "的报告")
+    d.text(300, 410, "某区发展和改革委员会")
+    d.text(330, 438, "2025年2月1日")
+    d.new_page()
+    _report(d)
+    _para(d, 160, "报告正文。")
+    ex = extract(d.save(tmp_path / "items.pdf"))
+    cover = [p["text"] for p in ex.tables["paragraphs"] if p["part"] == "notice"]
+    assert cover == ["各街镇：", "现将计划印发给你们，请认真执行。", "附件：", "1、某区2025年国民经济和社会发展计划执行情况",
+                     "2、关于某区2025年国民经济和社会发展计划草案的报告", "某区发展和改革委员会", "2025年2月1日"]
+
+
+def test_attachment_listed_on_the_cover_that_yields_nothing(tmp_path):
+    """The cover lists two attachments; only 附件1 is printed: a problem names 附件 2."""
+    from pdfs import table
+    from pipeline.write import verdict
+    d = Doc()
+    d.text(150, 60, "某区发展和改革委员会关于下达计划的通知", size=22)
+    d.text(LEFT, 130, "各街镇：")
+    _para(d, 158, "现将计划印发给你们，请认真执行。")
+    d.text(LEFT, 214, "附件：")
+    d.text(LEFT + 2 * SIZE, 242, "1、某区2025年主要目标")
+    d.text(LEFT + 2 * SIZE, 270, "2、关于某区2025年计划草案的报告")
+    d.text(300, 326, "某区发展和改革委员会")
+    d.text(330, 354, "2025年2月1日")
+    d.new_page()
+    d.text(LEFT, 60, "附件1")
+    d.text(LEFT, 100, "表1：2025年主要目标", size=14)
+    table(d, [LEFT, 120, 300, 500], 124, [["序号", "指标内容", "2025年预期目标"], ["1", "地区生产总值", "增长6%"]])
+    ex = extract(d.save(tmp_path / "missing.pdf"))
+    assert [(p.reason, p.page, p.text) for p in ex.problems] == [
+        ("attachment 2 listed on the cover yields nothing", 1, "2、关于某区2025年计划草案的报告")]
+    assert verdict(ex.problems)[0] == "needs_review"

@@ -342,3 +342,17 @@ def test_sequence_gaps_repeats_and_empty_sections_need_review(tmp_path):
         ("序号 2 repeated", "2|某隧道|3.0|施工"), ("序号 jumps from 2 to 5", "5|某立交|4.0|竣工"),
         ("section without rows", "（二）民生设施")]
     assert verdict(ex.problems)[0] == "needs_review"
+
+
+def test_table_title_without_a_table_needs_review(tmp_path):
+    """A printed 表N title whose table could not be read is a problem naming it."""
+    from pipeline.write import verdict
+    d = Doc()
+    d.text(60, 60, "表1：2025年主要目标", size=14)
+    table(d, [60, 100, 260, 420], 84, [["序号", "指标内容", "2025年预期目标"], ["1", "地区生产总值", "增长6%"]])
+    d.text(60, 200, "表2：2025年重大政府投资项目计划", size=14)
+    d.text(60, 230, "（该表以图片形式印发）", size=11)
+    ex = extract(d.save(tmp_path / "lost.pdf"))
+    assert [(p.reason, p.page, p.text) for p in ex.problems] == [
+        ("table title without a table", 1, "表2：2025年重大政府投资项目计划")]
+    assert verdict(ex.problems)[0] == "needs_review"
