@@ -135,9 +135,9 @@ def cmd_extract(args) -> int:
 def cmd_load(args) -> int:
     from .warehouse import load
     try:
-        outcome = load(Path(args.extracted), args.db, force=args.force)
+        outcome = load(Path(args.extracted), args.db, force=args.force, wait=args.wait)
     except Exception as e:
-        print(f"load failed, nothing of the failing notice was changed: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"load failed: {e}", file=sys.stderr)
         return 1
     for notice_id, what in outcome.items():
         print(f"{notice_id}: {what}")
@@ -215,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     ld.add_argument("--extracted", default="extracted", help="folder of extracted notices (default: extracted/)")
     ld.add_argument("--db", default="extracted/warehouse.duckdb",
                     help="a DuckDB file (default: extracted/warehouse.duckdb) or a postgresql:// URL")
-    ld.add_argument("--force", action="store_true", help="reload notices whose source PDF is unchanged")
+    ld.add_argument("--force", action="store_true", help="reload notices whose outputs are unchanged")
+    ld.add_argument("--wait", type=_positive(float, "--wait"), default=60.0,
+                    help="seconds to wait for a DuckDB file another load is writing (default 60)")
     ld.set_defaults(func=cmd_load)
     se = sub.add_parser("series", help="one indicator's target, actual and met by year, from the warehouse")
     se.add_argument("indicator", help="the indicator as any notice prints it (地区生产总值, 一般公共预算收入（区级）…)")

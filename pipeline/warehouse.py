@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -69,10 +70,15 @@ def content_key(folder: Path) -> str:
     return hashlib.sha256("\n".join(listed).encode()).hexdigest()
 
 
-def load(extracted: Path, db: str, force: bool = False) -> dict[str, str]:
+class LoadError(Exception):
+    """A load that stopped: says which notice was not loaded (those before it are in)."""
+
+
+def load(extracted: Path, db: str, force: bool = False, wait: float = 60.0) -> dict[str, str]:
     """Load every notice folder under `extracted` into `db` (a DuckDB path or a postgresql:// URL);
-    returns notice_id → "loaded" | "unchanged"."""
-    target = connect(db)
+    returns notice_id → "loaded" | "unchanged". A DuckDB file another process is writing is waited
+    for up to `wait` seconds."""
+    target = connect(db, wait)
     outcome: dict[str, str] = {}
     try:
         with target.transaction():
@@ -82,17 +88,12 @@ def load(extracted: Path, db: str, force: bool = False) -> dict[str, str]:
             target.run(LOADS_SQL)
         for folder in _folders(extracted):
             notice_id, key = _notice_id(folder), content_key(folder)
-            with target.transaction():
-                have = target.fetch("SELECT content_sha256 FROM notice_loads WHERE notice_id = %s", [notice_id])
-                if have and have[0][0] == key and not force:
-                    outcome[notice_id] = "unchanged"
-                    continue
-                for t in TABLES:
-                    target.run(f"DELETE FROM {t} WHERE notice_id = %s", [notice_id])
-                    target.insert_parquet(t, folder / f"{t}.parquet")
-                target.run("DELETE FROM notice_loads WHERE notice_id = %s", [notice_id])
-                target.run("INSERT INTO notice_loads VALUES (%s, %s)", [notice_id, key])
-            outcome[notice_id] = "loaded"
+            try:
+                outcome[notice_id] = _load_notice(target, folder, notice_id, key, force)
+            except Exception as e:
+                done = ", ".join(n for n, what in outcome.items() if what == "loaded") or "none"
+                raise LoadError(f"{notice_id} was not loaded, its previous rows are kept "
+                                f"(loaded before it: {done}): {type(e).__name__}: {e}") from e
         with target.transaction():
             for sql in view_statements():
                 target.run(sql)
@@ -101,9 +102,23 @@ def load(extracted: Path, db: str, force: bool = False) -> dict[str, str]:
     return outcome
 
 
-def connect(db: str) -> "_Target":
+def _load_notice(target: "_Target", folder: Path, notice_id: str, key: str, force: bool) -> str:
+    """Replace one notice's rows in one transaction, unless the same outputs are already loaded."""
+    with target.transaction():
+        have = target.fetch("SELECT content_sha256 FROM notice_loads WHERE notice_id = %s", [notice_id])
+        if have and have[0][0] == key and not force:
+            return "unchanged"
+        for t in TABLES:
+            target.run(f"DELETE FROM {t} WHERE notice_id = %s", [notice_id])
+            target.insert_parquet(t, folder / f"{t}.parquet")
+        target.run("DELETE FROM notice_loads WHERE notice_id = %s", [notice_id])
+        target.run("INSERT INTO notice_loads VALUES (%s, %s)", [notice_id, key])
+    return "loaded"
+
+
+def connect(db: str, wait: float = 60.0) -> "_Target":
     """A DuckDB file path or a postgresql:// URL → a connection with run / fetch / transaction."""
-    return _Postgres(db) if db.startswith(("postgresql://", "postgres://")) else _DuckDB(db)
+    return _Postgres(db) if db.startswith(("postgresql://", "postgres://")) else _DuckDB(db, wait)
 
 
 def _add_new_columns(target: "_Target", table: str) -> bool:
@@ -135,9 +150,19 @@ class _Target:
 
 
 class _DuckDB(_Target):
-    def __init__(self, path: str):
+    def __init__(self, path: str, wait: float = 60.0):
+        """DuckDB lets one process write a file at a time: wait for another load to finish."""
         import duckdb
-        self.con = duckdb.connect(path)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self.con = duckdb.connect(path)
+                return
+            except duckdb.IOException as e:
+                if "lock" not in str(e).lower() or time.monotonic() >= deadline:
+                    raise LoadError(f"the warehouse {path} is held by another process (waited {wait:g} s); "
+                                    f"nothing was loaded: {e}") from e
+                time.sleep(0.2)
 
     def begin(self):
         self.con.execute("BEGIN TRANSACTION")

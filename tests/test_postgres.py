@@ -10,7 +10,7 @@ import pytest
 
 from conftest import NOTICES
 from pgserver import postgres_server
-from pipeline.warehouse import load
+from pipeline.warehouse import LoadError, load
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +49,9 @@ def test_failing_row_rolls_back_the_whole_notice(written, dsn, tmp_path):
     facts.append({**facts[0], "raw": None})          # NOT NULL in the schema: the load must fail here
     pq.write_table(pa.Table.from_pylist(facts, schema=pq.read_schema(broken / "facts.parquet")),
                    broken / "facts.parquet")
-    with pytest.raises(psycopg.errors.NotNullViolation):
+    with pytest.raises(LoadError, match="baoshan-2022 was not loaded") as failure:
         load(broken.parent, dsn, force=True)
+    assert isinstance(failure.value.__cause__, psycopg.errors.NotNullViolation)
     assert _one(dsn, "SELECT count(*) FROM indicators WHERE notice_id = 'baoshan-2022'") == [(50,)]
     assert _one(dsn, "SELECT count(*) FROM facts WHERE notice_id = 'baoshan-2022'") == [(len(facts) - 1,)]
 

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import NOTICES, ROOT
 from pipeline.api import extract, extract_to
-from pipeline.warehouse import load
+from pipeline.warehouse import LoadError, load
 from pipeline.write import TABLES, write_extraction
 
 
@@ -85,8 +85,9 @@ def test_failed_load_keeps_previous_contents(written, tmp_path):
     broken = tmp_path / "broken"
     shutil.copytree(written / "baoshan-2022", broken / "baoshan-2022")
     (broken / "baoshan-2022" / "facts.parquet").write_bytes(b"not parquet")
-    with pytest.raises(duckdb.Error):
+    with pytest.raises(LoadError, match="baoshan-2022 was not loaded") as failure:
         load(broken, str(db), force=True)
+    assert isinstance(failure.value.__cause__, duckdb.Error)
     con = duckdb.connect(str(db))
     for t, n in (("indicators", 50), ("projects", 38), ("paragraphs", 88)):
         assert con.execute(f"SELECT count(*) FROM {t} WHERE notice_id = 'baoshan-2022'").fetchone() == (n,)
@@ -129,3 +130,51 @@ def test_the_readme_warehouse_queries_answer(written, tmp_path):
     side_by_side = {row[0]: row[1:] for row in answers[2]}
     assert side_by_side["地区生产总值"] == (6.5, 6.0)            # 2021: grew 6.5 %; 2022 target: 6 %
     assert side_by_side["区级一般公共预算收入"] == (13.0, 6.0)
+
+
+def _hold_lock(db, seconds: float):
+    """Another process holding the DuckDB file (as a second `load` would), ready when it prints."""
+    import subprocess
+    import sys
+    code = f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep({seconds})"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_a_second_load_waits_for_the_first(written, tmp_path):
+    db = tmp_path / "w.duckdb"
+    holder = _hold_lock(db, 2)
+    try:
+        assert load(written, str(db), wait=30) == {n: "loaded" for n in NOTICES}
+    finally:
+        holder.wait()
+
+
+def test_a_load_that_cannot_wait_says_nothing_was_loaded(written, tmp_path, capsys):
+    from pipeline.cli import main
+    db = tmp_path / "w.duckdb"
+    holder = _hold_lock(db, 5)
+    try:
+        assert main(["load", "--extracted", str(written), "--db", str(db), "--wait", "0.5"]) == 1
+    finally:
+        holder.kill()
+        holder.wait()
+    err = capsys.readouterr().err
+    assert f"the warehouse {db} is held by another process (waited 0.5 s); nothing was loaded" in err
+
+
+def test_a_notice_that_fails_to_load_is_named(written, tmp_path, monkeypatch):
+    from pipeline import warehouse
+    db = tmp_path / "w.duckdb"
+    real = warehouse._DuckDB.insert_parquet
+
+    def fail_on_2023(self, table, parquet):
+        if "baoshan-2023" in str(parquet):
+            raise OSError("disk gone")
+        real(self, table, parquet)
+
+    monkeypatch.setattr(warehouse._DuckDB, "insert_parquet", fail_on_2023)
+    with pytest.raises(LoadError, match="baoshan-2023 was not loaded, its previous rows are kept "
+                                                  r"\(loaded before it: baoshan-2022\): OSError: disk gone"):
+        load(written, str(db))
