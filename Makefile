@@ -7,7 +7,7 @@ RAW    ?= raw
 OUT    ?= extracted
 JOBS   ?= 1
 
-.PHONY: setup extract test bench fuzz clean pg fonts
+.PHONY: setup extract review test bench fuzz clean pg fonts browser
 
 setup: $(STAMP)
 
@@ -20,7 +20,7 @@ extract: $(STAMP)
 	$(PY) -m pipeline extract $(RAW) --out $(OUT) --jobs $(JOBS); status=$$?; \
 	$(PY) -m pipeline load --extracted $(OUT) --db $(OUT)/warehouse.duckdb && exit $$status
 
-test: $(STAMP) pg fonts
+test: $(STAMP) pg fonts browser
 	$(PY) -m pytest
 	NOTICE_EXTRACT_BACKEND=pdfplumber $(PY) -m pytest -m "not once"
 
@@ -40,6 +40,16 @@ fonts:
 	@ls $(FONT_FILES) >/dev/null 2>&1 || \
 	  { [ "$$(id -u)" = 0 ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(FONT_PKGS); } || \
 	  { echo "CJK fonts are needed for the tests: apt-get install $(FONT_PKGS)" >&2; exit 1; }
+
+# Debian's chromium and its driver for the review page's browser tests (headless, one per test
+# session), installed when missing and we may install.
+browser:
+	@{ [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; } || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; } || \
+	  { echo "chromium is needed for the review page tests: apt-get install chromium chromium-driver" >&2; exit 1; }
+
+review: $(STAMP)
+	$(PY) -m pipeline review $(RAW) --out $(OUT)
 
 bench: $(STAMP)
 	$(PY) bench/bench.py --profile

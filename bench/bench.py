@@ -109,6 +109,8 @@ def ocr_figures(pdf: Path, folder: Path) -> None:
 
 def main() -> int:
     from pipeline import api
+    from pipeline.load import render_pages
+    from pipeline.review import review_html
     from pipeline.write import write_extraction
 
     api.warm_up()
@@ -131,6 +133,9 @@ def main() -> int:
             return ex
 
         ours = median_seconds(pipeline_once)
+        ex = pipeline_once()
+        render = median_seconds(render_pages, pdf)
+        review = median_seconds(lambda: review_html(ex, render_pages(pdf), pdf.name))
         plumber = median_seconds(bare_pdfplumber, pdf)
         floor = median_seconds(pdfium_chars, pdf)
         raw_calls = median_seconds(pdfium_raw_calls, pdf)
@@ -141,6 +146,7 @@ def main() -> int:
         print(f"  bare pdfplumber     {plumber:7.3f} s   ratio pipeline/pdfplumber = {ours / plumber:.2f}")
         print(f"  pypdfium2 chars     {floor:7.3f} s   ratio pipeline/pypdfium2 = {ours / floor:.2f}")
         print(f"  raw pdfium calls    {raw_calls:7.3f} s   (two ctypes calls a char, nothing kept: {ours / raw_calls:.1f} x)")
+        print(f"  review page         {review:7.3f} s   (of which drawing the pages with pdfium: {render:.3f} s)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory of this process: {peak:.0f} MiB")
     batch = [pdfs[i % len(pdfs)] for i in range(16)]

@@ -1,6 +1,7 @@
 """The library API: extract one notice, or many in parallel. The CLI is a thin shell over it."""
 from __future__ import annotations
 
+import os
 import time
 import unicodedata
 import warnings
@@ -10,17 +11,19 @@ from .checks import cross_checks
 from .facts import facts
 from .keys import keyed_projects
 from .layout import furniture_rows, layout_document
-from .load import InputError, load_pdf
+from .load import InputError, load_pdf, render_pages
 from .manifest import NAME, Manifest, file_sha256, pipeline_version
+from .outputs import is_remote, write_bytes
 from .narrative import build_narrative
 from .notice import notice_row
 from .executors import FileTask, LocalExecutor, default_max_memory
 from .records import Extraction, Summary, quoted
+from .review import review_html
 from .table_kinds import table_cell_rows, table_rows
 from .tables import assemble_tables, cell_markers, table_note_rows
 from .textcheck import screen_text
 from .values import indicator_parts, indicator_values
-from .write import verdict, write_extraction
+from .write import validated, verdict, write_extraction
 
 
 class NotANoticeError(InputError):
@@ -141,8 +144,9 @@ def plan_batch(pdfs: list[Path]) -> tuple[list[Path], list[Summary]]:
     return [p for p in unique.values() if p in keep], failures
 
 
-def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None) -> Summary:
-    """Extract one PDF and write its outputs; never raises for a bad input, returns a Summary."""
+def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None, review: bool = False) -> Summary:
+    """Extract one PDF and write its outputs (and its review page when `review`); never raises for a
+    bad input, returns a Summary."""
     pdf = Path(pdf)
     start = time.perf_counter()
     try:
@@ -152,10 +156,12 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None)
         ex = extract(pdf, backend=backend)
         t = time.perf_counter()
         try:
-            write_extraction(ex, out_dir)
+            folder = write_extraction(ex, Path(out_dir))
+            ex.timings["write"] = time.perf_counter() - t
+            if review:
+                write_review(ex, pdf, folder)
         except OSError as e:
             raise InputError("output_error", f"the outputs could not be written: {e}") from e
-        ex.timings["write"] = time.perf_counter() - t
         counts = {k: len(v) for k, v in ex.tables.items()}
         return Summary(ex.notice_id, str(pdf), True, pages=ex.tables["notices"][0]["page_count"], counts=counts,
                        problems=len(ex.problems), status=verdict(ex.problems)[0], seconds=time.perf_counter() - start)
@@ -175,12 +181,35 @@ def extract_task(task: FileTask) -> Summary:
         return Summary(Path(task.pdf).stem, task.pdf, False, error_kind="internal",
                        error=f"this worker runs pipeline {pipeline_version()}, the batch {task.version}: "
                              "install the same version on every worker")
-    return extract_to(task.pdf, task.out_dir, task.backend)
+    return extract_to(task.pdf, task.out_dir, task.backend, task.review)
+
+
+def write_review(ex: Extraction, pdf: str | Path, folder: Path | str) -> Path | str:
+    """`folder`/review.html: the page images of `pdf` with the extraction `ex` drawn over them."""
+    page = review_html(ex, render_pages(pdf), Path(pdf).name)
+    if is_remote(folder):
+        write_bytes(folder, "review.html", page.encode("utf-8"))
+        return f"{folder}/review.html"
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".review.html.tmp-{os.getpid()}"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, folder / "review.html")
+    return folder / "review.html"
+
+
+def review_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None) -> Path:
+    """Extract one PDF and write only its review page, `out_dir`/<notice_id>/review.html; the page
+    shows this extraction's verdict and problems, the ones its report.json has when written by
+    the same code. Raises InputError for a file that is no notice."""
+    ex = extract(pdf, backend=backend)
+    validated(ex)           # rows the schemas would leave out are problems on the page too
+    return write_review(ex, pdf, Path(out_dir) / ex.notice_id)
 
 
 def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = None, jobs: int = 1,
                  timeout: float | None = 300.0, executor=None, force: bool = False,
-                 max_memory: int | None = None):
+                 max_memory: int | None = None, review: bool = False):
     """Yield a Summary per PDF as each finishes. Each file runs in a child process of its own, so a
     pathological PDF is stopped at `timeout` seconds and a crash costs only that file; `executor`
     decides where those processes run (default: `jobs` at a time on this machine, see executors.py).
@@ -198,10 +227,10 @@ def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = No
     for pdf in map(str, pdfs):
         digests[pdf] = _sha256_or_none(pdf)
         done = manifest.entries.get(Path(pdf).stem)
-        if not force and digests[pdf] and manifest.done(Path(pdf).stem, digests[pdf], version):
+        if not force and not review and digests[pdf] and manifest.done(Path(pdf).stem, digests[pdf], version):
             yield Summary(done.notice_id, pdf, True, status=done.status, skipped=True)
         else:
-            tasks.append(FileTask(pdf, out_dir, backend, version, max_memory))
+            tasks.append(FileTask(pdf, out_dir, backend, version, max_memory, review))
     if not tasks:
         return
     warm_up()       # before the children fork, so that they share the loaded dictionary

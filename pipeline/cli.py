@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from . import api
 from .executors import executor_for
-from .load import BACKENDS
+from .load import BACKENDS, InputError
 from .outputs import is_remote, write_bytes
 from .records import quoted
 from .write import sweep_leftovers
@@ -103,7 +103,8 @@ def cmd_extract(args) -> int:
     with executor, tqdm(total=len(pdfs), unit="file", desc="notices", disable=quiet, position=0) as files, \
             tqdm(total=sum(pages.values()), unit="page", desc="pages  ", disable=quiet, position=1) as bar:
         for s in api.extract_many(pdfs, out, backend=args.backend, executor=executor, force=args.force,
-                                  max_memory=args.max_memory and args.max_memory << 20):
+                                  max_memory=args.max_memory and args.max_memory << 20,
+                                  review=args.review):
             files.update(1)
             bar.update(pages.get(Path(s.source), 0))
             skipped += s.skipped
@@ -182,6 +183,26 @@ def cmd_series(args) -> int:
     return 0
 
 
+def cmd_review(args) -> int:
+    """Each input is a PDF, a folder of PDFs, or the notice_id of a PDF in --raw."""
+    pdfs: list[Path] = []
+    for item in args.inputs or [args.raw]:
+        found = _pdfs([item]) if Path(item).exists() else [Path(args.raw) / f"{item}.pdf"]
+        missing = [p for p in found if not p.is_file()]
+        if missing or not found:
+            print(f"{item}: no such PDF or notice_id (looked for {missing[0] if missing else item})", file=sys.stderr)
+            return 2
+        pdfs.extend(found)
+    failed = 0
+    for pdf in pdfs:
+        try:
+            print(api.review_to(pdf, args.out, backend=args.backend))
+        except InputError as e:
+            print(f"{pdf}: FAILED ({e.kind}) {e}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline",
                                      description="Turn development-plan notice PDFs into typed tables.")
@@ -210,7 +231,17 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--quiet", action="store_true", help="no progress bars")
     ex.add_argument("--strict", action="store_true",
                     help="exit 1 when any notice's verdict is needs_review (default: only failures do)")
+    ex.add_argument("--review", action="store_true",
+                    help="also write each notice's review page, <out>/<notice_id>/review.html")
     ex.set_defaults(func=cmd_extract)
+    rv = sub.add_parser("review", help="write the review page of each notice: its pages with what was extracted "
+                                       "drawn over them, <out>/<notice_id>/review.html")
+    rv.add_argument("inputs", nargs="*", metavar="PDF|DIR|notice_id")
+    rv.add_argument("--out", default="extracted", help="output folder (default: extracted/)")
+    rv.add_argument("--raw", default="raw", help="where a notice_id's PDF is (default: raw/)")
+    rv.add_argument("--backend", choices=BACKENDS, default=None,
+                    help="PDF backend (default: $NOTICE_EXTRACT_BACKEND, else pdfium)")
+    rv.set_defaults(func=cmd_review)
     ld = sub.add_parser("load", help="load extracted notices into the DuckDB warehouse (idempotent)")
     ld.add_argument("--extracted", default="extracted", help="folder of extracted notices (default: extracted/)")
     ld.add_argument("--db", default="extracted/warehouse.duckdb",

@@ -34,6 +34,7 @@ class FileTask:
     backend: str | None = None
     version: str | None = None
     max_memory: int | None = None      # bytes of address space the child may use (None: no limit)
+    review: bool = False        # also write the notice's review.html
 
 
 Work = Callable[[FileTask], Summary]

@@ -87,6 +87,15 @@ def _datapackage(notice_id: str, folder: Path) -> dict:
             "title": f"notice-extract outputs of {notice_id}", "resources": resources}
 
 
+def validated(ex: Extraction) -> dict[str, list[dict]]:
+    """Every table checked against its schema: the rows to write; rows left out become problems of `ex`."""
+    clean = {}
+    for t in TABLES:
+        clean[t], problems = validate(t, ex.tables.get(t, []))
+        ex.problems.extend(problems)
+    return clean
+
+
 def write_extraction(ex: Extraction, out_dir: str | Path) -> Path | str:
     """Validate every table, write into a temporary folder, then swap it into place (into a remote
     store, an fsspec URL: write locally, then publish it there, see outputs.py)."""
@@ -95,10 +104,7 @@ def write_extraction(ex: Extraction, out_dir: str | Path) -> Path | str:
             publish(Path(write_extraction(ex, staging)), str(out_dir), ex.notice_id)
         return f"{str(out_dir).rstrip('/')}/{ex.notice_id}"
     out_dir = Path(out_dir)
-    clean = {}
-    for t in TABLES:
-        clean[t], problems = validate(t, ex.tables.get(t, []))
-        ex.problems.extend(problems)
+    clean = validated(ex)
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / ex.notice_id
     tmp = out_dir / f".{ex.notice_id}.tmp-{os.getpid()}"

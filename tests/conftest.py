@@ -32,3 +32,22 @@ def written(tmp_path_factory, extractions):
     for ex in extractions.values():
         write_extraction(ex, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """One headless Debian chromium for the whole session (`make test` installs it when missing),
+    with a fresh profile and nothing that reaches the network on its own."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1000",
+                "--force-device-scale-factor=1", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    yield driver
+    driver.quit()

@@ -205,3 +205,30 @@ def flate_blanks(mib: int) -> bytes:
     for _ in range(mib):
         adler = zlib.adler32(chunk, adler)
     return b"\x78\xda" + block * mib + c.flush() + adler.to_bytes(4, "big")
+
+
+PAYLOADS = {            # where in the notice → markup that must show as text on the review page
+    "title": "关于<script>alert('title')</script>的通知",
+    "heading": "一、<img/src=x/onerror=alert('heading')>",
+    "paragraph": "详见<a/href=\"javascript:alert('para')\">链接</a>与</svg><script>alert('svg')</script>。",
+    "cell": "<b/onmouseover=alert('cell')>道路</b>",
+    "note": "</title><script>alert('note')</script>",
+}
+HOSTILE_NAME = "evil<img src=x onerror=alert('file')>"      # spaces and all: a file name is taken as it is
+
+
+def hostile_notice(folder: Path) -> Path:
+    """A small notice whose title, heading, paragraph, table cell, footnote and file name are script
+    payloads, for the review page's escaping."""
+    d = Doc()
+    d.text(60, 80, PAYLOADS["title"], size=22)
+    d.text(60, 130, "各街镇：现将计划印发给你们。")
+    d.text(60, 170, "附件2")
+    d.text(92, 200, PAYLOADS["heading"])
+    d.text(92, 230, PAYLOADS["paragraph"])
+    d.text(92 + d.c.stringWidth(PAYLOADS["paragraph"], REGULAR, 16), 230, "1", size=16 * 0.58, rise=16 * 0.35)
+    d.text(60, 280, "表1：2025年主要目标", size=14)
+    table(d, [60, 100, 300, 460], 310, [["序号", "指标内容", "2025年预期目标"], ["1", PAYLOADS["cell"], "增长6%"]])
+    d.hline(60, 170, 700)
+    d.runs(60, 708, [("1", {"sup": True}), (PAYLOADS["note"], {})], size=10.5)
+    return d.save(folder / f"{HOSTILE_NAME}.pdf")
