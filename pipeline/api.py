@@ -156,7 +156,7 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None,
         ex = extract(pdf, backend=backend)
         t = time.perf_counter()
         try:
-            folder = write_extraction(ex, Path(out_dir))
+            folder = write_extraction(ex, out_dir)
             ex.timings["write"] = time.perf_counter() - t
             if review:
                 write_review(ex, pdf, folder)
