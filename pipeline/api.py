@@ -162,9 +162,10 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None,
                 write_review(ex, pdf, folder)
         except OSError as e:
             raise InputError("output_error", f"the outputs could not be written: {e}") from e
-        counts = {k: len(v) for k, v in ex.tables.items()}
+        counts = ex.written            # what was written: rows the schema check left out are not counted
         return Summary(ex.notice_id, str(pdf), True, pages=ex.tables["notices"][0]["page_count"], counts=counts,
-                       problems=len(ex.problems), status=verdict(ex.problems)[0], seconds=time.perf_counter() - start)
+                       problems=len(ex.problems), status=verdict(ex.problems)[0],
+                       left_out=sum(p.stage == "validate" for p in ex.problems), seconds=time.perf_counter() - start)
     except InputError as e:
         return Summary(pdf.stem, str(pdf), False, error_kind=e.kind, error=str(e), seconds=time.perf_counter() - start)
     except MemoryError:

@@ -175,6 +175,7 @@ class Extraction:
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     furniture: list[dict] = field(default_factory=list)   # page furniture left out: page, box, text
+    written: dict[str, int] = field(default_factory=dict)  # rows per table that write wrote (after validation)
 
     def to_arrow(self) -> dict:
         """Every output table as a pyarrow Table with the schema's types (decimal128 money, date32
@@ -197,6 +198,7 @@ class Summary:
     counts: dict | None = None
     problems: int = 0
     status: str = ""            # the verdict of report.json: "complete" | "needs_review"
+    left_out: int = 0           # rows the schema check kept out of the outputs (invalid, repeated key)
     seconds: float = 0.0
     error_kind: str | None = None
     error: str | None = None
@@ -212,6 +214,7 @@ class Summary:
                 f"{c.get('projects', 0)} projects, {c.get('paragraphs', 0)} paragraphs, "
                 f"{c.get('footnotes', 0)} footnotes, {c.get('facts', 0)} facts, "
                 f"{self.status}" + (f" ({_plural(self.problems, 'problem')} in report)" if self.problems else "")
+                + (f", {_plural(self.left_out, 'row')} left out by the schema check" if self.left_out else "")
                 + f", {self.seconds:.2f}s")
 
 

@@ -93,6 +93,7 @@ def validated(ex: Extraction) -> dict[str, list[dict]]:
     for t in TABLES:
         clean[t], problems = validate(t, ex.tables.get(t, []))
         ex.problems.extend(problems)
+    ex.written = {t: len(rows) for t, rows in clean.items()}
     return clean
 
 

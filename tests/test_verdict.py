@@ -41,3 +41,20 @@ def test_summary_line_and_strict_exit(tmp_path, capsys):
     assert "needs_review (2 problems in report)" in line
     assert main(["extract", str(ROOT / "raw" / "baoshan-2022.pdf"), "--out", str(out), "--quiet", "--strict"]) == 1
     assert "need review (--strict): baoshan-2022" in capsys.readouterr().err
+
+
+def test_summary_counts_what_was_written(tmp_path, monkeypatch, extractions):
+    """A row the schema check leaves out (here a repeated primary key) is not counted as written,
+    and the summary line says how many were left out."""
+    import copy
+    from pipeline import api
+    ex = copy.deepcopy(extractions["baoshan-2022"])
+    ex.tables["indicators"].append(dict(ex.tables["indicators"][0]))
+    monkeypatch.setattr(api, "extract", lambda pdf, backend=None: ex)
+    s = api.extract_to(ROOT / "raw" / "baoshan-2022.pdf", tmp_path)
+    assert s.counts["indicators"] == len(ex.tables["indicators"]) - 1 == 50
+    assert s.left_out == 1
+    assert "50 indicators" in s.line() and "1 row left out by the schema check" in s.line()
+    report = json.loads((tmp_path / "baoshan-2022" / "report.json").read_text(encoding="utf-8"))
+    assert report["counts"]["indicators"] == 50
+    assert any("repeats the primary key" in p["reason"] for p in report["problems"])
