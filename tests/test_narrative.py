@@ -313,15 +313,21 @@ def test_footnote_found_without_a_separator_rule(tmp_path):
         (1, "美丽街区：含道路与河道。不含公园绿地。", "建成美丽街区19条", para[0]["para_id"])]
 
 
-@pytest.mark.parametrize("hang", [1.5, 4.5])
-def test_cover_attachment_items_wrapped_under_their_text(tmp_path, hang):
-    """Items of the cover's attachment list whose text wraps, ragged right, onto lines hung under
-    the text after their number (shallow: it looks like a first-line indent; or deep)."""
+def _cover_head() -> Doc:
+    """A cover notice up to its 附件： line; the attachment items are the test's own."""
     d = Doc()
     d.text(150, 60, "某区发展和改革委员会关于下达计划的通知", size=22)
     d.text(LEFT, 130, "各街镇：")
     _para(d, 158, "现将计划印发给你们，请认真执行。")
     d.text(LEFT, 214, "附件：")
+    return d
+
+
+@pytest.mark.parametrize("hang", [1.5, 4.5])
+def test_cover_attachment_items_wrapped_under_their_text(tmp_path, hang):
+    """Items of the cover's attachment list whose text wraps, ragged right, onto lines hung under
+    the text after their number (shallow: it looks like a first-line indent; or deep)."""
+    d = _cover_head()
     first = LEFT + (hang - 1.5) * SIZE
     d.text(first, 242, "1、某区2025年国民经济和社会发展")
     d.text(first + 1.5 * SIZE, 270, "计划执行情况")
@@ -343,11 +349,7 @@ def test_attachment_listed_on_the_cover_that_yields_nothing(tmp_path):
     """The cover lists two attachments; only 附件1 is printed: a problem names 附件 2."""
     from pdfs import table
     from pipeline.write import verdict
-    d = Doc()
-    d.text(150, 60, "某区发展和改革委员会关于下达计划的通知", size=22)
-    d.text(LEFT, 130, "各街镇：")
-    _para(d, 158, "现将计划印发给你们，请认真执行。")
-    d.text(LEFT, 214, "附件：")
+    d = _cover_head()
     d.text(LEFT + 2 * SIZE, 242, "1、某区2025年主要目标")
     d.text(LEFT + 2 * SIZE, 270, "2、关于某区2025年计划草案的报告")
     d.text(300, 326, "某区发展和改革委员会")
