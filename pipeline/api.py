@@ -251,6 +251,13 @@ def _sha256_or_none(pdf: str) -> str | None:
 
 
 def warm_up() -> None:
-    """Load what every notice needs once (the jieba dictionary), before worker processes fork."""
+    """Load what every notice needs once, before worker processes fork, so that each child shares it
+    instead of paying for it: the jieba dictionary, the PDF library, and pandas, which pyarrow
+    imports on the first array it builds (0.6 s a child: the whole overhead of a Dask worker, whose
+    process otherwise never writes a table itself)."""
+    import pypdfium2  # noqa: F401  (imported by the loader on first use)
+
     from .subjects import warm_up as load_dictionary
+    from .write import arrow_table
     load_dictionary()
+    arrow_table("notices", [])

@@ -78,3 +78,20 @@ def test_a_file_over_the_time_limit_is_not_retried_and_the_rest_completes(tmp_pa
     summaries = {s.notice_id: s for s in executor.run(hangs_if_slow, [slow, good])}
     assert summaries["slow"].error_kind == "timeout" and _attempts(slow) == 1
     assert summaries["good"].ok and summaries["good"].counts["projects"] == 38
+
+
+@pytest.mark.once
+def test_warm_up_loads_what_every_child_would_otherwise_import(tmp_path):
+    """A child forked after warm_up imports no library of its own: a Dask worker never writes a
+    table itself, so without this each of its children imported pandas (through pyarrow's first
+    array) and the PDF library again, ~0.6 s a notice."""
+    import subprocess
+    import sys
+    probe = (
+        "import sys; from pipeline import api; from pipeline.write import write_extraction\n"
+        "api.warm_up(); before = {m.split('.')[0] for m in sys.modules}\n"
+        f"write_extraction(api.extract({str(GOOD)!r}, backend='pdfium'), {str(tmp_path)!r})\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} - before))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    imported = set(eval(out.stdout.strip().splitlines()[-1]))
+    assert not imported & {"pandas", "pypdfium2", "pyarrow", "jieba", "numpy"}, imported
