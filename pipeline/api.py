@@ -19,6 +19,7 @@ from .notice import notice_row
 from .executors import FileTask, LocalExecutor, default_max_memory
 from .records import Extraction, Summary, quoted
 from .review import review_html
+from .settings import DEFAULT, LayoutSettings
 from .table_kinds import table_cell_rows, table_rows
 from .tables import assemble_tables, cell_markers, table_note_rows
 from .textcheck import screen_text
@@ -30,8 +31,9 @@ class NotANoticeError(InputError):
     pass
 
 
-def extract(pdf: str | Path, backend: str | None = None) -> Extraction:
-    """Run every stage on one PDF and return the rows of every output table."""
+def extract(pdf: str | Path, backend: str | None = None, settings: LayoutSettings = DEFAULT) -> Extraction:
+    """Run every stage on one PDF and return the rows of every output table. `settings`: the layout
+    thresholds every stage uses (pipeline/settings.py)."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -44,12 +46,12 @@ def extract(pdf: str | Path, backend: str | None = None) -> Extraction:
     doc, unreadable = screen_text(load_pdf(pdf, backend=backend))
     lap("load")
     _check_text_layer(doc, unreadable)
-    layouts = layout_document(doc.pages)
+    layouts = layout_document(doc.pages, settings)
     lap("layout")
-    tables, used_lines, table_problems = assemble_tables(layouts)
+    tables, used_lines, table_problems = assemble_tables(layouts, settings)
     indicators, projects, kind_problems = table_rows(doc.notice_id, tables)
     lap("tables")
-    narrative = build_narrative(doc.notice_id, layouts, used_lines, cell_markers(tables))
+    narrative = build_narrative(doc.notice_id, layouts, used_lines, cell_markers(tables), settings)
     lap("narrative")
     if not indicators and not projects and not any(p["kind"] == "heading" for p in narrative.paragraphs):
         raise NotANoticeError("not_a_notice", "no indicator or project table and no numbered report headings: "
@@ -58,7 +60,7 @@ def extract(pdf: str | Path, backend: str | None = None) -> Extraction:
     fact_rows = facts(narrative.paragraphs, {v["indicator_key"] for v in values})
     lap("quantities")
     ex = Extraction(notice_id=doc.notice_id, timings=timings, furniture=furniture_rows(layouts))
-    notice = notice_row(doc, narrative.title, narrative.paragraphs)
+    notice = notice_row(doc, narrative.title, narrative.paragraphs, settings)
     ex.tables = {
         "notices": [notice],
         "indicators": indicators, "indicator_parts": indicator_parts(indicators), "indicator_values": values,

@@ -11,26 +11,24 @@ from bisect import bisect_right
 from . import data
 from .lines import SUPERSCRIPT, build_lines, confidence, gap_space, is_power, join_lines, marker_number, split_superscripts
 from .records import Cell, Char, Grid, Line, Page, Rule
-
-SNAP = 2.0          # rules closer than this (pt) are one edge
-MIN_THREE_LINE = 3  # horizontal rules that make a rule-only table
-ALIGNED = 1.0       # text runs whose edges lie within this (pt) are aligned on that edge
+from .settings import DEFAULT, LayoutSettings
 
 
-def find_grids(page: Page) -> tuple[list[Grid], set[Rule]]:
+def find_grids(page: Page, body_size: float, s: LayoutSettings = DEFAULT) -> tuple[list[Grid], set[Rule]]:
     grids: list[Grid] = []
     used: set[Rule] = set()
-    for group in _connected(page.rules):
+    snap = s.snap * body_size
+    for group in _connected(page.rules, snap):
         hs = [r for r in group if r.horizontal]
         vs = [r for r in group if not r.horizontal]
         if len(hs) >= 2 and len(vs) >= 2:
-            grid = _ruled_grid(page, hs, vs)
+            grid = _ruled_grid(page, hs, vs, snap, s)
             if grid is not None:
                 grids.append(grid)
                 used.update(group)
-    rest = [r for r in page.rules if r not in used and r.horizontal and (r.x1 - r.x0) > 0.3 * page.width]
-    for stack in _stacks(rest):
-        grid = _three_line_grid(page, stack)
+    rest = [r for r in page.rules if r not in used and r.horizontal and (r.x1 - r.x0) > s.long_rule * page.width]
+    for stack in _stacks(rest, snap, s.stack_ends * body_size, s.min_three_line):
+        grid = _three_line_grid(page, stack, snap, s)
         if grid is not None:
             grids.append(grid)
             used.update(stack)
@@ -38,7 +36,7 @@ def find_grids(page: Page) -> tuple[list[Grid], set[Rule]]:
     return grids, used
 
 
-def _connected(rules) -> list[list[Rule]]:
+def _connected(rules, snap: float) -> list[list[Rule]]:
     rules = list(rules)
     parent = list(range(len(rules)))
 
@@ -51,7 +49,7 @@ def _connected(rules) -> list[list[Rule]]:
     for i, a in enumerate(rules):
         for j in range(i + 1, len(rules)):
             b = rules[j]
-            if (a.x0 - SNAP <= b.x1 and b.x0 - SNAP <= a.x1 and a.top - SNAP <= b.bottom and b.top - SNAP <= a.bottom):
+            if (a.x0 - snap <= b.x1 and b.x0 - snap <= a.x1 and a.top - snap <= b.bottom and b.top - snap <= a.bottom):
                 parent[find(i)] = find(j)
     groups: dict[int, list[Rule]] = {}
     for i, r in enumerate(rules):
@@ -59,22 +57,23 @@ def _connected(rules) -> list[list[Rule]]:
     return list(groups.values())
 
 
-def _snap(values: list[float]) -> list[float]:
+def _snap(values: list[float], snap: float) -> list[float]:
     out: list[float] = []
     for v in sorted(values):
-        if out and v - out[-1] <= SNAP:
+        if out and v - out[-1] <= snap:
             continue
         out.append(v)
     return out
 
 
-def _covers(rules: list[Rule], at: float, lo: float, hi: float, horizontal: bool) -> bool:
+def _covers(rules: list[Rule], at: float, lo: float, hi: float, horizontal: bool, snap: float,
+            inset: float) -> bool:
     """Is the span lo..hi along position `at` drawn by one of the rules?"""
-    mid_lo, mid_hi = lo + 0.25 * (hi - lo), hi - 0.25 * (hi - lo)
+    mid_lo, mid_hi = lo + inset * (hi - lo), hi - inset * (hi - lo)
     for r in rules:
         pos = r.top if horizontal else r.x0
         a, b = (r.x0, r.x1) if horizontal else (r.top, r.bottom)
-        if abs(pos - at) <= SNAP and a <= mid_lo + SNAP and b >= mid_hi - SNAP:
+        if abs(pos - at) <= snap and a <= mid_lo + snap and b >= mid_hi - snap:
             return True
     return False
 
@@ -84,14 +83,14 @@ def _chars_in(page: Page, x0, top, x1, bottom) -> list[Char]:
             if x0 <= (c.x0 + c.x1) / 2 <= x1 and top <= (c.top + c.bottom) / 2 <= bottom]
 
 
-def _cell_text(chars: list[Char], page: int) -> tuple[str, tuple[tuple[int, str], ...]]:
+def _cell_text(chars: list[Char], page: int, s: LayoutSettings) -> tuple[str, tuple[tuple[int, str], ...]]:
     """Cell text with footnote markers taken out, and the markers as (number, text before them)."""
     pieces: list[str] = []
     markers: list[tuple[int, str]] = []
-    for ln in build_lines(chars, page):
+    for ln in build_lines(chars, page, s):
         out: list[str] = []
         prev = None
-        for kind, item in split_superscripts(ln):
+        for kind, item in split_superscripts(ln, s=s):
             before = join_lines(pieces + ["".join(out)])
             if kind == "sup":
                 number = marker_number(item)
@@ -100,15 +99,15 @@ def _cell_text(chars: list[Char], page: int) -> tuple[str, tuple[tuple[int, str]
                 else:
                     out.append(item.translate(SUPERSCRIPT))
                 continue
-            out.append(gap_space(prev, item, ln) + item.text)
+            out.append(gap_space(prev, item, ln, s) + item.text)
             prev = item
         pieces.append("".join(out))
     return join_lines(pieces), tuple(markers)
 
 
-def _ruled_grid(page: Page, hs: list[Rule], vs: list[Rule]) -> Grid | None:
-    ys = _snap([r.top for r in hs])
-    xs = _snap([r.x0 for r in vs])
+def _ruled_grid(page: Page, hs: list[Rule], vs: list[Rule], snap: float, s: LayoutSettings) -> Grid | None:
+    ys = _snap([r.top for r in hs], snap)
+    xs = _snap([r.x0 for r in vs], snap)
     if len(ys) < 2 or len(xs) < 2:
         return None
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
@@ -122,9 +121,9 @@ def _ruled_grid(page: Page, hs: list[Rule], vs: list[Rule]) -> Grid | None:
 
     for i in range(n_rows):
         for j in range(n_cols):
-            if i + 1 < n_rows and not _covers(hs, ys[i + 1], xs[j], xs[j + 1], True):
+            if i + 1 < n_rows and not _covers(hs, ys[i + 1], xs[j], xs[j + 1], True, snap, s.cover_inset):
                 parent[find((i, j))] = find((i + 1, j))
-            if j + 1 < n_cols and not _covers(vs, xs[j + 1], ys[i], ys[i + 1], False):
+            if j + 1 < n_cols and not _covers(vs, xs[j + 1], ys[i], ys[i + 1], False, snap, s.cover_inset):
                 parent[find((i, j))] = find((i, j + 1))
     spans: dict[tuple, list[tuple[int, int]]] = {}
     for k in parent:
@@ -142,39 +141,40 @@ def _ruled_grid(page: Page, hs: list[Rule], vs: list[Rule]) -> Grid | None:
         r0, r1 = min(m[0] for m in members), max(m[0] for m in members)
         c0, c1 = min(m[1] for m in members), max(m[1] for m in members)
         box = (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])
-        text, markers = _cell_text(by_span.get(root, []), page.number)
+        text, markers = _cell_text(by_span.get(root, []), page.number, s)
         cells.append(Cell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, text, *box, markers=markers,
                           confidence=confidence(by_span.get(root, []))))
     cells.sort(key=lambda c: (c.row, c.col))
     return Grid(page.number, xs[0], ys[0], xs[-1], ys[-1], n_rows, n_cols, tuple(cells), source=page.source)
 
 
-def _stacks(rules: list[Rule]) -> list[list[Rule]]:
-    """Long horizontal rules that share their left and right ends, top to bottom."""
+def _stacks(rules: list[Rule], snap: float, ends: float, min_rules: int) -> list[list[Rule]]:
+    """Long horizontal rules that share their left and right ends (within `ends`), top to bottom."""
     stacks: list[list[Rule]] = []
     for r in sorted(rules, key=lambda r: r.top):
-        for s in stacks:
-            if abs(s[0].x0 - r.x0) <= 5 and abs(s[0].x1 - r.x1) <= 5:
-                s.append(r)
+        for st in stacks:
+            if abs(st[0].x0 - r.x0) <= ends and abs(st[0].x1 - r.x1) <= ends:
+                st.append(r)
                 break
         else:
             stacks.append([r])
-    return [s for s in stacks if len(_snap([r.top for r in s])) >= MIN_THREE_LINE]
+    return [st for st in stacks if len(_snap([r.top for r in st], snap)) >= min_rules]
 
 
-def _three_line_grid(page: Page, stack: list[Rule]) -> Grid | None:
+def _three_line_grid(page: Page, stack: list[Rule], snap: float, s: LayoutSettings) -> Grid | None:
     """A rule-only table: the band above the second rule is the header (one row per printed line,
     so a header wrapped onto two lines or a year spanning two columns stays readable), the bands
     below hold the body; columns come from the gaps between the text runs of the lines."""
-    ys = _snap([r.top for r in stack])
+    ys = _snap([r.top for r in stack], snap)
     x0, x1 = min(r.x0 for r in stack), max(r.x1 for r in stack)
     region = _chars_in(page, x0, ys[0], x1, ys[-1])
     if not region:
         return None
-    bands = [build_lines([c for c in region if top <= (c.top + c.bottom) / 2 <= bottom], page.number)
+    bands = [build_lines([c for c in region if top <= (c.top + c.bottom) / 2 <= bottom], page.number, s)
              for top, bottom in zip(ys, ys[1:])]
-    min_gap = 0.5 * min(c.size for c in region)
-    cols = _column_edges([ln for band in bands for ln in band], x0, x1, min_gap)
+    table_size = min(c.size for c in region)
+    min_gap = s.column_gap * table_size
+    cols = _column_edges([ln for band in bands for ln in band], x0, x1, min_gap, s.aligned * table_size)
     if len(cols) < 3:
         return None
     header = [[ln] for ln in bands[0]]
@@ -183,7 +183,7 @@ def _three_line_grid(page: Page, stack: list[Rule]) -> Grid | None:
     for i, lines in enumerate(header + body):
         top = lines[0].top if i else ys[0]
         bottom = (header + body)[i + 1][0].top if i + 1 < len(header) + len(body) else ys[-1]
-        cells.extend(_row_cells(lines, cols, i, top, bottom, min_gap, page.number))
+        cells.extend(_row_cells(lines, cols, i, top, bottom, min_gap, page.number, s))
     return Grid(page.number, x0, ys[0], x1, ys[-1], len(header) + len(body), len(cols) - 1, tuple(cells),
                 header_rows=len(header), source=page.source)
 
@@ -199,7 +199,7 @@ def _runs(line: Line, min_gap: float) -> list[list[Char]]:
     return runs
 
 
-def _column_edges(lines: list[Line], x0: float, x1: float, min_gap: float) -> list[float]:
+def _column_edges(lines: list[Line], x0: float, x1: float, min_gap: float, aligned: float) -> list[float]:
     """Column boundaries in the vertical gaps no text run crosses. Lines of a single run (a section
     or group row printed across the table, a wrapped cell's next line, a year over two columns)
     are left out: they cross the gaps instead of showing them. In each gap the boundary goes next
@@ -219,9 +219,9 @@ def _column_edges(lines: list[Line], x0: float, x1: float, min_gap: float) -> li
         prv = gaps[k - 1][1] if k else x0
         starts = [a for a, _ in spans if hi <= a < nxt]
         ends = [b for a, b in spans if prv <= a and b <= lo]
-        if max(starts) - min(starts) <= ALIGNED:
+        if max(starts) - min(starts) <= aligned:
             edges.append(hi - min_gap / 2)
-        elif ends and max(ends) - min(ends) <= ALIGNED:
+        elif ends and max(ends) - min(ends) <= aligned:
             edges.append(lo + min_gap / 2)
         else:
             edges.append((lo + hi) / 2)
@@ -261,7 +261,7 @@ def _key_column(lines: list[Line], cols: list[float]) -> int:
 
 
 def _row_cells(lines: list[Line], cols: list[float], row: int, top: float, bottom: float, min_gap: float,
-               page: int) -> list[Cell]:
+               page: int, s: LayoutSettings) -> list[Cell]:
     """One cell per column; a text run that crosses column edges (a section row printed across the
     table, a year over two columns) is one cell spanning them."""
     n_cols = len(cols) - 1
@@ -280,7 +280,7 @@ def _row_cells(lines: list[Line], cols: list[float], row: int, top: float, botto
     cells = []
     for j in sorted(set(owner)):
         span = owner.count(j)
-        text, markers = _cell_text(chars.get(j, []), page)
+        text, markers = _cell_text(chars.get(j, []), page, s)
         cells.append(Cell(row, j, 1, span, text, cols[j], top, cols[j + span], bottom, markers=markers,
                           confidence=confidence(chars.get(j, []))))
     return cells

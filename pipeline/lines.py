@@ -7,63 +7,61 @@ from typing import Iterable
 
 from . import data
 from .records import Char, Line
-
-SMALL = 0.8        # a char smaller than this share of its line's size is a superscript candidate
-RISE = 0.2         # a char of the line's size raised more than this share of it is a superscript
+from .settings import DEFAULT, LayoutSettings
 
 
 def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def build_lines(chars: Iterable[Char], page: int) -> list[Line]:
+def build_lines(chars: Iterable[Char], page: int, s: LayoutSettings = DEFAULT) -> list[Line]:
     """Group chars into lines by baseline; a cluster of small raised chars joins the line it sits in."""
     chars = sorted(chars, key=lambda c: (c.baseline, c.x0))
     groups: list[list[Char]] = []
     for c in chars:
         g = groups[-1] if groups else None
-        if g and abs(c.baseline - g[-1].baseline) <= 0.3 * min(c.size, g[-1].size) and _same_size(c, g):
+        if g and abs(c.baseline - g[-1].baseline) <= s.same_line * min(c.size, g[-1].size) and _same_size(c, g, s):
             g.append(c)
         else:
             groups.append([c])
-    lines = [_make_line(g, page) for g in groups]
+    lines = [_make_line(g, page, s) for g in groups]
     merged: list[Line] = []
     for ln in sorted(lines, key=lambda ln: (-ln.size, -len(ln.chars))):
-        home = next((m for m in merged if _superscript_of(ln, m)), None)
+        home = next((m for m in merged if _superscript_of(ln, m, s)), None)
         if home is None:
             merged.append(ln)
         else:
-            merged[merged.index(home)] = _make_line(list(home.chars) + list(ln.chars), page)
+            merged[merged.index(home)] = _make_line(list(home.chars) + list(ln.chars), page, s)
     return sorted(merged, key=lambda ln: (ln.baseline, ln.x0))
 
 
-def _same_size(c: Char, group: list[Char]) -> bool:
+def _same_size(c: Char, group: list[Char], s: LayoutSettings) -> bool:
     size = group[0].size
-    return SMALL * size <= c.size <= size / SMALL
+    return s.small * size <= c.size <= size / s.small
 
 
-def _superscript_of(small: Line, big: Line) -> bool:
+def _superscript_of(small: Line, big: Line, s: LayoutSettings) -> bool:
     """A cluster of smaller chars sitting in `big`'s line, or a footnote marker (①, [1]) at the
     line's own size raised above its baseline by text rise."""
-    if small.size < SMALL * big.size:
-        low = big.baseline + 0.15 * big.size
-    elif _raised_marker(small, big):
-        low = big.baseline - RISE * big.size
+    if small.size < s.small * big.size:
+        low = big.baseline + s.sup_below * big.size
+    elif _raised_marker(small, big, s):
+        low = big.baseline - s.rise * big.size
     else:
         return False
-    return (big.baseline - 0.9 * big.size <= small.baseline <= low
-            and small.x0 >= big.x0 - 2 * big.size and small.x1 <= big.x1 + 2 * big.size)
+    return (big.baseline - s.sup_reach_up * big.size <= small.baseline <= low
+            and small.x0 >= big.x0 - s.sup_reach_side * big.size and small.x1 <= big.x1 + s.sup_reach_side * big.size)
 
 
-def _raised_marker(small: Line, big: Line) -> bool:
-    return small.size <= big.size / SMALL and bool(data.regex("footnote_marker").match(small.text))
+def _raised_marker(small: Line, big: Line, s: LayoutSettings) -> bool:
+    return small.size <= big.size / s.small and bool(data.regex("footnote_marker").match(small.text))
 
 
-def _make_line(chars: list[Char], page: int) -> Line:
+def _make_line(chars: list[Char], page: int, s: LayoutSettings) -> Line:
     chars = sorted(chars, key=lambda c: c.x0)
     big = max(x.size for x in chars)
-    size = median([c.size for c in chars if c.size >= SMALL * big] or [big])
-    body = [c for c in chars if c.size >= SMALL * size] or chars
+    size = median([c.size for c in chars if c.size >= s.small * big] or [big])
+    body = [c for c in chars if c.size >= s.small * size] or chars
     return Line(
         page=page, chars=tuple(chars),
         x0=min(c.x0 for c in chars), x1=max(c.x1 for c in chars),
@@ -77,10 +75,10 @@ def confidence(chars: Iterable[Char]) -> float | None:
     return min((c.conf for c in chars if c.conf is not None), default=None)
 
 
-def is_superscript(c: Char, line: Line) -> bool:
+def is_superscript(c: Char, line: Line, s: LayoutSettings = DEFAULT) -> bool:
     """Smaller and raised, or at the line's size and raised by text rise."""
     raised = line.baseline - c.baseline
-    return raised > (0.15 if c.size < SMALL * line.size else RISE) * line.size
+    return raised > (s.small_rise if c.size < s.small * line.size else s.rise) * line.size
 
 
 SUPERSCRIPT = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
@@ -95,15 +93,15 @@ def marker_number(token: str) -> int | None:
     return int(t) if t.isdigit() else None
 
 
-def split_superscripts(line: Line, boxes: list | None = None):
+def split_superscripts(line: Line, boxes: list | None = None, s: LayoutSettings = DEFAULT):
     """The line as a sequence of ("text", char) and ("sup", token) items, superscript runs joined.
     `boxes`, when given, receives the box (x0, top, x1, bottom) of each "sup" item as it is yielded."""
     chars = line.chars
     i = 0
     while i < len(chars):
-        if is_superscript(chars[i], line):
+        if is_superscript(chars[i], line, s):
             j = i
-            while j < len(chars) and is_superscript(chars[j], line):
+            while j < len(chars) and is_superscript(chars[j], line, s):
                 j += 1
             if boxes is not None:
                 boxes.append(box(chars[i:j]))
@@ -125,21 +123,21 @@ def is_power(before: str) -> bool:
     return before[-1:].isascii() and before[-1:].isalnum()
 
 
-def gap_space(prev: Char | None, c: Char, line: Line) -> str:
+def gap_space(prev: Char | None, c: Char, line: Line, s: LayoutSettings = DEFAULT) -> str:
     """" " where a wide gap separates two Latin letters or digits (a word space), else ""."""
-    if prev is not None and c.x0 - prev.x1 > 0.25 * line.size and _is_latin(prev.text[-1]) and _is_latin(c.text[0]):
+    if prev is not None and c.x0 - prev.x1 > s.word_gap * line.size and _is_latin(prev.text[-1]) and _is_latin(c.text[0]):
         return " "
     return ""
 
 
-def line_text(line: Line, keep=None) -> str:
+def line_text(line: Line, keep=None, s: LayoutSettings = DEFAULT) -> str:
     """Text of a line (the chars `keep` accepts), with word spaces between Latin words."""
     out: list[str] = []
     prev: Char | None = None
     for c in line.chars:
         if keep is not None and not keep(c):
             continue
-        out.append(gap_space(prev, c, line) + c.text)
+        out.append(gap_space(prev, c, line, s) + c.text)
         prev = c
     return "".join(out)
 

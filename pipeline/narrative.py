@@ -12,9 +12,7 @@ from .lines import (SUPERSCRIPT, box, gap_space, is_power, is_superscript, join_
                     split_superscripts)
 from .quantities import cn_to_number
 from .records import Char, Line, PageLayout, Problem
-
-
-HANG_ALIGN = 0.25       # a wrapped line this close (share of the size) to the text after a list number hangs under it
+from .settings import DEFAULT, LayoutSettings
 
 
 @dataclass
@@ -32,25 +30,25 @@ class Narrative:
 
 
 def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
-                    cell_markers: list[dict] = ()) -> Narrative:
+                    cell_markers: list[dict] = (), s: LayoutSettings = DEFAULT) -> Narrative:
     """`cell_markers`: footnote markers found in table cells, {number, page, table_no, row, col, anchor, bbox}.
     Paragraph and footnote rows carry their boxes on the page (`boxes`, `marker_box`, `note_boxes`) for the
     review page; the schemas keep them off the written outputs."""
     parts, attached = _split_parts(layouts, skip)
-    left, right, body_size = _margins(layouts)
+    left, right, body_size = _margins(layouts, s)
     centers = {lay.page.number: lay.page.width / 2 for lay in layouts}
-    notes, problems = _collect_notes(layouts)
+    notes, problems = _collect_notes(layouts, s)
     title = ""
     paras: list[_Para] = []
     for part, lines in parts:
         if part == "notice":            # the cover's title is the notice's title, not a paragraph
-            start, end = _cover_title(lines, body_size)
+            start, end = _cover_title(lines, body_size, s)
             title = "".join(line_text(ln) for ln in lines[start:end])
             lines = lines[:start] + lines[end:]
         elif not title:                 # no cover: the report's own title names the notice
-            title = "".join(line_text(ln) for ln in lines[:_leading_title_count(lines, body_size)])
-        paras.extend(_paragraphs(part, lines, left, right, centers))
-    rows, footnotes = _rows(notice_id, paras, notes, cell_markers, problems)
+            title = "".join(line_text(ln) for ln in lines[:_leading_title_count(lines, body_size, s)])
+        paras.extend(_paragraphs(part, lines, left, right, centers, s))
+    rows, footnotes = _rows(notice_id, paras, notes, cell_markers, problems, s)
     ocr_pages = {lay.page.number for lay in layouts if lay.page.source == "ocr"}
     for row in rows:        # provenance: a paragraph with any line read by OCR says so
         row["source"] = "ocr" if ocr_pages & set(range(row["page_first"], row["page_last"] + 1)) else "text"
@@ -121,29 +119,29 @@ def _missing_attachments(rows: list[dict], attached: dict[int, int]) -> list[Pro
     return problems
 
 
-def _margins(layouts: list[PageLayout]) -> tuple[float, float, float]:
+def _margins(layouts: list[PageLayout], s: LayoutSettings) -> tuple[float, float, float]:
     lines = [ln for lay in layouts for ln in lay.body]
     if not lines:
-        return 0.0, 0.0, 12.0
+        return 0.0, 0.0, s.fallback_body_size
     body_size = Counter(round(ln.size) for ln in lines).most_common(1)[0][0]
     body = [ln for ln in lines if round(ln.size) == body_size] or lines
     lefts = sorted(ln.x0 for ln in body)
-    left = lefts[int(0.05 * (len(lefts) - 1))]
+    left = lefts[int(s.left_quantile * (len(lefts) - 1))]
     rights = sorted(ln.x1 for ln in body)
     width = Counter(round(lay.page.width) for lay in layouts).most_common(1)[0][0]
     # where full lines end; a short document may have none, so no less than a mirrored left margin
-    right = max(rights[int(0.98 * (len(rights) - 1))], width - left - body_size)
+    right = max(rights[int(s.right_quantile * (len(rights) - 1))], width - left - body_size)
     return float(left), float(right), float(body_size)
 
 
-def _cover_title(lines: list[Line], body_size: float) -> tuple[int, int]:
+def _cover_title(lines: list[Line], body_size: float, s: LayoutSettings) -> tuple[int, int]:
     """The run of large lines on the cover's first page that is the title: the one saying 关于 or
     通知 (a masthead such as "某某委员会文件" above it is another large run), else the first."""
     runs: list[list[int]] = []
     for i, ln in enumerate(lines):
         if lines and ln.page != lines[0].page:
             break
-        if ln.size > 1.2 * body_size:
+        if ln.size > s.title_size * body_size:
             if runs and runs[-1][1] == i:
                 runs[-1][1] = i + 1
             else:
@@ -154,23 +152,24 @@ def _cover_title(lines: list[Line], body_size: float) -> tuple[int, int]:
     return tuple(runs[0]) if runs else (0, 0)
 
 
-def _leading_title_count(lines: list[Line], body_size: float) -> int:
+def _leading_title_count(lines: list[Line], body_size: float, s: LayoutSettings) -> int:
     n = 0
-    while n < len(lines) and lines[n].size > 1.2 * body_size and lines[n].page == lines[0].page:
+    while n < len(lines) and lines[n].size > s.title_size * body_size and lines[n].page == lines[0].page:
         n += 1
     return n
 
 
 # ------------------------------------------------------------------ paragraphs
 
-def _paragraphs(part: str, lines: list[Line], left: float, right: float, centers: dict[int, float]) -> list[_Para]:
+def _paragraphs(part: str, lines: list[Line], left: float, right: float, centers: dict[int, float],
+                s: LayoutSettings) -> list[_Para]:
     paras: list[_Para] = []
     prev: Line | None = None
     pitch = _typical_pitch(lines)
     for ln in lines:
-        if prev is None or _next_item(ln, paras[-1].lines[0]) or (
-                not _hangs_under_label(ln, paras[-1].lines[0])
-                and _starts_paragraph(ln, prev, left, right, pitch, centers)):
+        if prev is None or _next_item(ln, paras[-1].lines[0], s) or (
+                not _hangs_under_label(ln, paras[-1].lines[0], s)
+                and _starts_paragraph(ln, prev, left, right, pitch, centers, s)):
             paras.append(_Para(part))
         paras[-1].lines.append(ln)
         prev = ln
@@ -185,24 +184,24 @@ def _typical_pitch(lines: list[Line]) -> dict[int, float]:
     return {s: float(c.most_common(1)[0][0]) for s, c in gaps.items()}
 
 
-def _hangs_under_label(ln: Line, first: Line) -> bool:
+def _hangs_under_label(ln: Line, first: Line, s: LayoutSettings) -> bool:
     """A wrapped line of a list item ("1、…" in the cover's attachment list) set under the item's
     text, after its number: the item goes on (however deep or shallow that hanging indent is)."""
     m = data.regex("list_item").match(first.text)
     if m is None or m.end() >= len(first.chars) or ln.page != first.page:
         return False
-    return abs(ln.x0 - first.chars[m.end()].x0) < HANG_ALIGN * ln.size
+    return abs(ln.x0 - first.chars[m.end()].x0) < s.hang_align * ln.size
 
 
-def _next_item(ln: Line, first: Line) -> bool:
+def _next_item(ln: Line, first: Line, s: LayoutSettings) -> bool:
     """The next numbered item of a list opens a paragraph of its own, even flush left."""
     item = data.regex("list_item")
-    return bool(item.match(first.text) and item.match(ln.text)) and abs(ln.x0 - first.x0) < HANG_ALIGN * ln.size
+    return bool(item.match(first.text) and item.match(ln.text)) and abs(ln.x0 - first.x0) < s.hang_align * ln.size
 
 
-def _centered(ln: Line, left: float, centers: dict[int, float]) -> bool:
+def _centered(ln: Line, left: float, centers: dict[int, float], s: LayoutSettings) -> bool:
     """Set in the middle of the page (a title, a subtitle), not flush with the left margin."""
-    return ln.x0 - left > ln.size and abs((ln.x0 + ln.x1) / 2 - centers.get(ln.page, 0)) < ln.size
+    return ln.x0 - left > s.centred * ln.size and abs((ln.x0 + ln.x1) / 2 - centers.get(ln.page, 0)) < s.centred * ln.size
 
 
 def _font(ln: Line) -> str:
@@ -210,23 +209,23 @@ def _font(ln: Line) -> str:
 
 
 def _starts_paragraph(ln: Line, prev: Line, left: float, right: float, pitch: dict[int, float],
-                      centers: dict[int, float]) -> bool:
+                      centers: dict[int, float], s: LayoutSettings) -> bool:
     size = ln.size
     offset = (ln.x0 - left) / size
-    if abs(ln.size - prev.size) > 1 or (_font(ln) != _font(prev) and _heading_level(line_text(ln))):
+    if abs(ln.size - prev.size) > s.size_change * max(ln.size, prev.size) or (_font(ln) != _font(prev) and _heading_level(line_text(ln))):
         return True
     if ln.page == prev.page:
-        normal = pitch.get(round(size), 1.5 * size)
-        if ln.baseline - prev.baseline > 1.3 * normal:
+        normal = pitch.get(round(size), s.default_pitch * size)
+        if ln.baseline - prev.baseline > s.paragraph_gap * normal:
             return True
-    if 1.5 <= offset <= 2.6:                  # first-line indent
+    if s.indent_min <= offset <= s.indent_max:                  # first-line indent
         return True
-    prev_full = prev.x1 >= right - size
+    prev_full = prev.x1 >= right - s.full_line * size
     if prev_full:
         return False
-    if _centered(ln, left, centers) and _centered(prev, left, centers) and _font(ln) == _font(prev):
+    if _centered(ln, left, centers, s) and _centered(prev, left, centers, s) and _font(ln) == _font(prev):
         return False
-    if offset < 0.5 and not re.search(r"[。！？；：!?;:]$", line_text(prev)):
+    if offset < s.flush and not re.search(r"[。！？；：!?;:]$", line_text(prev)):
         return False                          # ragged right: the sentence goes on
     return True
 
@@ -241,14 +240,14 @@ def _heading_level(text: str) -> int | None:
 
 # ------------------------------------------------------------------ footnotes
 
-def _collect_notes(layouts: list[PageLayout]) -> tuple[dict[tuple[int, int], dict], list[Problem]]:
+def _collect_notes(layouts: list[PageLayout], s: LayoutSettings) -> tuple[dict[tuple[int, int], dict], list[Problem]]:
     """Footnote texts by (page, number); a note with no number continues the last one."""
     notes: dict[tuple[int, int], dict] = {}
     problems: list[Problem] = []
     last: dict | None = None
     for lay in layouts:
         for ln in lay.footnote_lines:
-            number, rest = _split_note_number(ln)
+            number, rest = _split_note_number(ln, s)
             if number is not None:
                 last = {"no": number, "page": ln.page, "parts": [rest], "lines": [ln]}
                 notes[(ln.page, number)] = last
@@ -260,33 +259,33 @@ def _collect_notes(layouts: list[PageLayout]) -> tuple[dict[tuple[int, int], dic
     return notes, problems
 
 
-def _split_note_number(ln: Line) -> tuple[int | None, str]:
+def _split_note_number(ln: Line, s: LayoutSettings) -> tuple[int | None, str]:
     chars = list(ln.chars)
     sup = []
-    while chars and is_superscript(chars[0], ln):
+    while chars and is_superscript(chars[0], ln, s):
         sup.append(chars.pop(0))
     if sup:
         return marker_number("".join(c.text for c in sup)), line_text(ln, keep=lambda c: c not in sup)
     text = line_text(ln)
     m = data.regex("note_number").match(text)
-    if m is None and _gap_after_number(ln):
+    if m is None and _gap_after_number(ln, s):
         m = data.regex("note_number_bare").match(text)
     if m:
         return marker_number(m.group(1)), text[m.end():].lstrip()
     return None, text
 
 
-def _gap_after_number(ln: Line) -> bool:
+def _gap_after_number(ln: Line, s: LayoutSettings) -> bool:
     """"1 绿道：…" with a visible gap: a note number; "2021年…" or "5个基地…": text."""
     digits = 0
     while digits < len(ln.chars) and ln.chars[digits].text.isdigit():
         digits += 1
-    return 0 < digits < len(ln.chars) and ln.chars[digits].x0 - ln.chars[digits - 1].x1 > 0.3 * ln.size
+    return 0 < digits < len(ln.chars) and ln.chars[digits].x0 - ln.chars[digits - 1].x1 > s.note_number_gap * ln.size
 
 
 # ------------------------------------------------------------------ rows
 
-def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, problems: list[Problem]):
+def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, problems: list[Problem], s: LayoutSettings):
     rows: list[dict] = []
     footnotes: list[dict] = []
     path: dict[int, str] = {}
@@ -304,7 +303,7 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, problem
                           "marker_box": (m["page"], *m["bbox"]) if m.get("bbox") else None,
                           "note_boxes": page_boxes(notes[key]["lines"])})
     for para_id, p in enumerate(paras, start=1):
-        text, lead, markers = _assemble(p, notes, problems)
+        text, lead, markers = _assemble(p, notes, problems, s)
         level = _heading_level(text) if len(text) <= data.patterns()["heading_max_chars"] \
             and not re.search(r"[。；;]", text[:-1]) and p.part == "report" else None
         if level is not None:
@@ -354,11 +353,11 @@ def page_boxes(lines: list[Line]) -> list[tuple[int, float, float, float, float]
     return [(page, *box(group)) for page, group in pages.items()]
 
 
-def _assemble(p: _Para, notes: dict, problems: list[Problem]):
+def _assemble(p: _Para, notes: dict, problems: list[Problem], s: LayoutSettings):
     """Paragraph text with markers taken out, its lead, and its markers (number, page, anchor, box)."""
     pieces: list[str] = []
     markers: list[tuple[int, int, str, tuple]] = []     # number, page, anchor, box
-    body_font = Counter(c.font for ln in p.lines for c in ln.chars if not is_superscript(c, ln)).most_common(1)
+    body_font = Counter(c.font for ln in p.lines for c in ln.chars if not is_superscript(c, ln, s)).most_common(1)
     body_font = body_font[0][0] if body_font else ""
     opening: list[Char] = []          # the run of emphasised chars the paragraph opens with
     lead_open = True
@@ -367,7 +366,7 @@ def _assemble(p: _Para, notes: dict, problems: list[Problem]):
         out: list[str] = []
         prev: Char | None = None
         sup_boxes: list[tuple] = []
-        for kind, item in split_superscripts(ln, sup_boxes):
+        for kind, item in split_superscripts(ln, sup_boxes, s):
             if kind == "sup":
                 number = marker_number(item)
                 before = "".join(pieces) + "".join(out)
@@ -383,7 +382,7 @@ def _assemble(p: _Para, notes: dict, problems: list[Problem]):
                     opening.append(item)
                 else:
                     lead_open = False
-            out.append(gap_space(prev, item, ln) + item.text)
+            out.append(gap_space(prev, item, ln, s) + item.text)
             prev = item
         pieces.append("".join(out))
     text = join_lines(pieces)

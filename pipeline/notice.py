@@ -9,20 +9,21 @@ from . import data
 from .keys import district
 from .quantities import cn_to_number
 from .records import Document
+from .settings import DEFAULT, LayoutSettings
 
 
-def notice_row(doc: Document, title: str, paragraphs: list[dict]) -> dict:
+def notice_row(doc: Document, title: str, paragraphs: list[dict], s: LayoutSettings = DEFAULT) -> dict:
     cover = [p["text"] for p in paragraphs if p["part"] == "notice"]
     title = title or doc.metadata.get("Title", "")
     issue_date, issuer = None, None
     for i in range(len(cover) - 1, -1, -1):
         m = data.regex("issue_date").search(_arabic_date(unicodedata.normalize("NFKC", cover[i])))
-        if m and len(cover[i]) <= 20:
+        if m and len(cover[i]) <= s.signature_chars:
             try:
                 issue_date = dt.date(*(int(g) for g in m.groups()))
             except ValueError:
                 issue_date = None
-            issuer = cover[i - 1] if i > 0 and len(cover[i - 1]) <= 40 else None
+            issuer = cover[i - 1] if i > 0 and len(cover[i - 1]) <= s.issuer_chars else None
             break
     issuer = issuer or doc.metadata.get("Author") or _issuer_from_title(title)
     years = data.regex("plan_years").search(unicodedata.normalize("NFKC", title)) or \

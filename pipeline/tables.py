@@ -8,9 +8,8 @@ from . import data
 from .lines import line_text
 from .quantities import cn_to_number
 from .records import Cell, Grid, Line, LogicalTable, PageLayout, Problem, TableCell
+from .settings import DEFAULT, LayoutSettings
 from .text import compact
-
-MAX_HEADER_ROWS = 3
 
 
 @dataclass
@@ -33,7 +32,7 @@ class _Open:
     unit: str = ""
 
 
-def assemble_tables(layouts: list[PageLayout]) -> tuple[list[LogicalTable], set[Line], list[Problem]]:
+def assemble_tables(layouts: list[PageLayout], s: LayoutSettings = DEFAULT) -> tuple[list[LogicalTable], set[Line], list[Problem]]:
     """Join grids into logical tables; returns the tables, the title/note lines they used, problems."""
     tables: list[_Open] = []
     used: set[Line] = set()
@@ -53,15 +52,15 @@ def assemble_tables(layouts: list[PageLayout]) -> tuple[list[LogicalTable], set[
                 between.append(item)
                 continue
             grid: Grid = item
-            title_lines = _title_lines(between, grid)
+            title_lines = _title_lines(between, grid, s)
             if title_lines:
                 used.update(title_lines)
                 title, unit = _title_text(title_lines)
-                tables.append(_open(grid, title, unit))
+                tables.append(_open(grid, s, title, unit))
             elif tables and not between and tables[-1].last_page < grid.page and tables[-1].n_cols == grid.n_cols:
                 _continue(tables[-1], grid, problems)
             else:
-                tables.append(_open(grid, ""))
+                tables.append(_open(grid, s, ""))
                 problems.append(Problem("tables", "table without a title 表N", page=grid.page))
             between = []
     problems.extend(_lost_titles(layouts, used))
@@ -80,11 +79,11 @@ def _lost_titles(layouts: list[PageLayout], used: set[Line]) -> list[Problem]:
             and len(line_text(ln)) <= data.patterns()["heading_max_chars"]]
 
 
-def _title_lines(lines: list[Line], grid: Grid) -> list[Line]:
+def _title_lines(lines: list[Line], grid: Grid, s: LayoutSettings) -> list[Line]:
     """The "表 N：…" line above the grid on its page (the title may wrap onto a second line), and a
     "单位：亿元" line between title and grid."""
-    on_page = [ln for ln in lines if ln.page == grid.page and ln.bottom <= grid.top + 1]
-    for k in range(len(on_page) - 1, max(-1, len(on_page) - 4), -1):
+    on_page = [ln for ln in lines if ln.page == grid.page and ln.bottom <= grid.top + s.title_overlap * ln.size]
+    for k in range(len(on_page) - 1, max(-1, len(on_page) - 1 - s.title_lines), -1):
         if data.regex("table_title").match(line_text(on_page[k])):
             return on_page[k:]
     return []
@@ -103,10 +102,10 @@ def _title_text(lines: list[Line]) -> tuple[str, str]:
     return "".join(title), unit
 
 
-def _header_count(grid: Grid) -> int:
+def _header_count(grid: Grid, s: LayoutSettings) -> int:
     """Leading rows before the first row that opens with a number, spans the whole width or is a
     section row ("（一）区级骨干路网（7项）", which may print its total in another cell)."""
-    for r in range(min(MAX_HEADER_ROWS, grid.n_rows)):
+    for r in range(min(s.max_header_rows, grid.n_rows)):
         first = next((c for c in grid.cells if c.row == r and c.col == 0), None)
         if first is None:
             continue
@@ -125,11 +124,11 @@ def _row_texts(grid: Grid, r: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _open(grid: Grid, title: str, unit: str = "") -> _Open:
+def _open(grid: Grid, s: LayoutSettings, title: str, unit: str = "") -> _Open:
     m = data.regex("table_title").match(compact(title))
     number = (m.group(1) or m.group(3)) if m else None
     table_no = (int(number) if number.isdigit() else cn_to_number(number)) if number else None
-    h = grid.header_rows if grid.header_rows is not None else _header_count(grid)
+    h = grid.header_rows if grid.header_rows is not None else _header_count(grid, s)
     t = _Open(title=(m.group(2) or m.group(4)) if m else title, table_no=table_no, n_cols=grid.n_cols,
               header_rows=[_row_texts(grid, r) for r in range(h)], unit=unit)
     _append_fragment(t, grid, skip=h, header_rows=h)

@@ -1,0 +1,131 @@
+"""LayoutSettings: every threshold that decides layout, in one record.
+
+Each value is a share of a font size (the line's own size, the body text size or the table text
+size) or of the page size, so a notice set larger, smaller or on another paper reads the same.
+A new typesetter is one reviewed change here, not a hunt through the stages. `api.extract` passes
+`DEFAULT` to every stage; a caller (or a test) may pass its own `LayoutSettings(...)`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LayoutSettings:
+    # ---- lines (lines.py): shares of the line's own font size
+    # a char smaller than this share of its line's size is a superscript candidate (footnote
+    # markers and exponents are set at 60-70 % of the text; body text varies by less than 20 %)
+    small: float = 0.8
+    # a char of the line's size raised by more than this share of it is a superscript: a marker
+    # raised by text rise (①, [1]) sits 30-40 % up; a baseline jitter is far under 20 %
+    rise: float = 0.2
+    # a smaller char raised by more than this share of the line's size is a superscript (a small
+    # char on the baseline, e.g. a smaller-set unit, is not)
+    small_rise: float = 0.15
+    # a smaller cluster (a marker, an exponent) may sit this share of the line's size below its
+    # baseline and still join the line (glyphs of small digits drop slightly)
+    sup_below: float = 0.15
+    # chars whose baselines differ by at most this share of the smaller size are one printed line
+    # (line pitch is ≥ 1.2 sizes, so 0.3 never joins two lines)
+    same_line: float = 0.3
+    # a superscript cluster's baseline lies at most this share of the size above its line's
+    # baseline (higher than a full size up it would be the line above)
+    sup_reach_up: float = 0.9
+    # a superscript cluster lies within this many sizes left or right of its line's ends
+    sup_reach_side: float = 2.0
+    # a gap wider than this share of the size between two Latin letters or digits is a word space
+    # (CJK text is set solid; a Latin word space is about a third of the size)
+    word_gap: float = 0.25
+
+    # ---- page regions (layout.py)
+    # share of the page height, at the bottom, where page numbers live
+    footer_zone: float = 0.12
+    # share of the page height, at the top, where running headers and top page numbers live
+    header_zone: float = 0.08
+    # a char whose centre lies this share of the body size outside a grid still belongs to it
+    # (glyph boxes of text set tight against a rule poke past it slightly)
+    grid_margin: float = 0.08
+    # a footnote separator rule lies below this share of the page height (notes sit at the foot)
+    separator_below: float = 0.4
+    # a footnote separator is shorter than this share of the page width (a table rule is longer)
+    separator_width: float = 0.45
+    # a footnote separator starts within this many body sizes of the text's left margin
+    separator_indent: float = 1.5
+    # the text under a separator is smaller than this share of the text above it
+    note_smaller: float = 0.9
+    # without a separator, the lines at the page foot smaller than this share of the body size
+    # (notes are set a size or two smaller than the body) form the footnote block
+    note_block_size: float = 0.85
+    # a top line (digits aside) repeated on at least this many pages and this share of all pages
+    # is a running header
+    running_header_pages: int = 3
+    running_header_share: float = 0.5
+    # the body size assumed for a document with no text at all
+    fallback_body_size: float = 12.0
+
+    # ---- table grids (grids.py)
+    # rules closer than this share of the body size are one edge (double-drawn or anti-aliased
+    # rules lie a point or two apart; rows are a full size or more apart)
+    snap: float = 0.15
+    # a span counts as drawn when a rule covers it from this share in from each end (a rule
+    # stopped short of a crossing by its line width still draws the segment)
+    cover_inset: float = 0.25
+    # a horizontal rule longer than this share of the page width can frame a rule-only table
+    long_rule: float = 0.3
+    # rules whose left and right ends lie within this share of the body size are one stack
+    stack_ends: float = 0.4
+    # a rule-only ("three-line") table has at least this many horizontal rules
+    min_three_line: int = 3
+    # in a rule-only table, a gap wider than this share of the table's text size separates
+    # two columns (chars inside one cell text are set solid or a word space apart)
+    column_gap: float = 0.5
+    # text runs whose edges lie within this share of the table's text size are aligned on that
+    # edge (left-aligned cells start at their cell's edge)
+    aligned: float = 0.1
+
+    # ---- logical tables (tables.py)
+    # at most this many leading rows of a ruled grid are header rows
+    max_header_rows: int = 3
+    # the table title (表N …) is one of this many lines above its grid (it may wrap, and a
+    # 单位：亿元 line may follow it)
+    title_lines: int = 3
+    # a title line may end this share of its size below the grid's top rule (descenders)
+    title_overlap: float = 0.08
+
+    # ---- narrative (narrative.py): shares of the line's size unless told
+    # a wrapped line this close to the text after a list number (1、…) hangs under it
+    hang_align: float = 0.25
+    # a cover line larger than this share of the body size is (part of) the title
+    title_size: float = 1.2
+    # the line pitch assumed for a size with no two consecutive lines to measure
+    default_pitch: float = 1.5
+    # a baseline gap wider than this share of the typical pitch opens a new paragraph
+    paragraph_gap: float = 1.3
+    # a first line indented by this many sizes from the left margin opens a paragraph
+    # (Chinese text indents two characters)
+    indent_min: float = 1.5
+    indent_max: float = 2.6
+    # a line ending within this many sizes of the right margin is full: the paragraph goes on
+    full_line: float = 1.0
+    # a line starting within this share of its size from the left margin is flush left
+    flush: float = 0.5
+    # a line whose centre lies within this many sizes of the page centre, and which starts more
+    # than that from the left margin, is centred (titles, subtitles)
+    centred: float = 1.0
+    # two lines whose sizes differ by more than this share of the larger are in different blocks
+    size_change: float = 0.1
+    # "1 绿道：…": a gap wider than this share of the size after a leading number makes it a
+    # note number ("2021年…" is set solid)
+    note_number_gap: float = 0.3
+    # the left margin is this quantile of the body lines' left ends (a few lines start left of
+    # it: hanging numbers); the right margin this quantile of their right ends
+    left_quantile: float = 0.05
+    right_quantile: float = 0.98
+
+    # ---- cover (notice.py): lengths in chars
+    # the issue date line of the signature is at most this long; the issuer line above it too
+    signature_chars: int = 20
+    issuer_chars: int = 40
+
+
+DEFAULT = LayoutSettings()
