@@ -457,11 +457,61 @@ def _load_pdfplumber(raw: bytes):
         isinstance(e.args[0], PDFPasswordIncorrect),
         xref_rebuilt=lambda pdf: any(type(x).__name__ == "PDFXRefFallback" for x in pdf.doc.xrefs))
     pdf, problems = _open(raw, lib)
+    pdf.rsrcmgr = _pdfminer_resources()()
     metadata = {k: (v.decode("utf-8", "replace") if isinstance(v, bytes) else v)
                 for k, v in (pdf.metadata or {}).items() if v and isinstance(v, (str, bytes))}
     pages, page_problems = _read_pages(len(pdf.pages), lambda i: _pdfplumber_page(pdf.pages[i], i + 1), lib)
     pdf.close()
     return metadata, pages, problems + page_problems
+
+
+UNMAPPED = 0x10000      # CIDs from here on stand for a UCS2 code the bundled CMap lacks (CIDs stop at 65535)
+
+
+@lru_cache(maxsize=1)
+def _pdfminer_resources():
+    """pdfminer's resource manager, except that a CID font encoded by a Unicode CMap (Uni…-UCS2-H/V:
+    the code of each char *is* its Unicode, UCS-2) keeps every char: pdfminer's bundled copy of such
+    a CMap lacks some codes (UniGB-UCS2-H has no ² or ·), and a code it cannot map yields no char at
+    all, not even its advance. Such a code becomes a CID of its own (UNMAPPED + code) whose text is
+    the code's Unicode and whose width is the font's default width, as a viewer without the glyph
+    in its CMap would set it."""
+    from pdfminer.cmapdb import CMapBase, UnicodeMap
+    from pdfminer.pdffont import PDFCIDFont
+    from pdfminer.pdfinterp import PDFResourceManager
+
+    class UCS2CMap(CMapBase):
+        def __init__(self, cmap: CMapBase):
+            super().__init__(**cmap.attrs)
+            self.cmap = cmap
+
+        def decode(self, code: bytes):
+            for i in range(0, len(code) - 1, 2):
+                unit = code[i:i + 2]
+                yield from tuple(self.cmap.decode(unit)) or (UNMAPPED + int.from_bytes(unit, "big"),)
+
+    class UCS2UnicodeMap(UnicodeMap):
+        def __init__(self, unicode_map: UnicodeMap | None):
+            super().__init__()
+            self.unicode_map = unicode_map
+
+        def get_unichr(self, cid: int) -> str:
+            if cid >= UNMAPPED:
+                return chr(cid - UNMAPPED)
+            if self.unicode_map is None:
+                raise KeyError(cid)
+            return self.unicode_map.get_unichr(cid)
+
+    class Resources(PDFResourceManager):
+        def get_font(self, objid, spec):
+            font = super().get_font(objid, spec)
+            if isinstance(font, PDFCIDFont) and not isinstance(font.cmap, UCS2CMap) and \
+                    re.fullmatch(r"Uni[\w]+-UCS2-[HV]", str(font.cmap.attrs.get("CMapName", ""))):
+                font.cmap = UCS2CMap(font.cmap)
+                font.unicode_map = UCS2UnicodeMap(font.unicode_map)
+            return font
+
+    return Resources
 
 
 def _pdfplumber_page(page, number: int) -> Page:

@@ -37,3 +37,25 @@ def test_backends_agree(notice_id):
         for a, b in zip(other.tables[table], rows):
             assert _same(a, b), (table, a, b)
     assert [(f["page"], f["text"]) for f in other.furniture] == [(f["page"], f["text"]) for f in reference.furniture]
+
+
+@pytest.mark.once
+def test_ucs2_coded_cid_font_keeps_chars_its_cmap_lacks(tmp_path):
+    """STSong-Light under UniGB-UCS2-H (not embedded): pdfminer's copy of the CMap has no ² or ·, and
+    used to drop them with their advance; each code is its Unicode, so both backends read the same."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    from pipeline.load import load_pdf
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    pdf = tmp_path / "stsong.pdf"
+    c = canvas.Canvas(str(pdf))
+    c.setFont("STSong-Light", 12)
+    c.drawString(72, 700, "3.41km/km²，醉美北上海·邂逅夜宝山")
+    c.save()
+    chars = {b: [(ch.text, round(ch.x0, 1)) for ch in load_pdf(pdf, backend=b).pages[0].chars]
+             for b in ("pdfium", "pdfplumber")}
+    assert "".join(t for t, _ in chars["pdfplumber"]) == "3.41km/km²，醉美北上海·邂逅夜宝山"
+    assert chars["pdfplumber"] == chars["pdfium"]

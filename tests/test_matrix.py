@@ -50,9 +50,6 @@ STYLES = [
 
 # (style, notice or None for both, backend or None for both) → what fails, for whoever fixes it.
 XFAIL: dict[tuple[str, str | None, str | None], str] = {
-    ("stsong", None, "pdfplumber"): "issue 10: pdfminer reads ² (U+00B2) and · (U+00B7) of the non-embedded "
-        "STSong-Light (UniGB-UCS2-H) as nothing: T1#14 target want '84%/3.41km/km2' got '84%/3.41km/km' "
-        "(table_cells_exact, values_found), and the paragraph with 醉美北上海·邂逅夜宝山 loses its · (paragraphs_exact)",
     ("three_line", None, None): "issue 10: three-line tables (a rule above and below the header and one under "
         "each page's last row, 类别 in a group's first row) are not read: header read as ['序号', '类别主要经济…'] "
         "and ['', '投资总', '', ''], 'table kind not recognised', continuation parts 'without a title'; "
