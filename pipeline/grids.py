@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from . import data
-from .lines import SUPERSCRIPT, build_lines, confidence, gap_space, is_power, join_lines, marker_number, split_superscripts
+from .lines import build_lines, confidence, marked_text
 from .records import Cell, Char, Grid, Line, Page, Rule
 from .settings import DEFAULT, LayoutSettings
 
@@ -85,24 +84,8 @@ def _chars_in(page: Page, x0, top, x1, bottom) -> list[Char]:
 
 def _cell_text(chars: list[Char], page: int, s: LayoutSettings) -> tuple[str, tuple[tuple[int, str], ...]]:
     """Cell text with footnote markers taken out, and the markers as (number, text before them)."""
-    pieces: list[str] = []
-    markers: list[tuple[int, str]] = []
-    for ln in build_lines(chars, page, s):
-        out: list[str] = []
-        prev = None
-        for kind, item in split_superscripts(ln, s=s):
-            before = join_lines(pieces + ["".join(out)])
-            if kind == "sup":
-                number = marker_number(item)
-                if number is not None and not is_power(before) and data.regex("footnote_marker").match(item):
-                    markers.append((number, before))
-                else:
-                    out.append(item.translate(SUPERSCRIPT))
-                continue
-            out.append(gap_space(prev, item, ln, s) + item.text)
-            prev = item
-        pieces.append("".join(out))
-    return join_lines(pieces), tuple(markers)
+    text, markers = marked_text(build_lines(chars, page, s), s=s)
+    return text, tuple((m.number, m.before) for m in markers)
 
 
 def _ruled_grid(page: Page, hs: list[Rule], vs: list[Rule], snap: float, s: LayoutSettings) -> Grid | None:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from statistics import median
-from typing import Iterable
+from typing import Callable, Iterable
 
 from . import data
 from .records import Char, Line
@@ -150,3 +151,41 @@ def join_lines(texts: Iterable[str]) -> str:
             out += " "
         out += t
     return out
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A footnote marker taken out of a text."""
+    number: int
+    page: int
+    before: str                                 # the text before it, as `marked_text` returns it
+    box: tuple[float, float, float, float]      # x0, top, x1, bottom of the raised chars
+
+
+def marked_text(lines: Iterable[Line], known: Callable[[int, int], bool] | None = None,
+                s: LayoutSettings = DEFAULT) -> tuple[str, list[Marker]]:
+    """The text of lines (a table cell's, a paragraph's) with footnote markers taken out: word spaces
+    between Latin words, wrapped lines joined, raised chars that are no marker kept as superscripts
+    (km², 10³). A raised token is a marker when it reads as a footnote number (①, 1, [1]) and does
+    not follow a Latin letter or a digit (an exponent), unless `known(page, number)` says that
+    footnote exists."""
+    pieces: list[str] = []
+    markers: list[Marker] = []
+    for ln in lines:
+        out: list[str] = []
+        prev: Char | None = None
+        boxes: list[tuple] = []
+        for kind, item in split_superscripts(ln, boxes, s):
+            if kind == "text":
+                out.append(gap_space(prev, item, ln, s) + item.text)
+                prev = item
+                continue
+            before = join_lines(pieces + ["".join(out)])
+            number = marker_number(item)
+            if number is not None and data.regex("footnote_marker").match(item) and (
+                    not is_power(before) or (known is not None and known(ln.page, number))):
+                markers.append(Marker(number, ln.page, before, boxes[-1]))
+            else:
+                out.append(item.translate(SUPERSCRIPT))
+        pieces.append("".join(out))
+    return join_lines(pieces), markers

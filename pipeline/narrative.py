@@ -8,8 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import data
-from .lines import (SUPERSCRIPT, box, gap_space, is_power, is_superscript, join_lines, line_text, marker_number,
-                    split_superscripts)
+from .lines import box, is_superscript, join_lines, line_text, marked_text, marker_number
 from .quantities import cn_to_number
 from .records import Char, Line, PageLayout, Problem
 from .settings import DEFAULT, LayoutSettings
@@ -303,7 +302,7 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, problem
                           "marker_box": (m["page"], *m["bbox"]) if m.get("bbox") else None,
                           "note_boxes": page_boxes(notes[key]["lines"])})
     for para_id, p in enumerate(paras, start=1):
-        text, lead, markers = _assemble(p, notes, problems, s)
+        text, lead, markers = _assemble(p, notes, s)
         level = _heading_level(text) if len(text) <= data.patterns()["heading_max_chars"] \
             and not re.search(r"[。；;]", text[:-1]) and p.part == "report" else None
         if level is not None:
@@ -353,40 +352,30 @@ def page_boxes(lines: list[Line]) -> list[tuple[int, float, float, float, float]
     return [(page, *box(group)) for page, group in pages.items()]
 
 
-def _assemble(p: _Para, notes: dict, problems: list[Problem], s: LayoutSettings):
+def _assemble(p: _Para, notes: dict, s: LayoutSettings = DEFAULT):
     """Paragraph text with markers taken out, its lead, and its markers (number, page, anchor, box)."""
-    pieces: list[str] = []
-    markers: list[tuple[int, int, str, tuple]] = []     # number, page, anchor, box
-    body_font = Counter(c.font for ln in p.lines for c in ln.chars if not is_superscript(c, ln, s)).most_common(1)
+    text, found = marked_text(p.lines, known=lambda page, number: (page, number) in notes, s=s)
+    markers: list[tuple[int, int, str, tuple]] = []
+    last = 0
+    for m in found:
+        markers.append((m.number, m.page, _anchor(m.before[last:]), m.box))
+        last = len(m.before)
+    return text, _lead(_opening(p, s), text), markers
+
+
+def _opening(p: _Para, s: LayoutSettings) -> list[Char]:
+    """The run of emphasised chars (bold, or another face than the paragraph's) it opens with."""
+    chars = [(c, ln) for ln in p.lines for c in ln.chars]
+    body_font = Counter(c.font for c, ln in chars if not is_superscript(c, ln, s)).most_common(1)
     body_font = body_font[0][0] if body_font else ""
-    opening: list[Char] = []          # the run of emphasised chars the paragraph opens with
-    lead_open = True
-    last_marker = 0
-    for ln in p.lines:
-        out: list[str] = []
-        prev: Char | None = None
-        sup_boxes: list[tuple] = []
-        for kind, item in split_superscripts(ln, sup_boxes, s):
-            if kind == "sup":
-                number = marker_number(item)
-                before = "".join(pieces) + "".join(out)
-                if number is not None and ((ln.page, number) in notes or not is_power(before)) \
-                        and re.match(data.patterns()["footnote_marker"], item):
-                    markers.append((number, ln.page, _anchor(before[last_marker:]), sup_boxes[-1]))
-                    last_marker = len(before)
-                else:
-                    out.append(item.translate(SUPERSCRIPT))
-                continue
-            if lead_open:
-                if item.bold or item.font != body_font:
-                    opening.append(item)
-                else:
-                    lead_open = False
-            out.append(gap_space(prev, item, ln, s) + item.text)
-            prev = item
-        pieces.append("".join(out))
-    text = join_lines(pieces)
-    return text, _lead(opening, text), markers
+    opening: list[Char] = []
+    for c, ln in chars:
+        if is_superscript(c, ln, s):
+            continue
+        if not (c.bold or c.font != body_font):
+            break
+        opening.append(c)
+    return opening
 
 
 def _lead(opening: list[Char], text: str) -> str | None:
