@@ -339,6 +339,9 @@ def _ink_rows(ink: np.ndarray, x0: float, x1: float, top: int, bottom: int) -> t
 
 
 NUMBER = re.compile(r"[0-9.%．％,，]*[0-9][0-9.%．％]*")
+# A GB/T 9704 page number "— N —": the recogniser often reads its dashes as 一 (the CJK "one").
+DASHED_NUMBER = re.compile(r"[一—–\-－─]+[0-9]+[一—–\-－─]+")
+FLAT = set("一二—–-－─_~～…")     # glyphs whose ink is a thin stroke: no measure of the font size
 
 
 def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tuple[list[Char], list[Problem]]:
@@ -352,6 +355,8 @@ def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tu
                                     text=text.strip(), bbox=bbox))
             continue
         glyphs = _glyphs(quad, text, words)
+        if DASHED_NUMBER.fullmatch("".join(g[0] for g in glyphs)):
+            glyphs = [("—" if c == "一" else c, *rest) for c, *rest in glyphs]
         inks = [_ink_rows(ink, x0, x1, top_px, bottom_px) for _, _, x0, x1 in glyphs]
         size_px, base_px = _line_metrics(glyphs, inks, s, top_px, bottom_px)
         line_chars = []
@@ -372,7 +377,7 @@ def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tu
 
 def _line_metrics(glyphs, inks, s: OcrSettings, top: int, bottom: int) -> tuple[float, float]:
     """Font size and baseline (pixels) of a line from the ink of its Chinese glyphs (else digits)."""
-    cjk = [(r[1] - r[0], r[1]) for (c, *_), r in zip(glyphs, inks) if r and _is_cjk(c)]
+    cjk = [(r[1] - r[0], r[1]) for (c, *_), r in zip(glyphs, inks) if r and _is_cjk(c) and c not in FLAT]
     if cjk:
         size = median(h for h, _ in cjk) / s.cjk_ink
         return size, median(b for _, b in cjk) - s.descent * size
