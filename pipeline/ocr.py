@@ -105,7 +105,7 @@ def _read(grey: np.ndarray, ink: np.ndarray, settings: OcrSettings):
     clean = grey.copy()
     clean[cv2.dilate(mask, np.ones((5, 5), np.uint8)) > 0] = 255
     text_ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(mask, np.ones((3, 3), np.uint8))))
-    lines, flipped = _recognise(clean, boxes[1], settings)
+    lines, flipped = _recognise(clean, boxes, text_ink, settings)
     return lines, boxes, text_ink, flipped
 
 
@@ -245,10 +245,12 @@ def _rules(boxes: tuple[list, list], pt: float) -> list[Rule]:
 
 # ------------------------------------------------------------------ recognition
 
-def _recognise(img: np.ndarray, verticals: list, settings: OcrSettings):
+def _recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, settings: OcrSettings):
     """(lines, upside_down): lines as (quad, text, score, [(glyph, score, quad)]), and whether the
     line classifier read most lines as turned by 180°. A detected line that runs across a vertical
-    ruling line (text of two table cells read as one) is cut there before it is recognised."""
+    ruling line (text of two table cells read as one) is cut there before it is recognised; ink
+    inside the ruled area that no detected line covers (the detector misses a lone digit, such as
+    a 序号 cell's "3") is recognised as a line of its own."""
     import cv2
 
     eng = engine()
@@ -259,7 +261,8 @@ def _recognise(img: np.ndarray, verticals: list, settings: OcrSettings):
         _, det = eng.detect_and_crop(prepared, record)
     except Exception:                       # rapidocr raises when it finds no text at all
         return [], False
-    det.boxes, det.scores = _cut_at_rules(det.boxes, det.scores, verticals)
+    det.boxes, det.scores = _cut_at_rules(det.boxes, det.scores, rules[1])
+    det.boxes, det.scores = _with_missed_ink(det.boxes, det.scores, ink, rules)
     crops = eng.crop_text_regions(prepared, det.boxes)
     upright, cls = eng.cls_and_rotate(crops)
     rec = eng.recognize_txt(upright)
@@ -294,6 +297,41 @@ def _cut_at_rules(quads: np.ndarray, scores: list, verticals: list, gap: float =
                 out_q.append(np.array([[a, y0], [b, y0], [b, y1], [a, y1]], dtype=q.dtype))
                 out_s.append(score)
     return np.array(out_q).reshape(-1, 4, 2).astype(np.float32), out_s
+
+
+def _with_missed_ink(quads: np.ndarray, scores: list, ink: np.ndarray, rules: tuple[list, list]):
+    """Detected boxes plus a box round each run of ink inside the ruled area that none covers: ink
+    blobs at least half as tall as the median detected line, joined along the row."""
+    import cv2
+
+    hs, vs = rules
+    if len(hs) < 2 or len(vs) < 2 or not len(quads):
+        return quads, scores
+    heights = quads[:, :, 1].max(axis=1) - quads[:, :, 1].min(axis=1)
+    line_h = float(np.median(heights))
+    x0, x1 = min(x for x, _, _, _ in hs), max(x + w for x, _, w, _ in hs)
+    y0, y1 = min(y for _, y, _, _ in hs), max(y + h for _, y, _, h in hs)
+    rest = np.zeros_like(ink)
+    rest[y0:y1, x0:x1] = ink[y0:y1, x0:x1]
+    near = int(0.3 * line_h)            # glyph edges a detected box cuts off are not lines of their own
+    for q in quads:
+        a, b = q.min(axis=0).astype(int), q.max(axis=0).astype(int)
+        rest[max(0, a[1] - near):b[1] + near, max(0, a[0] - near):b[0] + near] = 0
+    joined = cv2.dilate(rest, np.ones((1, max(3, int(line_h / 2))), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    added = []
+    for k in range(1, n):
+        ys, xs = np.nonzero((labels == k) & (rest > 0))
+        if not len(xs):
+            continue
+        x, y, w, h = int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+        if 0.5 * line_h <= h <= 1.5 * line_h and w >= 0.2 * line_h:
+            px, py = 0.1 * line_h, 0.2 * line_h
+            added.append([[x - px, y - py], [x + w + px, y - py], [x + w + px, y + h + py], [x - px, y + h + py]])
+    if not added:
+        return quads, scores
+    return (np.concatenate([quads, np.array(added, dtype=quads.dtype)]),
+            list(scores) + [float(np.median(scores))] * len(added))
 
 
 def _is_cjk(ch: str) -> bool:

@@ -47,3 +47,23 @@ def test_scanned_table_continuing_on_the_next_page_is_one_table(tmp_path):
         return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
     exact = sum(norm(got[s][f]) == norm(w[f]) for s, w in want.items() if s in got for f in fields)
     assert len(got) >= len(want) - 1 and exact >= 0.9 * len(want) * len(fields)
+
+
+def test_ink_in_a_ruled_cell_that_the_detector_missed_gets_a_box_of_its_own():
+    """The detector misses a lone 序号 digit now and then (a row then loses its number): ink inside
+    the ruled area that no detected box covers is boxed tightly (not a wide box: that would look like
+    a full-width Latin glyph); a glyph edge just outside a detected box is not."""
+    from pipeline import ocr
+    ink = np.zeros((400, 600), np.uint8)
+    hs = [(50, 50, 500, 2), (50, 150, 500, 2), (50, 250, 500, 2)]
+    vs = [(50, 50, 2, 202), (150, 50, 2, 202), (548, 50, 2, 202)]
+    ink[90:120, 95:108] = 255                             # a digit alone in its cell, missed
+    ink[190:220, 200:400] = 255                           # a detected line …
+    ink[190:220, 402:405] = 255                           # … and the sliver of a glyph it cut off
+    quads = np.array([[[198, 186], [400, 186], [400, 224], [198, 224]]], np.float32)
+    boxes, scores = ocr._with_missed_ink(quads, [0.9], ink, (hs, vs))
+    assert len(boxes) == 2 and len(scores) == 2
+    x0, y0 = boxes[1].min(axis=0)
+    x1, y1 = boxes[1].max(axis=0)
+    assert 88 <= x0 <= 95 and 108 <= x1 <= 115 and 80 <= y0 <= 90 and 120 <= y1 <= 130
+    assert len(ocr._with_missed_ink(quads, [0.9], ink, ([], vs))[0]) == 1      # no ruled area: as detected
