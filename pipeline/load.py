@@ -314,6 +314,7 @@ def _pdfium_calls():
         font_info=fn(pr.FPDFText_GetFontInfo, ctypes.c_ulong, P, I, P, ctypes.c_ulong, P),
         weight=fn(pr.FPDFText_GetFontWeight, I, P, I),
         render_mode=fn(pr.FPDFTextObj_GetTextRenderMode, I, P),
+        is_hyphen=fn(pr.FPDFText_IsHyphen, I, P, I),
         fill_stroke=pr.FPDF_TEXTRENDERMODE_FILL_STROKE,
     )
 
@@ -330,6 +331,9 @@ def _display_transform(rotation: int, width: float, height: float):
     }[rotation % 360]
 
 
+HYPHEN_MARK = 0x02     # pdfium's code for a hyphen that ends a line (it takes it for a hyphenation)
+
+
 def _pdfium_page(page, number: int, pr, buf, flags) -> Page:
     width, height = page.get_size()
     to_display = _display_transform(page.get_rotation(), width, height)
@@ -344,6 +348,8 @@ def _pdfium_page(page, number: int, pr, buf, flags) -> Page:
     chars = []
     for i in range(tp.count_chars()):
         code = f.unicode(handle, i)
+        if code == HYPHEN_MARK and f.is_hyphen(handle, i):
+            code = ord("-")
         text = chr(code)
         if code in (0, 0xFFFE, 0xFFFF) or text.isspace():
             continue

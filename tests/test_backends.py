@@ -59,3 +59,28 @@ def test_ucs2_coded_cid_font_keeps_chars_its_cmap_lacks(tmp_path):
              for b in ("pdfium", "pdfplumber")}
     assert "".join(t for t, _ in chars["pdfplumber"]) == "3.41km/km²，醉美北上海·邂逅夜宝山"
     assert chars["pdfplumber"] == chars["pdfium"]
+
+
+@pytest.mark.once
+def test_hyphen_at_a_line_end_is_kept(tmp_path):
+    """pdfium reports a hyphen that ends a line as U+0002 (a hyphenation, to it), which was dropped
+    as a control char: 南大路改建工程（南陈路-S20） wrapped after the hyphen read 南陈路S20."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    from pipeline.load import load_pdf
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    pdf = tmp_path / "hyphen.pdf"
+    c = canvas.Canvas(str(pdf))
+    c.setFont("STSong-Light", 12)
+    c.drawString(72, 700, "南大路改建工程（南陈路-")
+    c.drawString(72, 685, "S20）")
+    c.setFont("Helvetica", 12)
+    c.drawString(72, 600, "north-")
+    c.drawString(72, 585, "south")
+    c.save()
+    for backend in ("pdfium", "pdfplumber"):
+        text = "".join(ch.text for ch in load_pdf(pdf, backend=backend).pages[0].chars)
+        assert text == "南大路改建工程（南陈路-S20）north-south", backend
