@@ -55,7 +55,20 @@ def _superscript_of(small: Line, big: Line, s: LayoutSettings) -> bool:
 
 
 def _raised_marker(small: Line, big: Line, s: LayoutSettings) -> bool:
-    return small.size <= big.size / s.small and bool(data.regex("footnote_marker").match(small.text))
+    """At the line's size and nothing but footnote markers: markers raised in one printed line share
+    a baseline, so they come as one cluster; each of its runs (split where a gap is wider than a
+    word space) must be a marker."""
+    if small.size > big.size / s.small:
+        return False
+    runs: list[str] = []
+    prev: Char | None = None
+    for c in small.chars:
+        if prev is not None and c.x0 - prev.x1 <= s.word_gap * small.size:
+            runs[-1] += c.text
+        else:
+            runs.append(c.text)
+        prev = c
+    return all(data.regex("footnote_marker").match(run) for run in runs)
 
 
 def _make_line(chars: list[Char], page: int, s: LayoutSettings) -> Line:

@@ -298,6 +298,30 @@ def test_marker_at_body_size_raised_by_rise(tmp_path, backend, marker, number):
     assert not [p for p in ex.problems if p.stage == "footnotes"]
 
 
+@pytest.mark.once
+def test_two_raised_markers_in_one_line(tmp_path):
+    """Two circled markers raised in the same printed line share a baseline, so they come as one
+    cluster "①②": each is a marker, the cluster joins its line and both pair with their notes."""
+    d = Doc()
+    _report(d)
+    top = 156
+    x = d.text(LEFT + 2 * SIZE, top, "建设基地5个")
+    x = d.text(x, top, "①", rise=0.35 * SIZE)
+    x = d.text(x, top, "，引进研究院3个")
+    x = d.text(x, top, "②", rise=0.35 * SIZE)
+    d.text(x, top, "，形成全链条")
+    d.text(LEFT, top + PITCH, "创新孵化功能。")
+    d.hline(LEFT, LEFT + 110, 680)
+    d.text(LEFT, 688, "①基地：五个。", size=10.5)
+    d.text(LEFT, 708, "②研究院：三个。", size=10.5)
+    ex = extract(d.save(tmp_path / "two.pdf"))
+    body = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"]
+    assert [(p["text"], p["footnote_refs"]) for p in body] == [
+        ("建设基地5个，引进研究院3个，形成全链条创新孵化功能。", "1,2")]
+    assert [(f["footnote_no"], f["para_id"], f["anchor"]) for f in ex.tables["footnotes"]] == [
+        (1, body[0]["para_id"], "建设基地5个"), (2, body[0]["para_id"], "引进研究院3个")]
+
+
 def test_footnote_found_without_a_separator_rule(tmp_path):
     """No short rule above the notes: the block of smaller lines at the page bottom that opens with a
     note number is the footnote area."""
