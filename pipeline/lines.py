@@ -27,7 +27,8 @@ def build_lines(chars: Iterable[Char], page: int, s: LayoutSettings = DEFAULT) -
             groups.append([c])
     lines = [_make_line(g, page, s) for g in groups]
     merged: list[Line] = []
-    for ln in sorted(lines, key=lambda ln: (-ln.size, -len(ln.chars))):
+    # larger lines first, so a cluster finds its home; sizes to 0.1 pt (a backend may read 14 as 13.99999)
+    for ln in sorted(lines, key=lambda ln: (-round(ln.size, 1), -len(ln.chars))):
         home = next((m for m in merged if _superscript_of(ln, m, s)), None)
         if home is None:
             merged.append(ln)

@@ -386,3 +386,19 @@ def test_attachment_listed_on_the_cover_that_yields_nothing(tmp_path):
     assert [(p.reason, p.page, p.text) for p in ex.problems] == [
         ("attachment 2 listed on the cover yields nothing", 1, "2、关于某区2025年计划草案的报告")]
     assert verdict(ex.problems)[0] == "needs_review"
+
+
+@pytest.mark.once
+def test_raised_marker_joins_a_line_whose_size_reads_a_hair_smaller():
+    """pdfminer reads a 14 pt line as 13.999999999999943 pt and the marker raised over it as 14.0:
+    the marker cluster must still join the line, not be taken for a line of its own."""
+    from pipeline.lines import build_lines, line_text
+    from pipeline.records import Char
+
+    def char(text, x, baseline, size):
+        return Char(text, x, x + 14, baseline - 0.88 * size, baseline + 0.12 * size, baseline, size, "Kai", False)
+
+    body = [char(t, 80 + 14 * i, 337.7, 13.999999999999943) for i, t in enumerate("的工作机制和总体规划")]
+    marker = char("④", 80 + 14 * 5 - 0.1, 337.7 - 0.35 * 14, 14.0)
+    lines = build_lines(body + [marker], page=1)
+    assert [line_text(ln) for ln in lines] == ["的工作机制④和总体规划"]
