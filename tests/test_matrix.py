@@ -46,6 +46,14 @@ STYLES = [
     Style("no_rules", rules="none", category="first_row"),
     Style("another_district", font="sans", rules="three_line", category="group_rows", units="column",
           header_rows=2, marker="bracketed", page_numbers="alternate", extra_columns=True),
+    # unseen combinations: axes the styles above test one at a time, set together (each found or
+    # guards a bug the single-axis styles did not show)
+    Style("grid_district", category="group_rows", units="column", header_rows=2, extra_columns=True,
+          marker="bracketed", orientation="landscape", page_numbers="alternate", table_size=10.5),
+    Style("kai_circled_rotated", font="kai", justify=False, body_size=14, table_size=10.5, category="first_row",
+          units="column", header_rows=2, marker="circled", orientation="rotate", page_numbers="chinese"),
+    Style("stsong_cell_groups", font="stsong", rules="cells", category="group_rows", units="header",
+          extra_columns=True, marker="bracketed", margins=WIDE),
 ]
 
 # (style, notice or None for both, backend or None for both) → what fails, for whoever fixes it.
