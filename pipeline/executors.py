@@ -61,7 +61,8 @@ class _Child:
     def __init__(self, ctx, work: Work, task: FileTask):
         self.task = task
         self.conn, send = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=_child_main, args=(send, work, task), daemon=True)
+        self.peak = ctx.Value("q", 0, lock=False)     # the child's largest address space seen, bytes
+        self.proc = ctx.Process(target=_child_main, args=(send, work, task, self.peak), daemon=True)
         self.proc.start()
         send.close()
         self.started = time.monotonic()
@@ -72,11 +73,22 @@ class _Child:
             summary = self.conn.recv()
         except EOFError:
             self.proc.join()
-            summary = failed(self.task, "crashed", f"the worker process died (exit code {self.proc.exitcode})",
-                             time.monotonic() - self.started)
+            summary = self._died()
         self.proc.join()
         self.conn.close()
         return summary
+
+    def _died(self) -> Summary:
+        """The child died without a Summary. Killed by a signal after its address space had reached
+        the memory limit, it ran out of memory: pdfium aborts the process (SIGABRT) when an
+        allocation fails, where Python would raise MemoryError. Any other death is a crash."""
+        code, limit, peak = self.proc.exitcode, self.task.max_memory, self.peak.value
+        seconds = time.monotonic() - self.started
+        if code is not None and code < 0 and limit and peak >= NEAR_LIMIT * limit:
+            return failed(self.task, "too_large", f"the worker was killed by {_signal_name(-code)} after reaching "
+                          f"{peak >> 20} MiB of its {limit >> 20} MiB memory limit (--max-memory): an allocation "
+                          "failed", seconds)
+        return failed(self.task, "crashed", f"the worker process died (exit code {code})", seconds)
 
     def overdue(self, timeout: float | None, now: float) -> bool:
         return bool(timeout) and now - self.started > timeout
@@ -89,10 +101,46 @@ class _Child:
                       time.monotonic() - self.started)
 
 
-def _child_main(conn, work: Work, task: FileTask) -> None:
+# A child killed by a signal whose address space had reached this share of its limit ran out of
+# memory (a worker maps ~1.6 GiB at rest, 80 % of the smallest default limit; the watch sees the
+# growth up to the failed allocation within a few MiB).
+NEAR_LIMIT = 0.95
+PEAK_EVERY = 0.02       # seconds between two looks at the child's address space
+
+
+def _child_main(conn, work: Work, task: FileTask, peak=None) -> None:
     limit_worker(task.max_memory)
+    if task.max_memory and peak is not None:
+        _watch_peak(peak)
     conn.send(work(task))
     conn.close()
+
+
+def _watch_peak(peak) -> None:
+    """A thread of the child keeps `peak` (shared with the parent) at the process's peak address
+    space (VmPeak): after the child dies the parent can tell a failed allocation from a crash. The
+    PDF libraries release the GIL while they work, so the thread keeps looking while they grow."""
+    import threading
+    status = Path("/proc/self/status")
+    if not status.exists():         # not Linux: a death stays `crashed`
+        return
+
+    def watch():
+        while True:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmPeak:"):
+                    peak.value = int(line.split()[1]) << 10
+            time.sleep(PEAK_EVERY)
+
+    threading.Thread(target=watch, name="peak-watch", daemon=True).start()
+
+
+def _signal_name(number: int) -> str:
+    import signal
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def limit_worker(max_memory: int | None) -> None:

@@ -6,9 +6,12 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zlib
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -280,6 +283,41 @@ def test_a_flate_bomb_is_too_large_not_the_oom_killer(tmp_path, capsys):
     assert "--max-memory" in failures[0]["reason"]
 
 
+def _double_flate_bomb(path, mib: int):
+    """One page of the notice drawing first a stream Flate-compressed twice: the outer layer inflates
+    to a few MiB (the check before parsing lets it pass), the inner one to `mib` MiB inside pdfium."""
+    with pikepdf.open(GOOD) as pdf:
+        del pdf.pages[1:]
+        stream = pikepdf.Stream(pdf, zlib.compress(flate_blanks(mib), 9))
+        stream.Filter = pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.FlateDecode])
+        page = pdf.pages[0]
+        page.Contents = pikepdf.Array([stream, *page.obj.get("/Contents").wrap_in_array()])
+        pdf.save(path, compress_streams=False)      # qpdf would recompress the outer layer
+    return path
+
+
+@pytest.mark.once
+def test_pdfium_aborting_at_the_memory_limit_is_too_large_not_crashed(tmp_path):
+    bomb = _double_flate_bomb(tmp_path / "bomb2.pdf", 4000)
+    assert bomb.stat().st_size < 1 << 20
+    out = tmp_path / "out"
+    code = main(["extract", str(bomb), "--out", str(out), "--quiet", "--max-memory", "2048", "--backend", "pdfium"])
+    failures = json.loads((out / "failures.json").read_text(encoding="utf-8"))
+    assert code == 1 and [f["kind"] for f in failures] == ["too_large"], failures
+    assert "SIGABRT" in failures[0]["reason"] and "--max-memory" in failures[0]["reason"]
+
+
+@pytest.mark.once
+def test_a_worker_that_crashes_far_below_its_limit_is_crashed(tmp_path):
+    from pipeline.executors import FileTask, run_isolated
+    s = run_isolated(_abort, FileTask(str(tmp_path / "x.pdf"), str(tmp_path), max_memory=8 << 30), timeout=60)
+    assert (s.ok, s.error_kind, s.error) == (False, "crashed", "the worker process died (exit code -6)")
+
+
+def _abort(task):
+    os.abort()
+
+
 @pytest.mark.once
 def test_running_out_of_memory_in_python_is_too_large(tmp_path, monkeypatch):
     def hungry(*args, **kwargs):
@@ -320,3 +358,64 @@ def test_leftovers_of_a_killed_run_break_no_load_and_are_swept(tmp_path, written
     main(["extract", str(empty), "--out", str(out), "--quiet"])
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(["baoshan-2022", f".other.tmp-{alive}",
                                                                            "moved"])
+
+
+# ------------------------------------------------------------------ 9. kill -9 of the parent
+
+def _stat(pid: int | str) -> list[str]:
+    """/proc/PID/stat after the command's name: state, parent pid, … ([] when the process is gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    return _stat(pid)[:1] not in ([], ["Z"])
+
+
+def _children(pid: int) -> set[int]:
+    """The live descendants of `pid`."""
+    parent_of = {int(p.name): int(st[1]) for p in Path("/proc").glob("[0-9]*") if (st := _stat(p.name)) and st[0] != "Z"}
+    found, todo = set(), [pid]
+    while todo:
+        pid = todo.pop()
+        kids = {c for c, parent in parent_of.items() if parent == pid}
+        found |= kids
+        todo.extend(kids)
+    return found
+
+
+@pytest.mark.once
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_kill_9_of_the_parent_takes_its_workers_with_it(tmp_path):
+    import pypdfium2 as pdfium
+    pdf = pdfium.PdfDocument(GOOD)
+    image = pdf[0].render(scale=150 / 72).to_pil().convert("L")
+    pdf.close()
+    scans = []
+    for name in ("scan-a.pdf", "scan-b.pdf"):       # two slow files: each worker OCRs two pages
+        image.save(tmp_path / name, save_all=True, append_images=[image], resolution=150)
+        scans.append(tmp_path / name)
+    out = tmp_path / "out"
+    run = subprocess.Popen([sys.executable, "-m", "pipeline", "extract", *map(str, scans), "--out", str(out),
+                            "--jobs", "2", "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _children(run.pid)) < 2 and time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.05)
+        assert len(workers) >= 2 and run.poll() is None
+        run.kill()
+        run.wait()
+        deadline = time.monotonic() + 5
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert {p for p in workers if _alive(p)} == set()
+        assert not any(out.glob("scan-*/report.json"))      # killed, not finished
+    finally:
+        run.kill()
+        run.wait()
+        for pid in filter(_alive, workers):     # orphans of a failed check are not left running
+            os.kill(pid, signal.SIGKILL)
+
