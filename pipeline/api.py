@@ -11,7 +11,7 @@ from .checks import cross_checks
 from .facts import facts
 from .keys import keyed_projects
 from .layout import furniture_rows, layout_document
-from .load import InputError, load_pdf, render_pages
+from .load import InputError, check_text, load_pdf, render_pages
 from .manifest import NAME, Manifest, file_sha256, pipeline_version
 from .outputs import is_remote, write_bytes
 from .narrative import build_narrative
@@ -22,7 +22,6 @@ from .review import review_html
 from .settings import DEFAULT, LayoutSettings
 from .table_kinds import table_cell_rows, table_rows
 from .tables import assemble_tables, cell_markers, table_note_rows
-from .textcheck import screen_text
 from .values import indicator_parts, indicator_values
 from .write import validated, verdict, write_extraction
 
@@ -43,9 +42,9 @@ def extract(pdf: str | Path, backend: str | None = None, settings: LayoutSetting
         timings[stage] = now - clock
         clock = now
 
-    doc, unreadable = screen_text(load_pdf(pdf, backend=backend))
+    doc = load_pdf(pdf, backend=backend)
     lap("load")
-    _check_text_layer(doc, unreadable)
+    check_text(doc)
     layouts = layout_document(doc.pages, settings)
     lap("layout")
     tables, used_lines, table_problems = assemble_tables(layouts, settings)
@@ -72,29 +71,6 @@ def extract(pdf: str | Path, backend: str | None = None, settings: LayoutSetting
     ex.problems = [*doc.problems, *table_problems, *kind_problems, *narrative.problems, *value_problems,
                    *cross_checks(ex.tables)]
     return ex
-
-
-def _check_text_layer(doc, unreadable: list[int]) -> None:
-    if any(p.chars for p in doc.pages):
-        return
-    if unreadable:
-        raise InputError("unreadable_text", "the text layer does not decode to text (a font without a ToUnicode "
-                                            f"map?), needs OCR: pages {_ranges(unreadable)}")
-    scanned = [p.number for p in doc.pages if p.images]
-    if scanned:
-        raise InputError("no_text", f"no text layer, and OCR found no text on the page images: pages {_ranges(scanned)}")
-    raise NotANoticeError("not_a_notice", f"every page is blank ({len(doc.pages)} pages)")
-
-
-def _ranges(numbers: list[int]) -> str:
-    out, start = [], None
-    for i, n in enumerate(numbers):
-        if start is None:
-            start = n
-        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
-            out.append(f"{start}" if start == n else f"{start}-{n}")
-            start = None
-    return ",".join(out)
 
 
 # What the tool itself writes in an output folder beside the notice folders: no notice may take

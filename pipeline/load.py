@@ -11,7 +11,7 @@ import ctypes
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,6 +20,7 @@ from typing import Callable
 from . import data
 from .records import Char, Document, Page, Problem, Rule
 from .text import nfc
+from .textcheck import screen_text
 
 BACKENDS = ("pdfium", "pdfplumber")
 ASCENT, DESCENT = 0.88, 0.12     # share of the font size above and below the baseline
@@ -35,7 +36,10 @@ class InputError(Exception):
 
 
 def load_pdf(path: str | Path, backend: str | None = None) -> Document:
-    """`backend` None means $NOTICE_EXTRACT_BACKEND, else pdfium."""
+    """`backend` None means $NOTICE_EXTRACT_BACKEND, else pdfium. The text layer is screened
+    (`textcheck`), then every page whose text must be read from its image — a scan, text drawn as
+    outlines, a text layer that does not decode — is read by OCR, unless $NOTICE_EXTRACT_OCR is
+    `off` (then such pages are only named, as are the pages OCR finds nothing on)."""
     backend = backend or os.environ.get("NOTICE_EXTRACT_BACKEND") or "pdfium"
     path = Path(path)
     raw = _read_checked(path)
@@ -45,36 +49,90 @@ def load_pdf(path: str | Path, backend: str | None = None) -> Document:
         metadata, pages, problems = _load_pdfplumber(raw)
     else:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
-    pages, ocr_problems = _read_scans(raw, pages)
-    problems = list(problems) + ocr_problems + _empty_pages(pages)
-    return Document(
-        notice_id=path.stem,
-        source_file=path.name,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        metadata=metadata,
-        pages=tuple(pages),
-        problems=tuple(problems),
-    )
+    doc, unreadable = screen_text(Document(notice_id=path.stem, source_file=path.name,
+                                           sha256=hashlib.sha256(raw).hexdigest(), metadata=metadata,
+                                           pages=tuple(pages), problems=tuple(problems)))
+    pages, ocr_problems = _read_scans(raw, list(doc.pages), unreadable) if ocr_on() else (list(doc.pages), [])
+    return replace(doc, pages=tuple(pages), problems=(*doc.problems, *ocr_problems, *_empty_pages(pages, unreadable)))
 
 
-def _empty_pages(pages: list[Page]) -> list[Problem]:
-    """Blank pages between pages with text may be damaged ones: name them in the report."""
-    if not any(p.chars for p in pages):
-        return []
-    return [Problem("load", "image-only page: OCR found no text on it" if p.images else
-                    "page has no text or rules (blank or damaged)", page=p.number)
-            for p in pages if not p.chars and not p.rules]
+def ocr_on() -> bool:
+    """$NOTICE_EXTRACT_OCR `off` (or 0, no): pages without usable text are named, not read (fast triage)."""
+    return os.environ.get("NOTICE_EXTRACT_OCR", "on").strip().lower() not in ("off", "0", "no", "false")
+
+
+OUTLINED = "no usable text layer (text drawn as outlines?): needs OCR"
+UNREADABLE = "unreadable text layer: needs OCR"
+
+
+def _empty_pages(pages: list[Page], unreadable: dict[int, str]) -> list[Problem]:
+    """The pages left without text that OCR did not read (or OCR is off): a text layer that does not
+    decode, text drawn as outlines, a scan; blank pages between pages with text may be damaged ones."""
+    out = []
+    for p in pages:
+        if p.chars:
+            continue
+        if p.number in unreadable:
+            out.append(Problem("load", UNREADABLE, page=p.number, text=unreadable[p.number]))
+        elif drawn_as_outlines(p):
+            out.append(Problem("load", OUTLINED, page=p.number, text=f"{p.outlines} curved paths, no text"))
+        elif not p.rules:
+            out.append(Problem("load", "image-only page: OCR found no text on it" if p.images else
+                               "page has no text or rules (blank or damaged)", page=p.number))
+    return out
+
+
+def check_text(doc: Document) -> None:
+    """When no page of `doc` has text, raise InputError saying why and naming the pages: its text
+    layer does not decode (`unreadable_text`), its text is drawn as outlines or it is scanned and OCR
+    read nothing (`no_text`), or every page is blank (`not_a_notice`)."""
+    if any(p.chars for p in doc.pages):
+        return
+    after = "and OCR found no text on them" if ocr_on() else "needs OCR (OCR is off: NOTICE_EXTRACT_OCR)"
+    pages_of = {reason: [p.page for p in doc.problems if p.reason == reason] for reason in (UNREADABLE, OUTLINED)}
+    if pages_of[UNREADABLE]:
+        raise InputError("unreadable_text", "the text layer does not decode to text (a font without a ToUnicode "
+                                            f"map?), {after}: pages {_ranges(pages_of[UNREADABLE])}")
+    if pages_of[OUTLINED]:
+        raise InputError("no_text", f"no usable text layer (text drawn as outlines?), {after}: "
+                                    f"pages {_ranges(pages_of[OUTLINED])}")
+    scanned = [p.number for p in doc.pages if p.images]
+    if scanned:
+        raise InputError("no_text", f"no text layer, only page images, {after}: pages {_ranges(scanned)}")
+    raise InputError("not_a_notice", f"every page is blank ({len(doc.pages)} pages)")
+
+
+def _ranges(numbers: list[int]) -> str:
+    out, start = [], None
+    for i, n in enumerate(numbers):
+        if start is None:
+            start = n
+        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
+            out.append(f"{start}" if start == n else f"{start}-{n}")
+            start = None
+    return ",".join(out)
+
+
+# A page without text that draws at least this many curved paths draws its text as glyph outlines
+# (a path a glyph or a word); a logo, a seal or a chart alone draws fewer.
+OUTLINE_PATHS = 10
+
+
+def drawn_as_outlines(page: Page) -> bool:
+    return page.source == "text" and not page.chars and page.outlines >= OUTLINE_PATHS
 
 
 def needs_ocr(page: Page) -> bool:
-    """A page whose text must be read from its image: no text layer, but an image drawn on it."""
-    return page.source == "text" and not page.chars and page.images > 0
+    """A page whose text must be read from its image: no text layer, but an image (a scan) or glyph
+    outlines drawn on it."""
+    return page.source == "text" and not page.chars and (page.images > 0 or drawn_as_outlines(page))
 
 
-def _read_scans(raw: bytes, pages: list[Page]) -> tuple[list[Page], list[Problem]]:
-    """Every page that needs OCR, rendered by pdfium at its scan's resolution and read by `ocr`; the
-    other pages are left as their backend read them (a text PDF with one scanned page pays for one)."""
-    todo = [p.number for p in pages if needs_ocr(p)]
+def _read_scans(raw: bytes, pages: list[Page], unreadable: dict[int, str]) -> tuple[list[Page], list[Problem]]:
+    """Every page that needs OCR (and every page whose text layer is `unreadable`), rendered by pdfium
+    at its scan's resolution and read by `ocr`; the other pages are left as their backend read them
+    (a text PDF with one scanned page pays for one). A page OCR finds nothing on stays as it was."""
+    todo = sorted({p.number for p in pages if needs_ocr(p)} | set(unreadable))
     if not todo:
         return pages, []
     import numpy as np
@@ -92,7 +150,9 @@ def _read_scans(raw: bytes, pages: list[Page]) -> tuple[list[Page], list[Problem
             dpi = _scan_dpi(page, pdfium)
             image = np.asarray(page.render(scale=dpi / 72).to_pil().convert("RGB"))
             page.close()
-            pages[number - 1], found = ocr.read_page(image, number, dpi)
+            read, found = ocr.read_page(image, number, dpi)
+            if read.chars or read.rules:
+                pages[number - 1] = read
             problems.extend(found)
         except Exception as e:  # one unreadable scan never loses the rest
             problems.append(Problem("load", f"scanned page could not be read by OCR: {e}", page=number))
@@ -376,8 +436,8 @@ def _pdfium_page(page, number: int, pr, buf, flags) -> Page:
         chars.append(_char(nfc(text), x0, max(x1, x0 + 0.1), baseline, size, font, bold))
     tp.close()
     rules: list[Rule] = []
-    images = _pdfium_paths(page.raw, pr, to_display, rules)
-    return Page(number, round(width, 2), round(height, 2), tuple(chars), tuple(rules), images)
+    images, outlines = _pdfium_paths(page.raw, pr, to_display, rules)
+    return Page(number, round(width, 2), round(height, 2), tuple(chars), tuple(rules), images, outlines=outlines)
 
 
 Matrix = tuple[float, float, float, float, float, float]     # a b c d e f, as in a PDF `cm`
@@ -397,11 +457,12 @@ def _object_matrix(obj, pr) -> Matrix:
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
 
-def _pdfium_paths(container, pr, to_display, out: list[Rule], form=None, placed: Matrix = IDENTITY) -> int:
-    """Ruling lines of the page's path objects into `out`; returns how many images it draws. The
-    objects of a form XObject are in the form's space: `placed` maps it to page space (nested forms
-    compose their matrices)."""
-    images = 0
+def _pdfium_paths(container, pr, to_display, out: list[Rule], form=None,
+                  placed: Matrix = IDENTITY) -> tuple[int, int]:
+    """Ruling lines of the page's path objects into `out`; returns how many images it draws and how
+    many of its paths have curves. The objects of a form XObject are in the form's space: `placed`
+    maps it to page space (nested forms compose their matrices)."""
+    images = curved = 0
     count = pr.FPDFFormObj_CountObjects(form) if form else pr.FPDFPage_CountObjects(container)
     for j in range(count):
         obj = pr.FPDFFormObj_GetObject(form, j) if form else pr.FPDFPage_GetObject(container, j)
@@ -409,17 +470,20 @@ def _pdfium_paths(container, pr, to_display, out: list[Rule], form=None, placed:
         if kind == pr.FPDF_PAGEOBJ_IMAGE:
             images += 1
         elif kind == pr.FPDF_PAGEOBJ_FORM:
-            images += _pdfium_paths(container, pr, to_display, out, form=obj,
-                                    placed=_then(_object_matrix(obj, pr), placed))
+            i, c = _pdfium_paths(container, pr, to_display, out, form=obj,
+                                 placed=_then(_object_matrix(obj, pr), placed))
+            images, curved = images + i, curved + c
         elif kind == pr.FPDF_PAGEOBJ_PATH:
             fill, stroke = ctypes.c_int(), ctypes.c_int()
             pr.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
             if not fill.value and not stroke.value:
                 continue
+            curved += any(pr.FPDFPathSegment_GetType(pr.FPDFPath_GetPathSegment(obj, k)) == pr.FPDF_SEGMENT_BEZIERTO
+                          for k in range(pr.FPDFPath_CountSegments(obj)))
             for x0, y0, x1, y1 in _pdfium_subpath_boxes(obj, pr, _then(_object_matrix(obj, pr), placed)):
                 (a, b), (c, d) = to_display(x0, y0), to_display(x1, y1)
                 out.extend(_rules_from_box(min(a, c), min(b, d), max(a, c), max(b, d)))
-    return images
+    return images, curved
 
 
 def _pdfium_subpath_boxes(obj, pr, m: Matrix):
@@ -524,7 +588,7 @@ def _pdfplumber_page(page, number: int) -> Page:
     p = page.dedupe_chars(tolerance=1)      # text drawn twice (a fake bold) is read once, as by pdfium
     height = float(p.height)
     page_ = Page(number, round(float(p.width), 2), round(height, 2), tuple(_pdfplumber_chars(p, height)),
-                 tuple(_pdfplumber_rules(p)), len(p.images))
+                 tuple(_pdfplumber_rules(p)), len(p.images), outlines=_pdfplumber_curved(p))
     p.close()
     return page_
 
@@ -537,6 +601,12 @@ def _pdfplumber_chars(p, height: float) -> list[Char]:
             out.append(_char(nfc(c["text"]), c["x0"], c["x1"], height - c["matrix"][5], c["size"],
                              font, is_bold(font)))
     return out
+
+
+def _pdfplumber_curved(p) -> int:
+    """Paths with curves. pdfminer splits a path object at each moveto, so a glyph of several strokes
+    counts once per stroke with a curve (pdfium counts path objects: more here, never fewer)."""
+    return sum(any(seg[0] == "c" for seg in c.get("path") or ()) for c in p.curves)
 
 
 def _pdfplumber_rules(p) -> list[Rule]:

@@ -39,6 +39,7 @@ class Page:
     chars: tuple[Char, ...]
     rules: tuple[Rule, ...]
     images: int = 0     # image objects drawn on the page (a scan shows up here, not in chars)
+    outlines: int = 0   # path objects with curves (text drawn as glyph outlines shows up here, not in chars)
     source: str = "text"    # "text": read from the PDF's text layer; "ocr": read from its image
 
 

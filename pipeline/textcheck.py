@@ -3,9 +3,9 @@
 A font embedded without its ToUnicode map decodes to control characters, private-use code points,
 pdfminer's `(cid:N)` placeholders, or Latin letters and ASCII punctuation drawn with the full-width
 glyphs of a Chinese font ("宝1路23*456789:;‹改=建工程"). `unreadable_reason(page)` tells a page whose
-text layer is such garbage (the OCR backend reads those pages from their image instead);
-`screen_text(doc)` takes the garbage out of a document (and out of its metadata) and names each
-page it touched.
+text layer is such garbage; `screen_text(doc)` takes the garbage out of a document (and out of its
+metadata), names each page it left chars out of, and tells the pages whose text layer is unusable
+(the load stage reads those from their image by OCR instead).
 """
 from __future__ import annotations
 
@@ -88,17 +88,16 @@ def _sample(texts: list[str]) -> str:
     return ascii("".join(texts[:24]))
 
 
-def screen_text(doc: Document) -> tuple[Document, list[int]]:
-    """The document without garbage text, and the numbers of the pages whose text layer is
-    unreadable. Such a page loses all its chars (named in the problems as needing OCR); elsewhere
-    the chars that are no text (a symbol font's private-use bullet, a stray control) are left out and
-    named."""
-    pages, problems, unreadable = [], list(doc.problems), []
+def screen_text(doc: Document) -> tuple[Document, dict[int, str]]:
+    """The document without garbage text, and the pages whose text layer is unreadable (number → why).
+    Such a page loses all its chars (the caller reads it by OCR, or names it as needing OCR);
+    elsewhere the chars that are no text (a symbol font's private-use bullet, a stray control) are
+    left out and named."""
+    pages, problems, unreadable = [], list(doc.problems), {}
     for page in doc.pages:
         reason = unreadable_reason(page)
         if reason:
-            problems.append(Problem("load", "unreadable text layer: needs OCR", page=page.number, text=reason))
-            unreadable.append(page.number)
+            unreadable[page.number] = reason
             page = replace(page, chars=())
         else:
             kept = tuple(c for c in page.chars if not unmappable(c.text))

@@ -1,6 +1,7 @@
 """Text that does not decode to text (a font without its ToUnicode map, control and private-use
-chars, (cid:N), Latin letters drawn with CJK glyphs) never reaches an output: the page is named as
-needing OCR, and a file with no readable page fails as `unreadable_text`."""
+chars, (cid:N), Latin letters drawn with CJK glyphs) never reaches an output: the load stage reads
+the page by OCR; a page OCR cannot read either is named as needing OCR, and a file with no readable
+page fails as `unreadable_text`. Text drawn only as glyph outlines is read by OCR too, or named."""
 import json
 import unicodedata
 
@@ -11,7 +12,7 @@ from conftest import NOTICES, ROOT
 from pdfs import Doc, table
 from pipeline.api import extract
 from pipeline.cli import main
-from pipeline.load import load_pdf
+from pipeline.load import OUTLINE_PATHS, OUTLINED, UNREADABLE, InputError, check_text, load_pdf
 from pipeline.records import Char, Page
 from pipeline.textcheck import misdecoded, screen_text, unmappable, unreadable_reason
 
@@ -48,7 +49,13 @@ def _bad_chars(s: str) -> list[str]:
         (["(cid:"] if "(cid:" in s else [])
 
 
-def test_font_without_tounicode_gives_no_garbage_rows(tmp_path):
+@pytest.fixture
+def no_ocr(monkeypatch):
+    """OCR off: a page that needs it is named, not read (OCR of whole notices is too slow for a test)."""
+    monkeypatch.setenv("NOTICE_EXTRACT_OCR", "off")
+
+
+def test_font_without_tounicode_gives_no_garbage_rows(tmp_path, no_ocr):
     broken = _drop_maps(GOOD, tmp_path / "nomap.pdf", "one")
     good, ex = extract(GOOD), extract(broken)
     unreadable = [p for p in ex.problems if p.reason == "unreadable text layer: needs OCR"]
@@ -64,7 +71,7 @@ def test_font_without_tounicode_gives_no_garbage_rows(tmp_path):
     assert all(p["text"] in good_text for p in ex.tables["paragraphs"])
 
 
-def test_font_without_tounicode_makes_the_notice_need_review(tmp_path):
+def test_font_without_tounicode_makes_the_notice_need_review(tmp_path, no_ocr):
     broken = _drop_maps(GOOD, tmp_path / "nomap.pdf", "one")
     out = tmp_path / "out"
     assert main(["extract", str(broken), "--out", str(out), "--quiet"]) == 0
@@ -73,7 +80,7 @@ def test_font_without_tounicode_makes_the_notice_need_review(tmp_path):
     assert any(r.startswith("unreadable text layer") for r in report["reasons"])
 
 
-def test_a_file_with_no_readable_text_is_unreadable_text(tmp_path, capsys):
+def test_a_file_with_no_readable_text_is_unreadable_text(tmp_path, capsys, no_ocr):
     broken = _drop_maps(GOOD, tmp_path / "nomaps.pdf", "all")
     out = tmp_path / "out"
     assert main(["extract", str(broken), "--out", str(out), "--quiet"]) == 1
@@ -131,7 +138,7 @@ def test_a_few_private_use_bullets_are_left_out_not_the_page():
     assert unreadable_reason(page) is None
     from pipeline.records import Document
     doc, unreadable = screen_text(Document("n", "n.pdf", "", {"Title": "a\x07b"}, (page,)))
-    assert unreadable == []
+    assert unreadable == {}
     assert "".join(c.text for c in doc.pages[0].chars) == BODY
     assert [p.reason for p in doc.problems] == ["characters that do not decode to text left out"]
     assert "Title" not in doc.metadata
@@ -141,6 +148,8 @@ def test_a_few_private_use_bullets_are_left_out_not_the_page():
 def test_no_false_alarm_on_the_shared_notices(notice):
     doc = load_pdf(ROOT / "raw" / f"{notice}.pdf")
     assert [c.text for p in doc.pages for c in p.chars if garbage(c)] == []
+    assert all(p.source == "text" and p.outlines < OUTLINE_PATHS for p in doc.pages)
+    assert [p for p in doc.problems if "text" in p.reason] == []
 
 
 def test_no_false_alarm_on_the_test_typesetting(tmp_path):
@@ -157,3 +166,141 @@ def test_no_false_alarm_on_the_test_typesetting(tmp_path):
         page = load_pdf(path, backend=backend).pages[0]
         assert unreadable_reason(page) is None
         assert [c.text for c in page.chars if garbage(c)] == [], backend
+
+
+# ------------------------------------------------------------------ unusable text layers go to OCR
+
+LINES = ("关于2023年国民经济和社会发展计划", "全区地区生产总值增长百分之六")
+MICROHEI = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+
+
+def _text_page(d: Doc, invisible: bool = False):
+    for k, line in enumerate(LINES):
+        t = d.c.beginText(60, d.height - 100 - k * 50)
+        t.setFont(d.font, 24)
+        if invisible:
+            t.setTextRenderMode(3)
+        t.textOut(line)
+        d.c.drawText(t)
+
+
+def _garbled(path, pages=("garbled",)):
+    """Pages of LINES in an embedded TrueType font whose ToUnicode map is then removed; a page
+    "invisible" draws them in render mode 3 (nothing to see), a page "good" in the standard CID font."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    if "microhei" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("microhei", MICROHEI, subfontIndex=0))
+    d = Doc(font="microhei")
+    for i, kind in enumerate(pages):
+        if i:
+            d.new_page()
+        if kind == "good":
+            d.font = "STSong-Light"
+        _text_page(d, invisible=kind == "invisible")
+        d.font = "microhei"
+    with pikepdf.open(d.save(path), allow_overwriting_input=True) as pdf:
+        for font in pdf.objects:
+            if isinstance(font, pikepdf.Dictionary) and font.get("/Type") == "/Font" and "/ToUnicode" in font:
+                if font.get("/BaseFont") != "/STSong-Light":
+                    del font["/ToUnicode"]
+        pdf.save(path)
+    return _cropped(path)
+
+
+def _cropped(path):
+    """Every page cut to the band of LINES: OCR of a small page takes a fraction of an A4 one's time."""
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        for page in pdf.pages:
+            page.MediaBox = [30, 262, 565, 812]
+        pdf.save(path)
+    return path
+
+
+def _outlined(path, with_text_page: bool = False):
+    """LINES drawn as filled glyph outlines (fontTools) and no text object; `with_text_page` puts a
+    page of ordinary text before it."""
+    from fontTools.pens.basePen import BasePen
+    from fontTools.pens.transformPen import TransformPen
+    from fontTools.ttLib import TTCollection
+
+    font = TTCollection(MICROHEI)[0]
+    cmap, glyphs, upm = font.getBestCmap(), font.getGlyphSet(), font["head"].unitsPerEm
+
+    class CanvasPen(BasePen):
+        def __init__(self, path):
+            super().__init__(glyphs)        # composite glyphs draw their parts from the set
+            self.path = path
+
+        def _moveTo(self, p):
+            self.path.moveTo(*p)
+
+        def _lineTo(self, p):
+            self.path.lineTo(*p)
+
+        def _curveToOne(self, a, b, c):
+            self.path.curveTo(*a, *b, *c)
+
+        def _closePath(self):
+            self.path.close()
+
+    d = Doc()
+    if with_text_page:
+        _text_page(d)
+        d.new_page()
+    size = 24
+    for k, line in enumerate(LINES):
+        x, baseline = 60, d.height - 100 - k * 50
+        for ch in line:
+            glyph = cmap[ord(ch)]
+            p = d.c.beginPath()
+            glyphs[glyph].draw(TransformPen(CanvasPen(p), (size / upm, 0, 0, size / upm, x, baseline)))
+            d.c.drawPath(p, fill=1, stroke=0)
+            x += font["hmtx"][glyph][0] * size / upm
+    return _cropped(d.save(path))
+
+
+def _text(page) -> str:
+    return "".join(c.text for c in page.chars)
+
+
+def test_text_drawn_as_outlines_is_counted_and_named_without_ocr(tmp_path, no_ocr):
+    doc = load_pdf(_outlined(tmp_path / "two.pdf", with_text_page=True))
+    assert _text(doc.pages[0]) == "".join(LINES) and _text(doc.pages[1]) == ""
+    assert doc.pages[0].outlines == 0 and doc.pages[1].outlines >= OUTLINE_PATHS
+    assert [(p.reason, p.page) for p in doc.problems] == [(OUTLINED, 2)]
+    with pytest.raises(InputError) as e:
+        check_text(load_pdf(_outlined(tmp_path / "one.pdf")))
+    assert e.value.kind == "no_text" and "drawn as outlines" in str(e.value) and "pages 1" in str(e.value)
+
+
+@pytest.mark.once
+def test_text_drawn_as_outlines_is_read_by_ocr(tmp_path):
+    doc = load_pdf(_outlined(tmp_path / "outlined.pdf"), backend="pdfium")
+    assert doc.pages[0].source == "ocr"
+    assert _text(doc.pages[0]) == "".join(LINES)
+    assert [p for p in doc.problems if p.stage == "load"] == []
+
+
+@pytest.mark.once
+def test_a_text_layer_without_its_map_is_read_by_ocr(tmp_path, monkeypatch):
+    path = _garbled(tmp_path / "garbled.pdf")
+    monkeypatch.setenv("NOTICE_EXTRACT_OCR", "off")
+    with pytest.raises(InputError) as e:        # the text layer alone is garbage …
+        check_text(load_pdf(path, backend="pdfium"))
+    assert e.value.kind == "unreadable_text"
+    monkeypatch.delenv("NOTICE_EXTRACT_OCR")
+    doc = load_pdf(path, backend="pdfium")      # … and OCR reads the page instead
+    assert doc.pages[0].source == "ocr"
+    assert _text(doc.pages[0]) == "".join(LINES)
+    assert [p for p in doc.problems if p.stage == "load"] == []
+
+
+@pytest.mark.once
+def test_a_garbled_page_ocr_cannot_read_either_keeps_its_problem(tmp_path):
+    doc = load_pdf(_garbled(tmp_path / "mixed.pdf", pages=("good", "invisible")), backend="pdfium")
+    assert _text(doc.pages[0]) == "".join(LINES) and doc.pages[1].chars == ()
+    assert [(p.reason, p.page) for p in doc.problems] == [(UNREADABLE, 2)]
+    with pytest.raises(InputError) as e:         # no page left with text: unreadable_text, not not_a_notice
+        check_text(load_pdf(_garbled(tmp_path / "blank.pdf", pages=("invisible",)), backend="pdfium"))
+    assert e.value.kind == "unreadable_text" and "OCR found no text" in str(e.value)
