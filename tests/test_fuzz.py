@@ -4,6 +4,7 @@ MiB. No uncaught exception, no hang past the time limit, no outputs for a file r
 and no garbage in any output (control, private-use or unassigned chars, (cid:N)). `make test` runs a
 short subset, `make fuzz` 300."""
 import io
+import json
 import os
 import random
 import unicodedata
@@ -82,6 +83,24 @@ def test_mutated_notices(tmp_path, monkeypatch):
     bad = [(r.source, r.error) for r in results if r.error_kind in ("internal", "crashed", "timeout")]
     assert bad == []
     assert [r.source for r in results if not r.ok and (out / r.notice_id).exists()] == []
-    garbage = {(csv.parent.name, csv.name): _garbage(csv.read_text(encoding="utf-8"))[:10]
-               for r in results if r.ok for csv in (out / r.notice_id).glob("*.csv")}
+    garbage = {(f.parent.name, f.name): _garbage(_text_of(f))[:10]
+               for r in results if r.ok for f in (out / r.notice_id).glob("*.*") if f.suffix in (".csv", ".json")}
+    assert len(garbage) >= 2 * sum(r.ok for r in results)
     assert {k: v for k, v in garbage.items() if v} == {}
+
+
+def _text_of(path) -> str:
+    """A CSV's text; a JSON file's strings decoded (an escaped \\u0001 is a control char all the same)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix != ".json":
+        return text
+    strings, todo = [], [json.loads(text)]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, str):
+            strings.append(v)
+        elif isinstance(v, dict):
+            todo.extend([*v.keys(), *v.values()])
+        elif isinstance(v, list):
+            todo.extend(v)
+    return "\n".join(strings)
