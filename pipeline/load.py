@@ -478,32 +478,34 @@ def _pdfium_paths(container, pr, to_display, out: list[Rule], form=None,
             pr.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
             if not fill.value and not stroke.value:
                 continue
-            curved += any(pr.FPDFPathSegment_GetType(pr.FPDFPath_GetPathSegment(obj, k)) == pr.FPDF_SEGMENT_BEZIERTO
-                          for k in range(pr.FPDFPath_CountSegments(obj)))
-            for x0, y0, x1, y1 in _pdfium_subpath_boxes(obj, pr, _then(_object_matrix(obj, pr), placed)):
+            boxes, has_curve = _pdfium_subpath_boxes(obj, pr, _then(_object_matrix(obj, pr), placed))
+            curved += has_curve
+            for x0, y0, x1, y1 in boxes:
                 (a, b), (c, d) = to_display(x0, y0), to_display(x1, y1)
                 out.extend(_rules_from_box(min(a, c), min(b, d), max(a, c), max(b, d)))
     return images, curved
 
 
-def _pdfium_subpath_boxes(obj, pr, m: Matrix):
-    """Bounding boxes (page space, y up) of each subpath of a path object; `m` maps its points there."""
+def _pdfium_subpath_boxes(obj, pr, m: Matrix) -> tuple[list[tuple[float, float, float, float]], bool]:
+    """Bounding boxes (page space, y up) of each subpath of a path object, `m` mapping its points
+    there; and whether the path has a curve (a Bézier segment)."""
     a, b, c, d, e, f = m
     x, y = ctypes.c_float(), ctypes.c_float()
-    boxes, pts = [], []
+    subpaths, pts, curved = [], [], False
     for k in range(pr.FPDFPath_CountSegments(obj)):
         seg = pr.FPDFPath_GetPathSegment(obj, k)
-        if pr.FPDFPathSegment_GetType(seg) == pr.FPDF_SEGMENT_MOVETO and pts:
-            boxes.append(pts)
+        kind = pr.FPDFPathSegment_GetType(seg)
+        curved = curved or kind == pr.FPDF_SEGMENT_BEZIERTO
+        if kind == pr.FPDF_SEGMENT_MOVETO and pts:
+            subpaths.append(pts)
             pts = []
         pr.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
         pts.append((a * x.value + c * y.value + e, b * x.value + d * y.value + f))
     if pts:
-        boxes.append(pts)
-    for p in boxes:
-        xs, ys = [q[0] for q in p], [q[1] for q in p]
-        if len(p) >= 2:
-            yield min(xs), min(ys), max(xs), max(ys)
+        subpaths.append(pts)
+    boxes = [(min(q[0] for q in p), min(q[1] for q in p), max(q[0] for q in p), max(q[1] for q in p))
+             for p in subpaths if len(p) >= 2]
+    return boxes, curved
 
 
 # ---------------------------------------------------------------- pdfplumber
