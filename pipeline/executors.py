@@ -109,9 +109,9 @@ PEAK_EVERY = 0.02       # seconds between two looks at the child's address space
 
 
 def _child_main(conn, work: Work, task: FileTask, peak=None) -> None:
-    limit_worker(task.max_memory)
     if task.max_memory and peak is not None:
-        _watch_peak(peak)
+        _watch_peak(peak)       # before the limit: the thread's stack is mapped while it may be
+    limit_worker(task.max_memory)
     conn.send(work(task))
     conn.close()
 
@@ -127,9 +127,12 @@ def _watch_peak(peak) -> None:
 
     def watch():
         while True:
-            for line in status.read_text().splitlines():
-                if line.startswith("VmPeak:"):
-                    peak.value = int(line.split()[1]) << 10
+            try:
+                for line in status.read_text().splitlines():
+                    if line.startswith("VmPeak:"):
+                        peak.value = int(line.split()[1]) << 10
+            except MemoryError:     # at the limit: the last value stands
+                pass
             time.sleep(PEAK_EVERY)
 
     threading.Thread(target=watch, name="peak-watch", daemon=True).start()

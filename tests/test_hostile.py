@@ -301,7 +301,9 @@ def test_pdfium_aborting_at_the_memory_limit_is_too_large_not_crashed(tmp_path):
     bomb = _double_flate_bomb(tmp_path / "bomb2.pdf", 4000)
     assert bomb.stat().st_size < 1 << 20
     out = tmp_path / "out"
-    code = main(["extract", str(bomb), "--out", str(out), "--quiet", "--max-memory", "2048", "--backend", "pdfium"])
+    # a fresh run: a worker forked from this test process would start with its address space
+    code = subprocess.run([sys.executable, "-m", "pipeline", "extract", str(bomb), "--out", str(out), "--quiet",
+                           "--max-memory", "2048", "--backend", "pdfium"], cwd=ROOT, capture_output=True).returncode
     failures = json.loads((out / "failures.json").read_text(encoding="utf-8"))
     assert code == 1 and [f["kind"] for f in failures] == ["too_large"], failures
     assert "SIGABRT" in failures[0]["reason"] and "--max-memory" in failures[0]["reason"]
