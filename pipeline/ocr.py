@@ -18,6 +18,7 @@ from statistics import median
 
 import numpy as np
 
+from .lines import SMALL
 from .records import Char, Page, Problem, Rule
 
 FONT = "OCR"        # the font name OCR'd chars carry: one face, never bold
@@ -39,7 +40,7 @@ class OcrSettings:
     cjk_ink: float = 0.86           # ink height of a Chinese glyph, as a share of the font size
     digit_ink: float = 0.70         # ink height of a digit or capital, as a share of the font size
     sup_rise: float = 0.25          # a digit whose ink ends this many sizes above the line's …
-    sup_height: float = 0.62        # … and is shorter than this share of a full digit: superscript
+    sup_height: float = 0.75        # … and is shorter than this share of a full digit: superscript
     sup_size: float = 0.6           # the size given to a superscript char, share of its line's
     descent: float = 0.06           # share of the size a Chinese glyph's ink reaches below the baseline
 
@@ -397,13 +398,15 @@ def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tu
             glyphs = [("—" if c == "一" else c, *rest) for c, *rest in glyphs]
         inks = [_ink_rows(ink, x0, x1, top_px, bottom_px) for _, _, x0, x1 in glyphs]
         size_px, base_px = _line_metrics(glyphs, inks, s, top_px, bottom_px)
+        blobs = _blobs(ink, top_px, bottom_px)
         line_chars = []
         for (c, conf, x0, x1), rows in zip(glyphs, inks):
             conf = score if conf is None else conf
             size, base = size_px, base_px
-            if c.isdigit() and rows and base_px - rows[1] > s.sup_rise * size_px \
-                    and rows[1] - rows[0] < s.sup_height * s.digit_ink * size_px:
-                size, base = s.sup_size * size_px, rows[1]         # a raised small digit: a superscript
+            raised = _raised(blobs, x0, x1, base_px, size_px, s) if c.isdigit() else None
+            if raised is not None:                                  # a raised small digit: a superscript
+                x0, x1 = raised[0], raised[2]
+                size, base = s.sup_size * size_px, raised[3]
             line_chars.append(Char(text=c, x0=round(x0 * pt, 2), x1=round(max(x1, x0 + 1) * pt, 2),
                                    top=round((base - 0.88 * size) * pt, 2), bottom=round((base + 0.12 * size) * pt, 2),
                                    baseline=round(base * pt, 2), size=round(size * pt, 2), font=FONT, bold=False,
@@ -411,6 +414,34 @@ def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tu
         chars.extend(line_chars)
         problems.extend(_doubtful_numbers(line_chars, number, s))
     return chars, problems
+
+
+def _blobs(ink: np.ndarray, top: int, bottom: int) -> np.ndarray:
+    """The ink blobs (connected components) of a line's band: rows of x0, top, x1, bottom, centre x
+    (pixels); specks of a few pixels left out."""
+    import cv2
+
+    band = np.ascontiguousarray(ink[max(0, top):bottom])
+    n, _, stats, centroids = cv2.connectedComponentsWithStats(band, connectivity=8)
+    keep = stats[1:n, 4] >= 4
+    x, y, w, h = (stats[1:n, k][keep] for k in range(4))
+    return np.stack([x, y + max(0, top), x + w, y + h + max(0, top), centroids[1:n, 0][keep]], axis=1) \
+        if keep.any() else np.zeros((0, 5))
+
+
+def _raised(blobs: np.ndarray, x0: float, x1: float, base: float, size: float,
+            s: OcrSettings) -> tuple[float, float, float, float] | None:
+    """The ink box (pixels) of a digit set small and raised above the line: every ink blob centred in
+    the glyph's box ends well above the baseline and together they are shorter than a full digit.
+    The recogniser's glyph boxes are loose, so the blobs, not the box, decide (a full-size digit, or
+    a neighbour's stroke reaching the baseline, keeps the glyph on the line)."""
+    mine = blobs[(blobs[:, 4] >= x0) & (blobs[:, 4] <= x1)]
+    if not len(mine):
+        return None
+    left, top, right, bottom = mine[:, 0].min(), mine[:, 1].min(), mine[:, 2].max(), mine[:, 3].max()
+    if base - bottom > s.sup_rise * size and bottom - top < s.sup_height * s.digit_ink * size:
+        return float(left), float(top), float(right), float(bottom)
+    return None
 
 
 def _line_metrics(glyphs, inks, s: OcrSettings, top: int, bottom: int) -> tuple[float, float]:
@@ -428,10 +459,15 @@ def _line_metrics(glyphs, inks, s: OcrSettings, top: int, bottom: int) -> tuple[
 
 
 def _doubtful_numbers(chars: list[Char], number: int, s: OcrSettings) -> list[Problem]:
-    """Every number of the line with a glyph read below the confidence bar, with its box."""
+    """Every number of the line with a glyph read below the confidence bar, with its box. A footnote
+    marker (a superscript) is no part of a number: "5" raised before "1+1+3" is not "51"."""
+    if not chars:
+        return []
     text = "".join(c.text for c in chars)
+    full = max(c.size for c in chars)
+    numbers = "".join(c.text if c.size >= SMALL * full else " " for c in chars)
     out = []
-    for m in NUMBER.finditer(text):
+    for m in NUMBER.finditer(numbers):
         run = chars[m.start():m.end()]
         worst = min(c.conf for c in run)
         if worst < s.low_confidence:

@@ -104,3 +104,52 @@ def test_nothing_is_downloaded(monkeypatch):
         ocr.engine.cache_clear()
     assert "".join(c.text for c in page.chars).startswith("宝山区发展和改革委员会关于下达")
     assert threads == 1
+
+
+def _band(digit_rows):
+    """An ink band: two glyph-sized blocks, a digit whose ink spans `digit_rows`, one more block; and
+    the recogniser's line for it, with a loose glyph box for the digit that reaches into both
+    neighbours (as rapidocr gives them)."""
+    ink = np.zeros((100, 200), np.uint8)
+    for x in (10, 55, 125):
+        ink[22:62, x:x + 40] = 255
+    ink[digit_rows[0]:digit_rows[1], 103:113] = 255
+    quad = np.array([[8, 20], [170, 20], [170, 66], [8, 66]], np.float64)
+    words = [("示", 1.0, [[10, 20], [50, 20], [50, 66], [10, 66]]), ("范", 1.0, [[55, 20], [95, 20], [95, 66], [55, 66]]),
+             ("3", 0.45, [[92, 20], [128, 20], [128, 66], [92, 66]]), ("通", 1.0, [[125, 20], [165, 20], [165, 66], [125, 66]])]
+    return ink, [(quad, "示范3通", 0.98, words)]
+
+
+def test_small_raised_digit_is_a_marker_and_not_a_doubtful_number():
+    """The digit's own ink blob, not its loose glyph box, tells a raised marker from a digit of the line."""
+    from pipeline import ocr
+    from pipeline.lines import build_lines, split_superscripts
+    ink, lines = _band((22, 38))
+    chars, problems = ocr._chars(lines, ink, 0.36, 19, ocr.SETTINGS)
+    line = build_lines(chars, 19)[0]
+    assert [item if kind == "sup" else item.text for kind, item in split_superscripts(line)] == ["示", "范", "3", "通"]
+    assert [kind for kind, _ in split_superscripts(line)] == ["text", "text", "sup", "text"]
+    marker = chars[2]
+    assert (marker.x0, marker.x1) == (round(103 * 0.36, 2), round(113 * 0.36, 2))     # its ink, not the loose box
+    assert problems == []
+
+    ink, lines = _band((30, 60))                       # the same digit at the line's size, on its baseline
+    chars, problems = ocr._chars(lines, ink, 0.36, 19, ocr.SETTINGS)
+    assert [kind for kind, _ in split_superscripts(build_lines(chars, 19)[0])] == ["text"] * 4
+    assert [p.text.split()[0] for p in problems] == ["3"]
+
+
+def test_a_marker_before_a_number_is_not_part_of_it():
+    from pipeline import ocr
+    from pipeline.records import Char
+    chars = [Char("5", 0, 4, 100, 106, 106, 7, "OCR", False, conf=0.99)] + [
+        Char(t, 5 + 6 * i, 10 + 6 * i, 100, 112, 110, 11, "OCR", False, conf=c)
+        for i, (t, c) in enumerate(zip("1+1+3", [0.57, 1, 1, 1, 1]))]
+    assert [p.text.split()[0] for p in ocr._doubtful_numbers(chars, 23, ocr.SETTINGS)] == ["1"]          # not "51"
+
+
+@pytest.mark.parametrize("text", ["一10一", "-23一", "— 7 —"])
+def test_page_number_with_its_dashes_read_as_yi_is_furniture(text):
+    """OCR reads the dashes of "— 10 —" as 一 or -: still a page number, not the end of a footnote."""
+    from pipeline import data
+    assert any(p.match(text) for p in data.regex_list("page_number"))
