@@ -18,7 +18,6 @@ from statistics import median
 
 import numpy as np
 
-from .lines import SMALL
 from .records import Char, Page, Problem, Rule
 
 FONT = "OCR"        # the font name OCR'd chars carry: one face, never bold
@@ -465,7 +464,7 @@ def _doubtful_numbers(chars: list[Char], number: int, s: OcrSettings) -> list[Pr
         return []
     text = "".join(c.text for c in chars)
     full = max(c.size for c in chars)
-    numbers = "".join(c.text if c.size >= SMALL * full else " " for c in chars)
+    numbers = "".join(" " if c.size < (1 + s.sup_size) / 2 * full else c.text for c in chars)   # markers out
     out = []
     for m in NUMBER.finditer(numbers):
         run = chars[m.start():m.end()]
