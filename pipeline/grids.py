@@ -161,7 +161,7 @@ def _three_line_grid(page: Page, stack: list[Rule], snap: float, s: LayoutSettin
     if len(cols) < 3:
         return None
     header = [[ln] for ln in bands[0]]
-    body = [row for band in bands[1:] for row in _body_rows(band, cols)]
+    body = [row for band in bands[1:] for row in _body_rows(band, cols, s.row_gap * table_size)]
     cells: list[Cell] = []
     for i, lines in enumerate(header + body):
         top = lines[0].top if i else ys[0]
@@ -216,19 +216,29 @@ def _col_of(x: float, cols: list[float]) -> int:
     return min(max(bisect_right(cols, x) - 1, 0), len(cols) - 2)
 
 
-def _body_rows(lines: list[Line], cols: list[float]) -> list[list[Line]]:
-    """Printed lines → table rows: a row opens at each line with text in the key column (序号
-    when a column holds row numbers, else the first), the lines after it are its wrapped cells."""
+def _body_rows(lines: list[Line], cols: list[float], row_gap: float) -> list[list[Line]]:
+    """Printed lines → table rows. Rows are first parted where the text leaves a vertical gap wider
+    than `row_gap` (cells are vertically centred in their rows, so a wrapped cell's first line may
+    stand above the 序号 of its row); within such a stack a row opens at each line with text in the
+    key column (序号 when a column holds row numbers, else the first), the lines after it are its
+    wrapped cells."""
     if not lines:
         return []
     key = _key_column(lines, cols)
-    rows: list[list[Line]] = []
-    for ln in lines:
-        opens = any(_col_of((c.x0 + c.x1) / 2, cols) == key for c in ln.chars)
-        if rows and not opens:
-            rows[-1].append(ln)
+    stacks: list[list[Line]] = []
+    reach = 0.0
+    for ln in sorted(lines, key=lambda ln: ln.top):
+        if stacks and ln.top - reach <= row_gap:
+            stacks[-1].append(ln)
+            reach = max(reach, ln.bottom)
         else:
-            rows.append([ln])
+            stacks.append([ln])
+            reach = ln.bottom
+    rows: list[list[Line]] = []
+    for stack in stacks:          # rows set without padding: split the stack at its 2nd, 3rd … opener
+        openers = [k for k, ln in enumerate(stack) if any(_col_of((c.x0 + c.x1) / 2, cols) == key for c in ln.chars)]
+        cuts = [0, *openers[1:], len(stack)]
+        rows.extend(stack[a:b] for a, b in zip(cuts, cuts[1:]))
     return rows
 
 

@@ -82,6 +82,10 @@ class LayoutSettings:
     # text runs whose edges lie within this share of the table's text size are aligned on that
     # edge (left-aligned cells start at their cell's edge)
     aligned: float = 0.1
+    # a vertical gap wider than this share of the table's text size between the printed lines of
+    # a rule-less body separates two rows: a wrapped cell's lines are set at the line pitch (a gap
+    # of ~0.3), rows are parted by their cells' top and bottom padding as well
+    row_gap: float = 0.7
 
     # ---- logical tables (tables.py)
     # at most this many leading rows of a ruled grid are header rows
