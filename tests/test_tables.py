@@ -269,6 +269,32 @@ def test_three_line_indicator_table_category_in_first_row_only(tmp_path, backend
     assert (year_cell["col"], year_cell["colspan"], year_cell["is_header"]) == (3, 2, True)
 
 
+@pytest.mark.once
+def test_three_line_rows_with_vertically_centred_cells(tmp_path):
+    """Cells centred in their rows: a name wrapped onto three lines starts above its row's 序号, so
+    rows are parted by the padding between them, not only at the lines that carry a 序号."""
+    x = [60, 100, 330, 430, 530]
+    d = Doc()
+    d.text(60, 80, "表2：2025年重大政府投资项目计划", size=14)
+    d.hline(x[0], x[-1], 110, width=1.5)
+    for j, text in enumerate(["序号", "项目名称", "投资总额", "目标"]):
+        d.text(x[j] + 3, 115, text, size=10.5)
+    d.hline(x[0], x[-1], 136, width=0.5)
+    for j, text in enumerate(["1", "某路新建工程", "8.9", "施工"]):
+        d.text(x[j] + 3, 141, text, size=10.5)
+    for k, text in enumerate(["某隧道工程", "（一期", "及二期）"]):     # row 2: 162-220, pitch 14
+        d.text(x[1] + 3, 167 + 14 * k, text, size=10.5)
+    for j, text in [(0, "2"), (2, "10"), (3, "施工")]:
+        d.text(x[j] + 3, 181, text, size=10.5)
+    for j, text in enumerate(["3", "某学校", "2.0", "竣工"]):
+        d.text(x[j] + 3, 215, text, size=10.5)
+    d.hline(x[0], x[-1], 236, width=1.5)
+    d.footer(1)
+    ex = extract(d.save(tmp_path / "three-centred.pdf"))
+    assert [(p["seq"], p["name"], p["investment_yi"], p["target_stage"]) for p in ex.tables["projects"]] == [
+        (1, "某路新建工程", 8.9, "施工"), (2, "某隧道工程（一期及二期）", 10.0, "施工"), (3, "某学校", 2.0, "竣工")]
+
+
 def _ruled(d: Doc, x: list[float], top: float, rows: list, h: float = 24, size: float = 11) -> float:
     """A ruled table; a row given as one string is a group row across the whole table."""
     for i, row in enumerate(rows):
