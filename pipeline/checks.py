@@ -27,7 +27,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from . import data
-from .keys import compact, normalise_indicator
+from .keys import compact_name, normalise_indicator
 from .records import Problem
 
 CLAUSE_BREAK = "，,；;：:。！？!?"
@@ -85,9 +85,9 @@ def _names(printed: set[str]) -> list[tuple[str, str]]:
     新增公共停车泊位 counts the new ones."""
     names: dict[str, str] = {}
     for name in sorted(printed):
-        names.setdefault(compact(re.sub(r"[(（][^)）]*[)）]", "", name)), normalise_indicator(name))
+        names.setdefault(compact_name(re.sub(r"[(（][^)）]*[)）]", "", name)), normalise_indicator(name))
     for name in sorted(printed):
-        names[compact(name)] = normalise_indicator(name)          # a name as printed wins over a variant
+        names[compact_name(name)] = normalise_indicator(name)          # a name as printed wins over a variant
     minimum = data.patterns()["cross_check_min_name_chars"]
     return sorted(((n, k) for n, k in names.items() if len(n) >= minimum), key=lambda nk: -len(nk[0]))
 
@@ -102,7 +102,7 @@ def _indicators_of(sentence: str, facts: list[dict], names: list[tuple[str, str]
             yield f, cursor, None
             continue
         lead = sentence[cursor:start]
-        clause = _strip_verbs(compact(re.split(f"[{CLAUSE_BREAK}]", lead)[-1]))
+        clause = _strip_verbs(compact_name(re.split(f"[{CLAUSE_BREAK}]", lead)[-1]))
         key = next((k for n, k in names if clause.endswith(n)), None)
         if key is None and not clause and f["kind"] == "growth":
             key = previous

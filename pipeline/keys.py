@@ -10,19 +10,19 @@ in schemas/aliases.csv, whose entries are normalised the same way. Plain functio
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 from . import data
+from .text import compact, nfkc
 
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")", "{": "(", "}": ")"})
 
 
-def compact(name: str) -> str:
-    """NFKC (全角 → half width, ² → 2), no whitespace or quotes, one bracket style, one dash."""
+def compact_name(name: str) -> str:
+    """`text.compact` (NFKC: 全角 → half width, ² → 2; no whitespace), no quotes, one bracket style,
+    one dash."""
     p = data.patterns()
-    text = unicodedata.normalize("NFKC", name or "").translate(_BRACKETS)
-    text = re.sub(r"\s+", "", text)
+    text = compact(name or "").translate(_BRACKETS)
     text = re.sub(p["key_quotes"], "", text)
     return re.sub(p["key_dashes"], "-", text)
 
@@ -39,7 +39,7 @@ def _drop(text: str, patterns: list[str]) -> str:
 
 def normalise_indicator(name: str) -> str:
     p = data.patterns()
-    text = _drop(compact(name), p["indicator_key_drop_leading"])
+    text = _drop(compact_name(name), p["indicator_key_drop_leading"])
     dropped = _drop(text, p["indicator_key_drop_trailing"] + [_unit_in_brackets()])
     return dropped or text
 
@@ -66,10 +66,10 @@ def indicator_key(name: str) -> str:
 
 
 def normalise_project(name: str, district: str | None = None) -> str:
-    text = compact(name)
-    if district and text.startswith(compact(district)) and len(text) > len(compact(district)):
-        text = text[len(compact(district)):]
-    return _drop(text, data.patterns()["project_key_drop"]) or compact(name)
+    text = compact_name(name)
+    if district and text.startswith(compact_name(district)) and len(text) > len(compact_name(district)):
+        text = text[len(compact_name(district)):]
+    return _drop(text, data.patterns()["project_key_drop"]) or compact_name(name)
 
 
 def project_key(name: str, district: str | None = None) -> str:
@@ -86,7 +86,7 @@ def district(issuer: str | None, title: str | None) -> str | None:
     for text in (issuer, title):
         if not text:
             continue
-        text = unicodedata.normalize("NFKC", text)
+        text = nfkc(text)
         for pattern in data.regex_list("district"):
             m = pattern.search(text)
             if m:

@@ -11,10 +11,15 @@ from functools import lru_cache
 CLAUSE_BREAK = "，,。；;：:、/（(）)！？!?\n"
 
 
+def nfkc(text: str) -> str:
+    """NFKC: full-width → half-width, compatibility forms (², ①) → the plain chars."""
+    return unicodedata.normalize("NFKC", text)
+
+
 def compact(text: str) -> str:
-    """NFKC (full-width → half-width, compatibility forms) with all whitespace removed: the form in
-    which header wordings, titles and table numbers are compared."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    """NFKC with all whitespace removed: the form in which header wordings, titles, table numbers
+    and names are compared."""
+    return re.sub(r"\s+", "", nfkc(text))
 
 
 def nfkc_indexed(text: str) -> tuple[str, list[int]]:
