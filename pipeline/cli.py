@@ -41,27 +41,20 @@ def _page_count(pdf: Path) -> int:
         return 0
 
 
-def _positive(kind, what: str):
-    """An argparse type: a number of `kind` that is finite and > 0 (0, nan, inf and -1 are refused)."""
+def _number(kind, what: str, zero: bool = False):
+    """An argparse type: a finite number of `kind` greater than 0 (or 0 too, with `zero`): nan, inf
+    and -1 are refused."""
+    bound = "of 0 or more" if zero else "greater than 0"
+
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
-        if not (math.isfinite(value) and value > 0):
-            raise argparse.ArgumentTypeError(f"{what} must be a finite number greater than 0, not {text!r}")
+            raise argparse.ArgumentTypeError(f"{what} must be a {'whole ' if kind is int else ''}number, not {text!r}") from None
+        if not (math.isfinite(value) and (value > 0 or (zero and value == 0))):
+            raise argparse.ArgumentTypeError(f"{what} must be a finite number {bound}, not {text!r}")
         return value
     return parse
-
-
-def _not_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text!r}")
-    return value
 
 
 def _unwritable(out: Path) -> str | None:
@@ -203,6 +196,18 @@ def cmd_review(args) -> int:
     return 1 if failed else 0
 
 
+# options more than one command takes: name → add_argument keywords
+_SHARED = {
+    "--backend": dict(choices=BACKENDS, default=None, help="PDF backend (default: $NOTICE_EXTRACT_BACKEND, else pdfium)"),
+    "--db": dict(default="extracted/warehouse.duckdb",
+                 help="a DuckDB file (default: extracted/warehouse.duckdb) or a postgresql:// URL"),
+}
+
+
+def _shared(command: argparse.ArgumentParser, name: str) -> None:
+    command.add_argument(name, **_SHARED[name])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline",
                                      description="Turn development-plan notice PDFs into typed tables.")
@@ -211,13 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("inputs", nargs="*", metavar="PDF|DIR")
     ex.add_argument("--out", default="extracted",
                     help="output folder, a path or an fsspec URL such as s3://bucket/extracted (default: extracted/)")
-    ex.add_argument("--jobs", type=_positive(int, "--jobs"), default=1,
+    ex.add_argument("--jobs", type=_number(int, "--jobs"), default=1,
                     help="notices extracted in parallel processes (default 1)")
-    ex.add_argument("--backend", choices=BACKENDS, default=None,
-                    help="PDF backend (default: $NOTICE_EXTRACT_BACKEND, else pdfium)")
-    ex.add_argument("--timeout", type=_positive(float, "--timeout"), default=300.0,
+    _shared(ex, "--backend")
+    ex.add_argument("--timeout", type=_number(float, "--timeout"), default=300.0,
                     help="seconds allowed per file (default 300)")
-    ex.add_argument("--retries", type=_not_negative, default=2,
+    ex.add_argument("--retries", type=_number(int, "--retries", zero=True), default=2,
                     help="times a file whose worker process died is tried again before it is reported "
                          "crashed (default 2)")
     ex.add_argument("--cluster", metavar="tcp://HOST:8786|local:N",
@@ -225,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
                          "here) instead of --jobs local processes; needs the [cluster] extra")
     ex.add_argument("--force", action="store_true",
                     help="extract again files that manifest.parquet shows done with the same PDF and pipeline")
-    ex.add_argument("--max-memory", type=_positive(int, "--max-memory"), metavar="MIB",
+    ex.add_argument("--max-memory", type=_number(int, "--max-memory"), metavar="MIB",
                     help="MiB of address space each worker may use; a file that needs more fails as too_large "
                          "(default: the machine's memory shared by --jobs, between 2048 and 8192)")
     ex.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -239,22 +243,19 @@ def main(argv: list[str] | None = None) -> int:
     rv.add_argument("inputs", nargs="*", metavar="PDF|DIR|notice_id")
     rv.add_argument("--out", default="extracted", help="output folder (default: extracted/)")
     rv.add_argument("--raw", default="raw", help="where a notice_id's PDF is (default: raw/)")
-    rv.add_argument("--backend", choices=BACKENDS, default=None,
-                    help="PDF backend (default: $NOTICE_EXTRACT_BACKEND, else pdfium)")
+    _shared(rv, "--backend")
     rv.set_defaults(func=cmd_review)
     ld = sub.add_parser("load", help="load extracted notices into the DuckDB warehouse (idempotent)")
     ld.add_argument("--extracted", default="extracted", help="folder of extracted notices (default: extracted/)")
-    ld.add_argument("--db", default="extracted/warehouse.duckdb",
-                    help="a DuckDB file (default: extracted/warehouse.duckdb) or a postgresql:// URL")
+    _shared(ld, "--db")
     ld.add_argument("--force", action="store_true", help="reload notices whose outputs are unchanged")
-    ld.add_argument("--wait", type=_positive(float, "--wait"), default=60.0,
+    ld.add_argument("--wait", type=_number(float, "--wait"), default=60.0,
                     help="seconds to wait for a DuckDB file another load is writing (default 60)")
     ld.set_defaults(func=cmd_load)
     se = sub.add_parser("series", help="one indicator's target, actual and met by year, from the warehouse")
     se.add_argument("indicator", help="the indicator as any notice prints it (地区生产总值, 一般公共预算收入（区级）…)")
     se.add_argument("--district", default=None, help="only this district (e.g. 宝山区)")
-    se.add_argument("--db", default="extracted/warehouse.duckdb",
-                    help="a DuckDB file (default: extracted/warehouse.duckdb) or a postgresql:// URL")
+    _shared(se, "--db")
     se.set_defaults(func=cmd_series)
     args = parser.parse_args(argv)
     return args.func(args)
