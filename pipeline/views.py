@@ -38,6 +38,11 @@ _BEST_ACTUAL = ("CASE WHEN {t}.kind = {a}.kind AND {t}.base_unit = {a}.base_unit
                 "ELSE 1 END, CASE WHEN {t}.label IS NOT DISTINCT FROM {a}.label THEN 0 ELSE 1 END, "
                 "CASE WHEN {a}.qualifier IS NULL THEN 0 ELSE 1 END, {a}.issue_date DESC NULLS LAST, "
                 "{a}.notice_id DESC, {a}.table_no, {a}.seq, {a}.part, {a}.quantity_no")
+# The text each actual figure was stated in, the latest notice's first (rk = 1).
+_ACTUAL_TEXTS = """actual_texts AS (
+  SELECT x.*, row_number() OVER (PARTITION BY district, indicator_key, year
+      ORDER BY issue_date DESC NULLS LAST, notice_id DESC, table_no, seq, part) AS rk
+  FROM indicator_texts x WHERE source = 'actual')"""
 
 
 def _any_word(column: str, words: list[str]) -> str:
@@ -92,10 +97,7 @@ ranked AS (
                             ORDER BY {_BEST_ACTUAL.format(t="t", a="a")}) AS rk
   FROM t JOIN a ON {_SAME_SERIES.format(a="a", b="t")} AND {fits}),
 best AS (SELECT * FROM ranked WHERE rk = 1),
-actual_texts AS (
-  SELECT x.*, row_number() OVER (PARTITION BY district, indicator_key, year
-      ORDER BY issue_date DESC NULLS LAST, notice_id DESC, table_no, seq, part) AS rk
-  FROM indicator_texts x WHERE source = 'actual')
+{_ACTUAL_TEXTS}
 SELECT t.district, t.indicator_key, t.year, t.notice_id AS target_notice_id, t.source AS target_source,
        t.table_no AS target_table_no, t.seq AS target_seq, t.part, t.quantity_no,
        t.part_text AS target_text, t.raw AS target_raw, t.value AS target_value, t.unit AS target_unit,
@@ -146,10 +148,7 @@ ranked_actuals AS (
   JOIN indicator_measures a ON a.source = 'actual' AND {_SAME_SERIES.format(a="a", b="y")}
   LEFT JOIN t ON {_SAME_SERIES.format(a="t", b="y")}),
 a AS (SELECT * FROM ranked_actuals WHERE rk = 1),
-actual_texts AS (
-  SELECT x.*, row_number() OVER (PARTITION BY district, indicator_key, year
-      ORDER BY issue_date DESC NULLS LAST, notice_id DESC, table_no, seq, part) AS rk
-  FROM indicator_texts x WHERE source = 'actual'),
+{_ACTUAL_TEXTS},
 atx AS (SELECT * FROM actual_texts WHERE rk = 1)
 SELECT y.district, y.indicator_key, y.year,
        tp.text AS target_text, t.value AS target_value, t.unit AS target_unit, t.kind AS target_kind,
