@@ -35,25 +35,30 @@ def find_grids(page: Page, body_size: float, s: LayoutSettings = DEFAULT) -> tup
     return grids, used
 
 
+def _groups(keys, links) -> dict:
+    """Union-find: `keys` joined by the (a, b) pairs of `links`, as {root: [its keys, in key order]}."""
+    parent = {k: k for k in keys}
+
+    def find(k):
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for a, b in links:
+        parent[find(a)] = find(b)
+    groups: dict = {}
+    for k in parent:
+        groups.setdefault(find(k), []).append(k)
+    return groups
+
+
 def _connected(rules, snap: float) -> list[list[Rule]]:
+    """The rules in groups that touch (within `snap`)."""
     rules = list(rules)
-    parent = list(range(len(rules)))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, a in enumerate(rules):
-        for j in range(i + 1, len(rules)):
-            b = rules[j]
-            if (a.x0 - snap <= b.x1 and b.x0 - snap <= a.x1 and a.top - snap <= b.bottom and b.top - snap <= a.bottom):
-                parent[find(i)] = find(j)
-    groups: dict[int, list[Rule]] = {}
-    for i, r in enumerate(rules):
-        groups.setdefault(find(i), []).append(r)
-    return list(groups.values())
+    links = ((i, j) for i, a in enumerate(rules) for j, b in enumerate(rules[i + 1:], start=i + 1)
+             if a.x0 - snap <= b.x1 and b.x0 - snap <= a.x1 and a.top - snap <= b.bottom and b.top - snap <= a.bottom)
+    return [[rules[i] for i in group] for group in _groups(range(len(rules)), links).values()]
 
 
 def _snap(values: list[float], snap: float) -> list[float]:
@@ -94,23 +99,17 @@ def _ruled_grid(page: Page, hs: list[Rule], vs: list[Rule], snap: float, s: Layo
     if len(ys) < 2 or len(xs) < 2:
         return None
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
-    parent = {(i, j): (i, j) for i in range(n_rows) for j in range(n_cols)}
+    slots = [(i, j) for i in range(n_rows) for j in range(n_cols)]
 
-    def find(k):
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    for i in range(n_rows):
-        for j in range(n_cols):
+    def unruled():          # two neighbouring slots with no rule drawn between them are one cell
+        for i, j in slots:
             if i + 1 < n_rows and not _covers(hs, ys[i + 1], xs[j], xs[j + 1], True, snap, s.cover_inset):
-                parent[find((i, j))] = find((i + 1, j))
+                yield (i, j), (i + 1, j)
             if j + 1 < n_cols and not _covers(vs, xs[j + 1], ys[i], ys[i + 1], False, snap, s.cover_inset):
-                parent[find((i, j))] = find((i, j + 1))
-    spans: dict[tuple, list[tuple[int, int]]] = {}
-    for k in parent:
-        spans.setdefault(find(k), []).append(k)
+                yield (i, j), (i, j + 1)
+
+    spans = _groups(slots, unruled())
+    span_of = {k: r for r, members in spans.items() for k in members}
     region = _chars_in(page, xs[0], ys[0], xs[-1], ys[-1])
     if not region:
         return None
@@ -118,17 +117,17 @@ def _ruled_grid(page: Page, hs: list[Rule], vs: list[Rule], snap: float, s: Layo
     for c in region:
         i = min(max(bisect_right(ys, (c.top + c.bottom) / 2) - 1, 0), n_rows - 1)
         j = min(max(bisect_right(xs, (c.x0 + c.x1) / 2) - 1, 0), n_cols - 1)
-        by_span.setdefault(find((i, j)), []).append(c)
+        by_span.setdefault(span_of[(i, j)], []).append(c)
     cells = []
     for root, members in spans.items():
         r0, r1 = min(m[0] for m in members), max(m[0] for m in members)
         c0, c1 = min(m[1] for m in members), max(m[1] for m in members)
         box = (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])
         text, markers = _cell_text(by_span.get(root, []), page.number, s)
-        cells.append(Cell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, text, *box, markers=markers,
+        cells.append(Cell(*box, r0, c0, r1 - r0 + 1, c1 - c0 + 1, text, markers=markers,
                           confidence=confidence(by_span.get(root, []))))
     cells.sort(key=lambda c: (c.row, c.col))
-    return Grid(page.number, xs[0], ys[0], xs[-1], ys[-1], n_rows, n_cols, tuple(cells), source=page.source)
+    return Grid(xs[0], ys[0], xs[-1], ys[-1], page.number, n_rows, n_cols, tuple(cells), source=page.source)
 
 
 def _stacks(rules: list[Rule], snap: float, ends: float, min_rules: int) -> list[list[Rule]]:
@@ -167,18 +166,23 @@ def _three_line_grid(page: Page, stack: list[Rule], snap: float, s: LayoutSettin
         top = lines[0].top if i else ys[0]
         bottom = (header + body)[i + 1][0].top if i + 1 < len(header) + len(body) else ys[-1]
         cells.extend(_row_cells(lines, cols, i, top, bottom, min_gap, page.number, s))
-    return Grid(page.number, x0, ys[0], x1, ys[-1], len(header) + len(body), len(cols) - 1, tuple(cells),
+    return Grid(x0, ys[0], x1, ys[-1], page.number, len(header) + len(body), len(cols) - 1, tuple(cells),
                 header_rows=len(header), source=page.source)
 
 
 def _runs(line: Line, min_gap: float) -> list[list[Char]]:
     """The line's chars split at gaps wider than `min_gap`: one run per printed cell text."""
-    runs: list[list[Char]] = []
-    for c in line.chars:
-        if runs and c.x0 - runs[-1][-1].x1 < min_gap:
-            runs[-1].append(c)
+    return _split(line.chars, lambda run, c: c.x0 - run[-1].x1 >= min_gap)
+
+
+def _split(items, opens) -> list[list]:
+    """`items` in runs, in order: a new run where `opens(the run so far, item)`."""
+    runs: list[list] = []
+    for x in items:
+        if runs and not opens(runs[-1], x):
+            runs[-1].append(x)
         else:
-            runs.append([c])
+            runs.append([x])
     return runs
 
 
@@ -225,15 +229,8 @@ def _body_rows(lines: list[Line], cols: list[float], row_gap: float) -> list[lis
     if not lines:
         return []
     key = _key_column(lines, cols)
-    stacks: list[list[Line]] = []
-    reach = 0.0
-    for ln in sorted(lines, key=lambda ln: ln.top):
-        if stacks and ln.top - reach <= row_gap:
-            stacks[-1].append(ln)
-            reach = max(reach, ln.bottom)
-        else:
-            stacks.append([ln])
-            reach = ln.bottom
+    stacks = _split(sorted(lines, key=lambda ln: ln.top),
+                    lambda stack, ln: ln.top - max(x.bottom for x in stack) > row_gap)
     rows: list[list[Line]] = []
     for stack in stacks:          # rows set without padding: split the stack at its 2nd, 3rd … opener
         openers = [k for k, ln in enumerate(stack) if any(_col_of((c.x0 + c.x1) / 2, cols) == key for c in ln.chars)]
@@ -274,6 +271,6 @@ def _row_cells(lines: list[Line], cols: list[float], row: int, top: float, botto
     for j in sorted(set(owner)):
         span = owner.count(j)
         text, markers = _cell_text(chars.get(j, []), page, s)
-        cells.append(Cell(row, j, 1, span, text, cols[j], top, cols[j + span], bottom, markers=markers,
+        cells.append(Cell(cols[j], top, cols[j + span], bottom, row, j, 1, span, text, markers=markers,
                           confidence=confidence(chars.get(j, []))))
     return cells

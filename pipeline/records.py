@@ -19,12 +19,17 @@ class Char:
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
-    """A horizontal or vertical ruling line (a stroked line or one edge of a rectangle)."""
+class Box:
+    """A rectangle on a page, PDF points, `top` and `bottom` measured from the top of the page."""
     x0: float
     top: float
     x1: float
     bottom: float
+
+
+@dataclass(frozen=True, slots=True)
+class Rule(Box):
+    """A horizontal or vertical ruling line (a stroked line or one edge of a rectangle)."""
 
     @property
     def horizontal(self) -> bool:
@@ -82,28 +87,20 @@ class Line:
 
 
 @dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(Box):
     row: int
     col: int
     rowspan: int
     colspan: int
     text: str
-    x0: float
-    top: float
-    x1: float
-    bottom: float
     markers: tuple[tuple[int, str], ...] = ()   # footnote markers: (number, cell text before it)
     confidence: float | None = None             # lowest OCR confidence of its chars (None: text layer)
 
 
 @dataclass(frozen=True, slots=True)
-class Grid:
-    """One table fragment as printed on one page."""
+class Grid(Box):
+    """One table fragment as printed on one page (the box around it)."""
     page: int
-    x0: float
-    top: float
-    x1: float
-    bottom: float
     n_rows: int
     n_cols: int
     cells: tuple[Cell, ...]
