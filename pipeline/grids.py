@@ -124,10 +124,11 @@ def _ruled_grid(page: Page, hs: list[Rule], vs: list[Rule], snap: float, s: Layo
         c0, c1 = min(m[1] for m in members), max(m[1] for m in members)
         box = (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])
         text, markers = _cell_text(by_span.get(root, []), page.number, s)
-        cells.append(Cell(*box, r0, c0, r1 - r0 + 1, c1 - c0 + 1, text, markers=markers,
-                          confidence=confidence(by_span.get(root, []))))
+        cells.append(Cell(*box, row=r0, col=c0, rowspan=r1 - r0 + 1, colspan=c1 - c0 + 1, text=text,
+                          markers=markers, confidence=confidence(by_span.get(root, []))))
     cells.sort(key=lambda c: (c.row, c.col))
-    return Grid(xs[0], ys[0], xs[-1], ys[-1], page.number, n_rows, n_cols, tuple(cells), source=page.source)
+    return Grid(xs[0], ys[0], xs[-1], ys[-1], page=page.number, n_rows=n_rows, n_cols=n_cols, cells=tuple(cells),
+                source=page.source)
 
 
 def _stacks(rules: list[Rule], snap: float, ends: float, min_rules: int) -> list[list[Rule]]:
@@ -166,8 +167,8 @@ def _three_line_grid(page: Page, stack: list[Rule], snap: float, s: LayoutSettin
         top = lines[0].top if i else ys[0]
         bottom = (header + body)[i + 1][0].top if i + 1 < len(header) + len(body) else ys[-1]
         cells.extend(_row_cells(lines, cols, i, top, bottom, min_gap, page.number, s))
-    return Grid(x0, ys[0], x1, ys[-1], page.number, len(header) + len(body), len(cols) - 1, tuple(cells),
-                header_rows=len(header), source=page.source)
+    return Grid(x0, ys[0], x1, ys[-1], page=page.number, n_rows=len(header) + len(body), n_cols=len(cols) - 1,
+                cells=tuple(cells), header_rows=len(header), source=page.source)
 
 
 def _runs(line: Line, min_gap: float) -> list[list[Char]]:
@@ -271,6 +272,6 @@ def _row_cells(lines: list[Line], cols: list[float], row: int, top: float, botto
     for j in sorted(set(owner)):
         span = owner.count(j)
         text, markers = _cell_text(chars.get(j, []), page, s)
-        cells.append(Cell(cols[j], top, cols[j + span], bottom, row, j, 1, span, text, markers=markers,
-                          confidence=confidence(chars.get(j, []))))
+        cells.append(Cell(cols[j], top, cols[j + span], bottom, row=row, col=j, rowspan=1, colspan=span, text=text,
+                          markers=markers, confidence=confidence(chars.get(j, []))))
     return cells

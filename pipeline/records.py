@@ -86,8 +86,9 @@ class Line:
         return "".join(c.text for c in self.chars)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Cell(Box):
+    """One cell of a grid: its box, then its place in keywords (Cell(x0, top, x1, bottom, row=…))."""
     row: int
     col: int
     rowspan: int
@@ -97,9 +98,9 @@ class Cell(Box):
     confidence: float | None = None             # lowest OCR confidence of its chars (None: text layer)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Grid(Box):
-    """One table fragment as printed on one page (the box around it)."""
+    """One table fragment as printed on one page: its box, then the rest in keywords."""
     page: int
     n_rows: int
     n_cols: int
