@@ -85,7 +85,9 @@ def unreadable_reason(page: Page) -> str | None:
 
 
 def _sample(texts: list[str]) -> str:
-    return ascii("".join(texts[:24]))
+    """Up to 24 undecodable chars as escapes a reader can quote (ascii() for control and private-use
+    chars, `<cid N>` for pdfminer's placeholder): the report names the garbage, never carries it."""
+    return _CID.sub(lambda m: f"<cid {m.group()[5:-1]}>", ascii("".join(texts[:24])))
 
 
 def screen_text(doc: Document) -> tuple[Document, dict[int, str]]:

@@ -121,6 +121,16 @@ def test_misdecoded_chars_make_the_page_unreadable(junk, what):
 
 
 @pytest.mark.once
+def test_the_reason_quotes_placeholders_without_carrying_them():
+    # report.json names the undecodable chars; pdfminer's "(cid:N)" in it is garbage in an output
+    # (make fuzz searches report.json too)
+    chars = _chars(BODY[:40]) + [Char("(cid:12)", 600 + i, 601 + i, 100, 112, 110, 12, "F", False)
+                                 for i in range(6)]
+    reason = unreadable_reason(_page(*chars))
+    assert "<cid 12><cid 12>" in reason and "(cid:" not in reason
+
+
+@pytest.mark.once
 def test_latin_drawn_with_full_width_glyphs_is_misdecoded():
     # "宝1路23*456789" where 1, 2, 3 … are CJK glyphs (as wide as the font size) decoded as ASCII
     assert unreadable_reason(_page(*_chars("宝1路23*456789:;改=建工程", wide=True)))
