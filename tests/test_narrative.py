@@ -229,11 +229,8 @@ def test_cover_with_a_masthead(tmp_path):
     d.text(150, 206, "计划的通知", size=22)
     d.text(LEFT, 260, "各街镇：")
     _para(d, 288, "现将计划印发给你们，请认真执行。")
-    d.text(300, 360, "某区发展和改革委员会")
-    d.text(330, 388, "2025年2月1日")
-    d.new_page()
-    _report(d)
-    _para(d, 160, "报告正文。")
+    _sign_off(d, 360)
+    _short_report(d)
     ex = extract(d.save(tmp_path / "masthead.pdf"))
     notice = ex.tables["notices"][0]
     assert notice["title"] == "某区发展和改革委员会关于下达2025年计划的通知"
@@ -337,6 +334,19 @@ def test_footnote_found_without_a_separator_rule(tmp_path):
         (1, "美丽街区：含道路与河道。不含公园绿地。", "建成美丽街区19条", para[0]["para_id"])]
 
 
+def _sign_off(d: Doc, top: float) -> None:
+    """The cover's issuer and date, right of centre, from `top` down."""
+    d.text(300, top, "某区发展和改革委员会")
+    d.text(330, top + 28, "2025年2月1日")
+
+
+def _short_report(d: Doc) -> None:
+    """A new page opening 附件2 with one paragraph."""
+    d.new_page()
+    _report(d)
+    _para(d, 160, "报告正文。")
+
+
 def _cover_head() -> Doc:
     """A cover notice up to its 附件： line; the attachment items are the test's own."""
     d = Doc()
@@ -358,11 +368,8 @@ def test_cover_attachment_items_wrapped_under_their_text(tmp_path, hang):
     d.text(first, 298, "2、关于某区2025年国民经济和社会")
     d.text(first + 1.5 * SIZE, 326, "发展计划草案")
     d.text(first + 1.5 * SIZE, 354, "的报告")
-    d.text(300, 410, "某区发展和改革委员会")
-    d.text(330, 438, "2025年2月1日")
-    d.new_page()
-    _report(d)
-    _para(d, 160, "报告正文。")
+    _sign_off(d, 410)
+    _short_report(d)
     ex = extract(d.save(tmp_path / "items.pdf"))
     cover = [p["text"] for p in ex.tables["paragraphs"] if p["part"] == "notice"]
     assert cover == ["各街镇：", "现将计划印发给你们，请认真执行。", "附件：", "1、某区2025年国民经济和社会发展计划执行情况",
@@ -376,8 +383,7 @@ def test_attachment_listed_on_the_cover_that_yields_nothing(tmp_path):
     d = _cover_head()
     d.text(LEFT + 2 * SIZE, 242, "1、某区2025年主要目标")
     d.text(LEFT + 2 * SIZE, 270, "2、关于某区2025年计划草案的报告")
-    d.text(300, 326, "某区发展和改革委员会")
-    d.text(330, 354, "2025年2月1日")
+    _sign_off(d, 326)
     d.new_page()
     d.text(LEFT, 60, "附件1")
     d.text(LEFT, 100, "表1：2025年主要目标", size=14)
