@@ -22,7 +22,7 @@ from pipeline.cli import main
 from pipeline.executors import DaskExecutor, FileTask
 from s3server import s3_server
 from test_bad_input import CASES
-from test_executors import _attempt, _attempts, _task, hangs_if_slow
+from test_executors import TIME_LIMIT, _attempt, _attempts, _task, hangs_if_slow
 
 pytestmark = pytest.mark.once
 BAD = ("zero.pdf", "text.pdf", "truncated.pdf", "encrypted.pdf", "english-table.pdf")
@@ -124,7 +124,7 @@ def test_a_worker_killed_mid_file_is_retried_and_the_file_completes(address, tmp
 
 def test_a_hanging_file_times_out_on_the_cluster_and_the_rest_completes(address, tmp_path):
     slow, good = _task(tmp_path, "slow"), _task(tmp_path, "good")
-    with DaskExecutor(address, timeout=45, retries=2) as executor:
+    with DaskExecutor(address, timeout=TIME_LIMIT, retries=2, warm_up=api.warm_up) as executor:
         summaries = {s.notice_id: s for s in executor.run(hangs_if_slow, [slow, good])}
     assert summaries["slow"].error_kind == "timeout" and _attempts(slow) == 1
     assert summaries["good"].ok and summaries["good"].counts["projects"] == 38

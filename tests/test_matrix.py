@@ -6,16 +6,19 @@ A style the pipeline does not read yet is marked xfail(strict=True) with what fa
 fails the suite once the pipeline reads it, so it is removed with the fix."""
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pikepdf
 import pytest
 
 from conftest import NOTICES, ROOT, expected_values, golden
-from render import MM, Style, derive, missing_fonts, render
+from pdfs import Doc
+from render import MM, Printed, Style, derive, missing_fonts, render
 
 SCORER = ROOT.parent / "shared" / "tools" / "score.py"
 BACKEND = os.environ.get("NOTICE_EXTRACT_BACKEND", "pdfium")
@@ -84,13 +87,34 @@ def _scorer():
     return module
 
 
+def _rendered(cache: Path, style: Style, notice_id: str, pdf: Path) -> Printed:
+    """Typeset `notice_id` in `style` into `pdf`, through a cache that outlives the session: `make
+    test` runs the suite twice (once per PDF backend) and typesetting is half of a style's cost.
+    The key covers everything the PDF depends on: the renderer's source, the style, the golden."""
+    sources = sorted({render.__code__.co_filename, Doc.__init__.__code__.co_filename})     # render.py, pdfs.py
+    recipe = (*(Path(f).read_bytes() for f in sources), repr(style).encode(),
+              json.dumps([golden(notice_id), expected_values(notice_id)], sort_keys=True).encode())
+    digest = hashlib.sha256(b"\0".join(recipe)).hexdigest()[:24]
+    cached = cache / f"{style.name}-{notice_id}-{digest}.pdf"
+    if not cached.exists():
+        for stale in cache.glob(f"{style.name}-{notice_id}-*.pdf"):
+            stale.unlink()
+        partial = cached.with_suffix(f".{os.getpid()}.part")     # never a half-written PDF in the cache
+        render(golden(notice_id), expected_values(notice_id), style, partial)
+        partial.replace(cached)
+    shutil.copyfile(cached, pdf)
+    return derive(golden(notice_id), expected_values(notice_id), style)
+
+
 @pytest.fixture(scope="session")
-def typeset(tmp_path_factory):
-    """style, notice → (PDF, scores, extraction): each typeset, extracted and scored once per session."""
+def typeset(tmp_path_factory, pytestconfig):
+    """style, notice → (PDF, scores, extraction): each typeset (or taken from the cache of typeset
+    PDFs), extracted and scored once per session."""
     from pipeline.api import extract
     from pipeline.write import write_extraction
     score = _scorer()
     root = tmp_path_factory.mktemp("matrix")
+    cache = pytestconfig.cache.mkdir("typeset")
     done: dict[tuple[str, str], tuple] = {}
 
     def get(style: Style, notice_id: str):
@@ -99,7 +123,7 @@ def typeset(tmp_path_factory):
             folder = root / style.name
             folder.mkdir(exist_ok=True)
             pdf = folder / f"{notice_id}.pdf"
-            printed = render(golden(notice_id), expected_values(notice_id), style, pdf)
+            printed = _rendered(cache, style, notice_id, pdf)
             values = folder / f"{notice_id}.values.json"
             values.write_text(json.dumps(printed.values, ensure_ascii=False), encoding="utf-8")
             ex = extract(pdf)
