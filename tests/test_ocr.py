@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from scans import Scan
+from scans import Scan, degraded
 
 pytestmark = pytest.mark.once
 
@@ -20,7 +20,6 @@ def _rendered(page: int, dpi: int = 100):
 @pytest.mark.parametrize("angle", [-1.3, 0.4, 1.1])
 def test_skew_is_measured(angle):
     from pipeline import ocr
-    from scans import degraded
     grey = degraded(np.stack([_rendered(10)] * 3, axis=-1), Scan(dpi=100, angle=angle), np.random.default_rng(0), None)
     assert ocr._skew(ocr._binarize(grey), ocr.SETTINGS) == pytest.approx(-angle, abs=0.1)
 
@@ -31,6 +30,31 @@ def test_sideways_scan_is_told_from_an_upright_one(page):
     ink = ocr._binarize(_rendered(page))
     assert not ocr._sideways(ink, ocr.SETTINGS)
     assert ocr._sideways(np.ascontiguousarray(np.rot90(ink)), ocr.SETTINGS)
+
+
+def test_a_wide_page_of_two_lines_of_large_type_is_told_upright_and_sideways(tmp_path):
+    """Two lines of 36-point type on a wide strip of a page: a smear of fixed length joined the
+    glyphs neither way and the page's orientation was a coin toss (its sideways scan was read as
+    upright); a smear as long as a share of the glyphs joins them along the lines."""
+    import pikepdf
+    import pypdfium2 as pdfium
+    from pdfs import Doc
+
+    from pipeline import ocr
+    d = Doc()
+    for k, line in enumerate(("关于国民经济和社会发展计划", "全区地区生产总值增长六")):
+        d.text(40, 100 + 72 * k, line, size=36)
+    path = d.save(tmp_path / "wide.pdf")
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].MediaBox = [30, 560, 565, 762]            # 535 x 202 pt: the two lines only
+        pdf.save(path)
+    doc = pdfium.PdfDocument(str(path))
+    rgb = np.asarray(doc[0].render(scale=150 / 72).to_pil().convert("RGB"))
+    doc.close()
+    grey = degraded(rgb, Scan(dpi=150, angle=0.8, blur=0.5, noise=5), np.random.default_rng(0), None)
+    ink = ocr._binarize(grey)
+    assert not ocr._sideways(ink, ocr.SETTINGS)
+    assert ocr._sideways(np.ascontiguousarray(np.rot90(ink, -1)), ocr.SETTINGS)
 
 
 def test_ruling_lines_found_in_the_image_match_the_drawn_ones():
