@@ -10,7 +10,7 @@ from pathlib import Path
 from .checks import cross_checks
 from .facts import facts
 from .keys import keyed_projects
-from .layout import furniture_rows, layout_document
+from .layout import furniture_rows, layout_document, off_furniture
 from .load import InputError, check_text, load_pdf, render_pages
 from .manifest import NAME, Manifest, file_sha256, pipeline_version
 from .outputs import is_remote, write_bytes
@@ -68,7 +68,7 @@ def extract(pdf: str | Path, backend: str | None = None, settings: LayoutSetting
         "table_cells": table_cell_rows(doc.notice_id, tables, indicators, projects),
         "table_notes": table_note_rows(doc.notice_id, tables),
     }
-    ex.problems = [*doc.problems, *table_problems, *kind_problems, *narrative.problems, *value_problems,
+    ex.problems = [*off_furniture(doc.problems, layouts), *table_problems, *kind_problems, *narrative.problems, *value_problems,
                    *cross_checks(ex.tables)]
     return ex
 

@@ -7,7 +7,7 @@ from collections import Counter
 from . import data
 from .grids import find_grids
 from .lines import build_lines, line_text
-from .records import Line, Page, PageLayout, Rule
+from .records import Line, Page, PageLayout, Problem, Rule
 from .settings import DEFAULT, LayoutSettings
 
 
@@ -21,6 +21,19 @@ def furniture_rows(layouts: list[PageLayout]) -> list[dict]:
     """The page furniture left out of the text (page numbers, running headers), with its box."""
     return [{"page": ln.page, "bbox": (ln.x0, ln.top, ln.x1, ln.bottom), "text": line_text(ln)}
             for lay in layouts for ln in lay.furniture]
+
+
+def off_furniture(problems: list[Problem], layouts: list[PageLayout]) -> list[Problem]:
+    """`problems` without the OCR problems that sit on page furniture: a page number read with low
+    confidence is no number of the outputs, so nobody need review it."""
+    boxes = {(ln.page, (ln.x0, ln.top, ln.x1, ln.bottom)) for lay in layouts for ln in lay.furniture}
+
+    def on_furniture(p: Problem) -> bool:
+        return p.stage == "ocr" and p.bbox is not None and any(
+            page == p.page and b[0] <= (p.bbox[0] + p.bbox[2]) / 2 <= b[2] and b[1] <= (p.bbox[1] + p.bbox[3]) / 2 <= b[3]
+            for page, b in boxes)
+
+    return [p for p in problems if not on_furniture(p)]
 
 
 def _body_size(pages, s: LayoutSettings) -> float:

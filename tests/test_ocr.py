@@ -177,3 +177,22 @@ def test_page_number_with_its_dashes_read_as_yi_is_furniture(text):
     """OCR reads the dashes of "— 10 —" as 一 or -: still a page number, not the end of a footnote."""
     from pipeline import data
     assert any(p.match(text) for p in data.regex_list("page_number"))
+
+
+def test_a_page_number_read_with_low_confidence_is_no_problem_and_a_body_number_is():
+    """Page furniture is no number of the outputs: its low-confidence 3 needs no review; the same
+    doubt about a number in the text does."""
+    from pipeline import ocr
+    from pipeline.layout import layout_document, off_furniture
+    from pipeline.records import Char, Page
+
+    def line(text, top, confs, x=100.0, size=16.0):
+        return [Char(t, x + size * i, x + size * (i + 1), top, top + size, top + 0.88 * size, size, "OCR", False, conf=c)
+                for i, (t, c) in enumerate(zip(text, confs))]
+
+    body = line("全年新增企业12家", 100, [1] * 6 + [0.6, 1, 1])
+    footer = line("—3—", 800, [1, 0.6, 1], x=280)
+    problems = [*ocr._doubtful_numbers(body, 3, ocr.SETTINGS), *ocr._doubtful_numbers(footer, 3, ocr.SETTINGS)]
+    assert [p.text.split()[0] for p in problems] == ["12", "3"]
+    layouts = layout_document((Page(3, 595.0, 842.0, tuple(body + footer), (), images=1, source="ocr"),))
+    assert [p.text.split()[0] for p in off_furniture(problems, layouts)] == ["12"]
