@@ -15,11 +15,15 @@
     `cross_check_exact_qualifiers`), and no sentence about part of a year (前三季度, 1-9月 …);
   * the figure agrees when any quantity of that indicator, year, kind and base unit in the
     notice's tables (target or actual) agrees: a sentence may quote the target or the outcome.
+- A typed quantity (an indicator cell's, a report sentence's, a project's investment) must lie in
+  the range schemas/plausible.csv gives its base unit and kind (a share at most 100 %, money above
+  zero …): on a scan, a misread digit or a lost decimal point breaks it.
 - The investments of a section's projects must add up to the total printed for the section (its
   section row or a 小计 row), and all projects of a table to its 合计 row, where one is printed,
   within the rounding of the printed figures.
 
-Each disagreement is a Problem naming both places (page and text)."""
+Each disagreement is a Problem naming both places (page and text); a value out of range names its
+page and the box of its cell (or paragraph)."""
 from __future__ import annotations
 
 import re
@@ -38,7 +42,7 @@ def cross_checks(tables: dict[str, list[dict]]) -> list[Problem]:
     """Every disagreement between figures the notice states twice."""
     return [*report_against_tables(tables.get("facts", []), tables.get("paragraphs", []),
                                    tables.get("indicators", []), tables.get("indicator_values", [])),
-            *project_totals(tables.get("projects", []))]
+            *project_totals(tables.get("projects", [])), *implausible(tables)]
 
 
 def report_against_tables(facts: list[dict], paragraphs: list[dict], indicators: list[dict],
@@ -146,6 +150,36 @@ def _half_step(q: dict) -> Decimal:
     places = len(digits.group(1) or "")
     per_unit = abs(Decimal(q["base_value"]) / Decimal(str(q["value"])))
     return Decimal(5) / Decimal(10) ** (places + 1) * per_unit
+
+
+def implausible(tables: dict[str, list[dict]]) -> list[Problem]:
+    """Every typed quantity outside the plausible range of its base unit and kind, with the page and
+    box of the cell (or the paragraph) that prints it."""
+    cells = {(c["output"], c["table_no"], c["seq"], c["field"]): c for c in tables.get("table_cells", []) if c["output"]}
+    paras = {p["para_id"]: p for p in tables.get("paragraphs", [])}
+    found = []                      # (raw, base value, base unit, kind, cell or None, paragraph or None, text)
+    for v in tables.get("indicator_values", []):
+        found.append((v["raw"], v["base_value"], v["base_unit"], v["kind"],
+                      cells.get(("indicators", v["table_no"], v["seq"], f"{v['measure']}_text")), None,
+                      f"表{v['table_no']} row {v['seq']} {v['indicator_part']}: {v['part_text']}"))
+    for p in tables.get("projects", []):
+        found.append((f"{p['investment_yi']}亿元", p["investment_cny"], "CNY", "level",
+                      cells.get(("projects", p["table_no"], p["seq"], "investment_yi")), None,
+                      f"表{p['table_no']} row {p['seq']} {p['name']}"))
+    for f in tables.get("facts", []):
+        found.append((f["raw"], f["base_value"], f["base_unit"], f["kind"], None, paras.get(f["para_id"]), f["sentence"]))
+    problems = []
+    for raw, value, unit, kind, cell, para, text in found:
+        low, high = data.plausible_ranges().get((unit, kind), (None, None))
+        if value is None or low is None or low <= Decimal(value) <= high:
+            continue
+        if cell is not None:
+            page, bbox = cell["page"], (cell["x0"], cell["top"], cell["x1"], cell["bottom"])
+        else:
+            page, bbox = (para["page_first"], tuple(para["boxes"][0][1:])) if para and para.get("boxes") else (None, None)
+        problems.append(Problem("check", f"{raw} is out of the plausible range for {unit} ({kind}): {low:g} to {high:g}",
+                                page=page, text=text, bbox=bbox))
+    return problems
 
 
 def project_totals(projects: list[dict]) -> list[Problem]:

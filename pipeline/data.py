@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import re
+from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 
@@ -42,6 +43,12 @@ def regex_list(name: str) -> tuple[re.Pattern, ...]:
 def csv_rows(name: str) -> tuple[dict, ...]:
     reader = csv.DictReader(io.StringIO(text(name), newline=""))
     return tuple(row for row in reader if not next(iter(row.values()), "").startswith("#"))
+
+
+@lru_cache(maxsize=None)
+def plausible_ranges() -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+    """(base unit, kind) → (lowest, highest) plausible base value (schemas/plausible.csv)."""
+    return {(r["base_unit"], r["kind"]): (Decimal(r["min"]), Decimal(r["max"])) for r in csv_rows("plausible.csv")}
 
 
 def table_schema(table: str) -> dict:

@@ -1,5 +1,5 @@
 """Cross-checks inside a notice (pipeline/checks.py): a report sentence against the indicator table,
-a section's projects against the total it prints. A small notice is built twice, once consistent and
+a section's projects against the total it prints, a value against the plausible range of its unit. A small notice is built twice, once consistent and
 once with one planted disagreement of each kind; the shared notices raise no false alarm."""
 import pytest
 
@@ -12,13 +12,13 @@ from pipeline.write import verdict
 LEFT, SIZE, PITCH, CHARS = 80, 16, 28, 27
 
 
-def _notice(path, gdp: str, section_total: str):
+def _notice(path, gdp: str, section_total: str, revenue_target: str = "增长5%"):
     d = Doc()
     d.text(60, 60, "表1：2021年某区国民经济和社会发展主要目标完成情况", size=14)
     table(d, [60, 100, 260, 400, 540], 90, [
         ["序号", "指标内容", "2021年预期目标", "全年完成情况"],
         ["1", "地区生产总值", "增长6%", "1725.56亿元，增长6.5%"],
-        ["2", "区级一般公共预算收入", "增长5%", "172.9亿元，增长13%"]])
+        ["2", "区级一般公共预算收入", revenue_target, "172.9亿元，增长13%"]])
     d.text(60, 200, "表2：2021年重大政府投资项目计划完成情况", size=14)
     rows = [["序号", "项目名称", "投资总额(亿元)", "目标"],
             ["（一）区级骨干路网（2项）", "", section_total, ""],
@@ -65,10 +65,14 @@ def test_a_consistent_notice_raises_nothing(tmp_path):
 
 
 def test_one_planted_disagreement_of_each_kind_is_found(tmp_path):
-    ex = _notice(tmp_path / "planted.pdf", gdp="1752.56", section_total="10.0")
+    ex = _notice(tmp_path / "planted.pdf", gdp="1752.56", section_total="10.0", revenue_target="增长5000%")
     found = _checks(ex)
-    assert len(found) == 2
-    report, totals = sorted(found, key=lambda p: p.reason)
+    assert len(found) == 3
+    implausible, report, totals = sorted(found, key=lambda p: p.reason)
+    assert implausible.reason == "5000% is out of the plausible range for % (growth): -100 to 1000"
+    assert implausible.text == "表1 row 2 区级一般公共预算收入: 增长5000%" and implausible.page == 1
+    cell = next(c for c in ex.tables["table_cells"] if c["text"] == "增长5000%")
+    assert implausible.bbox == (cell["x0"], cell["top"], cell["x1"], cell["bottom"]) and 260 <= cell["x0"] < cell["x1"] <= 400
     assert report.reason == "report and table disagree: 地区生产总值 2021 (level)"
     assert report.page == 2 and (report.table_no, report.row) == (1, 1)
     assert "report p.2: 1752.56亿元 in 「地区生产总值完成1752.56亿元" in report.text

@@ -31,6 +31,16 @@ def test_one_base_unit_per_dimension():
     assert bases["mass"] == {"t"} and bases["volume"] == {"m3"} and bases["money_cny"] == {"CNY"}
 
 
+@pytest.mark.once
+def test_plausible_ranges_are_well_formed():
+    """Each range is of a base unit units.csv gives, and its lowest value is below its highest."""
+    bases = {row["base_unit"] for row in data.csv_rows("units.csv")}
+    ranges = data.plausible_ranges()
+    assert len(ranges) == len(data.csv_rows("plausible.csv"))          # no (unit, kind) given twice
+    for (unit, kind), (low, high) in ranges.items():
+        assert unit in bases and kind in ("level", "growth") and low < high, (unit, kind)
+
+
 def test_patterns_compile():
     for name, value in data.patterns().items():
         if isinstance(value, str) and name not in ("heading_max_chars",):
