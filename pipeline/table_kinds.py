@@ -151,8 +151,17 @@ def _section_row(cells) -> bool:
     return len(filled) == 1 and (filled[0].col == 0 or filled[0].colspan > 1)
 
 
+# Fields that hold a value (a target, an outcome, an amount, a stage): a cell there printing only a
+# dash means "no value". OCR reads that dash as 一 (the CJK "one" is the same stroke); in a value
+# field a lone 一 is the dash, because a value of one is printed in digits (1, 1个) — whereas in 序号
+# or in a name a lone 一 is the numeral.
+VALUE_FIELDS = frozenset({"target_text", "actual_text", "investment_yi", "target_stage", "progress_text"})
+LONE_YI = re.compile(r"一{1,2}")
+
+
 def _fields(row: tuple[str, ...], cols: dict[int, str]) -> dict[str, str]:
-    return {f: row[i] for i, f in cols.items()}
+    return {f: "—" * len(compact(row[i])) if f in VALUE_FIELDS and LONE_YI.fullmatch(compact(row[i])) else row[i]
+            for i, f in cols.items()}
 
 
 def _label_row(row: tuple[str, ...], besides: set[int] = frozenset()) -> tuple[str, str, int | None, str] | None:

@@ -67,3 +67,12 @@ def test_ink_in_a_ruled_cell_that_the_detector_missed_gets_a_box_of_its_own():
     x1, y1 = boxes[1].max(axis=0)
     assert 88 <= x0 <= 95 and 108 <= x1 <= 115 and 80 <= y0 <= 90 and 120 <= y1 <= 130
     assert len(ocr._with_missed_ink(quads, [0.9], ink, ([], vs))[0]) == 1      # no ruled area: as detected
+
+
+def test_a_lone_yi_in_a_value_column_is_the_dash_and_elsewhere_the_numeral():
+    """OCR reads a "no value" dash as 一: in a target, outcome or amount column a lone 一 is the dash
+    (a value of one is printed in digits); in 序号 or a name it stays the numeral."""
+    from pipeline.table_kinds import _fields
+    cols = {0: "seq", 1: "indicator", 2: "target_text", 3: "actual_text", 4: "investment_yi"}
+    assert _fields(("一", "一", "一", " 一一 ", "一期"), cols) == {
+        "seq": "一", "indicator": "一", "target_text": "—", "actual_text": "——", "investment_yi": "一期"}
