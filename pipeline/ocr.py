@@ -18,6 +18,7 @@ from statistics import median
 
 import numpy as np
 
+from . import data
 from .records import Char, Page, Problem, Rule
 
 FONT = "OCR"        # the font name OCR'd chars carry: one face, never bold
@@ -413,6 +414,7 @@ def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tu
         glyphs = _glyphs(quad, text, words)
         if DASHED_NUMBER.fullmatch("".join(g[0] for g in glyphs)):
             glyphs = [("—" if c == "一" else c, *rest) for c, *rest in glyphs]
+        glyphs = _dashes_between_names(glyphs)
         inks = [_ink_rows(ink, x0, x1, top_px, bottom_px) for _, _, x0, x1 in glyphs]
         size_px, base_px = _line_metrics(glyphs, inks, s, top_px, bottom_px)
         blobs = _blobs(ink, top_px, bottom_px)
@@ -431,6 +433,14 @@ def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tu
         chars.extend(line_chars)
         problems.extend(_doubtful_numbers(line_chars, number, s))
     return chars, problems
+
+
+def _dashes_between_names(glyphs: list) -> list:
+    """The recogniser reads a full-width dash as 一 (the same stroke): between two place names
+    (陆翔路一祁连山路, a road from one to the other) it is the dash (patterns.json `ocr_yi_as_dash`)."""
+    text = "".join(g[0] for g in glyphs)
+    at = {m.start() for m in data.regex("ocr_yi_as_dash").finditer(text)}
+    return [("—", *g[1:]) if k in at else g for k, g in enumerate(glyphs)] if at else glyphs
 
 
 def _blobs(ink: np.ndarray, top: int, bottom: int) -> np.ndarray:

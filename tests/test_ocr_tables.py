@@ -76,3 +76,15 @@ def test_a_lone_yi_in_a_value_column_is_the_dash_and_elsewhere_the_numeral():
     cols = {0: "seq", 1: "indicator", 2: "target_text", 3: "actual_text", 4: "investment_yi"}
     assert _fields(("一", "一", "一", " 一一 ", "一期"), cols) == {
         "seq": "一", "indicator": "一", "target_text": "—", "actual_text": "——", "investment_yi": "一期"}
+
+
+@pytest.mark.parametrize("read, meant", [("陆翔路一祁连山路新建工程", "陆翔路—祁连山路新建工程"),
+                                         ("美兰路一期道路工程", "美兰路一期道路工程"),
+                                         ("九年一贯制学校", "九年一贯制学校")])
+def test_a_dash_between_two_place_names_read_as_yi_is_the_dash(read, meant):
+    from pipeline import ocr
+    ink = np.zeros((60, 40 * len(read)), np.uint8)
+    ink[15:45, :] = 255
+    quad = np.array([[0, 10], [40 * len(read), 10], [40 * len(read), 50], [0, 50]], np.float64)
+    chars, _ = ocr._chars([(quad, read, 0.99, [])], ink, 0.36, 4, ocr.SETTINGS)
+    assert "".join(c.text for c in chars) == meant
