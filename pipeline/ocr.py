@@ -318,6 +318,9 @@ def _cut_at_rules(quads: np.ndarray, scores: list, verticals: list, gap: float =
     return np.array(out_q).reshape(-1, 4, 2).astype(np.float32), out_s
 
 
+TALLEST_CROP = 1.4      # height over width of a box we give the recogniser: below rapidocr's 1.5, where it turns a crop
+
+
 def _with_missed_ink(quads: np.ndarray, scores: list, ink: np.ndarray, rules: tuple[list, list]):
     """Detected boxes plus a box round each run of ink inside the ruled area that none covers: ink
     blobs at least half as tall as the median detected line, joined along the row."""
@@ -346,6 +349,10 @@ def _with_missed_ink(quads: np.ndarray, scores: list, ink: np.ndarray, rules: tu
         x, y, w, h = int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
         if 0.5 * line_h <= h <= 1.5 * line_h and w >= 0.2 * line_h:
             px, py = 0.1 * line_h, 0.2 * line_h
+            # rapidocr turns a crop 1.5 times taller than wide by 90° before reading it (a vertical
+            # line of text), and a lone digit's box is that narrow: its 8 was read as ∞ and its 6 as
+            # 9. The box is widened about the ink to below that ratio.
+            px = max(px, ((h + 2 * py) / TALLEST_CROP - w) / 2)
             added.append([[x - px, y - py], [x + w + px, y - py], [x + w + px, y + h + py], [x - px, y + h + py]])
     if not added:
         return quads, scores
