@@ -12,6 +12,7 @@ PDF. Numbers read with low confidence, and text too uncertain to keep, are probl
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import median
@@ -44,6 +45,11 @@ class OcrSettings:
     sup_height: float = 0.75        # … and is shorter than this share of a full digit: superscript
     sup_size: float = 0.6           # the size given to a superscript char, share of its line's
     descent: float = 0.06           # share of the size a Chinese glyph's ink reaches below the baseline
+    marker_reach: float = 1.5       # a note's number may stand this many sizes left of its detected line
+    marker_min: float = 0.25        # a raised digit's ink is at least this share of the size tall (a set-small
+                                    # digit is about sup_size × digit_ink = 0.42; a stray dot much less)
+    marker_top: float = 0.65        # … and its top at least this share of the size above the baseline (the
+                                    # glyph tops stand at cjk_ink − descent = 0.8)
 
 
 SETTINGS = OcrSettings()
@@ -108,6 +114,7 @@ def _read(grey: np.ndarray, ink: np.ndarray, settings: OcrSettings):
     clean[cv2.dilate(mask, np.ones((5, 5), np.uint8)) > 0] = 255
     text_ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(mask, np.ones((3, 3), np.uint8))))
     lines, flipped = _recognise(clean, boxes, text_ink, settings)
+    lines = _with_lost_markers(lines, clean, text_ink, settings)
     return lines, boxes, text_ink, flipped
 
 
@@ -360,6 +367,96 @@ def _with_missed_ink(quads: np.ndarray, scores: list, ink: np.ndarray, rules: tu
             list(scores) + [float(np.median(scores))] * len(added))
 
 
+def _with_lost_markers(lines: list, grey: np.ndarray, ink: np.ndarray, s: OcrSettings) -> list:
+    """Lines with the footnote markers the recogniser dropped put back: a small raised digit after
+    a word ("研究院¹初步") or a note's own number left of its detected line box ("² 成果转化…") is
+    often read as nothing. Every run of ink columns in a line's band that no recognised glyph's box
+    holds, raised and short against the line (`_raised_run`), is recognised on its own; one that
+    reads as digits joins the line as a glyph with its box, so `_chars` makes it a superscript."""
+    found = []                                  # (line index, run box) of every candidate
+    for k, (quad, text, score, words) in enumerate(lines):
+        if not words:
+            continue
+        top, bottom = int(quad[:, 1].min()), int(quad[:, 1].max()) + 1
+        glyphs = _glyphs(quad, text, words)
+        size, base = _line_metrics(glyphs, [_ink_rows(ink, x0, x1, top, bottom) for _, _, x0, x1 in glyphs],
+                                   s, top, bottom)
+        held = [(x0, x1) for _, _, x0, x1 in glyphs]
+        reach = s.marker_reach * size
+        for run in _column_runs(ink, float(quad[:, 0].min()) - reach, float(quad[:, 0].max()) + reach, top, bottom):
+            centre = (run[0] + run[2]) / 2
+            if not any(x0 <= centre <= x1 for x0, x1 in held) and _raised_run(run, base, size, s) \
+                    and _within(ink, run, top, bottom) \
+                    and run not in (r for _, r in found):      # two overlapping line boxes: one marker
+                found.append((k, run))
+    if not found:
+        return lines
+    import cv2
+
+    pad = 2
+    crops = [cv2.cvtColor(np.ascontiguousarray(
+        grey[max(0, int(lines[k][0][:, 1].min())):int(lines[k][0][:, 1].max()) + 1,
+             max(0, int(r[0]) - pad):int(r[2]) + pad]), cv2.COLOR_GRAY2BGR) for k, r in found]
+    read = engine().recognize_txt(crops)
+    out = [list(line) for line in lines]
+    for (k, (x0, y0, x1, y1)), txt, score in zip(found, read.txts, read.scores):
+        txt = txt.strip()
+        if not (txt.isdigit() and len(txt) <= 2 and score >= s.keep_score):
+            continue
+        quad, text, _, words = out[k]
+        at = sum(1 for w in words if float(np.asarray(w[2])[:, 0].mean()) < x0)
+        before = sum(len(w[0]) for w in words[:at])
+        out[k][1] = text[:before] + txt + text[before:] if len(text) == sum(len(w[0]) for w in words) else text
+        out[k][3] = [*words[:at], (txt, float(score), [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]), *words[at:]]
+    return [tuple(line) for line in out]
+
+
+def _within(ink: np.ndarray, run: tuple, top: int, bottom: int) -> bool:
+    """The run's ink ends inside the band top..bottom: no stroke in its columns goes on above or below
+    (the foot of a glyph of the cell above, or of the line above, is cut by the band and looks raised)."""
+    x0, t, x1, b = (int(v) for v in run)
+    cols = ink[:, x0:x1].any(axis=1)
+    above, below = t, b
+    while above > 0 and cols[above - 1]:
+        above -= 1
+    while below < len(cols) and cols[below]:
+        below += 1
+    return above >= top and below <= bottom
+
+
+def _column_runs(ink: np.ndarray, left: float, right: float, top: int, bottom: int) -> list[tuple]:
+    """The runs of inked columns between `left` and `right` in the band top..bottom, each as the box
+    (x0, top, x1, bottom; pixels) of its ink."""
+    a, b = max(0, int(left)), min(ink.shape[1], int(right) + 1)
+    band = ink[max(0, top):bottom, a:b] > 0
+    if not band.size:
+        return []
+    cols = np.flatnonzero(band.any(axis=0))
+    if not cols.size:
+        return []
+    breaks = np.flatnonzero(np.diff(cols) > 1)
+    out = []
+    for first, last in zip(np.r_[cols[0], cols[breaks + 1]], np.r_[cols[breaks], cols[-1]]):
+        rows = np.flatnonzero(band[:, first:last + 1].any(axis=1))
+        out.append((a + first, max(0, top) + rows[0], a + last + 1, max(0, top) + rows[-1] + 1))
+    return out
+
+
+def _as_blobs(runs: list[tuple]) -> np.ndarray:
+    """Column runs as rows of `_blobs` (x0, top, x1, bottom, centre x)."""
+    return np.array([(x0, top, x1, bottom, (x0 + x1) / 2) for x0, top, x1, bottom in runs], dtype=np.float64).reshape(-1, 5)
+
+
+def _raised_run(run: tuple, base: float, size: float, s: OcrSettings) -> bool:
+    """A column run shaped like a superscript digit: its ink ends well above the baseline and reaches
+    up to the tops of the line's glyphs (a small stroke of a Chinese glyph standing apart, such as
+    忄's dot, sits lower), is shorter than a full digit but not a speck, and no wider than a digit."""
+    x0, top, x1, bottom = run
+    height = bottom - top
+    return (base - bottom > s.sup_rise * size and base - top >= s.marker_top * size
+            and s.marker_min * size <= height < s.sup_height * s.digit_ink * size and x1 - x0 <= s.digit_ink * size)
+
+
 def _is_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
@@ -405,7 +502,8 @@ def _ink_rows(ink: np.ndarray, x0: float, x1: float, top: int, bottom: int) -> t
 NUMBER = re.compile(r"[0-9.%．％,，]*[0-9][0-9.%．％]*")
 # A GB/T 9704 page number "— N —": the recogniser often reads its dashes as 一 (the CJK "one").
 DASHED_NUMBER = re.compile(r"[一—–\-－─]+[0-9]+[一—–\-－─]+")
-FLAT = set("一二—–-－─_~～…")     # glyphs whose ink is a thin stroke: no measure of the font size
+FLAT = set("一二—–-－─_~～…")
+SUPERSCRIPT_DIGITS = set("⁰¹²³⁴⁵⁶⁷⁸⁹")     # glyphs whose ink is a thin stroke: no measure of the font size
 
 
 def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tuple[list[Char], list[Problem]]:
@@ -429,7 +527,16 @@ def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tu
         for (c, conf, x0, x1), rows in zip(glyphs, inks):
             conf = score if conf is None else conf
             size, base = size_px, base_px
-            raised = _raised(blobs, x0, x1, base_px, size_px, s) if c.isdigit() else None
+            raised = None
+            if c.isdigit():         # the digit's own ink decides, as blobs or as a run of inked columns
+                raised = _raised(blobs, x0, x1, base_px, size_px, s) or _raised(
+                    _as_blobs(_column_runs(ink, x0 - size_px, x1 + size_px, top_px, bottom_px)), x0, x1, base_px, size_px, s)
+            if c in SUPERSCRIPT_DIGITS:     # the recogniser read a superscript ("规划⁵"): its ink is the
+                c = unicodedata.normalize("NFKC", c)    # raised run nearest its (loose) box, if one is seen
+                runs = [r for r in _column_runs(ink, x0 - size_px / 2, x1 + size_px / 2, top_px, bottom_px)
+                        if _raised_run(r, base_px, size_px, s)]
+                raised = raised or min(runs, key=lambda r: abs(r[0] + r[2] - x0 - x1), default=None) or (
+                    x0, base_px - s.cjk_ink * size_px, x1, base_px - s.sup_rise * size_px - 1)
             if raised is not None:                                  # a raised small digit: a superscript
                 x0, x1 = raised[0], raised[2]
                 size, base = s.sup_size * size_px, raised[3]

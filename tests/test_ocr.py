@@ -196,3 +196,53 @@ def test_a_page_number_read_with_low_confidence_is_no_problem_and_a_body_number_
     assert [p.text.split()[0] for p in problems] == ["12", "3"]
     layouts = layout_document((Page(3, 595.0, 842.0, tuple(body + footer), (), images=1, source="ocr"),))
     assert [p.text.split()[0] for p in off_furniture(problems, layouts)] == ["12"]
+
+
+@pytest.fixture(scope="module")
+def report_piece():
+    """Five lines of the report's page 10 (a bold lead, a footnote marker after 研究院) and its two
+    footnotes, scanned at 200 dpi (blurred, noisy) and read by OCR once: a few seconds. White paper
+    above and below, as on a page (the detector reads a bare strip of lines badly)."""
+    from pipeline import ocr
+    from scans import degraded
+    dpi, f = 200, 200 / 72
+    page = degraded(np.stack([_rendered(10, dpi)] * 3, axis=-1), Scan(dpi=dpi, blur=0.5, noise=4),
+                    np.random.default_rng(0), None)
+    paper = np.full((300, page.shape[1]), 255, np.uint8)
+    piece = np.vstack([paper, page[int(190 * f):int(302 * f)], page[int(676 * f):int(745 * f)], paper])
+    read, _ = ocr.read_page(piece, 10, dpi)
+    return read
+
+
+def _marked(line):
+    from pipeline.lines import split_superscripts
+    return "".join(f"[{item}]" if kind == "sup" else item.text for kind, item in split_superscripts(line))
+
+
+def test_markers_the_recogniser_drops_are_found_from_their_ink(report_piece):
+    """The recogniser reads "研究院¹初步" as 研究院初步, and the raised "2" left of a note's detected
+    line box as nothing (the two notes then merged into one): both are found from their ink (a run of
+    columns raised and short against the line) and recognised on their own."""
+    from pipeline.lines import build_lines
+    lines = [_marked(ln) for ln in build_lines(list(report_piece.chars), 10)]
+    assert any("3个产业技术研究院[1]初步形成" in t for t in lines)
+    assert any(t.startswith("[1]5个基地") for t in lines)
+    assert any(t.startswith("[2]成果转化项目24项") for t in lines)
+    assert sum(t.count("[") for t in lines) == 3             # nothing else taken for a marker
+
+
+@pytest.mark.parametrize("read_as", ["3", "³"])
+def test_raised_digit_whose_loose_box_takes_in_a_stroke_of_its_neighbour(read_as):
+    """"制³和": the recogniser's box for the marker reaches over 制's right stroke (a blob of its own
+    standing on the baseline); the run of inked columns round the marker is raised all the same. A
+    superscript the recogniser reads as such ("³") becomes the digit it is."""
+    from pipeline import ocr
+    ink, lines = _band((22, 38))
+    ink[22:62, 55:95] = 0
+    ink[22:40, 55:93] = 255                            # 范's left part, and its right stroke: a blob of its
+    ink[45:62, 93:98] = 255                            # own inside the digit's loose box, no column between
+    quad, text, score, words = lines[0]
+    words[2] = (read_as, *words[2][1:])
+    chars, _ = ocr._chars([(quad, text.replace("3", read_as), score, words)], ink, 0.36, 19, ocr.SETTINGS)
+    assert chars[2].text == "3" and chars[2].size < 0.8 * chars[1].size
+    assert (chars[2].x0, chars[2].x1) == (round(103 * 0.36, 2), round(113 * 0.36, 2))
