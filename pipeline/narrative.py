@@ -332,16 +332,54 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, problem
             "page_first": p.lines[0].page, "page_last": p.lines[-1].page, "boxes": page_boxes(p.lines),
         })
     for key, note in notes.items():
-        if key not in used_notes:         # kept, unlinked: a note is never dropped
-            text = join_lines(note["parts"])
+        if key in used_notes:
+            continue
+        text = join_lines(note["parts"])
+        para_id, anchor = _topic_anchor(text, [(i, p) for i, p in enumerate(paras, start=1)], note["page"], s)
+        if para_id is None:               # kept, unlinked: a note is never dropped
             problems.append(Problem("footnotes", f"footnote {note['no']} has no marker in the text",
                                     page=note["page"], text=text,
                                     bbox=box([ln for ln in note["lines"] if ln.page == note["page"]])))
-            footnotes.append({"notice_id": notice_id, "footnote_no": note["no"], "text": text,
-                              "page": note["page"], "para_id": None, "anchor": None,
-                              "marker_box": None, "note_boxes": page_boxes(note["lines"])})
+        else:                             # its marker lost (a scan), its topic words tell the anchor
+            row = rows[para_id - 1]
+            row["footnote_refs"] = ",".join(filter(None, [row["footnote_refs"], str(note["no"])]))
+        footnotes.append({"notice_id": notice_id, "footnote_no": note["no"], "text": text,
+                          "page": note["page"], "para_id": para_id, "anchor": anchor,
+                          "marker_box": None, "note_boxes": page_boxes(note["lines"])})
     footnotes.sort(key=lambda f: (f["footnote_no"], f["page"]))
     return rows, footnotes
+
+
+def _topic_anchor(note: str, paras: list[tuple[int, _Para]], page: int, s: LayoutSettings) -> tuple[int | None, str | None]:
+    """(para_id, anchor) of the paragraph a note whose marker is lost explains, told by its topic
+    words: the terms before the note's first colon (5个基地、3个产业研究院：…) found on the note's page,
+    each at most once, all in one paragraph; the anchor is the text before the last term found. A
+    term may be found with a few chars between its own (the note shortens 3个产业技术研究院). None
+    when no term is found, or one is found twice, or in two paragraphs: guessing would link wrongly."""
+    head = data.regex("note_topic").match(_nfkc(note))
+    if head is None:
+        return None, None
+    terms = [t.strip(" “”\"'") for t in data.regex("note_topic_split").split(head.group(1))]
+    found: list[tuple[int, int, str]] = []          # (para_id, end of the term, paragraph text)
+    for term in (t for t in terms if len(t) >= 2):
+        pattern = re.compile(f".{{0,{s.topic_gap}}}".join(re.escape(c) for c in term))
+        hits = []
+        for para_id, p in paras:
+            text = _nfkc(marked_text([ln for ln in p.lines if ln.page == page], s=s)[0])
+            hits += [(para_id, m.end(), text) for m in pattern.finditer(text)]
+        if len(hits) > 1:
+            return None, None
+        found += hits
+    if not found or len({para_id for para_id, _, _ in found}) > 1:
+        return None, None
+    para_id, end, text = max(found, key=lambda f: f[1])
+    while end < len(text) and text[end] in "”’」』》）)":     # a marker stands after the closing quote
+        end += 1
+    return para_id, _anchor(text[:end])
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
 
 
 def page_boxes(lines: list[Line]) -> list[tuple[int, float, float, float, float]]:

@@ -121,6 +121,9 @@ class LayoutSettings:
     # "1 绿道：…": a gap wider than this share of the size after a leading number makes it a
     # note number ("2021年…" is set solid)
     note_number_gap: float = 0.3
+    # a note's topic term (3个产业研究院) is found in the text it explains with at most this many
+    # chars between two of its own (…产业技术研究院: the note shortens, OCR inserts a stray glyph)
+    topic_gap: int = 2
     # the left margin is this quantile of the body lines' left ends (a few lines start left of
     # it: hanging numbers); the right margin this quantile of their right ends
     left_quantile: float = 0.05

@@ -206,7 +206,7 @@ def test_lead_drawn_with_a_heavier_stroke(tmp_path):
 def test_note_without_a_marker_is_reported(tmp_path):
     d = Doc()
     _report(d)
-    d.text(LEFT + 2 * SIZE, 156, "全年新建绿道25公里。")
+    d.text(LEFT + 2 * SIZE, 156, "全年新建绿道25公里，改造绿道9公里。")      # its topic twice: no guess
     d.hline(LEFT, LEFT + 110, 740)
     d.runs(LEFT, 748, [("4", {"sup": True}), ("绿道：包括滨江绿道。", {})], size=10.5)
     ex = extract(d.save(tmp_path / "orphan.pdf"))
@@ -219,6 +219,27 @@ def test_note_without_a_marker_is_reported(tmp_path):
     problem, = [p for p in ex.problems if p.stage == "footnotes"]
     assert problem.bbox == note_box[1:] and note_box[0] == 1 and 740 < problem.bbox[1] < 760   # drawn at the note
     assert "绿道：包括" not in "".join(p["text"] for p in ex.tables["paragraphs"])
+
+
+def test_note_whose_marker_is_lost_is_paired_by_its_topic_words(tmp_path):
+    """A scan loses a marker now and then: the note's terms before its colon, found once on its page
+    (with a few chars between, as the note shortens 产业技术研究院), tell its paragraph and anchor; a
+    note whose terms are nowhere on the page stays unlinked, with a problem."""
+    d = Doc()
+    _report(d)
+    d.text(LEFT + 2 * SIZE, 156, "建设成果转化基地，3个产业技术研究院初步形成建设方案。")
+    d.text(LEFT + 2 * SIZE, 184, "做优“两镇八村”，推进乡村振兴。")
+    d.hline(LEFT, LEFT + 110, 700)
+    d.runs(LEFT, 708, [("1", {"sup": True}), ("5个基地、3个产业研究院：环上大科技园基地。", {})], size=10.5)
+    d.runs(LEFT, 724, [("2", {"sup": True}), ("两镇八村：月浦镇、罗店镇。", {})], size=10.5)
+    d.runs(LEFT, 740, [("3", {"sup": True}), ("绿道：滨江绿道。", {})], size=10.5)
+    ex = extract(d.save(tmp_path / "topic.pdf"))
+    body = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"]
+    assert [(f["footnote_no"], f["para_id"], f["anchor"]) for f in ex.tables["footnotes"]] == [
+        (1, body[0]["para_id"], "3个产业技术研究院"), (2, body[1]["para_id"], "做优“两镇八村”"), (3, None, None)]
+    assert [p["footnote_refs"] for p in body] == ["1", "2"]
+    assert [(p.reason, p.page) for p in ex.problems if p.stage == "footnotes"] == [
+        ("footnote 3 has no marker in the text", 1)]
 
 
 def test_cover_with_a_masthead(tmp_path):
