@@ -5,8 +5,8 @@ grey or colour, turned ±0.3–1.5°, slightly blurred, noisy and JPEG-compresse
 the issuer's signature gets a red seal over it, and one ruled table page is scanned turned by 90°.
 The scans are extracted like any notice and scored by ../shared/tools/score.py against the shared
 goldens. Prints every metric; exits 1 when a metric is below the issue's target. `--pages 2-8,12`
-scans only those pages (each with the same scan as in a full run) and keeps the others' text layer:
-a quicker figure for a part of the notice.
+scans only those pages (each with its resolution, colour, angle and degradations of a full run; the
+noise itself is drawn afresh) and keeps the others' text layer: a quicker figure for part of a notice.
 
 usage: score_scans.py [--work DIR] [--pages LIST] [NOTICE_ID ...]
 """

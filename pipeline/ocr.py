@@ -290,8 +290,11 @@ def _recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, setti
     det.boxes, det.scores = _cut_at_rules(det.boxes, det.scores, rules[1])
     det.boxes, det.scores = _with_missed_ink(det.boxes, det.scores, ink, rules)
     crops = eng.crop_text_regions(prepared, det.boxes)
-    upright, cls = eng.cls_and_rotate(crops)
-    rec = eng.recognize_txt(upright)
+    # The classifier's labels tell an upside-down page (read again turned, by the caller); its
+    # turning of single crops is not used: once the page is upright every line is, and a lone digit
+    # has no orientation of its own to judge (it turned a 序号 9 into 6, 6 into 9).
+    _, cls = eng.cls_and_rotate(crops)
+    rec = eng.recognize_txt(crops)
     labels = [label for label, score in (cls.cls_res or []) if score >= 0.9]
     flipped = len(labels) >= 3 and sum(label == "180" for label in labels) >= settings.flip_share * len(labels)
     out = eng.build_final_output(bgr, det, cls, rec, crops, record)
