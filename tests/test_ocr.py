@@ -246,3 +246,13 @@ def test_raised_digit_whose_loose_box_takes_in_a_stroke_of_its_neighbour(read_as
     chars, _ = ocr._chars([(quad, text.replace("3", read_as), score, words)], ink, 0.36, 19, ocr.SETTINGS)
     assert chars[2].text == "3" and chars[2].size < 0.8 * chars[1].size
     assert (chars[2].x0, chars[2].x1) == (round(103 * 0.36, 2), round(113 * 0.36, 2))
+
+
+def test_bold_lead_is_told_by_its_heavier_strokes(report_piece):
+    """OCR'd glyphs carry no font: the lead "创新发展新引擎加速打造。" (set in bold) is told from the rest
+    of its line by the stroke weight measured on the image; no other line of the piece opens in bold."""
+    from pipeline.lines import build_lines
+    lines = build_lines(list(report_piece.chars), 10)
+    bold = {"".join(c.text for c in ln.chars[:3]): "".join(c.text for c in ln.chars if c.bold) for ln in lines}
+    assert bold.pop("创新发") == "创新发展新引擎加速打造。"
+    assert set(bold.values()) == {""}
