@@ -360,13 +360,12 @@ def _topic_anchor(note: str, paras: list[tuple[int, _Para]], page: int, s: Layou
     if head is None:
         return None, None
     terms = [t.strip(" “”\"'") for t in data.regex("note_topic_split").split(head.group(1))]
-    found: list[tuple[int, int, str]] = []          # (para_id, end of the term, paragraph text)
+    texts = [(para_id, _nfkc(marked_text(on_page, s=s)[0])) for para_id, p in paras
+             if (on_page := [ln for ln in p.lines if ln.page == page])]
+    found: list[tuple[int, int, str]] = []          # (para_id, end of the term, paragraph text on the page)
     for term in (t for t in terms if len(t) >= 2):
         pattern = re.compile(f".{{0,{s.topic_gap}}}".join(re.escape(c) for c in term))
-        hits = []
-        for para_id, p in paras:
-            text = _nfkc(marked_text([ln for ln in p.lines if ln.page == page], s=s)[0])
-            hits += [(para_id, m.end(), text) for m in pattern.finditer(text)]
+        hits = [(para_id, m.end(), text) for para_id, text in texts for m in pattern.finditer(text)]
         if len(hits) > 1:
             return None, None
         found += hits

@@ -46,13 +46,13 @@ class OcrSettings:
     sup_size: float = 0.6           # the size given to a superscript char, share of its line's
     descent: float = 0.06           # share of the size a Chinese glyph's ink reaches below the baseline
     marker_reach: float = 1.5       # a note's number may stand this many sizes left of its detected line
-    bold_stroke: float = 1.15       # a line's opening sentence whose strokes are this much heavier than the
-                                    # rest of the line is bold (measured on scans: bold leads 1.2–1.45 of
-                                    # their line, a regular opening at most 1.1)
     marker_min: float = 0.25        # a raised digit's ink is at least this share of the size tall (a set-small
                                     # digit is about sup_size × digit_ink = 0.42; a stray dot much less)
     marker_top: float = 0.65        # … and its top at least this share of the size above the baseline (the
                                     # glyph tops stand at cjk_ink − descent = 0.8)
+    bold_stroke: float = 1.15       # a line's opening sentence whose strokes are this much heavier than the
+                                    # rest of the line is bold (measured on scans: bold leads 1.2–1.45 of
+                                    # their line, a regular opening at most 1.1)
 
 
 SETTINGS = OcrSettings()
@@ -508,8 +508,8 @@ def _ink_rows(ink: np.ndarray, x0: float, x1: float, top: int, bottom: int) -> t
 NUMBER = re.compile(r"[0-9.%．％,，]*[0-9][0-9.%．％]*")
 # A GB/T 9704 page number "— N —": the recogniser often reads its dashes as 一 (the CJK "one").
 DASHED_NUMBER = re.compile(r"[一—–\-－─]+[0-9]+[一—–\-－─]+")
-FLAT = set("一二—–-－─_~～…")
-SUPERSCRIPT_DIGITS = set("⁰¹²³⁴⁵⁶⁷⁸⁹")     # glyphs whose ink is a thin stroke: no measure of the font size
+FLAT = set("一二—–-－─_~～…")     # glyphs whose ink is a thin stroke: no measure of the font size
+SUPERSCRIPT_DIGITS = set("⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tuple[list[Char], list[Problem]]:
