@@ -293,13 +293,7 @@ def _recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, setti
     det.boxes, det.scores = _cut_at_rules(det.boxes, det.scores, rules[1])
     det.boxes, det.scores = _with_missed_ink(det.boxes, det.scores, ink, rules)
     crops = eng.crop_text_regions(prepared, det.boxes)
-    # The classifier's labels tell an upside-down page (read again turned, by the caller); its
-    # turning of single crops is not used: once the page is upright every line is, and a lone digit
-    # has no orientation of its own to judge (it turned a 序号 9 into 6, 6 into 9).
-    _, cls = eng.cls_and_rotate(crops)
-    rec = eng.recognize_txt(crops)
-    labels = [label for label, score in (cls.cls_res or []) if score >= 0.9]
-    flipped = len(labels) >= 3 and sum(label == "180" for label in labels) >= settings.flip_share * len(labels)
+    cls, rec, flipped = _read_crops(eng, crops, settings)
     out = eng.build_final_output(bgr, det, cls, rec, crops, record)
     if getattr(out, "txts", None) is None or getattr(out, "boxes", None) is None:
         return [], flipped
@@ -307,6 +301,17 @@ def _recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, setti
     lines = [(np.asarray(box, dtype=np.float64), txt, float(score), list(w or ()))
              for box, txt, score, w in zip(out.boxes, out.txts, out.scores, words)]
     return lines, flipped
+
+
+def _read_crops(eng, crops: list, settings: OcrSettings):
+    """(classifier output, recognition output, upside down?) of the line crops of a page. The angle
+    classifier's labels tell an upside-down page (the caller reads it again turned); its turning of
+    single crops is not used: once the page is upright every line is, and a lone digit has no
+    orientation of its own to judge (it turned a 序号 9 into 6 and the row was lost)."""
+    _, cls = eng.cls_and_rotate(crops)
+    labels = [label for label, score in (cls.cls_res or []) if score >= 0.9]
+    flipped = len(labels) >= 3 and sum(label == "180" for label in labels) >= settings.flip_share * len(labels)
+    return cls, eng.recognize_txt(crops), flipped
 
 
 def _cut_at_rules(quads: np.ndarray, scores: list, verticals: list, gap: float = 4.0):

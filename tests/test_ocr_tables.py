@@ -92,3 +92,25 @@ def test_a_dash_between_two_place_names_read_as_yi_is_the_dash(read, meant):
     quad = np.array([[0, 10], [40 * len(read), 10], [40 * len(read), 50], [0, 50]], np.float64)
     chars, _ = ocr._chars([(quad, read, 0.99, [])], ink, 0.36, 4, ocr.SETTINGS)
     assert "".join(c.text for c in chars) == meant
+
+
+def test_a_lone_seq_digit_is_read_as_cut_not_turned_by_the_angle_classifier():
+    """rapidocr's angle classifier judges the box of a lone 序号 9 (baoshan-2022 p.7, 200 dpi, as the
+    missed-ink step boxes it) upside down, above its own bar, and turned it into 6: the row was lost.
+    The page is upright by the time its lines are read, so crops are read as cut."""
+    import pypdfium2 as pdfium
+
+    from pipeline import ocr
+    from pipeline.load import load_pdf
+    src = ROOT / "raw" / "baoshan-2022.pdf"
+    nine = next(c for c in load_pdf(src).pages[6].chars if c.text == "9" and c.x0 < 115)
+    k = 200 / 72
+    doc = pdfium.PdfDocument(str(src))
+    grey = np.asarray(doc[6].render(scale=k, grayscale=True).to_pil().convert("L"))
+    doc.close()
+    page = np.stack([grey] * 3, axis=-1)                # the engine reads a grey page as BGR
+    cx, cy, h = (nine.x0 + nine.x1) / 2 * k, (nine.top + nine.bottom) / 2 * k, nine.size * 1.1 * k
+    crop = np.ascontiguousarray(page[int(cy - h / 2):int(cy + h / 2), int(cx - h / 2):int(cx + h / 2)])
+    cls, rec, flipped = ocr._read_crops(ocr.engine(), [crop], ocr.SETTINGS)
+    assert cls.cls_res[0][0] == "180" and cls.cls_res[0][1] > 0.9          # the classifier would turn it …
+    assert rec.txts == ("9",) and not flipped                                # … and it is read as printed
