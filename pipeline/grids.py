@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+from .aligned import implied_rules
+
 from .lines import build_lines, confidence, marked_text
 from .records import Cell, Char, Grid, Line, Page, Rule
 from .settings import DEFAULT, LayoutSettings
@@ -31,6 +33,10 @@ def find_grids(page: Page, body_size: float, s: LayoutSettings = DEFAULT) -> tup
         if grid is not None:
             grids.append(grid)
             used.update(stack)
+    for stack in implied_rules(page, grids, s):          # a table printed without any rule
+        grid = _three_line_grid(page, stack, snap, s)
+        if grid is not None:
+            grids.append(grid)
     grids.sort(key=lambda g: g.top)
     return grids, used
 

@@ -87,6 +87,16 @@ class LayoutSettings:
     # of ~0.3), rows are parted by their cells' top and bottom padding as well
     row_gap: float = 0.7
 
+    # ---- tables printed with no rules at all (aligned.py)
+    # a line with at least this many runs that are known column headers is a table's header
+    aligned_header_runs: int = 3
+    # lines whose sizes differ by more than this share are not one table's (the report's body
+    # text is set larger than its tables)
+    aligned_size: float = 0.1
+    # a gap wider than this many table text sizes ends a rule-less table: rows are parted by a
+    # line or so of padding, a table by its title, a note or the paragraphs after it
+    aligned_table_break: float = 2.0
+
     # ---- logical tables (tables.py)
     # at most this many leading rows of a ruled grid are header rows
     max_header_rows: int = 3
