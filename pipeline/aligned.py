@@ -16,15 +16,15 @@ of another size (the report's body), or a gap wider than any row's padding.
 from __future__ import annotations
 
 from . import data
-from .lines import build_lines, line_text
-from .records import Grid, Line, Page, Rule
+from .lines import line_text
+from .records import Line, Page, Rule
 from .settings import LayoutSettings
 from .table_kinds import map_columns
 
 
-def implied_rules(page: Page, grids: list[Grid], s: LayoutSettings) -> list[list[Rule]]:
-    """For each rule-less table on the page: its three implied rules, top to bottom."""
-    lines = build_lines([c for c in page.chars if not any(_inside(c, g) for g in grids)], page.number, s)
+def implied_rules(page: Page, lines: list[Line], s: LayoutSettings) -> list[list[Rule]]:
+    """For each rule-less table among the page's `lines` (those outside its ruled tables, top to
+    bottom): its three implied rules, top to bottom."""
     stacks: list[list[Rule]] = []
     taken = 0
     for i, line in enumerate(lines):
@@ -44,11 +44,6 @@ def implied_rules(page: Page, grids: list[Grid], s: LayoutSettings) -> list[list
     return stacks
 
 
-def _inside(c, g: Grid) -> bool:
-    cx, cy = (c.x0 + c.x1) / 2, (c.top + c.bottom) / 2
-    return g.x0 <= cx <= g.x1 and g.top <= cy <= g.bottom
-
-
 def _runs(line: Line, s: LayoutSettings) -> list[str]:
     """The line's texts parted at column gaps."""
     runs: list[list] = []
@@ -64,6 +59,8 @@ def _is_header(line: Line, s: LayoutSettings) -> bool:
     """At least three of the line's runs are known column headers, and most of them are (a header
     cell wrapped onto the next line leaves one run that is only a part of its header)."""
     runs = _runs(line, s)
+    if len(runs) < s.aligned_header_runs:       # most lines: one run, no need to look up headers
+        return False
     known = map_columns(tuple(runs), _header_fields())
     return len(known) >= s.aligned_header_runs and 2 * len(known) >= len(runs)
 

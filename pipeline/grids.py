@@ -33,12 +33,15 @@ def find_grids(page: Page, body_size: float, s: LayoutSettings = DEFAULT) -> tup
         if grid is not None:
             grids.append(grid)
             used.update(stack)
-    for stack in implied_rules(page, grids, s):          # a table printed without any rule
-        grid = _three_line_grid(page, stack, snap, s)
-        if grid is not None:
-            grids.append(grid)
     grids.sort(key=lambda g: g.top)
     return grids, used
+
+
+def rule_less_grids(page: Page, lines: list[Line], body_size: float, s: LayoutSettings = DEFAULT) -> list[Grid]:
+    """Tables printed without any rule among `lines` (the page's lines outside its ruled grids): read
+    as three-line tables under the rules their text implies (aligned.py)."""
+    grids = (_three_line_grid(page, stack, s.snap * body_size, s) for stack in implied_rules(page, lines, s))
+    return [g for g in grids if g is not None]
 
 
 def _groups(keys, links) -> dict:

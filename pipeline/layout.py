@@ -5,7 +5,7 @@ import re
 from collections import Counter
 
 from . import data
-from .grids import find_grids
+from .grids import find_grids, rule_less_grids
 from .lines import build_lines, line_text
 from .records import Line, Page, PageLayout, Problem, Rule
 from .settings import DEFAULT, LayoutSettings
@@ -51,6 +51,10 @@ def _layout_page(page: Page, body_size: float, s: LayoutSettings) -> PageLayout:
 
     free = [c for c in page.chars if not in_grid(c)]
     lines = build_lines(free, page.number, s)
+    rule_less = rule_less_grids(page, lines, body_size, s)
+    if rule_less:
+        grids = sorted([*grids, *rule_less], key=lambda g: g.top)
+        lines = [ln for ln in lines if not any(in_grid(c) for c in ln.chars)]
     footer = None
     kept: list[Line] = []
     furniture: list[Line] = []

@@ -2,7 +2,6 @@
 table whose rules the text implies (pipeline/aligned.py); aligned narrative stays narrative."""
 from pdfs import Doc
 from pipeline.api import extract
-from pipeline.grids import find_grids
 from pipeline.layout import layout_document
 from pipeline.lines import line_text
 from pipeline.load import load_pdf
@@ -45,6 +44,5 @@ def test_aligned_narrative_without_header_wording_is_no_table(tmp_path):
         d.text(x, 200, word, size=16)
     d.text(300, 300, "上海市宝山区人民政府", size=16)
     d.text(330, 324, "2025年1月10日", size=16)
-    page = load_pdf(d.save(tmp_path / "aligned.pdf")).pages[0]
-    grids, _ = find_grids(page, 16.0)
-    assert grids == []
+    [layout] = layout_document(load_pdf(d.save(tmp_path / "aligned.pdf")).pages)
+    assert layout.grids == () and len(layout.body) == 7      # every line stays text
