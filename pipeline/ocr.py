@@ -117,7 +117,7 @@ def _read(grey: np.ndarray, ink: np.ndarray, settings: OcrSettings):
     clean[cv2.dilate(mask, np.ones((5, 5), np.uint8)) > 0] = 255
     text_ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(mask, np.ones((3, 3), np.uint8))))
     lines, flipped = _recognise(clean, boxes, text_ink, settings)
-    lines = _with_lost_markers(lines, clean, text_ink, settings)
+    lines = _with_lost_markers(lines, clean, text_ink, settings, boxes[1])
     return lines, boxes, text_ink, flipped
 
 
@@ -378,7 +378,8 @@ def _with_missed_ink(quads: np.ndarray, scores: list, ink: np.ndarray, rules: tu
             list(scores) + [float(np.median(scores))] * len(added))
 
 
-def _with_lost_markers(lines: list, grey: np.ndarray, ink: np.ndarray, s: OcrSettings) -> list:
+def _with_lost_markers(lines: list, grey: np.ndarray, ink: np.ndarray, s: OcrSettings,
+                       verticals: list = ()) -> list:
     """Lines with the footnote markers the recogniser dropped put back: a small raised digit after
     a word ("研究院¹初步") or a note's own number left of its detected line box ("² 成果转化…") is
     often read as nothing. Every run of ink columns in a line's band that no recognised glyph's box
@@ -394,7 +395,8 @@ def _with_lost_markers(lines: list, grey: np.ndarray, ink: np.ndarray, s: OcrSet
                                    s, top, bottom)
         held = [(x0, x1) for _, _, x0, x1 in glyphs]
         reach = s.marker_reach * size
-        for run in _column_runs(ink, float(quad[:, 0].min()) - reach, float(quad[:, 0].max()) + reach, top, bottom):
+        left, right = _in_cell(float(quad[:, 0].min()) - reach, float(quad[:, 0].max()) + reach, quad, verticals)
+        for run in _column_runs(ink, left, right, top, bottom):
             centre = (run[0] + run[2]) / 2
             if not any(x0 <= centre <= x1 for x0, x1 in held) and _raised_run(run, base, size, s) \
                     and _within(ink, run, top, bottom) \
@@ -420,6 +422,20 @@ def _with_lost_markers(lines: list, grey: np.ndarray, ink: np.ndarray, s: OcrSet
         out[k][1] = text[:before] + txt + text[before:] if len(text) == sum(len(w[0]) for w in words) else text
         out[k][3] = [*words[:at], (txt, float(score), [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]), *words[at:]]
     return [tuple(line) for line in out]
+
+
+def _in_cell(left: float, right: float, quad: np.ndarray, verticals: list) -> tuple[float, float]:
+    """left..right cut back to the vertical ruling lines on either side of the line box: a marker
+    belongs to its own cell (past the rule, the foot of the next cell's 居 was taken for a "1")."""
+    x0, x1 = float(quad[:, 0].min()), float(quad[:, 0].max())
+    mid = float(quad[:, 1].mean())
+    for vx, vy, vw, vh in verticals:
+        if vy <= mid <= vy + vh:
+            if left < vx + vw / 2 <= x0:
+                left = vx + vw
+            elif x1 <= vx + vw / 2 < right:
+                right = vx
+    return left, right
 
 
 def _within(ink: np.ndarray, run: tuple, top: int, bottom: int) -> bool:

@@ -114,3 +114,13 @@ def test_a_lone_seq_digit_is_read_as_cut_not_turned_by_the_angle_classifier():
     cls, rec, flipped = ocr._read_crops(ocr.engine(), [crop], ocr.SETTINGS)
     assert cls.cls_res[0][0] == "180" and cls.cls_res[0][1] > 0.9          # the classifier would turn it …
     assert rec.txts == ("9",) and not flipped                                # … and it is read as printed
+
+
+def test_lost_markers_are_looked_for_inside_the_line_s_own_cell():
+    """A footnote marker belongs to its cell: the search reaching round a line box stops at the
+    vertical rules on either side (past one, the foot of the next cell's 居 was read as a marker 1)."""
+    from pipeline import ocr
+    quad = np.array([[312, 1687], [457, 1687], [457, 1734], [312, 1734]], np.float64)
+    vs = [(218, 0, 2, 3000), (307, 0, 3, 3000), (459, 0, 2, 3000), (977, 0, 2, 3000), (600, 0, 2, 1000)]
+    assert ocr._in_cell(312 - 60, 457 + 60, quad, vs) == (310, 459)
+    assert ocr._in_cell(312 - 60, 457 + 60, quad, []) == (252, 517)
