@@ -208,8 +208,9 @@ def report_piece():
     dpi, f = 200, 200 / 72
     page = degraded(np.stack([_rendered(10, dpi)] * 3, axis=-1), Scan(dpi=dpi, blur=0.5, noise=4),
                     np.random.default_rng(0), None)
-    paper = np.full((300, page.shape[1]), 255, np.uint8)
-    piece = np.vstack([paper, page[int(190 * f):int(302 * f)], page[int(676 * f):int(745 * f)], paper])
+    x0, x1 = int(60 * f), int(530 * f)                 # the text block, not the side margins
+    paper = np.full((300, x1 - x0), 255, np.uint8)
+    piece = np.vstack([paper, page[int(190 * f):int(302 * f), x0:x1], page[int(676 * f):int(745 * f), x0:x1], paper])
     read, _ = ocr.read_page(piece, 10, dpi)
     return read
 
