@@ -52,18 +52,18 @@ def extract(pdf: str | Path, backend: str | None = None, settings: LayoutSetting
     lap("tables")
     narrative = build_narrative(doc.notice_id, layouts, used_lines, cell_markers(tables), settings)
     lap("narrative")
-    if not indicators and not projects and not any(p["kind"] == "heading" for p in narrative.paragraphs):
+    if not indicators and not projects and not any(p.kind == "heading" for p in narrative.paragraphs):
         raise NotANoticeError("not_a_notice", "no indicator or project table and no numbered report headings: "
                                               "not a development-plan notice")
     values, value_problems = indicator_values(indicators)
-    fact_rows = facts(narrative.paragraphs, {v["indicator_key"] for v in values})
+    fact_rows = facts(narrative.paragraphs, {v.indicator_key for v in values})
     lap("quantities")
     ex = Extraction(notice_id=doc.notice_id, timings=timings, furniture=furniture_rows(layouts))
     notice = notice_row(doc, narrative.title, narrative.paragraphs, settings)
     ex.tables = {
         "notices": [notice],
         "indicators": indicators, "indicator_parts": indicator_parts(indicators), "indicator_values": values,
-        "projects": keyed_projects(projects, notice["district"]),
+        "projects": keyed_projects(projects, notice.district),
         "paragraphs": narrative.paragraphs, "footnotes": narrative.footnotes, "facts": fact_rows,
         "table_cells": table_cell_rows(doc.notice_id, tables, indicators, projects),
         "table_notes": table_note_rows(doc.notice_id, tables),
@@ -141,7 +141,7 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None,
         except OSError as e:
             raise InputError("output_error", f"the outputs could not be written: {e}") from e
         counts = ex.written            # what was written: rows the schema check left out are not counted
-        return Summary(ex.notice_id, str(pdf), True, pages=ex.tables["notices"][0]["page_count"], counts=counts,
+        return Summary(ex.notice_id, str(pdf), True, pages=ex.tables["notices"][0].page_count, counts=counts,
                        problems=len(ex.problems), status=verdict(ex.problems)[0],
                        left_out=sum(p.stage == "validate" for p in ex.problems), seconds=time.perf_counter() - start)
     except InputError as e:

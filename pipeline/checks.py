@@ -33,52 +33,53 @@ from decimal import Decimal
 from . import data
 from .keys import compact_name, normalise_indicator
 from .records import Problem
+from .rows import FactRow, IndicatorRow, IndicatorValueRow, ParagraphRow, ProjectRow, Row
 
 CLAUSE_BREAK = "，,；;：:。！？!?"
 YEAR = re.compile(r"((?:19|20)[0-9]{2})\s*年")
 
 
-def cross_checks(tables: dict[str, list[dict]]) -> list[Problem]:
+def cross_checks(tables: dict[str, list[Row]]) -> list[Problem]:
     """Every disagreement between figures the notice states twice."""
     return [*report_against_tables(tables.get("facts", []), tables.get("paragraphs", []),
                                    tables.get("indicators", []), tables.get("indicator_values", [])),
             *project_totals(tables.get("projects", [])), *implausible(tables)]
 
 
-def report_against_tables(facts: list[dict], paragraphs: list[dict], indicators: list[dict],
-                          values: list[dict]) -> list[Problem]:
-    years = {(r["table_no"], r["seq"]): r["year"] for r in indicators}
-    cells: dict[tuple, list[dict]] = defaultdict(list)
+def report_against_tables(facts: list[FactRow], paragraphs: list[ParagraphRow], indicators: list[IndicatorRow],
+                          values: list[IndicatorValueRow]) -> list[Problem]:
+    years = {(r.table_no, r.seq): r.year for r in indicators}
+    cells: dict[tuple, list[IndicatorValueRow]] = defaultdict(list)
     for v in values:
-        cells[(normalise_indicator(v["indicator_part"]), years.get((v["table_no"], v["seq"])), v["kind"],
-               v["base_unit"])].append(v)
-    names = _names({v["indicator_part"] for v in values})
-    paras = {p["para_id"]: p for p in paragraphs}
+        cells[(normalise_indicator(v.indicator_part), years.get((v.table_no, v.seq)), v.kind,
+               v.base_unit)].append(v)
+    names = _names({v.indicator_part for v in values})
+    paras = {p.para_id: p for p in paragraphs}
     problems = []
     for (para_id, sentence), group in _sentences(facts).items():
         para = paras.get(para_id)
         if para is None or data.regex("cross_check_partial_period").search(sentence):
             continue
         for fact, start, key in _indicators_of(sentence, group, names):
-            year = _year(sentence[:start]) or _year(para.get("section_path") or "")
-            exact = fact["qualifier"] in (None, *data.patterns()["cross_check_exact_qualifiers"])
-            found = cells.get((key, year, fact["kind"], fact["base_unit"]), []) if key and exact else []
+            year = _year(sentence[:start]) or _year(para.section_path or "")
+            exact = fact.qualifier in (None, *data.patterns()["cross_check_exact_qualifiers"])
+            found = cells.get((key, year, fact.kind, fact.base_unit), []) if key and exact else []
             if found and not any(_agree(fact, c) for c in found):
                 c = found[0]
                 problems.append(Problem(
-                    "check", f"report and table disagree: {c['indicator_part']} {year} ({fact['kind']})",
-                    page=para["page_first"],
-                    text=f"report p.{para['page_first']}: {fact['raw']} in 「{sentence}」; 表{c['table_no']} row "
-                         f"{c['seq']} (p.{_page(indicators, c)}) {c['indicator_part']}: "
-                         + "/".join(x["raw"] for x in found),
-                    table_no=c["table_no"], row=c["seq"]))
+                    "check", f"report and table disagree: {c.indicator_part} {year} ({fact.kind})",
+                    page=para.page_first,
+                    text=f"report p.{para.page_first}: {fact.raw} in 「{sentence}」; 表{c.table_no} row "
+                         f"{c.seq} (p.{_page(indicators, c)}) {c.indicator_part}: "
+                         + "/".join(x.raw for x in found),
+                    table_no=c.table_no, row=c.seq))
     return problems
 
 
-def _sentences(facts: list[dict]) -> dict[tuple, list[dict]]:
-    out: dict[tuple, list[dict]] = defaultdict(list)
+def _sentences(facts: list[FactRow]) -> dict[tuple, list[FactRow]]:
+    out: dict[tuple, list[FactRow]] = defaultdict(list)
     for f in facts:
-        out[(f["para_id"], f["sentence"])].append(f)
+        out[(f.para_id, f.sentence)].append(f)
     return out
 
 
@@ -96,22 +97,22 @@ def _names(printed: set[str]) -> list[tuple[str, str]]:
     return sorted(((n, k) for n, k in names.items() if len(n) >= minimum), key=lambda nk: -len(nk[0]))
 
 
-def _indicators_of(sentence: str, facts: list[dict], names: list[tuple[str, str]]):
+def _indicators_of(sentence: str, facts: list[FactRow], names: list[tuple[str, str]]):
     """(fact, its position, the normalised indicator name it states or None) for the facts of one
     sentence."""
     cursor, previous = 0, None
     for f in facts:
-        start = sentence.find(f["raw"], cursor)
+        start = sentence.find(f.raw, cursor)
         if start < 0:
             yield f, cursor, None
             continue
         lead = sentence[cursor:start]
         clause = _strip_verbs(compact_name(re.split(f"[{CLAUSE_BREAK}]", lead)[-1]))
         key = next((k for n, k in names if clause.endswith(n)), None)
-        if key is None and not clause and f["kind"] == "growth":
+        if key is None and not clause and f.kind == "growth":
             key = previous
         previous = key
-        cursor = start + len(f["raw"])
+        cursor = start + len(f.raw)
         yield f, start, key
 
 
@@ -133,84 +134,84 @@ def _year(text: str) -> int | None:
     return int(found[-1]) if found else None
 
 
-def _page(indicators: list[dict], cell: dict) -> int | None:
-    return next((r["page"] for r in indicators if (r["table_no"], r["seq"]) == (cell["table_no"], cell["seq"])), None)
+def _page(indicators: list[IndicatorRow], cell: IndicatorValueRow) -> int | None:
+    return next((r.page for r in indicators if (r.table_no, r.seq) == (cell.table_no, cell.seq)), None)
 
 
-def _agree(a: dict, b: dict) -> bool:
+def _agree(a: FactRow | IndicatorValueRow, b: FactRow | IndicatorValueRow) -> bool:
     """Equal base values within half a unit of the last digit printed by the coarser of the two."""
-    gap = abs(Decimal(a["base_value"]) - Decimal(b["base_value"]))
+    gap = abs(Decimal(a.base_value) - Decimal(b.base_value))
     return gap <= max(_half_step(a), _half_step(b))
 
 
-def _half_step(q: dict) -> Decimal:
-    digits = re.search(r"[0-9]+(?:\.([0-9]+))?", q["raw"])
-    if not digits or not q["value"]:
+def _half_step(q: FactRow | IndicatorValueRow) -> Decimal:
+    digits = re.search(r"[0-9]+(?:\.([0-9]+))?", q.raw)
+    if not digits or not q.value:
         return Decimal(0)
     places = len(digits.group(1) or "")
-    per_unit = abs(Decimal(q["base_value"]) / Decimal(str(q["value"])))
+    per_unit = abs(Decimal(q.base_value) / Decimal(str(q.value)))
     return Decimal(5) / Decimal(10) ** (places + 1) * per_unit
 
 
-def implausible(tables: dict[str, list[dict]]) -> list[Problem]:
+def implausible(tables: dict[str, list[Row]]) -> list[Problem]:
     """Every typed quantity outside the plausible range of its base unit and kind, with the page and
     box of the cell (or the paragraph) that prints it."""
-    cells = {(c["output"], c["table_no"], c["seq"], c["field"]): c for c in tables.get("table_cells", []) if c["output"]}
-    paras = {p["para_id"]: p for p in tables.get("paragraphs", [])}
+    cells = {(c.output, c.table_no, c.seq, c.field): c for c in tables.get("table_cells", []) if c.output}
+    paras = {p.para_id: p for p in tables.get("paragraphs", [])}
     found = []                      # (raw, base value, base unit, kind, cell or None, paragraph or None, text)
     for v in tables.get("indicator_values", []):
-        found.append((v["raw"], v["base_value"], v["base_unit"], v["kind"],
-                      cells.get(("indicators", v["table_no"], v["seq"], f"{v['measure']}_text")), None,
-                      f"表{v['table_no']} row {v['seq']} {v['indicator_part']}: {v['part_text']}"))
+        found.append((v.raw, v.base_value, v.base_unit, v.kind,
+                      cells.get(("indicators", v.table_no, v.seq, f"{v.measure}_text")), None,
+                      f"表{v.table_no} row {v.seq} {v.indicator_part}: {v.part_text}"))
     for p in tables.get("projects", []):
-        found.append((f"{p['investment_yi']}亿元", p["investment_cny"], "CNY", "level",
-                      cells.get(("projects", p["table_no"], p["seq"], "investment_yi")), None,
-                      f"表{p['table_no']} row {p['seq']} {p['name']}"))
+        found.append((f"{p.investment_yi}亿元", p.investment_cny, "CNY", "level",
+                      cells.get(("projects", p.table_no, p.seq, "investment_yi")), None,
+                      f"表{p.table_no} row {p.seq} {p.name}"))
     for f in tables.get("facts", []):
-        found.append((f["raw"], f["base_value"], f["base_unit"], f["kind"], None, paras.get(f["para_id"]), f["sentence"]))
+        found.append((f.raw, f.base_value, f.base_unit, f.kind, None, paras.get(f.para_id), f.sentence))
     problems = []
     for raw, value, unit, kind, cell, para, text in found:
         low, high = data.plausible_ranges().get((unit, kind), (None, None))
         if value is None or low is None or low <= Decimal(value) <= high:
             continue
         if cell is not None:
-            page, bbox = cell["page"], (cell["x0"], cell["top"], cell["x1"], cell["bottom"])
+            page, bbox = cell.page, (cell.x0, cell.top, cell.x1, cell.bottom)
         else:
-            page, bbox = (para["page_first"], tuple(para["boxes"][0][1:])) if para and para.get("boxes") else (None, None)
+            page, bbox = (para.page_first, tuple(para.boxes[0][1:])) if para and para.boxes else (None, None)
         problems.append(Problem("check", f"{raw} is out of the plausible range for {unit} ({kind}): {low:g} to {high:g}",
                                 page=page, text=text, bbox=bbox))
     return problems
 
 
-def project_totals(projects: list[dict]) -> list[Problem]:
+def project_totals(projects: list[ProjectRow]) -> list[Problem]:
     problems = []
-    sections: dict[tuple, list[dict]] = defaultdict(list)
-    tables: dict[int, list[dict]] = defaultdict(list)
+    sections: dict[tuple, list[ProjectRow]] = defaultdict(list)
+    tables: dict[int, list[ProjectRow]] = defaultdict(list)
     for p in projects:
-        sections[(p["table_no"], p["section_no"], p["section"])].append(p)
-        tables[p["table_no"]].append(p)
+        sections[(p.table_no, p.section_no, p.section)].append(p)
+        tables[p.table_no].append(p)
     for (table_no, _, section), rows in sections.items():
-        printed = rows[0].get("section_total_yi")
+        printed = rows[0].section_total_yi
         if printed is not None and not _adds_up(rows, printed):
             problems.append(Problem("check", f"section projects add up to {_sum(rows)} 亿元, the section prints "
-                                             f"{printed} 亿元", page=rows[0]["page"], text=section or "",
+                                             f"{printed} 亿元", page=rows[0].page, text=section or "",
                                     table_no=table_no))
     for table_no, rows in tables.items():
-        printed = rows[0].get("table_total_yi")
+        printed = rows[0].table_total_yi
         if printed is not None and not _adds_up(rows, printed):
             problems.append(Problem("check", f"projects add up to {_sum(rows)} 亿元, the table's total row prints "
-                                             f"{printed} 亿元", page=rows[-1]["page"], text=f"表{table_no}",
+                                             f"{printed} 亿元", page=rows[-1].page, text=f"表{table_no}",
                                     table_no=table_no))
     return problems
 
 
-def _sum(rows: list[dict]) -> Decimal:
-    return sum((Decimal(str(r["investment_yi"])) for r in rows if r["investment_yi"] is not None), Decimal(0))
+def _sum(rows: list[ProjectRow]) -> Decimal:
+    return sum((Decimal(str(r.investment_yi)) for r in rows if r.investment_yi is not None), Decimal(0))
 
 
-def _adds_up(rows: list[dict], printed: float) -> bool:
+def _adds_up(rows: list[ProjectRow], printed: float) -> bool:
     """The sum of rounded figures may miss the rounded total by half a printed step per figure."""
-    figures = [Decimal(str(r["investment_yi"])) for r in rows if r["investment_yi"] is not None]
+    figures = [Decimal(str(r.investment_yi)) for r in rows if r.investment_yi is not None]
     total = Decimal(str(printed))
     slack = sum((_step(x) for x in [*figures, total]), Decimal(0)) / 2
     return abs(_sum(rows) - total) <= slack

@@ -7,29 +7,30 @@ from . import data
 from .keys import indicator_key
 from .quantities import parse, units
 from .records import Quantity
+from .rows import FactRow, ParagraphRow
 from .subjects import QUOTED, subject
 
 SENTENCE_END = re.compile(r"(?<=[。；！？!?;])")
 
 
-def facts(paragraphs: list[dict], indicator_keys: set[str] = frozenset()) -> list[dict]:
+def facts(paragraphs: list[ParagraphRow], indicator_keys: set[str] = frozenset()) -> list[FactRow]:
     """Every quantity stated in the paragraphs; `indicator_keys`: the keys of the notice's own
     indicators, which a fact about one of them carries."""
     out = []
     for p in paragraphs:
-        if p["kind"] != "paragraph":
+        if p.kind != "paragraph":
             continue
-        for sentence in (s for s in SENTENCE_END.split(p["text"]) if s.strip()):
+        for sentence in (s for s in SENTENCE_END.split(p.text) if s.strip()):
             previous: tuple[str | None, int] = (None, 0)
             for q in stated_quantities(sentence):
                 found = subject(sentence, q.start, q.end, _is_count(q.unit), q.kind == "growth", previous)
                 previous = (found, q.end) if found else previous
-                out.append({
-                    "notice_id": p["notice_id"], "para_id": p["para_id"], "sentence": sentence,
-                    "raw": q.raw, "value": q.value, "unit": q.unit, "kind": q.kind, "qualifier": q.qualifier,
-                    "base_value": q.base_value, "base_unit": q.base_unit, "subject": found,
-                    "indicator_key": _key_in(found, indicator_keys),
-                })
+                out.append(FactRow(
+                    notice_id=p.notice_id, para_id=p.para_id, sentence=sentence,
+                    raw=q.raw, value=q.value, unit=q.unit, kind=q.kind, qualifier=q.qualifier,
+                    base_value=q.base_value, base_unit=q.base_unit, subject=found,
+                    indicator_key=_key_in(found, indicator_keys),
+                ))
     return out
 
 

@@ -10,9 +10,11 @@ in schemas/aliases.csv, whose entries are normalised the same way. Plain functio
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from . import data
+from .rows import ProjectRow
 from .text import compact, nfkc
 
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")", "{": "(", "}": ")"})
@@ -94,6 +96,6 @@ def district(issuer: str | None, title: str | None) -> str | None:
     return None
 
 
-def keyed_projects(projects: list[dict], district_name: str | None) -> list[dict]:
+def keyed_projects(projects: list[ProjectRow], district_name: str | None) -> list[ProjectRow]:
     """The project rows with their project_key (the notice's district dropped from the names)."""
-    return [{**p, "project_key": project_key(p["name"], district_name)} for p in projects]
+    return [replace(p, project_key=project_key(p.name, district_name)) for p in projects]

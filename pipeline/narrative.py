@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import data
 from .lines import box, is_superscript, join_lines, line_text, marked_text, marker_number
 from .quantities import cn_to_number
 from .records import Char, Line, PageLayout, Problem
+from .rows import FootnoteRow, ParagraphRow
 from .settings import DEFAULT, LayoutSettings
 
 
@@ -23,8 +24,8 @@ class _Para:
 @dataclass(frozen=True)
 class Narrative:
     title: str                      # the cover notice's title (its large leading lines)
-    paragraphs: list[dict]
-    footnotes: list[dict]
+    paragraphs: list[ParagraphRow]
+    footnotes: list[FootnoteRow]
     problems: list[Problem]
 
 
@@ -47,10 +48,8 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
         elif not title:                 # no cover: the report's own title names the notice
             title = "".join(line_text(ln) for ln in lines[:_leading_title_count(lines, body_size, s)])
         paras.extend(_paragraphs(part, lines, left, right, centers, s))
-    rows, footnotes = _rows(notice_id, paras, notes, cell_markers, problems, s)
     ocr_pages = {lay.page.number for lay in layouts if lay.page.source == "ocr"}
-    for row in rows:        # provenance: a paragraph with any line read by OCR says so
-        row["source"] = "ocr" if ocr_pages & set(range(row["page_first"], row["page_last"] + 1)) else "text"
+    rows, footnotes = _rows(notice_id, paras, notes, cell_markers, ocr_pages, problems, s)
     problems.extend(_missing_attachments(rows, attached))
     return Narrative(title=title, paragraphs=rows, footnotes=footnotes, problems=problems)
 
@@ -92,29 +91,29 @@ def _numeral(text: str) -> int | None:
     return int(t) if t.isdigit() else cn_to_number(t)
 
 
-def _missing_attachments(rows: list[dict], attached: dict[int, int]) -> list[Problem]:
+def _missing_attachments(rows: list[ParagraphRow], attached: dict[int, int]) -> list[Problem]:
     """Each item of the cover's attachment list (after "附件：", numbered 1、2、…) must open an
     attachment with something in it."""
     problems: list[Problem] = []
     listing = False
     for r in rows:
-        if r["part"] != "notice":
+        if r.part != "notice":
             break
-        if re.match(r"^附件\s*[:：]", r["text"]):
+        if re.match(r"^附件\s*[:：]", r.text):
             listing = True
-            rest = re.sub(r"^附件\s*[:：]\s*", "", r["text"])
+            rest = re.sub(r"^附件\s*[:：]\s*", "", r.text)
             if not data.regex("list_item").match(rest):
                 continue
             text = rest
-        elif listing and data.regex("list_item").match(r["text"]):
-            text = r["text"]
+        elif listing and data.regex("list_item").match(r.text):
+            text = r.text
         else:
             listing = False
             continue
         number = _numeral(re.match(r"\s*([0-9０-９]+)", text).group(1))
         if not attached.get(number):
             problems.append(Problem("narrative", f"attachment {number} listed on the cover yields nothing",
-                                    page=r["page_first"], text=text))
+                                    page=r.page_first, text=text))
     return problems
 
 
@@ -284,9 +283,10 @@ def _gap_after_number(ln: Line, s: LayoutSettings) -> bool:
 
 # ------------------------------------------------------------------ rows
 
-def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, problems: list[Problem], s: LayoutSettings):
-    rows: list[dict] = []
-    footnotes: list[dict] = []
+def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pages: set[int],
+          problems: list[Problem], s: LayoutSettings):
+    rows: list[ParagraphRow] = []
+    footnotes: list[FootnoteRow] = []
     path: dict[int, str] = {}
     used_notes: set[tuple[int, int]] = set()
     for m in cell_markers:
@@ -296,11 +296,11 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, problem
                                     page=m["page"], text=m["anchor"], table_no=m["table_no"], bbox=m.get("bbox")))
             continue
         used_notes.add(key)
-        footnotes.append({"notice_id": notice_id, "footnote_no": m["number"], "text": join_lines(notes[key]["parts"]),
-                          "page": m["page"], "para_id": None, "anchor": m["anchor"], "table_no": m["table_no"],
-                          "cell_row": m["row"], "cell_col": m["col"],
-                          "marker_box": (m["page"], *m["bbox"]) if m.get("bbox") else None,
-                          "note_boxes": page_boxes(notes[key]["lines"])})
+        footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=m["number"], text=join_lines(notes[key]["parts"]),
+                                     page=m["page"], para_id=None, anchor=m["anchor"], table_no=m["table_no"],
+                                     cell_row=m["row"], cell_col=m["col"],
+                                     marker_box=(m["page"], *m["bbox"]) if m.get("bbox") else None,
+                                     note_boxes=page_boxes(notes[key]["lines"])))
     for para_id, p in enumerate(paras, start=1):
         text, lead, markers = _assemble(p, notes, s)
         level = _heading_level(text) if len(text) <= data.patterns()["heading_max_chars"] \
@@ -321,16 +321,19 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, problem
                 continue
             used_notes.add(key)
             note = notes[key]
-            footnotes.append({"notice_id": notice_id, "footnote_no": number, "text": join_lines(note["parts"]),
-                              "page": note["page"], "para_id": para_id, "anchor": anchor,
-                              "marker_box": (page, *marker_box), "note_boxes": page_boxes(note["lines"])})
-        rows.append({
-            "notice_id": notice_id, "para_id": para_id, "part": p.part,
-            "kind": "heading" if level is not None else "paragraph", "level": level,
-            "section_path": section, "lead": lead, "text": text,
-            "footnote_refs": ",".join(str(m[0]) for m in markers),
-            "page_first": p.lines[0].page, "page_last": p.lines[-1].page, "boxes": page_boxes(p.lines),
-        })
+            footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=number, text=join_lines(note["parts"]),
+                                         page=note["page"], para_id=para_id, anchor=anchor,
+                                         marker_box=(page, *marker_box), note_boxes=page_boxes(note["lines"])))
+        first, last = p.lines[0].page, p.lines[-1].page
+        rows.append(ParagraphRow(
+            notice_id=notice_id, para_id=para_id, part=p.part,
+            kind="heading" if level is not None else "paragraph", level=level,
+            section_path=section, lead=lead, text=text,
+            footnote_refs=",".join(str(m[0]) for m in markers),
+            page_first=first, page_last=last, boxes=page_boxes(p.lines),
+            # provenance: a paragraph with any line read by OCR says so
+            source="ocr" if ocr_pages & set(range(first, last + 1)) else "text",
+        ))
     for key, note in notes.items():
         if key in used_notes:
             continue
@@ -342,11 +345,11 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, problem
                                     bbox=box([ln for ln in note["lines"] if ln.page == note["page"]])))
         else:                             # its marker lost (a scan), its topic words tell the anchor
             row = rows[para_id - 1]
-            row["footnote_refs"] = ",".join(filter(None, [row["footnote_refs"], str(note["no"])]))
-        footnotes.append({"notice_id": notice_id, "footnote_no": note["no"], "text": text,
-                          "page": note["page"], "para_id": para_id, "anchor": anchor,
-                          "marker_box": None, "note_boxes": page_boxes(note["lines"])})
-    footnotes.sort(key=lambda f: (f["footnote_no"], f["page"]))
+            rows[para_id - 1] = replace(row, footnote_refs=",".join(filter(None, [row.footnote_refs, str(note["no"])])))
+        footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=note["no"], text=text,
+                                     page=note["page"], para_id=para_id, anchor=anchor,
+                                     marker_box=None, note_boxes=page_boxes(note["lines"])))
+    footnotes.sort(key=lambda f: (f.footnote_no, f.page))
     return rows, footnotes
 
 
@@ -381,12 +384,12 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def page_boxes(lines: list[Line]) -> list[tuple[int, float, float, float, float]]:
+def page_boxes(lines: list[Line]) -> tuple[tuple[int, float, float, float, float], ...]:
     """The box (page, x0, top, x1, bottom) around the lines on each page they cover, for the review page."""
     pages: dict[int, list[Line]] = {}
     for ln in lines:
         pages.setdefault(ln.page, []).append(ln)
-    return [(page, *box(group)) for page, group in pages.items()]
+    return tuple((page, *box(group)) for page, group in pages.items())
 
 
 def _assemble(p: _Para, notes: dict, s: LayoutSettings = DEFAULT):

@@ -9,11 +9,12 @@ from . import data
 from .keys import district
 from .quantities import cn_to_number
 from .records import Document
+from .rows import NoticeRow, ParagraphRow
 from .settings import DEFAULT, LayoutSettings
 
 
-def notice_row(doc: Document, title: str, paragraphs: list[dict], s: LayoutSettings = DEFAULT) -> dict:
-    cover = [p["text"] for p in paragraphs if p["part"] == "notice"]
+def notice_row(doc: Document, title: str, paragraphs: list[ParagraphRow], s: LayoutSettings = DEFAULT) -> NoticeRow:
+    cover = [p.text for p in paragraphs if p.part == "notice"]
     title = title or doc.metadata.get("Title", "")
     issue_date, issuer = None, None
     for i in range(len(cover) - 1, -1, -1):
@@ -27,14 +28,14 @@ def notice_row(doc: Document, title: str, paragraphs: list[dict], s: LayoutSetti
             break
     issuer = issuer or doc.metadata.get("Author") or _issuer_from_title(title)
     years = data.regex("plan_years").search(unicodedata.normalize("NFKC", title)) or \
-        next((m for p in paragraphs if (m := data.regex("plan_years").search(unicodedata.normalize("NFKC", p["text"])))), None)
-    return {
-        "notice_id": doc.notice_id, "title": title or None, "issuer": issuer, "district": district(issuer, title),
-        "issue_date": issue_date,
-        "plan_year": int(years.group(2)) if years else None,
-        "review_year": int(years.group(1)) if years else None,
-        "source_file": doc.source_file, "source_sha256": doc.sha256, "page_count": len(doc.pages),
-    }
+        next((m for p in paragraphs if (m := data.regex("plan_years").search(unicodedata.normalize("NFKC", p.text)))), None)
+    return NoticeRow(
+        notice_id=doc.notice_id, title=title or None, issuer=issuer, district=district(issuer, title),
+        issue_date=issue_date,
+        plan_year=int(years.group(2)) if years else None,
+        review_year=int(years.group(1)) if years else None,
+        source_file=doc.source_file, source_sha256=doc.sha256, page_count=len(doc.pages),
+    )
 
 
 def _arabic_date(text: str) -> str:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .rows import Row
+
 
 @dataclass(frozen=True, slots=True)
 class Char:
@@ -168,9 +170,9 @@ class Quantity:
 
 @dataclass
 class Extraction:
-    """Everything extracted from one notice, as lists of plain dict rows per output table."""
+    """Everything extracted from one notice: the row records (pipeline/rows.py) of each output table."""
     notice_id: str
-    tables: dict[str, list[dict]] = field(default_factory=dict)
+    tables: dict[str, list[Row]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     furniture: list[dict] = field(default_factory=list)   # page furniture left out: page, box, text

@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 
 from .records import Extraction, Problem
+from .rows import IndicatorRow, NoticeRow, ProjectRow, TableCellRow
 from .text import compact
 from .write import verdict
 
@@ -91,15 +92,20 @@ def review_html(ex: Extraction, pages: list[tuple[int, float, float, bytes]], so
     placed = _problems(ex, drawn, sizes)
     body = "".join(_page(n, w, h, png, drawn[n]) for n, w, h, png in pages)
     nav = _sidebar(ex, source, placed)
-    notice = (ex.tables.get("notices") or [{}])[0]
+    notice = _notice(ex)
+    title = notice.title if notice else None
     csp = ("default-src 'none'; img-src data:; style-src 'sha256-"
            + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
            + "'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'")
     return (f'<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
             f'<meta name="referrer" content="no-referrer">\n'
-            f'<title>{_e(ex.notice_id)} · review · {_e(_short(notice.get("title"), 80))}</title>\n'
+            f'<title>{_e(ex.notice_id)} · review · {_e(_short(title, 80))}</title>\n'
             f'<style>{STYLE}</style></head>\n<body>\n{nav}\n<main>\n{body}</main>\n</body></html>\n')
+
+
+def _notice(ex: Extraction) -> NoticeRow | None:
+    return next(iter(ex.tables.get("notices", [])), None)
 
 
 def _page(number: int, width: float, height: float, png: bytes, layers: dict[str, list[str]]) -> str:
@@ -114,78 +120,78 @@ def _page(number: int, width: float, height: float, png: bytes, layers: dict[str
 
 # ------------------------------------------------------------------ layers
 
-def _cell_id(c: dict) -> str:
-    return f"cell-{c['table_index']}-{c['page']}-{c['row']}-{c['col']}"
+def _cell_id(c: TableCellRow) -> str:
+    return f"cell-{c.table_index}-{c.page}-{c.row}-{c.col}"
 
 
 def _cells(ex: Extraction, drawn) -> None:
-    rows = {(name, r["table_no"], r["seq"]): r for name in ("indicators", "projects") for r in ex.tables.get(name, [])}
+    rows = {(name, r.table_no, r.seq): r for name in ("indicators", "projects") for r in ex.tables.get(name, [])}
     values = defaultdict(list)
     for v in ex.tables.get("indicator_values", []):
-        values[(v["table_no"], v["seq"], v["measure"])].append(v)
+        values[(v.table_no, v.seq, v.measure)].append(v)
     for c in ex.tables.get("table_cells", []):
-        if c.get("x0") is None:
+        if c.x0 is None:
             continue
-        table = f"表{c['table_no']}" if c["table_no"] is not None else f"table {c['table_index'] + 1}"
-        tip = [f"{table}, row {c['row']}, col {c['col']}: {c['role']}"]
-        if c.get("output"):
-            tip.append(f"→ {c['output']} row seq {c['seq']}, field {c['field'] or '(none: column not read)'}")
-            row = rows.get((c["output"], c["table_no"], c["seq"]))
+        table = f"表{c.table_no}" if c.table_no is not None else f"table {c.table_index + 1}"
+        tip = [f"{table}, row {c.row}, col {c.col}: {c.role}"]
+        if c.output:
+            tip.append(f"→ {c.output} row seq {c.seq}, field {c.field or '(none: column not read)'}")
+            row = rows.get((c.output, c.table_no, c.seq))
             tip.extend(_typed(c, row, values))
-        elif c["role"] == "section":
+        elif c.role == "section":
             tip.append("→ section (or category) of the rows below it")
-        elif c["role"] != "header":
+        elif c.role != "header":
             tip.append("→ in no output row")
-        tip.append(f"text: {_short(c['text'])}")
-        if c.get("footnote_refs"):
-            tip.append(f"footnote marker(s): {c['footnote_refs']}")
-        drawn[c["page"]]["cells"].append(
-            _rect((c["x0"], c["top"], c["x1"], c["bottom"]), f"cell role-{c['role']}", "\n".join(tip), _cell_id(c),
-                  f' data-role="{_e(c["role"])}"'))
+        tip.append(f"text: {_short(c.text)}")
+        if c.footnote_refs:
+            tip.append(f"footnote marker(s): {c.footnote_refs}")
+        drawn[c.page]["cells"].append(
+            _rect((c.x0, c.top, c.x1, c.bottom), f"cell role-{c.role}", "\n".join(tip), _cell_id(c),
+                  f' data-role="{_e(c.role)}"'))
 
 
-def _typed(cell: dict, row: dict | None, values) -> list[str]:
+def _typed(cell: TableCellRow, row: IndicatorRow | ProjectRow | None, values) -> list[str]:
     """The typed value(s) the pipeline read from the cell, as written in its output row."""
-    field = cell["field"]
+    field = cell.field
     if row is None or not field:
         return []
     if field in ("target_text", "actual_text"):
-        found = values.get((cell["table_no"], cell["seq"], field.split("_")[0]), [])
-        return [f"value: {v['raw']} = {v['value']:g} {v['unit']} ({v['kind']}"
-                + (f", {v['qualifier']}" if v.get("qualifier") else "") + f") → {v['base_value']} {v['base_unit']}"
+        found = values.get((cell.table_no, cell.seq, field.split("_")[0]), [])
+        return [f"value: {v.raw} = {v.value:g} {v.unit} ({v.kind}"
+                + (f", {v.qualifier}" if v.qualifier else "") + f") → {v.base_value} {v.base_unit}"
                 for v in found] or ["value: no quantity read"]
     if field == "investment_yi":
-        return [f"value: {row.get('investment_yi')} 亿元 = {row.get('investment_cny')} CNY"]
+        return [f"value: {row.investment_yi} 亿元 = {row.investment_cny} CNY"]
     if field == "progress_text":
-        return [f"value: {row.get('progress_text')!s}", f"progress_pct: {row.get('progress_pct')}"]
-    return [f"value: {row.get(field)}"]
+        return [f"value: {row.progress_text!s}", f"progress_pct: {row.progress_pct}"]
+    return [f"value: {getattr(row, field)}"]
 
 
 def _paragraphs(ex: Extraction, drawn) -> None:
     for p in ex.tables.get("paragraphs", []):
-        tip = (f"¶{p['para_id']} {p['kind']}" + (f" level {p['level']}" if p.get("level") else "")
-               + f" ({p['part']}), pages {p['page_first']}–{p['page_last']}"
-               + (f"\nlead: {_short(p['lead'])}" if p.get("lead") else "")
-               + (f"\nsection: {_short(p['section_path'])}" if p.get("section_path") else "")
-               + (f"\nfootnotes: {p['footnote_refs']}" if p.get("footnote_refs") else "")
-               + f"\ntext: {_short(p['text'])}")
-        for page, *box in p.get("boxes", ()):
-            label = f"¶{p['para_id']} {p['kind']}" + (f" · {_short(p['lead'], 24)}" if p.get("lead") else "")
+        tip = (f"¶{p.para_id} {p.kind}" + (f" level {p.level}" if p.level else "")
+               + f" ({p.part}), pages {p.page_first}–{p.page_last}"
+               + (f"\nlead: {_short(p.lead)}" if p.lead else "")
+               + (f"\nsection: {_short(p.section_path)}" if p.section_path else "")
+               + (f"\nfootnotes: {p.footnote_refs}" if p.footnote_refs else "")
+               + f"\ntext: {_short(p.text)}")
+        for page, *box in p.boxes:
+            label = f"¶{p.para_id} {p.kind}" + (f" · {_short(p.lead, 24)}" if p.lead else "")
             drawn[page]["paragraphs"].append(
-                f'<g id="para-{p["para_id"]}-{page}">{_rect(box, "para", tip)}'
+                f'<g id="para-{p.para_id}-{page}">{_rect(box, "para", tip)}'
                 f'<text class="para-label" x="{_n(box[0])}" y="{_n(box[1] - 1)}">{_e(label)}</text></g>')
 
 
 def _footnotes(ex: Extraction, drawn, sizes) -> None:
     for i, f in enumerate(ex.tables.get("footnotes", [])):
-        notes = f.get("note_boxes") or []
-        cited = (f"¶{f['para_id']}" if f.get("para_id") else f"表{f.get('table_no')} cell") if f.get("marker_box") \
+        notes = f.note_boxes or []
+        cited = (f"¶{f.para_id}" if f.para_id else f"表{f.table_no} cell") if f.marker_box \
             else "no marker"
-        tip = f"footnote {f['footnote_no']} (page {f['page']}), cited by {cited} after «{_short(f.get('anchor'), 40)}»" \
-              f"\n{_short(f['text'])}"
+        tip = f"footnote {f.footnote_no} (page {f.page}), cited by {cited} after «{_short(f.anchor, 40)}»" \
+              f"\n{_short(f.text)}"
         for page, *box in notes:
             drawn[page]["footnotes"].append(_rect(box, "note", tip, f"note-{i}-{page}"))
-        marker = f.get("marker_box")
+        marker = f.marker_box
         if not marker or not notes:
             continue
         mpage, *mbox = marker
@@ -211,11 +217,11 @@ def _problems(ex: Extraction, drawn, sizes) -> list[tuple[Problem, str | None]]:
     names, else as a band across the top of the page. Returns (problem, anchor id or None)."""
     cells = defaultdict(list)
     for c in ex.tables.get("table_cells", []):
-        if c.get("x0") is not None:
-            cells[c["page"]].append(c)
+        if c.x0 is not None:
+            cells[c.page].append(c)
     paras = defaultdict(list)
     for p in ex.tables.get("paragraphs", []):
-        for page, *box in p.get("boxes", ()):
+        for page, *box in p.boxes:
             paras[page].append((p, box))
     placed = []
     for i, p in enumerate(ex.problems):
@@ -234,15 +240,15 @@ def _problems(ex: Extraction, drawn, sizes) -> list[tuple[Problem, str | None]]:
     return placed
 
 
-def _box_of_text(p: Problem, cells: list[dict], paras: list) -> tuple | None:
+def _box_of_text(p: Problem, cells: list[TableCellRow], paras: list) -> tuple | None:
     want = compact(p.text or "")
     if not want:
         return None
     for c in cells:
-        if (p.table_no is None or c["table_no"] == p.table_no) and compact(c["text"]) == want:
-            return c["x0"], c["top"], c["x1"], c["bottom"]
+        if (p.table_no is None or c.table_no == p.table_no) and compact(c.text) == want:
+            return c.x0, c.top, c.x1, c.bottom
     for para, box in paras:
-        if want in compact(para["text"]):
+        if want in compact(para.text):
             return tuple(box)
     return None
 
@@ -250,10 +256,10 @@ def _box_of_text(p: Problem, cells: list[dict], paras: list) -> tuple | None:
 # ------------------------------------------------------------------ sidebar
 
 def _sidebar(ex: Extraction, source: str, placed) -> str:
-    notice = (ex.tables.get("notices") or [{}])[0]
+    notice = _notice(ex)
     status, reasons = verdict(ex.problems)
-    out = [f'<nav><h1>{_e(notice.get("title") or ex.notice_id)}</h1>',
-           f'<div class="source">{_e(ex.notice_id)} · {_e(source or notice.get("source_file"))}</div>',
+    out = [f'<nav><h1>{_e((notice and notice.title) or ex.notice_id)}</h1>',
+           f'<div class="source">{_e(ex.notice_id)} · {_e(source or (notice and notice.source_file))}</div>',
            f'<h2>Verdict</h2><span class="verdict {status}" id="verdict">{_e(status)}</span>']
     if reasons:
         out.append("<ul>" + "".join(f"<li>{_e(r)}</li>" for r in reasons) + "</ul>")
@@ -272,24 +278,24 @@ def _sidebar(ex: Extraction, source: str, placed) -> str:
     return "\n".join(out)
 
 
-def _tables(ex: Extraction) -> list[list[dict]]:
+def _tables(ex: Extraction) -> list[list[TableCellRow]]:
     by_index = defaultdict(list)
     for c in ex.tables.get("table_cells", []):
-        by_index[c["table_index"]].append(c)
+        by_index[c.table_index].append(c)
     return [by_index[k] for k in sorted(by_index)]
 
 
-def _table_entry(cells: list[dict]) -> str:
+def _table_entry(cells: list[TableCellRow]) -> str:
     first = cells[0]
-    pages = sorted({c["page"] for c in cells})
+    pages = sorted({c.page for c in cells})
     outputs = defaultdict(set)
     for c in cells:
-        if c.get("output"):
-            outputs[c["output"]].add(c["seq"])
+        if c.output:
+            outputs[c.output].add(c.seq)
     roles = defaultdict(int)
     for c in cells:
-        roles[c["role"]] += 1
-    name = f"表{first['table_no']}" if first["table_no"] is not None else f"table {first['table_index'] + 1}"
+        roles[c.role] += 1
+    name = f"表{first.table_no}" if first.table_no is not None else f"table {first.table_index + 1}"
     made = ", ".join(f"{len(seqs)} {out} rows" for out, seqs in sorted(outputs.items())) or "no output rows"
     return (f'<li><a href="#{_cell_id(first)}">{_e(name)}</a>: pages {pages[0]}–{pages[-1]}, {len(cells)} cells '
             f'({", ".join(f"{n} {r}" for r, n in sorted(roles.items()))}); {_e(made)}</li>')

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from . import data
 from .quantities import split_unit
 from .records import LogicalTable, Problem
+from .rows import IndicatorRow, ProjectRow, TableCellRow
 from .text import compact
 
 YI = Decimal(100_000_000)
@@ -69,8 +70,9 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
-def table_rows(notice_id: str, tables: list[LogicalTable]):
-    """Returns (indicators, projects, problems) as lists of dict rows."""
+def table_rows(notice_id: str, tables: list[LogicalTable]) -> tuple[list[IndicatorRow], list[ProjectRow], list[Problem]]:
+    """Returns (indicators, projects, problems): IndicatorRow and ProjectRow records (a project's
+    `project_key` is filled in once the notice's district is known: keys.keyed_projects)."""
     indicators, projects, problems = [], [], []
     numbers = [t.table_no for t in tables if t.table_no is not None]
     next_no = max(numbers, default=0) + 1
@@ -109,17 +111,17 @@ def _source(t: LogicalTable, i: int) -> dict:
             "confidence": t.row_confidence[i] if i < len(t.row_confidence) else None}
 
 
-def table_cell_rows(notice_id: str, tables: list[LogicalTable], indicators: list[dict],
-                    projects: list[dict]) -> list[dict]:
+def table_cell_rows(notice_id: str, tables: list[LogicalTable], indicators: list[IndicatorRow],
+                    projects: list[ProjectRow]) -> list[TableCellRow]:
     """The audit trail: every printed cell of every table, with its box on the page, its role
     (header, category, section row, data, or unused: in no output row), and the output row
     (indicators/projects, seq) and field its text became."""
-    linked = {(r["table_index"], r["source_row"]): (name, r)
+    linked = {(r.table_index, r.source_row): (name, r)
               for name, rows in (("indicators", indicators), ("projects", projects)) for r in rows}
     out = []
     for t in tables:
         kind, cols = classify(t)
-        numbers = [r["table_no"] for (index, _), (_, r) in linked.items() if index == t.index]
+        numbers = [r.table_no for (index, _), (_, r) in linked.items() if index == t.index]
         table_no = numbers[0] if numbers else t.table_no
         texts: dict[int, list] = {}
         for c in t.cells:
@@ -134,14 +136,14 @@ def table_cell_rows(notice_id: str, tables: list[LogicalTable], indicators: list
             else:
                 role = "category" if field == "category" else "data"
             x0, top, x1, bottom = (round(v, 2) for v in c.bbox) if c.bbox else (None,) * 4
-            out.append({"notice_id": notice_id, "table_no": table_no, "table_index": t.index, "page": c.page,
-                        "row": c.row, "col": c.col, "rowspan": c.rowspan, "colspan": c.colspan,
-                        "is_header": c.is_header, "text": c.text,
-                        "footnote_refs": ",".join(str(n) for n, _ in c.markers),
-                        "x0": x0, "top": top, "x1": x1, "bottom": bottom, "role": role,
-                        "output": name, "seq": row["seq"] if row else None,
-                        "field": field if row is not None else None,
-                        "source": c.source, "confidence": c.confidence})
+            out.append(TableCellRow(notice_id=notice_id, table_no=table_no, table_index=t.index, page=c.page,
+                                    row=c.row, col=c.col, rowspan=c.rowspan, colspan=c.colspan,
+                                    is_header=c.is_header, text=c.text,
+                                    footnote_refs=",".join(str(n) for n, _ in c.markers),
+                                    x0=x0, top=top, x1=x1, bottom=bottom, role=role,
+                                    output=name, seq=row.seq if row else None,
+                                    field=field if row is not None else None,
+                                    source=c.source, confidence=c.confidence))
     return out
 
 
@@ -251,13 +253,13 @@ def _indicator_rows(notice_id, t: LogicalTable, cols, year):
         if g is not group:              # a group row names the category of the rows under it
             group, category = g, g.name
         category = f.get("category") or category        # a 类别 printed once is filled down
-        out.append({
-            **_source(t, i), "notice_id": notice_id, "table_no": t.table_no, "year": year, "seq": seq,
-            "category": category, "indicator": f.get("indicator", ""),
-            "target_text": f.get("target_text", ""),
-            "actual_text": f.get("actual_text", "") if has_actual else None,
-            "unit": f.get("unit") or None, "page": page,
-        })
+        out.append(IndicatorRow(
+            **_source(t, i), notice_id=notice_id, table_no=t.table_no, year=year, seq=seq,
+            category=category, indicator=f.get("indicator", ""),
+            target_text=f.get("target_text", ""),
+            actual_text=f.get("actual_text", "") if has_actual else None,
+            unit=f.get("unit") or None, page=page,
+        ))
     return out, w.problems
 
 
@@ -277,17 +279,18 @@ def _project_rows(notice_id, t: LogicalTable, cols, year):
                                     table_no=t.table_no, row=seq))
         section_total = _money(g.subtotal or g.row, inv_col, money_factor) if g else None
         progress = f.get("progress_text", "") if has_progress else None
-        out.append({
-            **_source(t, i), "notice_id": notice_id, "table_no": t.table_no, "year": year, "seq": seq,
-            "section_no": g.number if g else None, "section": g.name if g else None,
-            "section_declared_count": g.declared if g else None,
-            "name": f.get("name", ""), "investment_yi": float(inv) if inv is not None else None,
-            "investment_cny": inv * YI if inv is not None else None,
-            "target_stage": f.get("target_stage", ""), "progress_text": progress,
-            "progress_pct": _progress_pct(progress), "builder": f.get("builder"), "page": page,
-            "section_total_yi": float(section_total) if section_total is not None else None,
-            "table_total_yi": float(table_total) if table_total is not None else None,
-        })
+        out.append(ProjectRow(
+            **_source(t, i), notice_id=notice_id, table_no=t.table_no, year=year, seq=seq,
+            section_no=g.number if g else None, section=g.name if g else None,
+            section_declared_count=g.declared if g else None,
+            name=f.get("name", ""), project_key="",     # keyed with the notice's district: keys.keyed_projects
+            investment_yi=float(inv) if inv is not None else None,
+            investment_cny=inv * YI if inv is not None else None,
+            target_stage=f.get("target_stage", ""), progress_text=progress,
+            progress_pct=_progress_pct(progress), builder=f.get("builder"), page=page,
+            section_total_yi=float(section_total) if section_total is not None else None,
+            table_total_yi=float(table_total) if table_total is not None else None,
+        ))
     return out, problems
 
 

@@ -8,6 +8,7 @@ from . import data
 from .lines import line_text
 from .quantities import cn_to_number
 from .records import Cell, Grid, Line, LogicalTable, PageLayout, Problem, TableCell
+from .rows import TableNoteRow
 from .settings import DEFAULT, LayoutSettings
 from .text import compact
 
@@ -205,10 +206,10 @@ def _close(index: int, t: _Open) -> LogicalTable:
     )
 
 
-def table_note_rows(notice_id: str, tables: list[LogicalTable]) -> list[dict]:
+def table_note_rows(notice_id: str, tables: list[LogicalTable]) -> list[TableNoteRow]:
     """The notes printed under each table (备注：…), as printed."""
-    return [{"notice_id": notice_id, "table_no": t.table_no, "table_index": t.index, "note_no": k,
-             "text": text, "page": page}
+    return [TableNoteRow(notice_id=notice_id, table_no=t.table_no, table_index=t.index, note_no=k,
+                         text=text, page=page)
             for t in tables for k, (page, text) in enumerate(t.notes, start=1)]
 
 

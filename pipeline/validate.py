@@ -1,11 +1,13 @@
-"""Rows ↔ the Table Schemas under schemas/ (the one source of truth for columns and types)."""
+"""Row records ↔ the Table Schemas under schemas/ (the one source of truth for columns and types)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 from . import data
 from .records import Problem
+from .rows import Row
 
 
 def _ok_type(value, field: dict) -> bool:
@@ -21,17 +23,17 @@ def _ok_type(value, field: dict) -> bool:
     }[t](value)
 
 
-def validate(table: str, rows: list[dict]) -> tuple[list[dict], list[Problem]]:
-    """Rows reduced to the schema's columns in its order. A row that breaks the schema (a missing
-    required value, a wrong type, a value outside its enum, a repeated primary key) is left out
-    of the output and reported, never written."""
+def validate(table: str, rows: list[Row]) -> tuple[list[Row], list[Problem]]:
+    """The rows that keep to the schema ("" read as no value in a column that is not a string). A
+    row that breaks it (a missing required value, a wrong type, a value outside its enum, a repeated
+    primary key) is left out of the output and reported, never written."""
     schema = data.table_schema(table)
     pk = schema.get("primaryKey") or []
     out, problems, seen = [], [], set()
     for row in rows:
         clean, errors = {}, []
         for f in schema["fields"]:
-            v = row.get(f["name"])
+            v = getattr(row, f["name"])
             if v == "" and f["type"] != "string":
                 v = None
             c = f.get("constraints", {})
@@ -48,9 +50,15 @@ def validate(table: str, rows: list[dict]) -> tuple[list[dict], list[Problem]]:
             errors.append(f"repeats the primary key {key}")
         if errors:
             problems.append(Problem("validate", f"{table} row left out: " + "; ".join(errors),
-                                    page=row.get("page") or row.get("page_first"), table_no=row.get("table_no"),
-                                    text=str(row.get("text") or row.get("indicator") or row.get("name") or "")[:80]))
+                                    page=_first(row, "page", "page_first"), table_no=getattr(row, "table_no", None),
+                                    text=str(_first(row, "text", "indicator", "name") or "")[:80]))
             continue
         seen.add(key)
-        out.append(clean)
+        changed = {n: v for n, v in clean.items() if v is not getattr(row, n)}
+        out.append(replace(row, **changed) if changed else row)
     return out, problems
+
+
+def _first(row: Row, *names: str):
+    """The first of the named fields the row has and fills (the page, table or text a problem points to)."""
+    return next((v for n in names if (v := getattr(row, n, None))), None)

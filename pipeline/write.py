@@ -20,10 +20,10 @@ import pyarrow.parquet as pq
 from . import data
 from .outputs import is_remote, publish
 from .records import Extraction
+from .rows import RECORDS, Row, columns
 from .validate import validate
 
-TABLES = ("notices", "indicators", "indicator_parts", "indicator_values", "projects", "paragraphs", "footnotes", "facts",
-          "table_cells", "table_notes")
+TABLES = tuple(RECORDS)        # every table written, in this order
 
 
 def _csv_value(v) -> str:
@@ -52,19 +52,24 @@ def arrow_schema(table: str) -> pa.Schema:
     return pa.schema([pa.field(f["name"], _arrow_type(f)) for f in data.table_schema(table)["fields"]])
 
 
-def arrow_table(table: str, rows: list[dict]) -> pa.Table:
+def _values(table: str, rows: list[Row]) -> list[tuple]:
+    """The boundary where records become bytes: each row's written fields, in the schema's order."""
+    names = columns(RECORDS[table])
+    return [tuple(getattr(r, n) for n in names) for r in rows]
+
+
+def arrow_table(table: str, rows: list[Row]) -> pa.Table:
     """Validated rows as a pyarrow Table typed as the table's schema."""
-    return pa.Table.from_pylist(rows, schema=arrow_schema(table))
+    schema = arrow_schema(table)
+    return pa.Table.from_pylist([dict(zip(schema.names, v)) for v in _values(table, rows)], schema=schema)
 
 
-def _write_table(folder: Path, table: str, rows: list[dict]) -> None:
-    fields = data.table_schema(table)["fields"]
-    names = [f["name"] for f in fields]
+def _write_table(folder: Path, table: str, rows: list[Row]) -> None:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(names)
-    for r in rows:
-        w.writerow([_csv_value(r[n]) for n in names])
+    w.writerow(columns(RECORDS[table]))
+    for v in _values(table, rows):
+        w.writerow([_csv_value(x) for x in v])
     (folder / f"{table}.csv").write_text(buf.getvalue(), encoding="utf-8")
     pq.write_table(arrow_table(table, rows), folder / f"{table}.parquet", compression="zstd")
 
@@ -87,7 +92,7 @@ def _datapackage(notice_id: str, folder: Path) -> dict:
             "title": f"notice-extract outputs of {notice_id}", "resources": resources}
 
 
-def validated(ex: Extraction) -> dict[str, list[dict]]:
+def validated(ex: Extraction) -> dict[str, list[Row]]:
     """Every table checked against its schema: the rows to write; rows left out become problems of `ex`."""
     clean = {}
     for t in TABLES:
@@ -193,7 +198,7 @@ def _listed(problems) -> tuple[list, dict[str, int]]:
     return listed, {r: n - PROBLEMS_PER_REASON for r, n in seen.items() if n > PROBLEMS_PER_REASON}
 
 
-def report(ex: Extraction, tables: dict[str, list[dict]]) -> dict:
+def report(ex: Extraction, tables: dict[str, list[Row]]) -> dict:
     status, reasons = verdict(ex.problems)
     listed, not_listed = _listed(ex.problems)
     return {
@@ -201,7 +206,7 @@ def report(ex: Extraction, tables: dict[str, list[dict]]) -> dict:
         "status": status,
         "reasons": reasons,
         "counts": {t: len(rows) for t, rows in tables.items()},
-        "facts_without_subject": sum(1 for f in tables.get("facts", []) if not f["subject"]),
+        "facts_without_subject": sum(1 for f in tables.get("facts", []) if not f.subject),
         "problems": [{k: v for k, v in asdict(p).items() if v not in (None, "")} for p in listed],
         "problems_not_listed": not_listed,
         "timings_s": {k: round(v, 3) for k, v in ex.timings.items()},

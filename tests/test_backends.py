@@ -1,9 +1,12 @@
 """The pdfplumber backend gives the same outputs as the default pdfium backend. The reference is
 pinned to pdfium, whatever NOTICE_EXTRACT_BACKEND says, so that no pass compares a backend with itself."""
+from dataclasses import asdict
+
 import pytest
 
 from conftest import NOTICES, ROOT
 from pipeline.api import extract
+from pipeline.rows import Row
 
 GEOMETRY = {"x0", "top", "x1", "bottom", "boxes", "marker_box", "note_boxes"}   # boxes on the page, PDF points
 
@@ -14,8 +17,9 @@ def _numbers(value) -> list:
     return [value]
 
 
-def _same(a: dict, b: dict) -> bool:
+def _same(a: Row, b: Row) -> bool:
     """Equal texts and values; boxes equal to within 1 pt (the backends measure some glyph boxes differently)."""
+    a, b = asdict(a), asdict(b)
     if a.keys() != b.keys() or any(a[k] != b[k] for k in a if k not in GEOMETRY):
         return False
     for k in GEOMETRY & a.keys():

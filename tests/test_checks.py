@@ -1,12 +1,15 @@
 """Cross-checks inside a notice (pipeline/checks.py): a report sentence against the indicator table,
 a section's projects against the total it prints, a value against the plausible range of its unit. A small notice is built twice, once consistent and
 once with one planted disagreement of each kind; the shared notices raise no false alarm."""
+from dataclasses import replace
+
 import pytest
 
 from conftest import NOTICES
 from pdfs import Doc, table
 from pipeline.api import extract
 from pipeline.checks import project_totals
+from pipeline.rows import ProjectRow
 from pipeline.write import verdict
 
 LEFT, SIZE, PITCH, CHARS = 80, 16, 28, 27
@@ -58,9 +61,9 @@ def _checks(ex):
 
 def test_a_consistent_notice_raises_nothing(tmp_path):
     ex = _notice(tmp_path / "ok.pdf", gdp="1725.56", section_total="9.0")
-    assert [(p["seq"], p["section_total_yi"], p["table_total_yi"]) for p in ex.tables["projects"]] == [
+    assert [(p.seq, p.section_total_yi, p.table_total_yi) for p in ex.tables["projects"]] == [
         (1, 9.0, 11.5), (2, 9.0, 11.5), (3, 2.5, 11.5)]
-    assert [f["raw"] for f in ex.tables["facts"]] == ["1725.56亿元", "6.5%", "172.9亿元", "13%"]
+    assert [f.raw for f in ex.tables["facts"]] == ["1725.56亿元", "6.5%", "172.9亿元", "13%"]
     assert _checks(ex) == []
 
 
@@ -84,10 +87,11 @@ def test_one_planted_disagreement_of_each_kind_is_found(tmp_path):
 
 @pytest.mark.once
 def test_project_totals_allow_the_rounding_of_printed_figures():
-    rows = [{"table_no": 2, "section_no": "一", "section": "路网", "investment_yi": v, "page": 1,
-             "section_total_yi": 1.0, "table_total_yi": 1.0} for v in (0.33, 0.33, 0.33)]
+    rows = [ProjectRow(notice_id="n", table_no=2, seq=seq, section_no="一", section="路网", name=f"p{seq}",
+                       project_key=f"p{seq}", investment_yi=v, page=1, source="text",
+                       section_total_yi=1.0, table_total_yi=1.0) for seq, v in enumerate((0.33, 0.33, 0.33), 1)]
     assert project_totals(rows) == []                       # 0.99 printed as 1.0: rounding, not an error
-    rows[0]["investment_yi"] = 0.25
+    rows[0] = replace(rows[0], investment_yi=0.25)
     assert [p.reason for p in project_totals(rows)] == [
         "section projects add up to 0.91 亿元, the section prints 1.0 亿元",
         "projects add up to 0.91 亿元, the table's total row prints 1.0 亿元"]

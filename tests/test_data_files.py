@@ -1,9 +1,15 @@
 """The data files under schemas/ are well formed, and header wordings map to the right fields."""
+import datetime as dt
 import re
+import typing
+from dataclasses import MISSING, fields
+from decimal import Decimal
+from importlib import resources
 
 import pytest
 
 from pipeline import data
+from pipeline.rows import RECORDS, columns
 from pipeline.table_kinds import map_columns
 from pipeline.write import TABLES
 
@@ -54,6 +60,35 @@ def test_table_schemas_have_keys_that_exist(table):
     assert set(schema.get("primaryKey", [])) <= names
     for fk in schema.get("foreignKeys", []):
         assert set(fk["fields"]) <= names
+
+
+@pytest.mark.once
+def test_every_table_schema_has_a_record():
+    shipped = {p.name.removesuffix(".schema.json") for p in resources.files("pipeline.schemas").iterdir()
+               if p.name.endswith(".schema.json")}
+    assert shipped == set(RECORDS) == set(TABLES)
+
+
+# The Python type a record field has for each Table Schema type; `x-decimal` numbers are Decimal.
+SCHEMA_TYPES = {"string": str, "integer": int, "number": float, "boolean": bool, "date": dt.date}
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("table", TABLES)
+def test_row_record_matches_its_schema(table):
+    """A column added, removed, moved or retyped in a schema without the same change to its
+    record in pipeline/rows.py fails here."""
+    record = RECORDS[table]
+    schema_fields = data.table_schema(table)["fields"]
+    assert columns(record) == tuple(f["name"] for f in schema_fields)
+    hints = typing.get_type_hints(record)
+    defaults = {f.name: f.default for f in fields(record)}
+    for f in schema_fields:
+        python = Decimal if "x-decimal" in f else SCHEMA_TYPES[f["type"]]
+        if f.get("constraints", {}).get("required"):
+            assert (hints[f["name"]], defaults[f["name"]]) == (python, MISSING), f["name"]
+        else:
+            assert (hints[f["name"]], defaults[f["name"]]) == (python | None, None), f["name"]
 
 
 @pytest.mark.parametrize("header,field", [

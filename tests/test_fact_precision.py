@@ -30,21 +30,21 @@ def test_every_fact_is_golden_or_a_real_quantity(extractions, notice_id):
     facts = extractions[notice_id].tables["facts"]
     assert facts
     for f in facts:
-        if (norm(f["raw"]), f["value"], norm(f["unit"])) in want:
+        if (norm(f.raw), f.value, norm(f.unit)) in want:
             continue
-        raw, sentence, unit = norm(f["raw"]), norm(f["sentence"]), norm(f["unit"])
+        raw, sentence, unit = norm(f.raw), norm(f.sentence), norm(f.unit)
         at = sentence.find(raw)
         assert at >= 0, f                                             # printed in its sentence
         before = sentence[:at]
         assert not before.endswith("第") and not re.search(r"[0-9.]$", before), f    # no ordinal, no cut number
         assert re.fullmatch(rf"(?:{NUMBER})(?:[-~至到](?:{NUMBER}))?(?:余|多)?", raw[: len(raw) - len(unit)]) \
             and raw.endswith(unit), f                                 # the number, then the unit given
-        assert abs(Decimal(str(f["value"]))) in printed_numbers(raw), f
+        assert abs(Decimal(str(f.value))) in printed_numbers(raw), f
         magnitude = next((m for m in sorted(MAGNITUDE, key=len, reverse=True)
                           if unit.startswith(m) and unit[len(m):] in BASE), "")
         base_unit, factor = BASE[unit[len(magnitude):]]
-        assert f["base_unit"] == base_unit, f
-        expected = Decimal(str(f["value"])) * MAGNITUDE[magnitude] * Decimal(factor)
-        assert f["base_value"] == pytest.approx(expected, rel=Decimal("1e-9")), f
-        if f["kind"] == "growth":                                     # a change is a rate or a multiple
+        assert f.base_unit == base_unit, f
+        expected = Decimal(str(f.value)) * MAGNITUDE[magnitude] * Decimal(factor)
+        assert f.base_value == pytest.approx(expected, rel=Decimal("1e-9")), f
+        if f.kind == "growth":                                     # a change is a rate or a multiple
             assert unit in ("%", "百分点", "个百分点", "倍", "‰"), f

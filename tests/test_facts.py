@@ -9,15 +9,17 @@ import pytest
 
 from conftest import NOTICES, golden
 from pipeline.facts import facts
+from pipeline.rows import FactRow, ParagraphRow
 
 
-def _facts(*sentences: str) -> list[dict]:
-    paras = [{"notice_id": "t", "para_id": i, "kind": "paragraph", "text": s} for i, s in enumerate(sentences)]
+def _facts(*sentences: str) -> list[FactRow]:
+    paras = [ParagraphRow(notice_id="t", para_id=i, part="report", kind="paragraph", text=s, page_first=1,
+                          page_last=1, source="text") for i, s in enumerate(sentences)]
     return facts(paras)
 
 
 def _subjects(text: str) -> list[tuple[str, str | None]]:
-    return [(f["raw"], f["subject"]) for f in _facts(text)]
+    return [(f.raw, f.subject) for f in _facts(text)]
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -74,14 +76,14 @@ def test_subjects_of_the_curated_facts(extractions, notice_id):
     labelled = golden(notice_id)["facts"]
     right, wrong = 0, []
     for f in labelled:
-        cands = [r for r in rows if _norm(r["raw"]) == _norm(f["raw"]) and abs(r["value"] - f["value"]) < 1e-9
-                 and _norm(r["unit"]) == _norm(f["unit"])]
-        near = [r for r in cands if _norm(f["context"]) + _norm(f["raw"]) in _norm(r["sentence"])]
+        cands = [r for r in rows if _norm(r.raw) == _norm(f["raw"]) and abs(r.value - f["value"]) < 1e-9
+                 and _norm(r.unit) == _norm(f["unit"])]
+        near = [r for r in cands if _norm(f["context"]) + _norm(f["raw"]) in _norm(r.sentence)]
         want = {_norm(s) for s in [f["subject"], *f.get("subject_alternatives", [])]}
-        if any(_norm(r["subject"]) in want for r in near or cands):
+        if any(_norm(r.subject) in want for r in near or cands):
             right += 1
         else:
-            wrong.append((f["raw"], f["subject"], [r["subject"] for r in near or cands]))
+            wrong.append((f["raw"], f["subject"], [r.subject for r in near or cands]))
     assert right / len(labelled) >= 0.95, wrong
     # the one reading the grammar cannot tell (助力企业商标质押获贷: whose pledge?) and nothing else
     assert [w[:2] for w in wrong] == [(r, "商标质押获贷") for r in ("5000万元", "5368万元") if r in {x[0] for x in wrong}]
@@ -90,16 +92,16 @@ def test_subjects_of_the_curated_facts(extractions, notice_id):
 def test_report_counts_facts_without_a_subject(written, extractions):
     report = json.loads((written / "baoshan-2022" / "report.json").read_text(encoding="utf-8"))
     rows = extractions["baoshan-2022"].tables["facts"]
-    assert report["facts_without_subject"] == sum(1 for r in rows if not r["subject"]) > 0
+    assert report["facts_without_subject"] == sum(1 for r in rows if not r.subject) > 0
 
 
 def test_facts_about_a_table_indicator_carry_its_key(extractions):
     rows = extractions["baoshan-2022"].tables["facts"]
-    keys = {(r["raw"], r["subject"]): r["indicator_key"] for r in rows}
+    keys = {(r.raw, r.subject): r.indicator_key for r in rows}
     assert keys[("1725.56亿元", "地区生产总值")] == "地区生产总值"
     assert keys[("6.5%", "地区生产总值")] == "地区生产总值"
     assert keys[("127.97亿元", "工业投资")] == "工业固定资产投资额"        # through schemas/aliases.csv
     assert keys[("5.7亿美元", "实到外资")] == "实际到位外资额"
     assert keys[("696张", "樱花卡")] is None                                # no indicator of the tables
-    table_keys = {v["indicator_key"] for v in extractions["baoshan-2022"].tables["indicator_values"]}
-    assert {r["indicator_key"] for r in rows} - {None} <= table_keys
+    table_keys = {v.indicator_key for v in extractions["baoshan-2022"].tables["indicator_values"]}
+    assert {r.indicator_key for r in rows} - {None} <= table_keys

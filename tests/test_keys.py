@@ -2,6 +2,7 @@
 import pytest
 
 from pipeline.keys import district, indicator_key, project_key
+from pipeline.rows import IndicatorRow
 
 pytestmark = pytest.mark.once
 
@@ -62,16 +63,16 @@ def test_district(issuer, title, want):
 def test_a_part_without_a_name_keeps_its_value_with_a_null_key():
     from pipeline.validate import validate
     from pipeline.values import indicator_values
-    row = {"notice_id": "n", "table_no": 1, "seq": 1, "indicator": "", "target_text": "增长6%", "actual_text": None,
-           "page": 1}
+    row = IndicatorRow(notice_id="n", table_no=1, seq=1, indicator="", target_text="增长6%", actual_text=None,
+                       page=1, source="text")
     values, _ = indicator_values([row])
     kept, problems = validate("indicator_values", values)
-    assert [(v["raw"], v["indicator_key"]) for v in kept] == [("6%", None)] and problems == []
+    assert [(v.raw, v.indicator_key) for v in kept] == [("6%", None)] and problems == []
 
 
 def test_indicator_parts_keep_the_parts_without_a_number():
     from pipeline.values import indicator_parts
-    row = {"notice_id": "n", "table_no": 3, "seq": 14, "indicator": "停车难项目/公共泊位",
-           "target_text": "完成市下达目标/新增1000个", "actual_text": None, "page": 2}
-    assert [(p["measure"], p["part"], p["indicator_key"], p["text"]) for p in indicator_parts([row])] == [
+    row = IndicatorRow(notice_id="n", table_no=3, seq=14, indicator="停车难项目/公共泊位",
+                       target_text="完成市下达目标/新增1000个", actual_text=None, page=2, source="text")
+    assert [(p.measure, p.part, p.indicator_key, p.text) for p in indicator_parts([row])] == [
         ("target", 1, "停车难项目", "完成市下达目标"), ("target", 2, "公共停车泊位", "新增1000个")]

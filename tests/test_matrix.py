@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from dataclasses import asdict
 
 import pikepdf
 import pytest
@@ -186,15 +187,15 @@ def test_plain_style_is_the_golden_itself(typeset, extractions, notice_id):
     assert all(scores[k] == 1.0 for k in METRICS), scores
     ours, shared = ex.tables, extractions[notice_id].tables
     same = ("title", "issuer", "issue_date", "plan_year", "review_year")
-    assert [ours["notices"][0][k] for k in same] == [shared["notices"][0][k] for k in same]
+    assert [getattr(ours["notices"][0], k) for k in same] == [getattr(shared["notices"][0], k) for k in same]
     def content(rows):      # where a row was printed (pages, boxes, printed row numbers) aside
         layout = {"page", "page_first", "page_last", "source_row", "x0", "top", "x1", "bottom"}
-        return [{k: v for k, v in r.items() if k not in layout and "box" not in k} for r in rows]
+        return [{k: v for k, v in asdict(r).items() if k not in layout and "box" not in k} for r in rows]
 
     for table in ("indicators", "projects", "indicator_values", "paragraphs"):
         assert content(ours[table]) == content(shared[table]), table
-    assert [(f["footnote_no"], f["text"], f["para_id"], f["anchor"]) for f in ours["footnotes"]] == \
-        [(f["footnote_no"], f["text"], f["para_id"], f["anchor"]) for f in shared["footnotes"]]
+    assert [(f.footnote_no, f.text, f.para_id, f.anchor) for f in ours["footnotes"]] == \
+        [(f.footnote_no, f.text, f.para_id, f.anchor) for f in shared["footnotes"]]
 
 
 @pytest.mark.once

@@ -1,10 +1,13 @@
 """Narrative mechanisms on small PDFs built here: a paragraph broken over a page with a footnote at
 the bottom, circled and bracketed markers, a superscript ² that is not a marker, a bold phrase in
 the middle of a paragraph, headings and page numbers."""
+from dataclasses import replace
+
 import pytest
 
 from pdfs import Doc
 from pipeline.api import extract
+from pipeline.rows import FootnoteRow
 
 LEFT, SIZE, PITCH = 80, 16, 28
 WIDTH_CHARS = 27          # chars per full line at 16 pt between 80 and 512
@@ -52,21 +55,20 @@ def test_paragraph_broken_over_page_with_footnote(tmp_path):
     d.footer(2)
     ex = extract(d.save(tmp_path / "fn.pdf"))
     paras = ex.tables["paragraphs"]
-    body = [p for p in paras if p["kind"] == "paragraph"]
-    assert body[0]["text"] == ("科技创新加速推进。建设成果转化基地5个，引进产业技术研究院3个，形成全链条创新孵化功能，"
+    body = [p for p in paras if p.kind == "paragraph"]
+    assert body[0].text == ("科技创新加速推进。建设成果转化基地5个，引进产业技术研究院3个，形成全链条创新孵化功能，"
                                "技术合同成交额达32.75亿元，同比增长1.6倍，全年新增高新技术企业380家，总数达1106家，继续保持全市前列。")
-    assert (body[0]["page_first"], body[0]["page_last"]) == (1, 2)
-    assert body[0]["lead"] == "科技创新加速推进。"
-    assert body[0]["footnote_refs"] == "1"
-    assert body[0]["section_path"] == "一、2025年总体情况 / （一）坚持创新驱动"
-    assert body[1]["text"] == "下一段落开始于新的一页，以缩进标明。"
-    assert [(h["level"], h["text"]) for h in paras if h["kind"] == "heading"] == [
+    assert (body[0].page_first, body[0].page_last) == (1, 2)
+    assert body[0].lead == "科技创新加速推进。"
+    assert body[0].footnote_refs == "1"
+    assert body[0].section_path == "一、2025年总体情况 / （一）坚持创新驱动"
+    assert body[1].text == "下一段落开始于新的一页，以缩进标明。"
+    assert [(h.level, h.text) for h in paras if h.kind == "heading"] == [
         (1, "一、2025年总体情况"), (2, "（一）坚持创新驱动")]
-    notes = [dict(f) for f in ex.tables["footnotes"]]
-    boxes = [(f.pop("marker_box"), f.pop("note_boxes")) for f in notes]
-    assert notes == [{
-        "notice_id": "fn", "footnote_no": 1, "text": "3个研究院：新材料研究院、智能装备研究院、生物医药研究院。",
-        "page": 1, "para_id": body[0]["para_id"], "anchor": "引进产业技术研究院3个"}]
+    boxes = [(f.marker_box, f.note_boxes) for f in ex.tables["footnotes"]]
+    assert [replace(f, marker_box=None, note_boxes=()) for f in ex.tables["footnotes"]] == [FootnoteRow(
+        notice_id="fn", footnote_no=1, text="3个研究院：新材料研究院、智能装备研究院、生物医药研究院。",
+        page=1, para_id=body[0].para_id, anchor="引进产业技术研究院3个")]
     # the boxes the review page draws: the raised "1" after 院3个 on the second line, the note's two
     # lines under the rule at 700, the paragraph's part on each of its two pages
     (marker, note), = boxes
@@ -74,10 +76,10 @@ def test_paragraph_broken_over_page_with_footnote(tmp_path):
     assert top + PITCH - SIZE < marker[2] < marker[4] < top + PITCH + SIZE
     assert [b[0] for b in note] == [1] and note[0][1] == pytest.approx(LEFT, abs=0.5)
     assert 700 < note[0][2] < 712 and 724 < note[0][4] < 740
-    assert [b[0] for b in body[0]["boxes"]] == [1, 2]
-    assert body[0]["boxes"][0][1:3] == (pytest.approx(LEFT, abs=0.5), pytest.approx(top, abs=SIZE / 2))
-    assert not any("— " in p["text"] for p in paras)
-    assert {f["raw"] for f in ex.tables["facts"]} >= {"5个", "3个", "32.75亿元", "1.6倍", "380家", "1106家"}
+    assert [b[0] for b in body[0].boxes] == [1, 2]
+    assert body[0].boxes[0][1:3] == (pytest.approx(LEFT, abs=0.5), pytest.approx(top, abs=SIZE / 2))
+    assert not any("— " in p.text for p in paras)
+    assert {f.raw for f in ex.tables["facts"]} >= {"5个", "3个", "32.75亿元", "1.6倍", "380家", "1106家"}
 
 
 # pdfium has no Unicode for ② in the non-embedded STSong font of these test PDFs (it reads a space),
@@ -90,10 +92,10 @@ def test_circled_and_bracketed_markers(tmp_path, marker, number, backend):
     d.hline(LEFT, LEFT + 110, 700)
     d.runs(LEFT, 708, [(marker, {"sup": True}), ("美丽街区：含道路与河道。", {})], size=10.5)
     ex = extract(d.save(tmp_path / "m.pdf"), backend=backend)
-    para = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"][0]
-    assert para["text"] == "建成美丽街区19条，完成绿化改造。"
+    para = [p for p in ex.tables["paragraphs"] if p.kind == "paragraph"][0]
+    assert para.text == "建成美丽街区19条，完成绿化改造。"
     fn = ex.tables["footnotes"]
-    assert [(f["footnote_no"], f["text"], f["anchor"]) for f in fn] == [(number, "美丽街区：含道路与河道。", "建成美丽街区19条")]
+    assert [(f.footnote_no, f.text, f.anchor) for f in fn] == [(number, "美丽街区：含道路与河道。", "建成美丽街区19条")]
 
 
 def test_superscript_two_is_not_a_marker(tmp_path):
@@ -102,11 +104,11 @@ def test_superscript_two_is_not_a_marker(tmp_path):
     d.runs(LEFT + 2 * SIZE, 156, [("区域路网密度达到3.41km/km", {}), ("2", {"sup": True}), ("，建成10", {}),
                                   ("3", {"sup": True}), ("个站点。", {})])
     ex = extract(d.save(tmp_path / "sq.pdf"))
-    para = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"][0]
-    assert para["text"] == "区域路网密度达到3.41km/km²，建成10³个站点。"
-    assert para["footnote_refs"] == ""
+    para = [p for p in ex.tables["paragraphs"] if p.kind == "paragraph"][0]
+    assert para.text == "区域路网密度达到3.41km/km²，建成10³个站点。"
+    assert para.footnote_refs == ""
     assert ex.tables["footnotes"] == []
-    assert [(f["raw"], f["unit"]) for f in ex.tables["facts"]][:1] == [("3.41km/km²", "km/km2")]
+    assert [(f.raw, f.unit) for f in ex.tables["facts"]][:1] == [("3.41km/km²", "km/km2")]
 
 
 def test_bold_phrase_mid_paragraph_is_not_a_lead(tmp_path):
@@ -118,8 +120,8 @@ def test_bold_phrase_mid_paragraph_is_not_a_lead(tmp_path):
     d.text(LEFT + 2 * SIZE, 184, "营商环境持续优化。", bold=True)
     d.text(LEFT + 2 * SIZE + 9 * SIZE, 184, "市场准入服务进一步升级。")
     ex = extract(d.save(tmp_path / "bold.pdf"))
-    paras = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"]
-    assert [(p["text"], p["lead"]) for p in paras] == [
+    paras = [p for p in ex.tables["paragraphs"] if p.kind == "paragraph"]
+    assert [(p.text, p.lead) for p in paras] == [
         ("全年推进重点工作，其中数字化转型成效明显。", None),
         ("营商环境持续优化。市场准入服务进一步升级。", "营商环境持续优化。")]
 
@@ -146,9 +148,9 @@ def test_page_furniture_and_a_note_continued_on_the_next_page(tmp_path):
     _para(d, 60, "第三页的段落。")
     d.text(WIDTH_CHARS, 800, "第 3 页", size=10.5)
     ex = extract(d.save(tmp_path / "furniture.pdf"))
-    texts = [p["text"] for p in ex.tables["paragraphs"]]
+    texts = [p.text for p in ex.tables["paragraphs"]]
     assert texts[2:] == ["全年新建绿道25公里，提升城市品质。", "改造老旧小区12个，已全部完工。", "新的段落。", "第三页的段落。"]
-    assert [(f["footnote_no"], f["text"]) for f in ex.tables["footnotes"]] == [
+    assert [(f.footnote_no, f.text) for f in ex.tables["footnotes"]] == [
         (1, "绿道：包括滨江绿道、环城绿道，以及郊野公园内的步道。")]
     assert any(p.reason == "marker 2 has no footnote text" and p.page == 1 for p in ex.problems)
 
@@ -162,9 +164,9 @@ def test_table_inside_the_report_keeps_the_text_around_it(tmp_path):
     table(d, [LEFT, 120, 300, 500], 224, [["序号", "指标内容", "2025年预期目标"], ["1", "地区生产总值", "增长6%"]])
     _para(d, 300, "上述目标均已完成。")
     ex = extract(d.save(tmp_path / "inline.pdf"))
-    assert [p["text"] for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"] == [
+    assert [p.text for p in ex.tables["paragraphs"] if p.kind == "paragraph"] == [
         "主要指标如下表。", "上述目标均已完成。"]
-    assert [(r["table_no"], r["indicator"]) for r in ex.tables["indicators"]] == [(1, "地区生产总值")]
+    assert [(r.table_no, r.indicator) for r in ex.tables["indicators"]] == [(1, "地区生产总值")]
 
 
 def test_ragged_right_lines_stay_in_their_paragraph(tmp_path):
@@ -176,7 +178,7 @@ def test_ragged_right_lines_stay_in_their_paragraph(tmp_path):
     d.text(LEFT, 240, "各位代表：")
     d.text(LEFT + 2 * SIZE, 268, "新的一段。")
     ex = extract(d.save(tmp_path / "ragged.pdf"))
-    assert [p["text"] for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"] == [
+    assert [p.text for p in ex.tables["paragraphs"] if p.kind == "paragraph"] == [
         "全年新建绿道25公里，改造老旧小区12个，完成年度目标。", "各位代表：", "新的一段。"]
 
 
@@ -187,8 +189,8 @@ def test_lead_set_in_another_face(tmp_path):
     d.runs(LEFT + 2 * SIZE, 156, [("营商环境持续优化。", {"face": "kai"}), ("市场准入服务进一步升级。", {})])
     d.runs(LEFT + 2 * SIZE, 184, [("十四五", {"face": "kai"}), ("开局良好，成效明显。", {})])
     ex = extract(d.save(tmp_path / "kai.pdf"))
-    paras = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"]
-    assert [(p["text"], p["lead"]) for p in paras] == [
+    paras = [p for p in ex.tables["paragraphs"] if p.kind == "paragraph"]
+    assert [(p.text, p.lead) for p in paras] == [
         ("营商环境持续优化。市场准入服务进一步升级。", "营商环境持续优化。"), ("十四五开局良好，成效明显。", None)]
 
 
@@ -199,8 +201,8 @@ def test_lead_drawn_with_a_heavier_stroke(tmp_path):
     d.text(LEFT + 2 * SIZE, 156, "营商环境持续优化。", stroke=True)
     d.text(LEFT + 2 * SIZE + 9 * SIZE, 156, "市场准入服务进一步升级。")
     ex = extract(d.save(tmp_path / "stroke.pdf"), backend="pdfium")
-    para = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"][0]
-    assert para["lead"] == "营商环境持续优化。"
+    para = [p for p in ex.tables["paragraphs"] if p.kind == "paragraph"][0]
+    assert para.lead == "营商环境持续优化。"
 
 
 def test_note_without_a_marker_is_reported(tmp_path):
@@ -210,15 +212,15 @@ def test_note_without_a_marker_is_reported(tmp_path):
     d.hline(LEFT, LEFT + 110, 740)
     d.runs(LEFT, 748, [("4", {"sup": True}), ("绿道：包括滨江绿道。", {})], size=10.5)
     ex = extract(d.save(tmp_path / "orphan.pdf"))
-    notes = [dict(f) for f in ex.tables["footnotes"]]
-    (note_box,), = [f.pop("note_boxes") for f in notes]
-    assert notes == [{"notice_id": "orphan", "footnote_no": 4, "text": "绿道：包括滨江绿道。",
-                      "page": 1, "para_id": None, "anchor": None, "marker_box": None}]     # kept, not linked
+    (note_box,), = [f.note_boxes for f in ex.tables["footnotes"]]
+    assert [replace(f, note_boxes=()) for f in ex.tables["footnotes"]] == [FootnoteRow(
+        notice_id="orphan", footnote_no=4, text="绿道：包括滨江绿道。", page=1, para_id=None, anchor=None,
+        marker_box=None)]     # kept, not linked
     assert [(p.reason, p.page, p.text) for p in ex.problems if p.stage == "footnotes"] == [
         ("footnote 4 has no marker in the text", 1, "绿道：包括滨江绿道。")]
     problem, = [p for p in ex.problems if p.stage == "footnotes"]
     assert problem.bbox == note_box[1:] and note_box[0] == 1 and 740 < problem.bbox[1] < 760   # drawn at the note
-    assert "绿道：包括" not in "".join(p["text"] for p in ex.tables["paragraphs"])
+    assert "绿道：包括" not in "".join(p.text for p in ex.tables["paragraphs"])
 
 
 def test_note_whose_marker_is_lost_is_paired_by_its_topic_words(tmp_path):
@@ -254,9 +256,9 @@ def test_cover_with_a_masthead(tmp_path):
     _short_report(d)
     ex = extract(d.save(tmp_path / "masthead.pdf"))
     notice = ex.tables["notices"][0]
-    assert notice["title"] == "某区发展和改革委员会关于下达2025年计划的通知"
-    assert (notice["issuer"], str(notice["issue_date"])) == ("某区发展和改革委员会", "2025-02-01")
-    cover = [p["text"] for p in ex.tables["paragraphs"] if p["part"] == "notice"]
+    assert notice.title == "某区发展和改革委员会关于下达2025年计划的通知"
+    assert (notice.issuer, str(notice.issue_date)) == ("某区发展和改革委员会", "2025-02-01")
+    cover = [p.text for p in ex.tables["paragraphs"] if p.part == "notice"]
     assert cover[-4:] == ["各街镇：", "现将计划印发给你们，请认真执行。", "某区发展和改革委员会", "2025年2月1日"]
 
 
@@ -270,7 +272,7 @@ def test_note_line_opening_with_digits_is_not_a_new_note(tmp_path):
     d.text(LEFT + 8, 724, "2021年起实施，5个区级平台配套。", size=10.5)
     d.text(LEFT, 740, "2. 专项基金：总规模150亿元。", size=10.5)
     ex = extract(d.save(tmp_path / "digits.pdf"))
-    assert [(f["footnote_no"], f["text"]) for f in ex.tables["footnotes"]] == [
+    assert [(f.footnote_no, f.text) for f in ex.tables["footnotes"]] == [
         (1, "人才新政：2021年起实施，5个区级平台配套。"), (2, "专项基金：总规模150亿元。")]
 
 
@@ -287,7 +289,7 @@ def test_table_attachment_with_numbered_headings_is_not_narrative(tmp_path):
     _report(d)
     _para(d, 160, "报告正文。")
     ex = extract(d.save(tmp_path / "annex.pdf"))
-    assert [p["text"] for p in ex.tables["paragraphs"]] == ["一、2025年总体情况", "（一）坚持创新驱动", "报告正文。"]
+    assert [p.text for p in ex.tables["paragraphs"]] == ["一、2025年总体情况", "（一）坚持创新驱动", "报告正文。"]
     assert len(ex.tables["indicators"]) == 8
 
 
@@ -307,12 +309,12 @@ def test_marker_at_body_size_raised_by_rise(tmp_path, backend, marker, number):
     d.hline(LEFT, LEFT + 110, 700)
     d.text(LEFT, 708, f"{marker}研究院：新材料研究院。", size=10.5)
     ex = extract(d.save(tmp_path / "rise.pdf"), backend=backend)
-    body = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"]
-    assert [(p["text"], p["lead"], p["footnote_refs"]) for p in body] == [
+    body = [p for p in ex.tables["paragraphs"] if p.kind == "paragraph"]
+    assert [(p.text, p.lead, p.footnote_refs) for p in body] == [
         ("科技创新加速推进。建设基地5个，引进研究院3个，形成全链条创新孵化功能，技术合同成交额达32.75亿元。",
          "科技创新加速推进。", str(number))]
-    assert [(f["footnote_no"], f["text"], f["para_id"], f["anchor"]) for f in ex.tables["footnotes"]] == [
-        (number, "研究院：新材料研究院。", body[0]["para_id"], "引进研究院3个")]
+    assert [(f.footnote_no, f.text, f.para_id, f.anchor) for f in ex.tables["footnotes"]] == [
+        (number, "研究院：新材料研究院。", body[0].para_id, "引进研究院3个")]
     assert not [p for p in ex.problems if p.stage == "footnotes"]
 
 
@@ -333,11 +335,11 @@ def test_two_raised_markers_in_one_line(tmp_path):
     d.text(LEFT, 688, "①基地：五个。", size=10.5)
     d.text(LEFT, 708, "②研究院：三个。", size=10.5)
     ex = extract(d.save(tmp_path / "two.pdf"))
-    body = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"]
-    assert [(p["text"], p["footnote_refs"]) for p in body] == [
+    body = [p for p in ex.tables["paragraphs"] if p.kind == "paragraph"]
+    assert [(p.text, p.footnote_refs) for p in body] == [
         ("建设基地5个，引进研究院3个，形成全链条创新孵化功能。", "1,2")]
-    assert [(f["footnote_no"], f["para_id"], f["anchor"]) for f in ex.tables["footnotes"]] == [
-        (1, body[0]["para_id"], "建设基地5个"), (2, body[0]["para_id"], "引进研究院3个")]
+    assert [(f.footnote_no, f.para_id, f.anchor) for f in ex.tables["footnotes"]] == [
+        (1, body[0].para_id, "建设基地5个"), (2, body[0].para_id, "引进研究院3个")]
 
 
 def test_footnote_found_without_a_separator_rule(tmp_path):
@@ -349,10 +351,10 @@ def test_footnote_found_without_a_separator_rule(tmp_path):
     d.runs(LEFT, 708, [("1", {"sup": True}), ("美丽街区：含道路与河道。", {})], size=10.5)
     d.text(LEFT + 12, 724, "不含公园绿地。", size=10.5)
     ex = extract(d.save(tmp_path / "norule.pdf"))
-    para = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"]
-    assert [(p["text"], p["footnote_refs"]) for p in para] == [("建成美丽街区19条，完成绿化改造。", "1")]
-    assert [(f["footnote_no"], f["text"], f["anchor"], f["para_id"]) for f in ex.tables["footnotes"]] == [
-        (1, "美丽街区：含道路与河道。不含公园绿地。", "建成美丽街区19条", para[0]["para_id"])]
+    para = [p for p in ex.tables["paragraphs"] if p.kind == "paragraph"]
+    assert [(p.text, p.footnote_refs) for p in para] == [("建成美丽街区19条，完成绿化改造。", "1")]
+    assert [(f.footnote_no, f.text, f.anchor, f.para_id) for f in ex.tables["footnotes"]] == [
+        (1, "美丽街区：含道路与河道。不含公园绿地。", "建成美丽街区19条", para[0].para_id)]
 
 
 def _sign_off(d: Doc, top: float) -> None:
@@ -392,7 +394,7 @@ def test_cover_attachment_items_wrapped_under_their_text(tmp_path, hang):
     _sign_off(d, 410)
     _short_report(d)
     ex = extract(d.save(tmp_path / "items.pdf"))
-    cover = [p["text"] for p in ex.tables["paragraphs"] if p["part"] == "notice"]
+    cover = [p.text for p in ex.tables["paragraphs"] if p.part == "notice"]
     assert cover == ["各街镇：", "现将计划印发给你们，请认真执行。", "附件：", "1、某区2025年国民经济和社会发展计划执行情况",
                      "2、关于某区2025年国民经济和社会发展计划草案的报告", "某区发展和改革委员会", "2025年2月1日"]
 

@@ -40,12 +40,12 @@ def test_scanned_table_continuing_on_the_next_page_is_one_table(tmp_path):
              3: Scan(dpi=150, colour=True, angle=-1.1, blur=0.4, noise=5, jpeg=80)}
     ex = extract(scan_pages(src, specs, tmp_path / "baoshan-2022.pdf"))
     want = {r["seq"]: r for t in golden("baoshan-2022")["tables"] if t["table_no"] == 1 for r in t["rows"]}
-    got = {r["seq"]: r for r in ex.tables["indicators"] if r["table_no"] == 1}
+    got = {r.seq: r for r in ex.tables["indicators"] if r.table_no == 1}
     assert not [p for p in ex.problems if p.reason.startswith("table without a title")]
     fields = ["category", "indicator", "target_text", "actual_text"]
     def norm(text):
         return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
-    exact = sum(norm(got[s][f]) == norm(w[f]) for s, w in want.items() if s in got for f in fields)
+    exact = sum(norm(getattr(got[s], f)) == norm(w[f]) for s, w in want.items() if s in got for f in fields)
     assert len(got) >= len(want) - 1 and exact >= 0.9 * len(want) * len(fields)
 
 

@@ -1,4 +1,5 @@
 """The quantity parser on its own: value, unit, base value, base unit, kind and qualifier."""
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -7,6 +8,7 @@ from hypothesis import strategies as st
 
 from pipeline import data
 from pipeline.quantities import cn_to_number, note_text, parse, split_parts, units
+from pipeline.rows import IndicatorRow
 
 # text, [(raw, value, unit, base_value, base_unit, kind, qualifier), ...]
 CASES = [
@@ -227,14 +229,13 @@ def test_formatted_number_parses_back_to_its_base_value(number, unit, magnitude)
 
 def test_indicator_values_align_parts_and_report_unreadable_text():
     from pipeline.values import indicator_values
-    row = {"notice_id": "n", "table_no": 1, "seq": 7, "page": 3, "indicator": "停车难项目/公共泊位",
-           "target_text": "完成5个/新增1000个", "actual_text": "完成市下达目标/约三成（见附表2）"}
+    row = IndicatorRow(notice_id="n", table_no=1, seq=7, page=3, indicator="停车难项目/公共泊位", source="text",
+                       target_text="完成5个/新增1000个", actual_text="完成市下达目标/约三成（见附表2）")
     values, problems = indicator_values([row])
-    assert [(v["measure"], v["part"], v["indicator_part"], v["value"], v["qualifier"]) for v in values] == [
+    assert [(v.measure, v.part, v.indicator_part, v.value, v.qualifier) for v in values] == [
         ("target", 1, "停车难项目", 5, None), ("target", 2, "公共泊位", 1000, "新增")]
     assert problems == []
-    row["actual_text"] = "完成第3批/4-"
-    _, problems = indicator_values([row])
+    _, problems = indicator_values([replace(row, actual_text="完成第3批/4-")])
     assert [(p.table_no, p.row, p.page, p.text) for p in problems] == [(1, 7, 3, "4-")]
 
 

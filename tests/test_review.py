@@ -86,9 +86,9 @@ def test_every_footnote_is_joined_to_its_marker(browser, pages, written, notice_
         assert lines, f
         marker = b.find_element(By.ID, f"marker-{i}")
         page = marker.find_element(By.XPATH, "ancestor::*[local-name()='svg']").get_attribute("data-page")
-        assert int(page) == f["marker_box"][0]
+        assert int(page) == f.marker_box[0]
         first = lines[0]      # the line starts at the marker (under its middle)
-        assert float(first.get_attribute("x1")) == pytest.approx((f["marker_box"][1] + f["marker_box"][3]) / 2, abs=0.1)
+        assert float(first.get_attribute("x1")) == pytest.approx((f.marker_box[1] + f.marker_box[3]) / 2, abs=0.1)
 
 
 @pytest.mark.parametrize("notice_id", NOTICES)

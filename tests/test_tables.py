@@ -1,11 +1,14 @@
 """Table mechanisms on small PDFs built here: ruled grids drawn as lines or rectangles, a three-line
 table, a table split over two pages with an empty merged cell, an unknown column, section rows."""
+from dataclasses import replace
+
 import pytest
 
 from pdfs import Doc, table
 from pipeline.api import extract
 from pipeline.layout import layout_document
 from pipeline.load import load_pdf
+from pipeline.rows import FootnoteRow
 from pipeline.tables import assemble_tables
 
 COLS = [60, 95, 175, 330, 440, 540]
@@ -52,9 +55,9 @@ def test_split_table_is_one_logical_table(split_table, backend):
 
 def test_merged_category_fills_every_row(split_table):
     ex = extract(split_table)
-    cats = [(r["seq"], r["category"]) for r in ex.tables["indicators"]]
+    cats = [(r.seq, r.category) for r in ex.tables["indicators"]]
     assert cats == [(1, "经济"), (2, "经济"), (3, "民生"), (4, "民生"), (5, "民生"), (6, "环境")]
-    assert ex.tables["indicators"][4]["page"] == 2
+    assert ex.tables["indicators"][4].page == 2
 
 
 def test_three_line_table_columns_from_alignment(tmp_path):
@@ -70,7 +73,7 @@ def test_three_line_table_columns_from_alignment(tmp_path):
     assert len(tables) == 1 and tables[0].header == ("序号", "项目名称", "投资总额(亿元)", "目标")
     assert tables[0].rows[1] == ("2", "某中心改扩建项目", "12.5", "竣工")
     projects = extract(path).tables["projects"]
-    assert [(p["seq"], p["investment_yi"], p["target_stage"]) for p in projects] == [
+    assert [(p.seq, p.investment_yi, p.target_stage) for p in projects] == [
         (1, 8.9, "施工"), (2, 12.5, "竣工"), (3, 1.2, "施工")]
 
 
@@ -84,10 +87,10 @@ def test_rectangle_drawn_grid(tmp_path):
             d.rect(xs[j], top + i * h, xs[j + 1], top + (i + 1) * h)
             d.text(xs[j] + 3, top + i * h + 6, cell, size=11)
     ex = extract(d.save(tmp_path / "rects.pdf"))
-    assert [(r["seq"], r["indicator"], r["target_text"], r["year"]) for r in ex.tables["indicators"]] == [
+    assert [(r.seq, r.indicator, r.target_text, r.year) for r in ex.tables["indicators"]] == [
         (1, "地区生产总值", "增长6%", 2025), (2, "实际到位外资额", "6亿美元", 2025)]
     values = ex.tables["indicator_values"]
-    assert [(v["seq"], v["base_value"], v["base_unit"]) for v in values] == [(1, 6, "%"), (2, 600000000, "USD")]
+    assert [(v.seq, v.base_value, v.base_unit) for v in values] == [(1, 6, "%"), (2, 600000000, "USD")]
 
 
 def test_unknown_column_is_kept_and_reported(tmp_path):
@@ -112,15 +115,15 @@ def test_unknown_column_is_kept_and_reported(tmp_path):
                 d.text(x[j] + 3, 110 + 24 * i + 6, cell, size=11)
     d.text(60, bottom + 8, "备注：牵头领导为示例。", size=11)
     ex = extract(d.save(tmp_path / "unknown.pdf"))
-    assert [(n["table_no"], n["note_no"], n["text"], n["page"]) for n in ex.tables["table_notes"]] == [
+    assert [(n.table_no, n.note_no, n.text, n.page) for n in ex.tables["table_notes"]] == [
         (2, 1, "备注：牵头领导为示例。", 1)]
-    assert not any("牵头领导为示例" in p["text"] for p in ex.tables["paragraphs"])
+    assert not any("牵头领导为示例" in p.text for p in ex.tables["paragraphs"])
     projects = ex.tables["projects"]
-    assert [(p["seq"], p["section_no"], p["section"], p["section_declared_count"]) for p in projects] == [
+    assert [(p.seq, p.section_no, p.section, p.section_declared_count) for p in projects] == [
         (1, "一", "区级骨干路网", 2), (2, "二", "民生设施", 1)]
     assert any("牵头领导" in p.reason for p in ex.problems)
     assert any(p.reason.startswith("section declares 2 projects, 1 listed") for p in ex.problems)
-    assert "张三" in [c["text"] for c in ex.tables["table_cells"]]
+    assert "张三" in [c.text for c in ex.tables["table_cells"]]
 
 
 def test_footnote_marker_in_a_cell_is_linked_to_the_cell(tmp_path):
@@ -135,19 +138,17 @@ def test_footnote_marker_in_a_cell_is_linked_to_the_cell(tmp_path):
     d.text(60, 706, "1", size=6.1)
     d.text(70, 708, "亩均税收：税收总额除以用地面积。", size=10.5)
     ex = extract(d.save(tmp_path / "cellnote.pdf"))
-    ind = {r["seq"]: r for r in ex.tables["indicators"]}
-    assert ind[1]["indicator"] == "重点产业园区亩均税收"
-    assert ind[2]["target_text"] == "3.41km/km²"
-    cell = next(c for c in ex.tables["table_cells"] if c["text"] == "重点产业园区亩均税收")
-    assert cell["footnote_refs"] == "1"
-    assert (cell["x0"], cell["top"], cell["x1"], cell["bottom"]) == (100, 134, 260, 158)   # its box in the grid
-    assert (cell["role"], cell["output"], cell["seq"], cell["field"]) == ("data", "indicators", 1, "indicator")
-    notes = [dict(f) for f in ex.tables["footnotes"]]
-    marker, note = notes[0].pop("marker_box"), notes[0].pop("note_boxes")
-    assert notes == [{
-        "notice_id": "cellnote", "footnote_no": 1, "text": "亩均税收：税收总额除以用地面积。", "page": 1,
-        "para_id": None, "anchor": "重点产业园区亩均税收", "table_no": 1, "cell_row": cell["row"],
-        "cell_col": cell["col"]}]
+    ind = {r.seq: r for r in ex.tables["indicators"]}
+    assert ind[1].indicator == "重点产业园区亩均税收"
+    assert ind[2].target_text == "3.41km/km²"
+    cell = next(c for c in ex.tables["table_cells"] if c.text == "重点产业园区亩均税收")
+    assert cell.footnote_refs == "1"
+    assert (cell.x0, cell.top, cell.x1, cell.bottom) == (100, 134, 260, 158)   # its box in the grid
+    assert (cell.role, cell.output, cell.seq, cell.field) == ("data", "indicators", 1, "indicator")
+    marker, note = ex.tables["footnotes"][0].marker_box, ex.tables["footnotes"][0].note_boxes
+    assert [replace(f, marker_box=None, note_boxes=()) for f in ex.tables["footnotes"]] == [FootnoteRow(
+        notice_id="cellnote", footnote_no=1, text="亩均税收：税收总额除以用地面积。", page=1,
+        para_id=None, anchor="重点产业园区亩均税收", table_no=1, cell_row=cell.row, cell_col=cell.col)]
     assert marker == (1, 100, 134, 260, 158)            # a marker in a cell is drawn at its cell
     assert [b[0] for b in note] == [1] and 700 < note[0][2] < note[0][4] < 725
 
@@ -165,10 +166,10 @@ def test_unit_line_and_continued_label(tmp_path):
     d.text(60, 60, "续表2", size=12)
     table(d, x, 80, [["序号", "项目名称", "投资总额", "目标"], ["2", "某学校", "20000", "竣工"]])
     ex = extract(d.save(tmp_path / "unit.pdf"))
-    assert [(p["table_no"], p["seq"], p["name"], p["page"]) for p in ex.tables["projects"]] == [
+    assert [(p.table_no, p.seq, p.name, p.page) for p in ex.tables["projects"]] == [
         (2, 1, "某路新建工程", 1), (2, 2, "某学校", 2)]
     # 单位：万元 → investment_yi in 亿元 and investment_cny in CNY
-    assert [(p["investment_yi"], p["investment_cny"]) for p in ex.tables["projects"]] == [
+    assert [(p.investment_yi, p.investment_cny) for p in ex.tables["projects"]] == [
         (0.89, 89_000_000), (2.0, 200_000_000)]
     assert not [p for p in ex.problems if "title" in p.reason]
 
@@ -178,7 +179,7 @@ def test_indicator_table_without_a_number_column(tmp_path):
     d.text(60, 80, "表1：2025年主要目标", size=14)
     table(d, [60, 260, 420], 110, [["指标名称", "预期目标"], ["地区生产总值", "增长6%"], ["实际到位外资额", "6亿美元"]])
     ex = extract(d.save(tmp_path / "noseq.pdf"))
-    assert [(r["seq"], r["indicator"], r["target_text"]) for r in ex.tables["indicators"]] == [
+    assert [(r.seq, r.indicator, r.target_text) for r in ex.tables["indicators"]] == [
         (1, "地区生产总值", "增长6%"), (2, "实际到位外资额", "6亿美元")]
     assert any("no 序号 column" in p.reason for p in ex.problems)
 
@@ -228,15 +229,15 @@ def test_three_line_project_table_at_a_page_foot(tmp_path, backend):
                                    "（二）民生设施（1项）", ["4", "某学校", "2.0", "竣工"]])
     d.footer(2)
     ex = extract(d.save(tmp_path / "three-foot.pdf"), backend=backend)
-    assert [(p["seq"], p["section_no"], p["section"], p["section_declared_count"], p["name"], p["investment_yi"],
-             p["target_stage"], p["page"]) for p in ex.tables["projects"]] == [
+    assert [(p.seq, p.section_no, p.section, p.section_declared_count, p.name, p.investment_yi,
+             p.target_stage, p.page) for p in ex.tables["projects"]] == [
         (1, "一", "区级骨干路网", 3, "某路新建工程", 8.9, "施工", 1),
         (2, "一", "区级骨干路网", 3, "某桥改建工程", 3.1, "竣工", 2),
         (3, "一", "区级骨干路网", 3, "某隧道工程（一期及二期）", 10.0, "施工", 2),
         (4, "二", "民生设施", 1, "某学校", 2.0, "竣工", 2)]
     assert ex.problems == []
-    section = next(c for c in ex.tables["table_cells"] if c["text"].startswith("（一）"))
-    assert (section["col"], section["colspan"]) == (0, 4)
+    section = next(c for c in ex.tables["table_cells"] if c.text.startswith("（一）"))
+    assert (section.col, section.colspan) == (0, 4)
 
 
 @pytest.mark.parametrize("backend", ["pdfium", "pdfplumber"])
@@ -257,7 +258,7 @@ def test_three_line_indicator_table_category_in_first_row_only(tmp_path, backend
                                    ["5", "环境", "污水处理率", "96%", "97%"]], over=year)
     d.footer(2)
     ex = extract(d.save(tmp_path / "three-ind.pdf"), backend=backend)
-    assert [(r["seq"], r["category"], r["indicator"], r["target_text"], r["actual_text"], r["year"], r["page"])
+    assert [(r.seq, r.category, r.indicator, r.target_text, r.actual_text, r.year, r.page)
             for r in ex.tables["indicators"]] == [
         (1, "经济", "地区生产总值", "增长6%", "增长6.5%", 2025, 1),
         (2, "经济", "一般公共预算收入（区级）", "增长5%", "增长7%", 2025, 1),
@@ -265,8 +266,8 @@ def test_three_line_indicator_table_category_in_first_row_only(tmp_path, backend
         (4, "民生", "城镇登记失业人数", "2万人以内", "1.8万人", 2025, 2),
         (5, "环境", "污水处理率", "96%", "97%", 2025, 2)]
     assert ex.problems == []
-    year_cell = next(c for c in ex.tables["table_cells"] if c["text"] == "2025年")
-    assert (year_cell["col"], year_cell["colspan"], year_cell["is_header"]) == (3, 2, True)
+    year_cell = next(c for c in ex.tables["table_cells"] if c.text == "2025年")
+    assert (year_cell.col, year_cell.colspan, year_cell.is_header) == (3, 2, True)
 
 
 @pytest.mark.once
@@ -291,7 +292,7 @@ def test_three_line_rows_with_vertically_centred_cells(tmp_path):
     d.hline(x[0], x[-1], 236, width=1.5)
     d.footer(1)
     ex = extract(d.save(tmp_path / "three-centred.pdf"))
-    assert [(p["seq"], p["name"], p["investment_yi"], p["target_stage"]) for p in ex.tables["projects"]] == [
+    assert [(p.seq, p.name, p.investment_yi, p.target_stage) for p in ex.tables["projects"]] == [
         (1, "某路新建工程", 8.9, "施工"), (2, "某隧道工程（一期及二期）", 10.0, "施工"), (3, "某学校", 2.0, "竣工")]
 
 
@@ -329,22 +330,22 @@ def test_unit_column_and_group_rows(tmp_path, backend):
         ["1", "某路新建工程", "新建道路2公里", "89000", "施工", "区建管委"],
         ["2", "某学校", "新建校舍", "20000", "竣工", "区教育局"]])
     ex = extract(d.save(tmp_path / "district.pdf"), backend=backend)
-    assert [(r["seq"], r["category"], r["indicator"], r["target_text"], r["actual_text"])
+    assert [(r.seq, r.category, r.indicator, r.target_text, r.actual_text)
             for r in ex.tables["indicators"]] == [
         (1, "经济发展", "地区生产总值", "增长6", "增长6.5"), (2, "经济发展", "规上工业企业", "达到25", "28"),
         (3, "民生保障", "新增就业岗位", "1", "1.2")]
-    assert [(v["seq"], v["measure"], v["raw"], v["value"], v["unit"], v["kind"], v["qualifier"], v["base_value"],
-             v["base_unit"]) for v in ex.tables["indicator_values"]] == [
+    assert [(v.seq, v.measure, v.raw, v.value, v.unit, v.kind, v.qualifier, v.base_value,
+             v.base_unit) for v in ex.tables["indicator_values"]] == [
         (1, "target", "6", 6.0, "%", "growth", None, 6, "%"),
         (1, "actual", "6.5", 6.5, "%", "growth", None, 6.5, "%"),
         (2, "target", "25", 25.0, "家", "level", "达到", 25, "家"),
         (2, "actual", "28", 28.0, "家", "level", None, 28, "家"),
         (3, "target", "1", 1.0, "万个", "level", None, 10000, "个"),
         (3, "actual", "1.2", 1.2, "万个", "level", None, 12000, "个")]
-    assert [(p["seq"], p["name"], p["investment_yi"], p["investment_cny"], p["target_stage"], p["builder"])
+    assert [(p.seq, p.name, p.investment_yi, p.investment_cny, p.target_stage, p.builder)
             for p in ex.tables["projects"]] == [(1, "某路新建工程", 8.9, 890_000_000, "施工", "区建管委"),
                                                 (2, "某学校", 2.0, 200_000_000, "竣工", "区教育局")]
-    assert "新建道路2公里" in [c["text"] for c in ex.tables["table_cells"]]
+    assert "新建道路2公里" in [c.text for c in ex.tables["table_cells"]]
     assert ex.problems == []
 
 
@@ -363,7 +364,7 @@ def test_sequence_gaps_repeats_and_empty_sections_need_review(tmp_path):
         "（三）生态环境",
         ["1", "某公园", "1.2", "竣工"]])
     ex = extract(d.save(tmp_path / "gaps.pdf"))
-    assert [p["seq"] for p in ex.tables["projects"]] == [1, 2, 2, 5, 1]
+    assert [p.seq for p in ex.tables["projects"]] == [1, 2, 2, 5, 1]
     assert [(p.reason, p.text) for p in ex.problems] == [
         ("序号 2 repeated", "2|某隧道|3.0|施工"), ("序号 jumps from 2 to 5", "5|某立交|4.0|竣工"),
         ("section without rows", "（二）民生设施")]

@@ -3,6 +3,7 @@ chars, (cid:N), Latin letters drawn with CJK glyphs) never reaches an output: th
 the page by OCR; a page OCR cannot read either is named as needing OCR, and a file with no readable
 page fails as `unreadable_text`. Text drawn only as glyph outlines is read by OCR too, or named."""
 import json
+from dataclasses import astuple
 import unicodedata
 
 import pikepdf
@@ -62,13 +63,13 @@ def test_font_without_tounicode_gives_no_garbage_rows(tmp_path, no_ocr):
     assert unreadable and all(p.page for p in unreadable)
     for t, rows in ex.tables.items():
         for row in rows:
-            for v in row.values():
+            for v in astuple(row):
                 assert not (isinstance(v, str) and _bad_chars(v)), (t, v)
     # whatever rows are left were read right: each is a row of the intact notice
-    assert {r["indicator"] for r in ex.tables["indicators"]} <= {r["indicator"] for r in good.tables["indicators"]}
-    assert {r["name"] for r in ex.tables["projects"]} <= {r["name"] for r in good.tables["projects"]}
-    good_text = "".join(p["text"] for p in good.tables["paragraphs"])
-    assert all(p["text"] in good_text for p in ex.tables["paragraphs"])
+    assert {r.indicator for r in ex.tables["indicators"]} <= {r.indicator for r in good.tables["indicators"]}
+    assert {r.name for r in ex.tables["projects"]} <= {r.name for r in good.tables["projects"]}
+    good_text = "".join(p.text for p in good.tables["paragraphs"])
+    assert all(p.text in good_text for p in ex.tables["paragraphs"])
 
 
 def test_font_without_tounicode_makes_the_notice_need_review(tmp_path, no_ocr):

@@ -49,7 +49,7 @@ def test_summary_counts_what_was_written(tmp_path, monkeypatch, extractions):
     import copy
     from pipeline import api
     ex = copy.deepcopy(extractions["baoshan-2022"])
-    ex.tables["indicators"].append(dict(ex.tables["indicators"][0]))
+    ex.tables["indicators"].append(ex.tables["indicators"][0])
     monkeypatch.setattr(api, "extract", lambda pdf, backend=None: ex)
     s = api.extract_to(ROOT / "raw" / "baoshan-2022.pdf", tmp_path)
     assert s.counts["indicators"] == len(ex.tables["indicators"]) - 1 == 50
