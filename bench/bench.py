@@ -125,7 +125,7 @@ def main() -> int:
         def pipeline_once():
             nonlocal pages
             ex = api.extract(pdf)
-            pages = ex.tables["notices"][0]["page_count"]
+            pages = ex.tables["notices"][0].page_count
             t = time.perf_counter()
             write_extraction(ex, out)
             ex.timings["write"] = time.perf_counter() - t
