@@ -74,8 +74,8 @@ def test_one_planted_disagreement_of_each_kind_is_found(tmp_path):
     implausible, report, totals = sorted(found, key=lambda p: p.reason)
     assert implausible.reason == "5000% is out of the plausible range for % (growth): -100 to 1000"
     assert implausible.text == "表1 row 2 区级一般公共预算收入: 增长5000%" and implausible.page == 1
-    cell = next(c for c in ex.tables["table_cells"] if c["text"] == "增长5000%")
-    assert implausible.bbox == (cell["x0"], cell["top"], cell["x1"], cell["bottom"]) and 260 <= cell["x0"] < cell["x1"] <= 400
+    cell = next(c for c in ex.tables["table_cells"] if c.text == "增长5000%")
+    assert implausible.bbox == (cell.x0, cell.top, cell.x1, cell.bottom) and 260 <= cell.x0 < cell.x1 <= 400
     assert report.reason == "report and table disagree: 地区生产总值 2021 (level)"
     assert report.page == 2 and (report.table_no, report.row) == (1, 1)
     assert "report p.2: 1752.56亿元 in 「地区生产总值完成1752.56亿元" in report.text

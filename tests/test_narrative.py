@@ -236,10 +236,10 @@ def test_note_whose_marker_is_lost_is_paired_by_its_topic_words(tmp_path):
     d.runs(LEFT, 724, [("2", {"sup": True}), ("两镇八村：月浦镇、罗店镇。", {})], size=10.5)
     d.runs(LEFT, 740, [("3", {"sup": True}), ("绿道：滨江绿道。", {})], size=10.5)
     ex = extract(d.save(tmp_path / "topic.pdf"))
-    body = [p for p in ex.tables["paragraphs"] if p["kind"] == "paragraph"]
-    assert [(f["footnote_no"], f["para_id"], f["anchor"]) for f in ex.tables["footnotes"]] == [
-        (1, body[0]["para_id"], "3个产业技术研究院"), (2, body[1]["para_id"], "做优“两镇八村”"), (3, None, None)]
-    assert [p["footnote_refs"] for p in body] == ["1", "2"]
+    body = [p for p in ex.tables["paragraphs"] if p.kind == "paragraph"]
+    assert [(f.footnote_no, f.para_id, f.anchor) for f in ex.tables["footnotes"]] == [
+        (1, body[0].para_id, "3个产业技术研究院"), (2, body[1].para_id, "做优“两镇八村”"), (3, None, None)]
+    assert [p.footnote_refs for p in body] == ["1", "2"]
     assert [(p.reason, p.page) for p in ex.problems if p.stage == "footnotes"] == [
         ("footnote 3 has no marker in the text", 1)]
 
