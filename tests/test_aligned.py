@@ -28,7 +28,7 @@ def test_a_table_without_rules_is_read_and_the_paragraph_after_it_is_not(tmp_pat
     d.footer(1)
     path = d.save(tmp_path / "no-rules.pdf")
     ex = extract(path)
-    assert [(p["seq"], p["name"], p["investment_yi"], p["target_stage"]) for p in ex.tables["projects"]] == [
+    assert [(p.seq, p.name, p.investment_yi, p.target_stage) for p in ex.tables["projects"]] == [
         (1, "某路新建工程", 8.9, "施工"), (2, "某隧道工程（一期及二期）", 10.0, "施工"), (3, "某学校", 2.0, "竣工")]
     [layout] = layout_document(load_pdf(path).pages)
     assert [line_text(ln) for ln in layout.body] == ["表2：2025年重大政府投资项目计划", "一、以上项目按计划推进，年内完成投资。"]
