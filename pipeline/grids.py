@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+from . import data
 from .aligned import implied_rules
-
-from .lines import build_lines, confidence, marked_text
+from .lines import build_lines, confidence, line_text, marked_text
 from .records import Cell, Char, Grid, Line, Page, Rule
 from .settings import DEFAULT, LayoutSettings
 
@@ -29,10 +29,11 @@ def find_grids(page: Page, body_size: float, s: LayoutSettings = DEFAULT) -> tup
                 used.update(group)
     rest = [r for r in page.rules if r not in used and r.horizontal and (r.x1 - r.x0) > s.long_rule * page.width]
     for stack in _stacks(rest, snap, s.stack_ends * body_size, s.min_three_line):
-        grid = _three_line_grid(page, stack, snap, s)
-        if grid is not None:
-            grids.append(grid)
-            used.update(stack)
+        for part in _parts(page, stack, snap, s.min_three_line):
+            grid = _three_line_grid(page, part, snap, s)
+            if grid is not None:
+                grids.append(grid)
+                used.update(part)
     grids.sort(key=lambda g: g.top)
     return grids, used
 
@@ -153,6 +154,24 @@ def _stacks(rules: list[Rule], snap: float, ends: float, min_rules: int) -> list
     return [st for st in stacks if len(_snap([r.top for r in st], snap)) >= min_rules]
 
 
+def _parts(page: Page, stack: list[Rule], snap: float, min_rules: int) -> list[list[Rule]]:
+    """A stack of rules cut into tables: two tables set one under the other share their rules' ends,
+    so the band between the first's bottom rule and the second's top rule holds text that is no
+    table row (the second's title 表N …, 续表, or the first's note 注：…) and parts them."""
+    ys = _snap([r.top for r in stack], snap)
+    outside = [data.regex(name) for name in ("table_title", "table_continued", "table_note")]
+    cuts = [(top, bottom) for top, bottom in zip(ys, ys[1:])
+            if any(p.match(line_text(ln)) for ln in build_lines(_chars_in(page, stack[0].x0, top, stack[0].x1, bottom),
+                                                                 page.number) for p in outside)]
+    parts, start = [], ys[0] - snap
+    for top, bottom in [*cuts, (ys[-1] + snap, None)]:
+        part = [r for r in stack if start <= r.top <= top + snap]
+        if len(_snap([r.top for r in part], snap)) >= min_rules:
+            parts.append(part)
+        start = (bottom or 0) - snap
+    return parts
+
+
 def _three_line_grid(page: Page, stack: list[Rule], snap: float, s: LayoutSettings) -> Grid | None:
     """A rule-only table: the band above the second rule is the header (one row per printed line,
     so a header wrapped onto two lines or a year spanning two columns stays readable), the bands
@@ -166,7 +185,8 @@ def _three_line_grid(page: Page, stack: list[Rule], snap: float, s: LayoutSettin
              for top, bottom in zip(ys, ys[1:])]
     table_size = min(c.size for c in region)
     min_gap = s.column_gap * table_size
-    cols = _column_edges([ln for band in bands for ln in band], x0, x1, min_gap, s.aligned * table_size)
+    cols = _column_edges(bands[0], [ln for band in bands[1:] for ln in band], x0, x1, min_gap,
+                         s.aligned * table_size)
     if len(cols) < 3:
         return None
     header = [[ln] for ln in bands[0]]
@@ -196,20 +216,30 @@ def _split(items, opens) -> list[list]:
     return runs
 
 
-def _column_edges(lines: list[Line], x0: float, x1: float, min_gap: float, aligned: float) -> list[float]:
+def _column_edges(header: list[Line], body: list[Line], x0: float, x1: float, min_gap: float,
+                  aligned: float) -> list[float]:
     """Column boundaries in the vertical gaps no text run crosses. Lines of a single run (a section
-    or group row printed across the table, a wrapped cell's next line, a year over two columns)
-    are left out: they cross the gaps instead of showing them. In each gap the boundary goes next
-    to the side whose texts are aligned on it (left-aligned cells start at their cell's edge),
-    else in the middle."""
+    or group row printed across the table, a wrapped cell's line of its own, a year over two
+    columns) are left out at first: they may cross the gaps instead of showing them. Then such a
+    run is put back unless it crosses a whole gap the other lines show: a wrapped line narrows the
+    gap it reaches into, and a header text is a column even when no body text stands under it (a
+    类别 printed only in its group's first row leaves the column blank on a continuation page); a
+    body text inside a gap makes no column of its own. In each gap the boundary goes next to the
+    side whose texts are aligned on it (left-aligned cells start at their cell's edge), else in
+    the middle."""
+    lines = header + body
     multi = [ln for ln in lines if len(_runs(ln, min_gap)) > 1] or lines
-    spans = sorted((run[0].x0, run[-1].x1) for ln in multi for run in _runs(ln, min_gap))
-    gaps: list[tuple[float, float]] = []
-    reach = spans[0][1]
-    for a, b in spans[1:]:
-        if a - reach >= min_gap:
-            gaps.append((reach, a))
-        reach = max(reach, b)
+    spans = [(run[0].x0, run[-1].x1) for ln in multi for run in _runs(ln, min_gap)]
+    shown = _gaps(sorted(spans), min_gap)
+    for is_header, part in ((True, header), (False, body)):
+        for ln in part:
+            a, b = ln.chars[0].x0, ln.chars[-1].x1
+            if any(ln is m for m in multi) or any(a <= lo and hi <= b for lo, hi in shown) or \
+                    (not is_header and any(lo < a and b < hi for lo, hi in shown)):
+                continue
+            spans.append((a, b))
+    spans.sort()
+    gaps = _gaps(spans, min_gap)
     edges = [x0]
     for k, (lo, hi) in enumerate(gaps):
         nxt = gaps[k + 1][0] if k + 1 < len(gaps) else x1
@@ -224,6 +254,17 @@ def _column_edges(lines: list[Line], x0: float, x1: float, min_gap: float, align
             edges.append((lo + hi) / 2)
     edges.append(x1)
     return edges
+
+
+def _gaps(spans: list[tuple[float, float]], min_gap: float) -> list[tuple[float, float]]:
+    """The gaps of at least `min_gap` between sorted (start, end) spans that no span crosses."""
+    gaps: list[tuple[float, float]] = []
+    reach = spans[0][1]
+    for a, b in spans[1:]:
+        if a - reach >= min_gap:
+            gaps.append((reach, a))
+        reach = max(reach, b)
+    return gaps
 
 
 def _col_of(x: float, cols: list[float]) -> int:

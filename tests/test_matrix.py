@@ -62,13 +62,9 @@ STYLES = [
 
 # (style, notice or None for both, backend or None for both) → what fails, for whoever fixes it.
 XFAIL: dict[tuple[str, str | None, str | None], str] = {
-    ("three_line", None, None): "issue 10: three-line tables (a rule above and below the header and one under "
-        "each page's last row, 类别 in a group's first row) are read only in part: rows are parted by their "
-        "padding now, but a continuation part whose 类别 column is empty merges the 类别 and 指标内容 header "
-        "cells ('table kind not recognised'), continuation parts are left 'without a title'; "
-        "table_rows_found 0.44 / 0.56",
-    ("three_line_merged", None, None): "issue 10: three-line tables are not read (see three_line), and here the "
-        "类别 of a group is printed at the middle of its rows, not in its first row; table_rows_found 0.44 / 0.56",
+    ("three_line_merged", None, None): "issue 10: the 类别 of a group is printed at the middle of its rows (a merged "
+        "cell without rules): not filled to the rows above it, and its line is read as a row of its own; "
+        "table_cells_exact 0.93 / 0.91",
     ("no_rules", "baoshan-2023", None): "issue 10: tables with no rules at all are found from their header's "
         "wording (pipeline/aligned.py), but on one page a long project name wrapped next to the 投资总额 column "
         "takes that column's number (名称…潜1.9溪学校): columns come from the body's gaps only, not the header's",

@@ -77,6 +77,25 @@ def test_three_line_table_columns_from_alignment(tmp_path):
         (1, 8.9, "施工"), (2, 12.5, "竣工"), (3, 1.2, "施工")]
 
 
+def test_two_three_line_tables_on_one_page(tmp_path):
+    """Two three-line tables one under the other share their rules' ends: the title of the second
+    between them parts them (they were read as one table with the title as a row). The second's
+    empty 类别 column is a column of its own, from its header text."""
+    x = [60, 100, 160, 330, 430, 530]
+    d = Doc()
+    d.text(60, 80, "表1：2025年主要目标", size=14)
+    bottom = _three_line(d, x, 110, [["序号", "类别", "指标内容", "预期目标", "完成情况"]],
+                         [["1", "经济", "地区生产总值", "增长6%", "增长6.5%"]])
+    d.text(60, bottom + 20, "表3：2026年主要目标", size=14)
+    _three_line(d, x, bottom + 50, [["序号", "类别", "指标内容", "预期目标"]],
+                [["1", "", "地区生产总值", "增长6%"], ["2", "", "财政收入", "增长5%"]])
+    tables, problems = _tables(d.save(tmp_path / "two.pdf"))
+    assert [(t.table_no, t.header, t.rows) for t in tables] == [
+        (1, ("序号", "类别", "指标内容", "预期目标", "完成情况"), (("1", "经济", "地区生产总值", "增长6%", "增长6.5%"),)),
+        (3, ("序号", "类别", "指标内容", "预期目标"), (("1", "", "地区生产总值", "增长6%"), ("2", "", "财政收入", "增长5%")))]
+    assert problems == []
+
+
 def test_rectangle_drawn_grid(tmp_path):
     d = Doc()
     d.text(60, 80, "表3：2025年主要目标", size=14)
