@@ -63,13 +63,12 @@ STYLES = [
 # (style, notice or None for both, backend or None for both) → what fails, for whoever fixes it.
 XFAIL: dict[tuple[str, str | None, str | None], str] = {
     ("three_line_merged", None, None): "issue 10: the 类别 of a group is printed at the middle of its rows (a merged "
-        "cell without rules): not filled to the rows above it, and its line is read as a row of its own; "
+        "cell without rules): it is not filled to the rows above it, and where it falls between two rows it "
+        "bridges the gap that parts them, so the next row's first wrapped line is glued to the row above; "
         "table_cells_exact 0.93 / 0.91",
     ("no_rules", "baoshan-2023", None): "issue 10: tables with no rules at all are found from their header's "
         "wording (pipeline/aligned.py), but on one page a long project name wrapped next to the 投资总额 column "
         "takes that column's number (名称…潜1.9溪学校): columns come from the body's gaps only, not the header's",
-    ("another_district", None, None): "issue 10: three-line tables with group rows, a 单位 column, two-row "
-        "headers and a 建设单位 column are not read: table_rows_found 0",
 }
 
 METRICS = ("table_rows_found", "table_cells_exact", "paragraphs_exact", "leads_exact", "footnotes_text_exact",
