@@ -223,8 +223,9 @@ def _column_edges(header: list[Line], body: list[Line], x0: float, x1: float, mi
     columns) are left out at first: they may cross the gaps instead of showing them. Then such a
     run is put back unless it crosses a whole gap the other lines show: a wrapped line narrows the
     gap it reaches into, and a header text is a column even when no body text stands under it (a
-    类别 printed only in its group's first row leaves the column blank on a continuation page); a
-    body text inside a gap makes no column of its own. In each gap the boundary goes next to the
+    类别 printed only in its group's first row leaves the column blank on a continuation page),
+    unless it is centred over a gap (a year over 目标 and 完成情况); a body text inside a gap
+    makes no column of its own. In each gap the boundary goes next to the
     side whose texts are aligned on it (left-aligned cells start at their cell's edge), else in
     the middle."""
     lines = header + body
@@ -234,8 +235,9 @@ def _column_edges(header: list[Line], body: list[Line], x0: float, x1: float, mi
     for is_header, part in ((True, header), (False, body)):
         for ln in part:
             a, b = ln.chars[0].x0, ln.chars[-1].x1
-            if any(ln is m for m in multi) or any(a <= lo and hi <= b for lo, hi in shown) or \
-                    (not is_header and any(lo < a and b < hi for lo, hi in shown)):
+            inside = (a, b) if not is_header else ((a + b) / 2,) * 2     # a header text centred over a gap spans it
+            if any(ln is m for m in multi) or any(a <= lo and hi <= b or lo < inside[0] and inside[1] < hi
+                                                  for lo, hi in shown):
                 continue
             spans.append((a, b))
     spans.sort()

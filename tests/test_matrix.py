@@ -66,9 +66,6 @@ XFAIL: dict[tuple[str, str | None, str | None], str] = {
         "cell without rules): it is not filled to the rows above it, and where it falls between two rows it "
         "bridges the gap that parts them, so the next row's first wrapped line is glued to the row above; "
         "table_cells_exact 0.93 / 0.91",
-    ("no_rules", "baoshan-2023", None): "issue 10: tables with no rules at all are found from their header's "
-        "wording (pipeline/aligned.py), but on one page a long project name wrapped next to the 投资总额 column "
-        "takes that column's number (名称…潜1.9溪学校): columns come from the body's gaps only, not the header's",
 }
 
 METRICS = ("table_rows_found", "table_cells_exact", "paragraphs_exact", "leads_exact", "footnotes_text_exact",
