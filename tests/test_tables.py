@@ -77,6 +77,7 @@ def test_three_line_table_columns_from_alignment(tmp_path):
         (1, 8.9, "施工"), (2, 12.5, "竣工"), (3, 1.2, "施工")]
 
 
+@pytest.mark.once
 def test_two_three_line_tables_on_one_page(tmp_path):
     """Two three-line tables one under the other share their rules' ends: the title of the second
     between them parts them (they were read as one table with the title as a row). The second's
