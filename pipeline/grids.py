@@ -13,6 +13,7 @@ from .aligned import implied_rules
 from .lines import build_lines, confidence, line_text, marked_text
 from .records import Cell, Char, Grid, Line, Page, Rule
 from .settings import DEFAULT, LayoutSettings
+from .table_kinds import map_columns
 
 
 def find_grids(page: Page, body_size: float, s: LayoutSettings = DEFAULT) -> tuple[list[Grid], set[Rule]]:
@@ -190,14 +191,89 @@ def _three_line_grid(page: Page, stack: list[Rule], snap: float, s: LayoutSettin
     if len(cols) < 3:
         return None
     header = [[ln] for ln in bands[0]]
+    label_col = _label_column(bands[0], cols)
+    in_labels = (lambda c: _col_of((c.x0 + c.x1) / 2, cols) == label_col)
+    labels = [c for band in bands[1:] for ln in band for c in ln.chars if in_labels(c)]
+    if labels:          # the 类别 texts are placed after the rows are parted: one printed between
+        bands[1:] = [build_lines([c for ln in band for c in ln.chars if not in_labels(c)], page.number, s)
+                     for band in bands[1:]]        # two rows would otherwise glue them together
     body = [row for band in bands[1:] for row in _body_rows(band, cols, s.row_gap * table_size)]
     cells: list[Cell] = []
     for i, lines in enumerate(header + body):
         top = lines[0].top if i else ys[0]
         bottom = (header + body)[i + 1][0].top if i + 1 < len(header) + len(body) else ys[-1]
         cells.extend(_row_cells(lines, cols, i, top, bottom, min_gap, page.number, s))
+    if labels and body:
+        cells = _with_labels(cells, labels, label_col, cols, _row_bands(body, ys[1], ys[-1]), len(header),
+                             s.row_gap * table_size, page.number, s)
     return Grid(x0, ys[0], x1, ys[-1], page=page.number, n_rows=len(header) + len(body), n_cols=len(cols) - 1,
                 cells=tuple(cells), header_rows=len(header), source=page.source)
+
+
+def _label_column(header: list[Line], cols: list[float]) -> int | None:
+    """The column whose header is a 类别 (a category synonym): its texts label groups of rows."""
+    texts = ["".join(c.text for ln in header for c in ln.chars if _col_of((c.x0 + c.x1) / 2, cols) == j)
+             for j in range(len(cols) - 1)]
+    found = [j for j, field in map_columns(tuple(texts), ["category"]).items()]
+    return found[0] if found else None
+
+
+def _with_labels(cells: list[Cell], labels: list[Char], col: int, cols: list[float], rows: list[tuple[float, float]],
+                 first_row: int, row_gap: float, page: int, s: LayoutSettings) -> list[Cell]:
+    """The body's 类别 cells from its label texts. Without rules a label is set in one of two ways:
+    in the first row of its group (the rows after it, down to the next label, are its group: filled
+    down later, as any empty 类别), or centred on its group's rows, as a merged cell is. Centred
+    labels show themselves: groups follow one another, so each group's bottom is its label's centre
+    mirrored about its top, and that chain of bottoms runs from the body's top through row
+    boundaries to exactly the body's bottom. Then each label is one cell spanning its group."""
+    blocks = _split(sorted(build_lines(labels, page, s), key=lambda ln: ln.top),
+                    lambda blk, ln: ln.top - max(x.bottom for x in blk) > row_gap)
+    centres = [(blk[0].top + max(x.bottom for x in blk)) / 2 for blk in blocks]
+    groups = _centred_groups(centres, rows, row_gap)
+    if groups is None:          # each label in the row its centre falls in
+        groups = [(r, r) for r in (_row_at(c, rows) for c in centres)]
+    texts = {g: _cell_text([c for ln in blk for c in ln.chars], page, s) for g, blk in zip(groups, blocks)}
+    covered = {r for a, b in groups for r in range(a, b + 1)}
+    out = [c for c in cells if not (c.col == col and c.colspan == 1 and c.row - first_row in range(len(rows)))]
+    for r in range(len(rows)):
+        if r in covered and (r, r) not in texts and not any(a == r for a, _ in groups):
+            continue
+        a, b = next(((a, b) for a, b in groups if a == r), (r, r))
+        text, markers = texts.get((a, b), ("", ()))
+        out.append(Cell(cols[col], rows[a][0], cols[col + 1], rows[b][1], row=first_row + a, col=col,
+                        rowspan=b - a + 1, colspan=1, text=text, markers=markers))
+    return sorted(out, key=lambda c: (c.row, c.col))
+
+
+def _centred_groups(centres: list[float], rows: list[tuple[float, float]], tolerance: float):
+    """(first row, last row) of each label's group when every label is centred on its group's rows
+    (see _with_labels), else None. The first group may start below the body's top: the rows above
+    it end a group whose label was printed on the page before."""
+    for first in range(len(rows)):
+        bounds = [rows[first][0]]
+        for c in centres:
+            bounds.append(2 * c - bounds[-1])
+        starts = [next((r for r, (top, _) in enumerate(rows) if abs(top - b) <= tolerance), None) for b in bounds[:-1]]
+        if None in starts or abs(bounds[-1] - rows[-1][1]) > tolerance or starts != sorted(set(starts)):
+            continue
+        ends = [nxt - 1 for nxt in starts[1:]] + [len(rows) - 1]
+        if all(a == b for a, b in zip(starts, ends)):
+            return None         # one row each: no different from labels in their rows
+        return list(zip(starts, ends))
+    return None
+
+
+def _row_bands(rows: list[list[Line]], top: float, bottom: float) -> list[tuple[float, float]]:
+    """Each body row's band as printed: from the middle of the padding above its text to the middle
+    of the padding below (the first from the rule under the header, the last to the bottom rule)."""
+    tops = [min(ln.top for ln in r) for r in rows]
+    bottoms = [max(ln.bottom for ln in r) for r in rows]
+    cuts = [top, *((b + t) / 2 for b, t in zip(bottoms, tops[1:])), bottom]
+    return list(zip(cuts, cuts[1:]))
+
+
+def _row_at(y: float, rows: list[tuple[float, float]]) -> int:
+    return next((r for r, (top, bottom) in enumerate(rows) if y < bottom), len(rows) - 1)
 
 
 def _runs(line: Line, min_gap: float) -> list[list[Char]]:
