@@ -214,8 +214,7 @@ def _label_column(header: list[Line], cols: list[float]) -> int | None:
     """The column whose header is a 类别 (a category synonym): its texts label groups of rows."""
     texts = ["".join(c.text for ln in header for c in ln.chars if _col_of((c.x0 + c.x1) / 2, cols) == j)
              for j in range(len(cols) - 1)]
-    found = [j for j, field in map_columns(tuple(texts), ["category"]).items()]
-    return found[0] if found else None
+    return next(iter(map_columns(tuple(texts), ["category"])), None)
 
 
 def _with_labels(cells: list[Cell], labels: list[Char], col: int, cols: list[float], rows: list[tuple[float, float]],
@@ -235,10 +234,11 @@ def _with_labels(cells: list[Cell], labels: list[Char], col: int, cols: list[flo
     texts = {g: _cell_text([c for ln in blk for c in ln.chars], page, s) for g, blk in zip(groups, blocks)}
     covered = {r for a, b in groups for r in range(a, b + 1)}
     out = [c for c in cells if not (c.col == col and c.colspan == 1 and c.row - first_row in range(len(rows)))]
-    for r in range(len(rows)):
-        if r in covered and (r, r) not in texts and not any(a == r for a, _ in groups):
+    starts = {a: b for a, b in groups}
+    for a in range(len(rows)):
+        if a not in starts and a in covered:       # inside a spanning label's group
             continue
-        a, b = next(((a, b) for a, b in groups if a == r), (r, r))
+        b = starts.get(a, a)
         text, markers = texts.get((a, b), ("", ()))
         out.append(Cell(cols[col], rows[a][0], cols[col + 1], rows[b][1], row=first_row + a, col=col,
                         rowspan=b - a + 1, colspan=1, text=text, markers=markers))
