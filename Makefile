@@ -16,8 +16,8 @@ setup: $(STAMP)
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	{ $(PIP) uv && $(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[test,bench,cluster]'; } || \
-	  $(PIP) -e '.[test,bench,cluster]'
+	{ $(PIP) uv && $(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[test,bench,cluster,lint]'; } || \
+	  $(PIP) -e '.[test,bench,cluster,lint]'
 	touch $(STAMP)
 
 extract: $(STAMP)

@@ -67,7 +67,7 @@ def executors():
     """--jobs 1, --jobs 2, then a LocalCluster of 2 workers, started (and its workers warmed up)
     before the clock starts, as a long-running cluster would be."""
     from pipeline import api
-    from pipeline.executors import DaskExecutor, LocalExecutor
+    from pipeline.batch.executors import DaskExecutor, LocalExecutor
     yield "--jobs 1", LocalExecutor(jobs=1)
     yield "--jobs 2", LocalExecutor(jobs=2)
     t = time.perf_counter()
@@ -110,9 +110,9 @@ def ocr_figures(pdf: Path, folder: Path) -> None:
 
 def main() -> int:
     from pipeline import api
-    from pipeline.load import render_pages
-    from pipeline.review import review_html
-    from pipeline.write import write_extraction
+    from pipeline.load.render import render_pages
+    from pipeline.output.review import review_html
+    from pipeline.output.write import write_extraction
 
     api.warm_up()
     pdfs = sorted((ROOT / "raw").glob("*.pdf"))

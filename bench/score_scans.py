@@ -42,7 +42,7 @@ def scan_specs(pdf: Path, seed: int) -> dict:
     """A Scan for every page: resolution, colour and degradations drawn from a seeded generator."""
     from scans import Scan
 
-    from pipeline.load import load_pdf
+    from pipeline.load.document import load_pdf
 
     pages = load_pdf(pdf).pages
     rng = np.random.default_rng(seed)

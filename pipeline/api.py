@@ -7,23 +7,34 @@ import unicodedata
 import warnings
 from pathlib import Path
 
-from .checks import cross_checks
-from .facts import facts
-from .keys import keyed_projects
-from .layout import furniture_rows, layout_document, off_furniture
-from .load import InputError, check_text, load_pdf, render_pages
-from .manifest import NAME, Manifest, file_sha256, pipeline_version
-from .outputs import is_remote, write_bytes
-from .narrative import build_narrative
-from .notice import notice_row
-from .executors import FileTask, LocalExecutor, default_max_memory
-from .records import Extraction, Summary, quoted
-from .review import review_html
-from .settings import DEFAULT, LayoutSettings
-from .table_kinds import table_cell_rows, table_rows
-from .tables import assemble_tables, cell_markers, table_note_rows
-from .values import indicator_parts, indicator_values
-from .write import validated, verdict, write_extraction
+from pipeline.batch.executors import FileTask, LocalExecutor, default_max_memory
+from pipeline.checks.cross import cross_checks
+from pipeline.layout.page import furniture_rows, layout_document, off_furniture
+from pipeline.load.backend import InputError
+from pipeline.load.document import check_text, load_pdf
+from pipeline.load.render import render_pages
+from pipeline.model.records import Extraction, Summary
+from pipeline.narrative.notice import notice_row
+from pipeline.narrative.paragraphs import build_narrative
+from pipeline.output.manifest import NAME, Manifest, file_sha256, pipeline_version
+from pipeline.output.review import review_html
+from pipeline.output.storage import is_remote, write_bytes
+from pipeline.output.write import (
+    to_arrow,
+    to_pandas,
+    validated,
+    verdict,
+    write_extraction,
+)
+from pipeline.quantities.facts import facts
+from pipeline.quantities.values import indicator_parts, indicator_values
+from pipeline.settings import DEFAULT, LayoutSettings
+from pipeline.tables.assemble import assemble_tables, cell_markers, table_note_rows
+from pipeline.tables.kinds import table_cell_rows, table_rows
+from pipeline.vocab.keys import keyed_projects
+from pipeline.vocab.text import quoted
+
+__all__ = ["extract", "extract_to", "extract_many", "review_to", "to_arrow", "to_pandas"]
 
 
 class NotANoticeError(InputError):
@@ -233,9 +244,9 @@ def warm_up() -> None:
     instead of paying for it: the jieba dictionary, the PDF library, and pandas, which pyarrow
     imports on the first array it builds (0.6 s a child: the whole overhead of a Dask worker, whose
     process otherwise never writes a table itself)."""
-    import pypdfium2  # noqa: F401  (imported by the loader on first use)
-
-    from .subjects import warm_up as load_dictionary
-    from .write import arrow_table
+    from pipeline.load.document import preload
+    preload()
+    from pipeline.output.write import arrow_table
+    from pipeline.quantities.subjects import warm_up as load_dictionary
     load_dictionary()
     arrow_table("notices", [])

@@ -12,12 +12,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import api
-from .executors import executor_for
-from .load import BACKENDS, InputError
-from .outputs import is_remote, write_bytes
-from .records import quoted
-from .write import sweep_leftovers
+from pipeline import api
+from pipeline.batch.executors import executor_for
+from pipeline.batch.summary import summary_line
+from pipeline.load.backend import InputError
+from pipeline.load.document import BACKENDS, page_count
+from pipeline.output.storage import is_remote, write_bytes
+from pipeline.output.write import sweep_leftovers
+from pipeline.vocab.text import quoted
 
 
 def _pdfs(inputs: list[str]) -> list[Path]:
@@ -29,16 +31,6 @@ def _pdfs(inputs: list[str]) -> list[Path]:
         else:
             out.append(p)
     return out
-
-
-def _page_count(pdf: Path) -> int:
-    """For the page progress bar's total: pdfium reads only the page tree, a few ms a file."""
-    try:
-        import pypdfium2 as pdfium
-        with pdfium.PdfDocument(str(pdf)) as doc:
-            return len(doc)
-    except Exception:
-        return 0
 
 
 def _number(kind, what: str, zero: bool = False):
@@ -86,7 +78,7 @@ def cmd_extract(args) -> int:
         return 2
     for what in sweep_leftovers(out):
         print(f"leftover of a killed run: {what}", file=sys.stderr)
-    pages = {p: _page_count(p) for p in pdfs}
+    pages = {p: page_count(p) for p in pdfs}
     failures = []
     review = []
     skipped = 0
@@ -102,7 +94,7 @@ def cmd_extract(args) -> int:
             bar.update(pages.get(Path(s.source), 0))
             skipped += s.skipped
             if not s.skipped:
-                tqdm.write(s.line(), file=sys.stdout if s.ok else sys.stderr)
+                tqdm.write(summary_line(s), file=sys.stdout if s.ok else sys.stderr)
             if not s.ok:
                 failures.append({"file": s.source, "kind": s.error_kind, "reason": s.error})
             elif s.status != "complete":
@@ -127,7 +119,7 @@ def cmd_extract(args) -> int:
 
 
 def cmd_load(args) -> int:
-    from .warehouse import load
+    from pipeline.warehouse.load import load
     try:
         outcome = load(Path(args.extracted), args.db, force=args.force, wait=args.wait)
     except Exception as e:
@@ -154,8 +146,8 @@ def _format_table(header: tuple[str, ...], rows: list[tuple]) -> str:
 
 
 def cmd_series(args) -> int:
-    from .views import SERIES_COLUMNS, series
-    from .warehouse import connect
+    from pipeline.warehouse.load import connect
+    from pipeline.warehouse.views import SERIES_COLUMNS, series
     if "://" not in args.db and not Path(args.db).exists():
         print(f"no warehouse at {args.db}: run `python -m pipeline load` first", file=sys.stderr)
         return 2

@@ -27,7 +27,7 @@ def extractions():
 
 @pytest.fixture(scope="session")
 def written(tmp_path_factory, extractions):
-    from pipeline.write import write_extraction
+    from pipeline.output.write import write_extraction
     out = tmp_path_factory.mktemp("extracted")
     for ex in extractions.values():
         write_extraction(ex, out)

@@ -74,7 +74,7 @@ def scan_pages(src: Path, specs: dict[int, Scan], out: Path, seed: int = 13) -> 
     import pypdfium2 as pdfium
     from PIL import Image
 
-    from pipeline.load import load_pdf
+    from pipeline.load.document import load_pdf
 
     rng = np.random.default_rng(seed)
     text_pages = load_pdf(src).pages

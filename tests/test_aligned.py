@@ -1,10 +1,11 @@
 """Tables printed with no rules at all: found from their header's wording and read as a three-line
 table whose rules the text implies (pipeline/aligned.py); aligned narrative stays narrative."""
 from pdfs import Doc
+
 from pipeline.api import extract
-from pipeline.layout import layout_document
-from pipeline.lines import line_text
-from pipeline.load import load_pdf
+from pipeline.layout.lines import line_text
+from pipeline.layout.page import layout_document
+from pipeline.load.document import load_pdf
 
 X = [60, 100, 330, 430, 530]
 

@@ -5,12 +5,13 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.write import TABLES
+from pipeline.api import to_arrow, to_pandas
+from pipeline.output.write import TABLES
 
 
 def test_to_arrow_has_every_table_with_the_schema_types(extractions):
     ex = extractions["baoshan-2022"]
-    tables = ex.to_arrow()
+    tables = to_arrow(ex)
     assert set(tables) == set(TABLES)
     assert tables["indicators"].num_rows == 50 and tables["projects"].num_rows == 38
     projects = tables["projects"]
@@ -22,7 +23,7 @@ def test_to_arrow_has_every_table_with_the_schema_types(extractions):
 
 
 def test_to_pandas_gives_dataframes(extractions):
-    frames = extractions["baoshan-2022"].to_pandas()
+    frames = to_pandas(extractions["baoshan-2022"])
     assert set(frames) == set(TABLES)
     notices = frames["notices"]
     assert list(notices["notice_id"]) == ["baoshan-2022"]

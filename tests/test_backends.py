@@ -3,10 +3,10 @@ pinned to pdfium, whatever NOTICE_EXTRACT_BACKEND says, so that no pass compares
 from dataclasses import asdict
 
 import pytest
-
 from conftest import NOTICES, ROOT
+
 from pipeline.api import extract
-from pipeline.rows import Row
+from pipeline.model.rows import Row
 
 GEOMETRY = {"x0", "top", "x1", "bottom", "boxes", "marker_box", "note_boxes"}   # boxes on the page, PDF points
 
@@ -51,7 +51,7 @@ def test_ucs2_coded_cid_font_keeps_chars_its_cmap_lacks(tmp_path):
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
-    from pipeline.load import load_pdf
+    from pipeline.load.document import load_pdf
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     pdf = tmp_path / "stsong.pdf"
@@ -73,7 +73,7 @@ def test_hyphen_at_a_line_end_is_kept(tmp_path):
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
-    from pipeline.load import load_pdf
+    from pipeline.load.document import load_pdf
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     pdf = tmp_path / "hyphen.pdf"

@@ -6,9 +6,9 @@ import shutil
 
 import pikepdf
 import pytest
-
 from conftest import ROOT
 from pdfs import Doc, encrypt, table
+
 from pipeline.cli import main
 
 GOOD = ROOT / "raw" / "baoshan-2022.pdf"

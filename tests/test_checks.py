@@ -4,13 +4,13 @@ once with one planted disagreement of each kind; the shared notices raise no fal
 from dataclasses import replace
 
 import pytest
-
 from conftest import NOTICES
 from pdfs import Doc, table
+
 from pipeline.api import extract
-from pipeline.checks import project_totals
-from pipeline.rows import ProjectRow
-from pipeline.write import verdict
+from pipeline.checks.cross import project_totals
+from pipeline.model.rows import ProjectRow
+from pipeline.output.write import verdict
 
 LEFT, SIZE, PITCH, CHARS = 80, 16, 28, 27
 

@@ -8,10 +8,10 @@ from importlib import resources
 
 import pytest
 
-from pipeline import data
-from pipeline.rows import RECORDS, columns
-from pipeline.table_kinds import map_columns
-from pipeline.write import TABLES
+from pipeline.model.rows import RECORDS, columns
+from pipeline.output.write import TABLES
+from pipeline.tables.kinds import map_columns
+from pipeline.vocab import data
 
 
 def test_header_synonyms_are_well_formed():

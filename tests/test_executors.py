@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from pipeline import api
-from pipeline.executors import FileTask, LocalExecutor
+from pipeline.batch.executors import FileTask, LocalExecutor
 
 GOOD = ROOT / "raw" / "baoshan-2022.pdf"
 TIME_LIMIT = 10      # seconds: ten times what the good notice takes after warm_up, all the test waits
@@ -90,7 +90,7 @@ def test_warm_up_loads_what_every_child_would_otherwise_import(tmp_path):
     import subprocess
     import sys
     probe = (
-        "import sys; from pipeline import api; from pipeline.write import write_extraction\n"
+        "import sys; from pipeline import api; from pipeline.output.write import write_extraction\n"
         "api.warm_up(); before = {m.split('.')[0] for m in sys.modules}\n"
         f"write_extraction(api.extract({str(GOOD)!r}, backend='pdfium'), {str(tmp_path)!r})\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} - before))")

@@ -6,10 +6,10 @@ import re
 import unicodedata
 
 import pytest
-
 from conftest import NOTICES, golden
-from pipeline.facts import facts
-from pipeline.rows import FactRow, ParagraphRow
+
+from pipeline.model.rows import FactRow, ParagraphRow
+from pipeline.quantities.facts import facts
 
 
 def _facts(*sentences: str) -> list[FactRow]:

@@ -10,9 +10,9 @@ import random
 import unicodedata
 
 import pikepdf
-
 from conftest import ROOT
 from pdfs import flate_blanks
+
 from pipeline.api import extract_many
 
 CASES = int(os.environ.get("FUZZ_CASES", "10"))

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-
 from conftest import ROOT
 from pdfs import flate_blanks
-from pipeline import api, write
+
+from pipeline import api
 from pipeline.cli import main
-from pipeline.records import Extraction, Problem
+from pipeline.model.records import Extraction, Problem
+from pipeline.output import write
 
 GOOD = ROOT / "raw" / "baoshan-2022.pdf"
 
@@ -252,7 +253,7 @@ def test_a_newline_in_a_file_name_keeps_the_error_on_one_line(tmp_path, capsys):
 
 @pytest.mark.once
 def test_every_failure_kind_the_code_emits_is_in_the_readme():
-    code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "pipeline").glob("*.py"))
+    code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "pipeline").rglob("*.py"))
     emitted = set(re.findall(r'(?:Error\(|error_kind=|failed\([\w.]+, )"([a-z_]+)"', code))
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     readme = readme[readme.index("### When a file is not a good notice"):]
@@ -311,7 +312,7 @@ def test_pdfium_aborting_at_the_memory_limit_is_too_large_not_crashed(tmp_path):
 
 @pytest.mark.once
 def test_a_worker_that_crashes_far_below_its_limit_is_crashed(tmp_path):
-    from pipeline.executors import FileTask, run_isolated
+    from pipeline.batch.executors import FileTask, run_isolated
     s = run_isolated(_abort, FileTask(str(tmp_path / "x.pdf"), str(tmp_path), max_memory=8 << 30), timeout=60)
     assert (s.ok, s.error_kind, s.error) == (False, "crashed", "the worker process died (exit code -6)")
 
@@ -331,7 +332,7 @@ def test_running_out_of_memory_in_python_is_too_large(tmp_path, monkeypatch):
 
 @pytest.mark.once
 def test_worker_limits_apply_in_the_child():
-    code = ("import resource, sys; from pipeline.executors import limit_worker; limit_worker(3 << 30); "
+    code = ("import resource, sys; from pipeline.batch.executors import limit_worker; limit_worker(3 << 30); "
             "print(resource.getrlimit(resource.RLIMIT_AS)[0])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert int(done.stdout) == 3 << 30
@@ -347,7 +348,7 @@ def _dead_pid() -> int:
 
 @pytest.mark.once
 def test_leftovers_of_a_killed_run_break_no_load_and_are_swept(tmp_path, written):
-    from pipeline.warehouse import load
+    from pipeline.warehouse.load import load
     out = tmp_path / "out"
     shutil.copytree(written / "baoshan-2022", out / "baoshan-2022")
     dead, alive = _dead_pid(), os.getpid()

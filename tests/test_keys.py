@@ -1,8 +1,8 @@
 """Series identity: district, indicator_key and project_key (pipeline/keys.py)."""
 import pytest
 
-from pipeline.keys import district, indicator_key, project_key
-from pipeline.rows import IndicatorRow
+from pipeline.model.rows import IndicatorRow
+from pipeline.vocab.keys import district, indicator_key, project_key
 
 pytestmark = pytest.mark.once
 
@@ -61,8 +61,8 @@ def test_district(issuer, title, want):
 
 
 def test_a_part_without_a_name_keeps_its_value_with_a_null_key():
-    from pipeline.validate import validate
-    from pipeline.values import indicator_values
+    from pipeline.checks.schema import validate
+    from pipeline.quantities.values import indicator_values
     row = IndicatorRow(notice_id="n", table_no=1, seq=1, indicator="", target_text="增长6%", actual_text=None,
                        page=1, source="text")
     values, _ = indicator_values([row])
@@ -71,7 +71,7 @@ def test_a_part_without_a_name_keeps_its_value_with_a_null_key():
 
 
 def test_indicator_parts_keep_the_parts_without_a_number():
-    from pipeline.values import indicator_parts
+    from pipeline.quantities.values import indicator_parts
     row = IndicatorRow(notice_id="n", table_no=3, seq=14, indicator="停车难项目/公共泊位",
                        target_text="完成市下达目标/新增1000个", actual_text=None, page=2, source="text")
     assert [(p.measure, p.part, p.indicator_key, p.text) for p in indicator_parts([row])] == [

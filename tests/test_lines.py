@@ -1,10 +1,10 @@
 """The one marker-aware text builder behind table cells and paragraphs."""
 import pytest
 
-from pipeline.grids import _cell_text
-from pipeline.lines import build_lines
-from pipeline.narrative import _assemble, _Para
-from pipeline.records import Char
+from pipeline.layout.grids import _cell_text
+from pipeline.layout.lines import build_lines
+from pipeline.model.records import Char
+from pipeline.narrative.paragraphs import _assemble, _Para
 from pipeline.settings import DEFAULT
 
 SIZE = 10.0

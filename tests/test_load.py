@@ -3,7 +3,7 @@ import pikepdf
 import pytest
 from reportlab.pdfgen import canvas
 
-from pipeline.load import load_pdf
+from pipeline.load.document import load_pdf
 
 W, H = 595, 842
 UPRIGHT = {0: (0, 0), 90: (W, 0), 180: (W, H), 270: (0, H)}     # translation that keeps text upright
@@ -91,6 +91,7 @@ def test_an_error_that_is_not_the_pdfs_is_not_a_bad_page(tmp_path, monkeypatch, 
 
     def missing(font):
         raise FileNotFoundError("patterns.json")
-    monkeypatch.setattr("pipeline.load.is_bold", missing)
+    monkeypatch.setattr("pipeline.load.pdfium_backend.is_bold", missing)
+    monkeypatch.setattr("pipeline.load.pdfplumber_backend.is_bold", missing)
     with pytest.raises(FileNotFoundError):
         load_pdf(tmp_path / "ok.pdf", backend)

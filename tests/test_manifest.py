@@ -5,12 +5,12 @@ import shutil
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import NOTICES, ROOT
-from pipeline import manifest
+
 from pipeline.cli import main
-from pipeline.manifest import file_sha256, pipeline_version
-from pipeline.warehouse import load
+from pipeline.output import manifest
+from pipeline.output.manifest import file_sha256, pipeline_version
+from pipeline.warehouse.load import load
 
 pytestmark = pytest.mark.once
 

@@ -11,12 +11,11 @@ import importlib.util
 import json
 import os
 import shutil
-from pathlib import Path
 from dataclasses import asdict
+from pathlib import Path
 
 import pikepdf
 import pytest
-
 from conftest import NOTICES, ROOT, expected_values, golden
 from pdfs import Doc
 from render import MM, Printed, Style, derive, missing_fonts, render
@@ -100,7 +99,7 @@ def typeset(tmp_path_factory, pytestconfig):
     """style, notice → (PDF, scores, extraction): each typeset (or taken from the cache of typeset
     PDFs), extracted and scored once per session."""
     from pipeline.api import extract
-    from pipeline.write import write_extraction
+    from pipeline.output.write import write_extraction
     score = _scorer()
     root = tmp_path_factory.mktemp("matrix")
     cache = pytestconfig.cache.mkdir("typeset") if getattr(pytestconfig, "cache", None) else root   # -p no:cacheprovider

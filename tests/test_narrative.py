@@ -4,10 +4,10 @@ the middle of a paragraph, headings and page numbers."""
 from dataclasses import replace
 
 import pytest
-
 from pdfs import Doc
+
 from pipeline.api import extract
-from pipeline.rows import FootnoteRow
+from pipeline.model.rows import FootnoteRow
 
 LEFT, SIZE, PITCH = 80, 16, 28
 WIDTH_CHARS = 27          # chars per full line at 16 pt between 80 and 512
@@ -402,7 +402,8 @@ def test_cover_attachment_items_wrapped_under_their_text(tmp_path, hang):
 def test_attachment_listed_on_the_cover_that_yields_nothing(tmp_path):
     """The cover lists two attachments; only 附件1 is printed: a problem names 附件 2."""
     from pdfs import table
-    from pipeline.write import verdict
+
+    from pipeline.output.write import verdict
     d = _cover_head()
     d.text(LEFT + 2 * SIZE, 242, "1、某区2025年主要目标")
     d.text(LEFT + 2 * SIZE, 270, "2、关于某区2025年计划草案的报告")
@@ -421,8 +422,8 @@ def test_attachment_listed_on_the_cover_that_yields_nothing(tmp_path):
 def test_raised_marker_joins_a_line_whose_size_reads_a_hair_smaller():
     """pdfminer reads a 14 pt line as 13.999999999999943 pt and the marker raised over it as 14.0:
     the marker cluster must still join the line, not be taken for a line of its own."""
-    from pipeline.lines import build_lines, line_text
-    from pipeline.records import Char
+    from pipeline.layout.lines import build_lines, line_text
+    from pipeline.model.records import Char
 
     def char(text, x, baseline, size):
         return Char(text, x, x + 14, baseline - 0.88 * size, baseline + 0.12 * size, baseline, size, "Kai", False)

@@ -1,9 +1,9 @@
 """The notices row from the cover notice's paragraphs."""
 import datetime as dt
 
-from pipeline.notice import notice_row
-from pipeline.records import Document
-from pipeline.rows import ParagraphRow
+from pipeline.model.records import Document
+from pipeline.model.rows import ParagraphRow
+from pipeline.narrative.notice import notice_row
 
 
 def _doc(metadata=None):

@@ -2,7 +2,6 @@
 lines, the red seal, low-confidence numbers, and no download at run time."""
 import numpy as np
 import pytest
-
 from conftest import ROOT
 from scans import Scan, degraded
 
@@ -19,14 +18,14 @@ def _rendered(page: int, dpi: int = 100):
 
 @pytest.mark.parametrize("angle", [-1.3, 0.4, 1.1])
 def test_skew_is_measured(angle):
-    from pipeline import ocr
+    from pipeline.ocr import page as ocr
     grey = degraded(np.stack([_rendered(10)] * 3, axis=-1), Scan(dpi=100, angle=angle), np.random.default_rng(0), None)
     assert ocr._skew(ocr._binarize(grey), ocr.SETTINGS) == pytest.approx(-angle, abs=0.1)
 
 
 @pytest.mark.parametrize("page", [3, 10])
 def test_sideways_scan_is_told_from_an_upright_one(page):
-    from pipeline import ocr
+    from pipeline.ocr import page as ocr
     ink = ocr._binarize(_rendered(page))
     assert not ocr._sideways(ink, ocr.SETTINGS)
     assert ocr._sideways(np.ascontiguousarray(np.rot90(ink)), ocr.SETTINGS)
@@ -40,7 +39,7 @@ def test_a_wide_page_of_two_lines_of_large_type_is_told_upright_and_sideways(tmp
     import pypdfium2 as pdfium
     from pdfs import Doc
 
-    from pipeline import ocr
+    from pipeline.ocr import page as ocr
     d = Doc()
     for k, line in enumerate(("关于国民经济和社会发展计划", "全区地区生产总值增长六")):
         d.text(40, 100 + 72 * k, line, size=36)
@@ -60,8 +59,8 @@ def test_a_wide_page_of_two_lines_of_large_type_is_told_upright_and_sideways(tmp
 def test_ruling_lines_found_in_the_image_match_the_drawn_ones():
     """The table page's rules found from its image sit where the PDF draws them; text strokes (long
     horizontals of large glyphs on the cover) are not taken for rules."""
-    from pipeline import ocr
-    from pipeline.load import load_pdf
+    from pipeline.load.document import load_pdf
+    from pipeline.ocr import page as ocr
     dpi = 200
     drawn = load_pdf(ROOT / "raw" / "baoshan-2022.pdf").pages[2].rules
     found = ocr._rules(ocr._rule_boxes(ocr._binarize(_rendered(3, dpi)), ocr.SETTINGS), 72 / dpi)
@@ -77,8 +76,9 @@ def test_ruling_lines_found_in_the_image_match_the_drawn_ones():
 
 
 def test_red_seal_is_removed_and_black_text_under_it_kept():
-    from pipeline import ocr
     from scans import _stamp
+
+    from pipeline.ocr import page as ocr
     page = np.stack([_rendered(1, 150)] * 3, axis=-1).astype(np.float32)
     centre = (page.shape[1] * 0.65, page.shape[0] * 0.78)
     stamped = _stamp(page, centre, 150).astype(np.uint8)
@@ -90,13 +90,13 @@ def test_red_seal_is_removed_and_black_text_under_it_kept():
 
 
 def _line_chars(text, confs):
-    from pipeline.records import Char
+    from pipeline.model.records import Char
     return [Char(t, 10.0 * i, 10.0 * i + 9, 100, 116, 114, 16, "OCR", False, conf=c)
             for i, (t, c) in enumerate(zip(text, confs))]
 
 
 def test_low_confidence_number_is_a_problem_with_its_box():
-    from pipeline import ocr
+    from pipeline.ocr import page as ocr
     chars = _line_chars("增长6.5%，新增12家", [1, 1, 0.99, 0.98, 0.62, 0.97, 1, 1, 1, 0.99, 0.99, 1])
     found = ocr._doubtful_numbers(chars, 7, ocr.SETTINGS)
     assert [(p.page, p.text.split()[0], p.bbox) for p in found] == [(7, "6.5%", (20.0, 100, 59.0, 116))]
@@ -110,7 +110,7 @@ def test_nothing_is_downloaded(monkeypatch):
     import requests
     from rapidocr.utils import download_file
 
-    from pipeline import ocr
+    from pipeline.ocr import page as ocr
 
     def refuse(*args, **kwargs):
         raise AssertionError("a download was attempted")
@@ -146,8 +146,8 @@ def _band(digit_rows):
 
 def test_small_raised_digit_is_a_marker_and_not_a_doubtful_number():
     """The digit's own ink blob, not its loose glyph box, tells a raised marker from a digit of the line."""
-    from pipeline import ocr
-    from pipeline.lines import build_lines, split_superscripts
+    from pipeline.layout.lines import build_lines, split_superscripts
+    from pipeline.ocr import page as ocr
     ink, lines = _band((22, 38))
     chars, problems = ocr._chars(lines, ink, 0.36, 19, ocr.SETTINGS)
     line = build_lines(chars, 19)[0]
@@ -164,8 +164,8 @@ def test_small_raised_digit_is_a_marker_and_not_a_doubtful_number():
 
 
 def test_a_marker_before_a_number_is_not_part_of_it():
-    from pipeline import ocr
-    from pipeline.records import Char
+    from pipeline.model.records import Char
+    from pipeline.ocr import page as ocr
     chars = [Char("5", 0, 4, 100, 106, 106, 7, "OCR", False, conf=0.99)] + [
         Char(t, 5 + 6 * i, 10 + 6 * i, 100, 112, 110, 11, "OCR", False, conf=c)
         for i, (t, c) in enumerate(zip("1+1+3", [0.57, 1, 1, 1, 1]))]
@@ -175,16 +175,16 @@ def test_a_marker_before_a_number_is_not_part_of_it():
 @pytest.mark.parametrize("text", ["一10一", "-23一", "— 7 —"])
 def test_page_number_with_its_dashes_read_as_yi_is_furniture(text):
     """OCR reads the dashes of "— 10 —" as 一 or -: still a page number, not the end of a footnote."""
-    from pipeline import data
+    from pipeline.vocab import data
     assert any(p.match(text) for p in data.regex_list("page_number"))
 
 
 def test_a_page_number_read_with_low_confidence_is_no_problem_and_a_body_number_is():
     """Page furniture is no number of the outputs: its low-confidence 3 needs no review; the same
     doubt about a number in the text does."""
-    from pipeline import ocr
-    from pipeline.layout import layout_document, off_furniture
-    from pipeline.records import Char, Page
+    from pipeline.layout.page import layout_document, off_furniture
+    from pipeline.model.records import Char, Page
+    from pipeline.ocr import page as ocr
 
     def line(text, top, confs, x=100.0, size=16.0):
         return [Char(t, x + size * i, x + size * (i + 1), top, top + size, top + 0.88 * size, size, "OCR", False, conf=c)
@@ -203,8 +203,9 @@ def report_piece():
     """Five lines of the report's page 10 (a bold lead, a footnote marker after 研究院) and its two
     footnotes, scanned at 200 dpi (blurred, noisy) and read by OCR once: a few seconds. White paper
     above and below, as on a page (the detector reads a bare strip of lines badly)."""
-    from pipeline import ocr
     from scans import degraded
+
+    from pipeline.ocr import page as ocr
     dpi, f = 200, 200 / 72
     page = degraded(np.stack([_rendered(10, dpi)] * 3, axis=-1), Scan(dpi=dpi, blur=0.5, noise=4),
                     np.random.default_rng(0), None)
@@ -216,7 +217,7 @@ def report_piece():
 
 
 def _marked(line):
-    from pipeline.lines import split_superscripts
+    from pipeline.layout.lines import split_superscripts
     return "".join(f"[{item}]" if kind == "sup" else item.text for kind, item in split_superscripts(line))
 
 
@@ -224,7 +225,7 @@ def test_markers_the_recogniser_drops_are_found_from_their_ink(report_piece):
     """The recogniser reads "研究院¹初步" as 研究院初步, and the raised "2" left of a note's detected
     line box as nothing (the two notes then merged into one): both are found from their ink (a run of
     columns raised and short against the line) and recognised on their own."""
-    from pipeline.lines import build_lines
+    from pipeline.layout.lines import build_lines
     lines = [_marked(ln) for ln in build_lines(list(report_piece.chars), 10)]
     assert any("3个产业技术研究院[1]初步形成" in t for t in lines)
     assert any(t.startswith("[1]5个基地") for t in lines)
@@ -237,7 +238,7 @@ def test_raised_digit_whose_loose_box_takes_in_a_stroke_of_its_neighbour(read_as
     """"制³和": the recogniser's box for the marker reaches over 制's right stroke (a blob of its own
     standing on the baseline); the run of inked columns round the marker is raised all the same. A
     superscript the recogniser reads as such ("³") becomes the digit it is."""
-    from pipeline import ocr
+    from pipeline.ocr import page as ocr
     ink, lines = _band((22, 38))
     ink[22:62, 55:95] = 0
     ink[22:40, 55:93] = 255                            # 范's left part, and its right stroke: a blob of its
@@ -252,7 +253,7 @@ def test_raised_digit_whose_loose_box_takes_in_a_stroke_of_its_neighbour(read_as
 def test_bold_lead_is_told_by_its_heavier_strokes(report_piece):
     """OCR'd glyphs carry no font: the lead "创新发展新引擎加速打造。" (set in bold) is told from the rest
     of its line by the stroke weight measured on the image; no other line of the piece opens in bold."""
-    from pipeline.lines import build_lines
+    from pipeline.layout.lines import build_lines
     lines = build_lines(list(report_piece.chars), 10)
     bold = {"".join(c.text for c in ln.chars[:3]): "".join(c.text for c in ln.chars if c.bold) for ln in lines}
     assert bold.pop("创新发") == "创新发展新引擎加速打造。"

@@ -6,7 +6,6 @@ import unicodedata
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, golden
 from scans import Scan, scan_pages
 
@@ -16,7 +15,8 @@ pytestmark = pytest.mark.once
 def test_page_number_read_with_cjk_one_for_dashes_is_a_dashed_page_number_of_text_size():
     """The recogniser reads the dashes of "— 3 —" as 一; 一's ink is a thin stroke, so it must not
     set the line's size (it made the footer a 1-point line, not page furniture)."""
-    from pipeline import data, ocr
+    from pipeline.ocr import page as ocr
+    from pipeline.vocab import data
     ink = np.zeros((200, 120), np.uint8)
     ink[114:117, 2:18] = 255          # 一 : x 0–20
     ink[105:125, 22:29] = 255         # 3  : x 20–31, 20 px of ink
@@ -55,7 +55,7 @@ def test_ink_in_a_ruled_cell_that_the_detector_missed_gets_a_box_of_its_own():
     as tall as wide (rapidocr turns a taller crop by 90° and read 8 as ∞) and no wider than that
     needs (a wide box would look like a full-width Latin glyph); a glyph edge just outside a
     detected box is not boxed."""
-    from pipeline import ocr
+    from pipeline.ocr import page as ocr
     ink = np.zeros((400, 600), np.uint8)
     hs = [(50, 50, 500, 2), (50, 150, 500, 2), (50, 250, 500, 2)]
     vs = [(50, 50, 2, 202), (150, 50, 2, 202), (548, 50, 2, 202)]
@@ -76,7 +76,7 @@ def test_ink_in_a_ruled_cell_that_the_detector_missed_gets_a_box_of_its_own():
 def test_a_lone_yi_in_a_value_column_is_the_dash_and_elsewhere_the_numeral():
     """OCR reads a "no value" dash as 一: in a target, outcome or amount column a lone 一 is the dash
     (a value of one is printed in digits); in 序号 or a name it stays the numeral."""
-    from pipeline.table_kinds import _fields
+    from pipeline.tables.kinds import _fields
     cols = {0: "seq", 1: "indicator", 2: "target_text", 3: "actual_text", 4: "investment_yi"}
     assert _fields(("一", "一", "一", " 一一 ", "一期"), cols) == {
         "seq": "一", "indicator": "一", "target_text": "—", "actual_text": "——", "investment_yi": "一期"}
@@ -86,7 +86,7 @@ def test_a_lone_yi_in_a_value_column_is_the_dash_and_elsewhere_the_numeral():
                                          ("美兰路一期道路工程", "美兰路一期道路工程"),
                                          ("九年一贯制学校", "九年一贯制学校")])
 def test_a_dash_between_two_place_names_read_as_yi_is_the_dash(read, meant):
-    from pipeline import ocr
+    from pipeline.ocr import page as ocr
     ink = np.zeros((60, 40 * len(read)), np.uint8)
     ink[15:45, :] = 255
     quad = np.array([[0, 10], [40 * len(read), 10], [40 * len(read), 50], [0, 50]], np.float64)
@@ -100,8 +100,8 @@ def test_a_lone_seq_digit_is_read_as_cut_not_turned_by_the_angle_classifier():
     The page is upright by the time its lines are read, so crops are read as cut."""
     import pypdfium2 as pdfium
 
-    from pipeline import ocr
-    from pipeline.load import load_pdf
+    from pipeline.load.document import load_pdf
+    from pipeline.ocr import page as ocr
     src = ROOT / "raw" / "baoshan-2022.pdf"
     nine = next(c for c in load_pdf(src).pages[6].chars if c.text == "9" and c.x0 < 115)
     k = 200 / 72
@@ -119,7 +119,7 @@ def test_a_lone_seq_digit_is_read_as_cut_not_turned_by_the_angle_classifier():
 def test_lost_markers_are_looked_for_inside_the_line_s_own_cell():
     """A footnote marker belongs to its cell: the search reaching round a line box stops at the
     vertical rules on either side (past one, the foot of the next cell's 居 was read as a marker 1)."""
-    from pipeline import ocr
+    from pipeline.ocr import page as ocr
     quad = np.array([[312, 1687], [457, 1687], [457, 1734], [312, 1734]], np.float64)
     vs = [(218, 0, 2, 3000), (307, 0, 3, 3000), (459, 0, 2, 3000), (977, 0, 2, 3000), (600, 0, 2, 1000)]
     assert ocr._in_cell(312 - 60, 457 + 60, quad, vs) == (310, 459)

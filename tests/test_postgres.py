@@ -7,10 +7,10 @@ import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import NOTICES
 from pgserver import postgres_server
-from pipeline.warehouse import LoadError, load
+
+from pipeline.warehouse.load import LoadError, load
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,8 @@ def test_failing_row_rolls_back_the_whole_notice(written, dsn, tmp_path):
 
 def test_views_and_readme_queries_give_the_same_rows_as_in_duckdb(written, dsn, tmp_path):
     import duckdb
-    from pipeline.views import VIEWS
+
+    from pipeline.warehouse.views import VIEWS
     load(written, dsn, force=True)
     load(written, str(tmp_path / "w.duckdb"))
     duck = duckdb.connect(str(tmp_path / "w.duckdb"))

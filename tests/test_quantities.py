@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import data
-from pipeline.quantities import cn_to_number, note_text, parse, split_parts, units
-from pipeline.rows import IndicatorRow
+from pipeline.model.rows import IndicatorRow
+from pipeline.vocab import data
+from pipeline.vocab.grammar import cn_to_number, note_text, parse, split_parts, units
 
 # text, [(raw, value, unit, base_value, base_unit, kind, qualifier), ...]
 CASES = [
@@ -228,7 +228,7 @@ def test_formatted_number_parses_back_to_its_base_value(number, unit, magnitude)
 
 
 def test_indicator_values_align_parts_and_report_unreadable_text():
-    from pipeline.values import indicator_values
+    from pipeline.quantities.values import indicator_values
     row = IndicatorRow(notice_id="n", table_no=1, seq=7, page=3, indicator="停车难项目/公共泊位", source="text",
                        target_text="完成5个/新增1000个", actual_text="完成市下达目标/约三成（见附表2）")
     values, problems = indicator_values([row])

@@ -7,7 +7,6 @@ import unicodedata
 from decimal import Decimal
 
 import pytest
-
 from conftest import NOTICES, expected_values, golden
 
 

@@ -7,14 +7,14 @@ import json
 from collections import Counter
 
 import pytest
+from conftest import NOTICES, ROOT
+from pdfs import HOSTILE_NAME, PAYLOADS, hostile_notice
 from PIL import Image
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
-from conftest import NOTICES, ROOT
-from pdfs import HOSTILE_NAME, PAYLOADS, hostile_notice
 from pipeline.api import review_to, write_review
-from pipeline.review import ROLES
+from pipeline.output.review import ROLES
 
 pytestmark = pytest.mark.once
 

@@ -3,19 +3,31 @@ chars, (cid:N), Latin letters drawn with CJK glyphs) never reaches an output: th
 the page by OCR; a page OCR cannot read either is named as needing OCR, and a file with no readable
 page fails as `unreadable_text`. Text drawn only as glyph outlines is read by OCR too, or named."""
 import json
-from dataclasses import astuple
 import unicodedata
+from dataclasses import astuple
 
 import pikepdf
 import pytest
-
 from conftest import NOTICES, ROOT
 from pdfs import Doc, table
+
 from pipeline.api import extract
 from pipeline.cli import main
-from pipeline.load import OUTLINE_PATHS, OUTLINED, UNREADABLE, InputError, check_text, load_pdf
-from pipeline.records import Char, Page
-from pipeline.textcheck import misdecoded, screen_text, unmappable, unreadable_reason
+from pipeline.load.document import (
+    OUTLINE_PATHS,
+    OUTLINED,
+    UNREADABLE,
+    InputError,
+    check_text,
+    load_pdf,
+)
+from pipeline.load.textcheck import (
+    misdecoded,
+    screen_text,
+    unmappable,
+    unreadable_reason,
+)
+from pipeline.model.records import Char, Page
 
 
 def garbage(c: Char) -> bool:
@@ -147,7 +159,7 @@ def test_a_few_private_use_bullets_are_left_out_not_the_page():
     chars = _chars(BODY) + [Char("\uf06c", 20, 32, 100, 112, 110, 12, "Wingdings", False)] * 3
     page = _page(*chars)
     assert unreadable_reason(page) is None
-    from pipeline.records import Document
+    from pipeline.model.records import Document
     doc, unreadable = screen_text(Document("n", "n.pdf", "", {"Title": "a\x07b"}, (page,)))
     assert unreadable == {}
     assert "".join(c.text for c in doc.pages[0].chars) == BODY

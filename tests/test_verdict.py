@@ -4,9 +4,11 @@ import json
 
 from conftest import ROOT
 from pdfs import Doc, table
+
 from pipeline.cli import main
-from pipeline.records import Problem
-from pipeline.write import verdict
+from pipeline.model.records import Problem
+from pipeline.batch.summary import summary_line
+from pipeline.output.write import verdict
 
 
 def test_verdict_counts_each_reason_once_in_order():
@@ -47,6 +49,7 @@ def test_summary_counts_what_was_written(tmp_path, monkeypatch, extractions):
     """A row the schema check leaves out (here a repeated primary key) is not counted as written,
     and the summary line says how many were left out."""
     import copy
+
     from pipeline import api
     ex = copy.deepcopy(extractions["baoshan-2022"])
     ex.tables["indicators"].append(ex.tables["indicators"][0])
@@ -54,7 +57,7 @@ def test_summary_counts_what_was_written(tmp_path, monkeypatch, extractions):
     s = api.extract_to(ROOT / "raw" / "baoshan-2022.pdf", tmp_path)
     assert s.counts["indicators"] == len(ex.tables["indicators"]) - 1 == 50
     assert s.left_out == 1
-    assert "50 indicators" in s.line() and "1 row left out by the schema check" in s.line()
+    assert "50 indicators" in summary_line(s) and "1 row left out by the schema check" in summary_line(s)
     report = json.loads((tmp_path / "baoshan-2022" / "report.json").read_text(encoding="utf-8"))
     assert report["counts"]["indicators"] == 50
     assert any("repeats the primary key" in p["reason"] for p in report["problems"])

@@ -6,7 +6,7 @@ import re
 import duckdb
 import pytest
 
-from pipeline.warehouse import load
+from pipeline.warehouse.load import load
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,11 @@ from decimal import Decimal
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import NOTICES, ROOT
+
 from pipeline.api import extract, extract_to
-from pipeline.warehouse import LoadError, load
-from pipeline.write import TABLES, write_extraction
+from pipeline.output.write import TABLES, write_extraction
+from pipeline.warehouse.load import LoadError, load
 
 
 def test_load_is_idempotent_and_typed(written, tmp_path):
@@ -32,7 +32,8 @@ def test_load_is_idempotent_and_typed(written, tmp_path):
 @pytest.fixture
 def without_unit(monkeypatch):
     """schemas/units.csv with one unit (家) removed, for the length of a test."""
-    from pipeline import data, quantities
+    from pipeline.vocab import data
+    from pipeline.vocab import grammar as quantities
     real = data.text
 
     def clear():
@@ -165,7 +166,7 @@ def test_a_load_that_cannot_wait_says_nothing_was_loaded(written, tmp_path, caps
 
 
 def test_a_notice_that_fails_to_load_is_named(written, tmp_path, monkeypatch):
-    from pipeline import warehouse
+    from pipeline.warehouse import load as warehouse
     db = tmp_path / "w.duckdb"
     real = warehouse._DuckDB.insert_parquet
 

@@ -3,8 +3,8 @@ import pathlib
 
 import pytest
 
-from pipeline import write
-from pipeline.write import write_extraction
+from pipeline.output import write
+from pipeline.output.write import write_extraction
 
 
 def _snapshot(folder: pathlib.Path) -> dict[str, bytes]:

@@ -1,0 +1,301 @@
+"""Where each file of a batch runs. Whatever the engine, one file is extracted in a child process of
+its own, so a pathological PDF is stopped at the time limit and a crash costs only that file:
+
+- `LocalExecutor` (`--jobs N`): N such children at a time on this machine;
+- `DaskExecutor` (`--cluster tcp://host:8786` or `--cluster local:N`): each file a Dask task, and the
+  task runs the same child on the worker that takes it.
+
+An executor knows nothing of the pipeline: it runs `work(task) -> Summary` (a module-level function,
+so that it can be sent to a child or a worker) and yields a Summary per task as each finishes. A file
+that takes longer than `timeout` is reported `timeout` and not tried again; a file whose process died
+(the child, or the Dask worker running it) is tried again, at most `retries` times, then reported
+`crashed`."""
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import sys
+import time
+from collections import Counter, deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from pipeline.model.records import Summary
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """One file to extract: the PDF, the output folder (a path or an fsspec URL), the backend, and
+    the pipeline version the batch runs (a worker with another version refuses the task)."""
+    pdf: str
+    out_dir: str
+    backend: str | None = None
+    version: str | None = None
+    max_memory: int | None = None      # bytes of address space the child may use (None: no limit)
+    review: bool = False        # also write the notice's review.html
+
+
+Work = Callable[[FileTask], Summary]
+
+
+def start_method() -> str:
+    """`fork` where the platform has it safely (children share the warmed-up parent's memory and
+    start in milliseconds), `spawn` elsewhere; NOTICE_EXTRACT_START_METHOD overrides (the tests run
+    a batch with `spawn`). macOS has fork, but its system libraries are not safe across it."""
+    chosen = os.environ.get("NOTICE_EXTRACT_START_METHOD")
+    if chosen:
+        return chosen
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else "spawn"
+
+
+def failed(task: FileTask, kind: str, reason: str, seconds: float = 0.0) -> Summary:
+    pdf = Path(task.pdf)
+    return Summary(pdf.stem, task.pdf, False, error_kind=kind, error=reason, seconds=seconds)
+
+
+class _Child:
+    """One task in a child process: its result comes back over a pipe; EOF means the child died."""
+
+    def __init__(self, ctx, work: Work, task: FileTask):
+        self.task = task
+        self.conn, send = ctx.Pipe(duplex=False)
+        self.peak = ctx.Value("q", 0, lock=False)     # the child's largest address space seen, bytes
+        self.proc = ctx.Process(target=_child_main, args=(send, work, task, self.peak), daemon=True)
+        self.proc.start()
+        send.close()
+        self.started = time.monotonic()
+
+    def result(self) -> Summary:
+        """Once the pipe is readable: the child's Summary, or `crashed` when it died without one."""
+        try:
+            summary = self.conn.recv()
+        except EOFError:
+            self.proc.join()
+            summary = self._died()
+        self.proc.join()
+        self.conn.close()
+        return summary
+
+    def _died(self) -> Summary:
+        """The child died without a Summary. Killed by a signal after its address space had reached
+        the memory limit, it ran out of memory: pdfium aborts the process (SIGABRT) when an
+        allocation fails, where Python would raise MemoryError. Any other death is a crash."""
+        code, limit, peak = self.proc.exitcode, self.task.max_memory, self.peak.value
+        seconds = time.monotonic() - self.started
+        if code is not None and code < 0 and limit and peak >= NEAR_LIMIT * limit:
+            return failed(self.task, "too_large", f"the worker was killed by {_signal_name(-code)} after reaching "
+                          f"{peak >> 20} MiB of its {limit >> 20} MiB memory limit (--max-memory): an allocation "
+                          "failed", seconds)
+        return failed(self.task, "crashed", f"the worker process died (exit code {code})", seconds)
+
+    def overdue(self, timeout: float | None, now: float) -> bool:
+        return bool(timeout) and now - self.started > timeout
+
+    def stop(self, timeout: float) -> Summary:
+        self.proc.kill()
+        self.proc.join()
+        self.conn.close()
+        return failed(self.task, "timeout", f"stopped after the time limit of {timeout:g} s",
+                      time.monotonic() - self.started)
+
+
+# A child killed by a signal whose address space had reached this share of its limit ran out of
+# memory (a worker maps ~1.6 GiB at rest, 80 % of the smallest default limit; the watch sees the
+# growth up to the failed allocation within a few MiB).
+NEAR_LIMIT = 0.95
+PEAK_EVERY = 0.02       # seconds between two looks at the child's address space
+
+
+def _child_main(conn, work: Work, task: FileTask, peak=None) -> None:
+    if task.max_memory and peak is not None:
+        _watch_peak(peak)       # before the limit: the thread's stack is mapped while it may be
+    limit_worker(task.max_memory)
+    conn.send(work(task))
+    conn.close()
+
+
+def _watch_peak(peak) -> None:
+    """A thread of the child keeps `peak` (shared with the parent) at the process's peak address
+    space (VmPeak): after the child dies the parent can tell a failed allocation from a crash. The
+    PDF libraries release the GIL while they work, so the thread keeps looking while they grow."""
+    import threading
+    status = Path("/proc/self/status")
+    if not status.exists():         # not Linux: a death stays `crashed`
+        return
+
+    def watch():
+        while True:
+            try:
+                for line in status.read_text().splitlines():
+                    if line.startswith("VmPeak:"):
+                        peak.value = int(line.split()[1]) << 10
+            except MemoryError:     # at the limit: the last value stands
+                pass
+            time.sleep(PEAK_EVERY)
+
+    threading.Thread(target=watch, name="peak-watch", daemon=True).start()
+
+
+def _signal_name(number: int) -> str:
+    import signal
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def limit_worker(max_memory: int | None) -> None:
+    """In a child: die with the parent (a kill -9 of the run must not leave workers running without
+    their time limit), and allocate at most `max_memory` bytes of address space — past it an
+    allocation fails in the child (`too_large`) instead of the kernel's OOM killer picking a victim."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import os
+        import signal
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:       # the parent died before the line above: follow it now
+            os._exit(1)
+    if max_memory:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+
+
+def default_max_memory(jobs: int = 1) -> int:
+    """The machine's memory (its cgroup limit when lower) shared by `jobs` workers, at least 2 GiB
+    (a worker maps ~1.6 GiB of address space for ~0.3 GiB resident) and at most 8 GiB."""
+    import os
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        text = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if text.isdigit():
+            total = min(total, int(text))
+    except OSError:
+        pass
+    return max(2 << 30, min(8 << 30, total // max(1, jobs)))
+
+
+def run_isolated(work: Work, task: FileTask, timeout: float | None, method: str | None = None) -> Summary:
+    """Run one task in a child process and wait for it: its Summary, `timeout` or `crashed`."""
+    child = _Child(multiprocessing.get_context(method or start_method()), work, task)
+    if child.conn.poll(timeout or None):
+        return child.result()
+    return child.stop(timeout)
+
+
+def _retry(summary: Summary, attempts: int, retries: int) -> bool:
+    return summary.error_kind == "crashed" and attempts <= retries
+
+
+class LocalExecutor:
+    """`jobs` child processes at a time on this machine."""
+
+    def __init__(self, jobs: int = 1, timeout: float | None = 300.0, retries: int = 2, method: str | None = None):
+        self.jobs, self.timeout, self.retries = max(1, jobs), timeout, retries
+        self.method = method or start_method()
+
+    def run(self, work: Work, tasks: Iterable[FileTask]) -> Iterator[Summary]:
+        ctx = multiprocessing.get_context(self.method)
+        pending = deque(tasks)
+        attempts: Counter = Counter()
+        running: dict = {}          # connection → _Child
+        while pending or running:
+            while pending and len(running) < self.jobs:
+                task = pending.popleft()
+                attempts[task] += 1
+                child = _Child(ctx, work, task)
+                running[child.conn] = child
+            for conn in multiprocessing.connection.wait(list(running), timeout=0.2):
+                child = running.pop(conn)
+                summary = child.result()
+                if _retry(summary, attempts[child.task], self.retries):
+                    pending.appendleft(child.task)
+                else:
+                    yield summary
+            now = time.monotonic()
+            for conn, child in list(running.items()):
+                if child.overdue(self.timeout, now):
+                    del running[conn]
+                    yield child.stop(self.timeout)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def _on_worker(work: Work, task: FileTask, timeout: float | None, warm_up: Callable[[], None] | None) -> Summary:
+    """A Dask task: the same child process as a local run, started on the worker that took the task.
+    Dask starts its workers as daemonic processes, which multiprocessing forbids to have children;
+    this worker waits for every child it starts, so it may."""
+    multiprocessing.current_process().daemon = False
+    if warm_up:
+        warm_up()
+    return run_isolated(work, task, timeout)
+
+
+class DaskExecutor:
+    """Each file a Dask task on the cluster at `address` (`tcp://host:8786`), or on a LocalCluster
+    of N single-threaded worker processes started here (`local:N`)."""
+
+    def __init__(self, address: str, timeout: float | None = 300.0, retries: int = 2,
+                 warm_up: Callable[[], None] | None = None):
+        import dask
+        from distributed import Client, LocalCluster
+        self.timeout, self.retries, self.warm_up = timeout, retries, warm_up
+        self.cluster = None
+        if address.startswith("local:"):
+            # The scheduler runs in this process: a worker's death fails its task at once, so that
+            # `retries` alone counts the attempts; one task at a time per single-threaded worker.
+            with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                                  "distributed.scheduler.worker-saturation": 1.0}):
+                self.cluster = LocalCluster(n_workers=int(address.split(":", 1)[1]), threads_per_worker=1,
+                                            processes=True, dashboard_address=None)
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(address)
+
+    def run(self, work: Work, tasks: Iterable[FileTask]) -> Iterator[Summary]:
+        from distributed import KilledWorker, as_completed
+        attempts: Counter = Counter()
+        of_future: dict = {}
+
+        def submit(task: FileTask):
+            attempts[task] += 1
+            future = self.client.submit(_on_worker, work, task, self.timeout, self.warm_up, pure=False)
+            of_future[future] = task
+            return future
+
+        done = as_completed([submit(t) for t in tasks])
+        for future in done:
+            task = of_future.pop(future)
+            try:
+                summary = future.result()
+            except KilledWorker as e:
+                summary = failed(task, "crashed", f"the Dask worker running it died ({e})")
+            except Exception as e:  # the task itself failed on the worker (a bug, a worker without the package)
+                summary = failed(task, "internal", f"{type(e).__name__}: {e}")
+            future.release()
+            if _retry(summary, attempts[task], self.retries):
+                done.add(submit(task))
+            else:
+                yield summary
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def executor_for(cluster: str | None, jobs: int = 1, timeout: float | None = 300.0, retries: int = 2,
+                 warm_up: Callable[[], None] | None = None):
+    """The executor the command line asks for: Dask when `cluster` is given, else local processes."""
+    if cluster:
+        return DaskExecutor(cluster, timeout=timeout, retries=retries, warm_up=warm_up)
+    return LocalExecutor(jobs=jobs, timeout=timeout, retries=retries)

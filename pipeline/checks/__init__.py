@@ -1,0 +1,1 @@
+"""Checks: rows against their schemas, and the notice against itself."""

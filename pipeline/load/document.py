@@ -1,0 +1,226 @@
+"""Load a PDF into pages of chars and ruling lines: the load stage's entry point.
+
+The load package is the only place that imports a PDF library. `load_pdf` reads the file (refusing
+what is not a PDF, truncated, or a decompression bomb under the worker's memory limit), hands it to
+one backend (`pdfium_backend`, default and fast, or `pdfplumber_backend`, pdfminer.six underneath),
+both giving the same records, screens the text layer (`textcheck`), and sends every page whose text
+must be read from its image to the OCR backend (`pipeline.ocr`), which gives the same records.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from pipeline.load.backend import InputError, repaired
+from pipeline.load.pdfium_backend import read_pdfium
+from pipeline.load.pdfplumber_backend import read_pdfplumber
+from pipeline.load.textcheck import screen_text
+from pipeline.model.records import Document, Page, Problem
+
+BACKENDS = ("pdfium", "pdfplumber")
+def load_pdf(path: str | Path, backend: str | None = None) -> Document:
+    """`backend` None means $NOTICE_EXTRACT_BACKEND, else pdfium. The text layer is screened
+    (`textcheck`), then every page whose text must be read from its image — a scan, text drawn as
+    outlines, a text layer that does not decode — is read by OCR, unless $NOTICE_EXTRACT_OCR is
+    `off` (then such pages are only named, as are the pages OCR finds nothing on)."""
+    backend = backend or os.environ.get("NOTICE_EXTRACT_BACKEND") or "pdfium"
+    path = Path(path)
+    raw = read_checked(path)
+    if backend == "pdfium":
+        metadata, pages, problems = read_pdfium(raw)
+    elif backend == "pdfplumber":
+        metadata, pages, problems = read_pdfplumber(raw)
+    else:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+    doc, unreadable = screen_text(Document(notice_id=path.stem, source_file=path.name,
+                                           sha256=hashlib.sha256(raw).hexdigest(), metadata=metadata,
+                                           pages=tuple(pages), problems=tuple(problems)))
+    pages, ocr_problems = _read_scans(raw, list(doc.pages), unreadable) if ocr_on() else (list(doc.pages), [])
+    return replace(doc, pages=tuple(pages), problems=(*doc.problems, *ocr_problems, *_empty_pages(pages, unreadable)))
+
+
+def ocr_on() -> bool:
+    """$NOTICE_EXTRACT_OCR `off` (or 0, no): pages without usable text are named, not read (fast triage)."""
+    return os.environ.get("NOTICE_EXTRACT_OCR", "on").strip().lower() not in ("off", "0", "no", "false")
+
+
+OUTLINED = "no usable text layer (text drawn as outlines?): needs OCR"
+UNREADABLE = "unreadable text layer: needs OCR"
+
+
+def _empty_pages(pages: list[Page], unreadable: dict[int, str]) -> list[Problem]:
+    """The pages left without text that OCR did not read (or OCR is off): a text layer that does not
+    decode, text drawn as outlines, a scan; blank pages between pages with text may be damaged ones."""
+    out = []
+    for p in pages:
+        if p.chars:
+            continue
+        if p.number in unreadable:
+            out.append(Problem("load", UNREADABLE, page=p.number, text=unreadable[p.number]))
+        elif drawn_as_outlines(p):
+            out.append(Problem("load", OUTLINED, page=p.number, text=f"{p.outlines} curved paths, no text"))
+        elif not p.rules:
+            out.append(Problem("load", "image-only page: OCR found no text on it" if p.images else
+                               "page has no text or rules (blank or damaged)", page=p.number))
+    return out
+
+
+def check_text(doc: Document) -> None:
+    """When no page of `doc` has text, raise InputError saying why and naming the pages: its text
+    layer does not decode (`unreadable_text`), its text is drawn as outlines or it is scanned and OCR
+    read nothing (`no_text`), or every page is blank (`not_a_notice`)."""
+    if any(p.chars for p in doc.pages):
+        return
+    after = "and OCR found no text on them" if ocr_on() else "needs OCR (OCR is off: NOTICE_EXTRACT_OCR)"
+    pages_of = {reason: [p.page for p in doc.problems if p.reason == reason] for reason in (UNREADABLE, OUTLINED)}
+    if pages_of[UNREADABLE]:
+        raise InputError("unreadable_text", "the text layer does not decode to text (a font without a ToUnicode "
+                                            f"map?), {after}: pages {_ranges(pages_of[UNREADABLE])}")
+    if pages_of[OUTLINED]:
+        raise InputError("no_text", f"no usable text layer (text drawn as outlines?), {after}: "
+                                    f"pages {_ranges(pages_of[OUTLINED])}")
+    scanned = [p.number for p in doc.pages if p.images]
+    if scanned:
+        raise InputError("no_text", f"no text layer, only page images, {after}: pages {_ranges(scanned)}")
+    raise InputError("not_a_notice", f"every page is blank ({len(doc.pages)} pages)")
+
+
+def _ranges(numbers: list[int]) -> str:
+    out, start = [], None
+    for i, n in enumerate(numbers):
+        if start is None:
+            start = n
+        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
+            out.append(f"{start}" if start == n else f"{start}-{n}")
+            start = None
+    return ",".join(out)
+
+
+# A page without text that draws at least this many curved paths draws its text as glyph outlines
+# (a path a glyph or a word); a logo, a seal or a chart alone draws fewer.
+OUTLINE_PATHS = 10
+
+
+def drawn_as_outlines(page: Page) -> bool:
+    return page.source == "text" and not page.chars and page.outlines >= OUTLINE_PATHS
+
+
+def needs_ocr(page: Page) -> bool:
+    """A page whose text must be read from its image: no text layer, but an image (a scan) or glyph
+    outlines drawn on it."""
+    return page.source == "text" and not page.chars and (page.images > 0 or drawn_as_outlines(page))
+
+
+def _read_scans(raw: bytes, pages: list[Page], unreadable: dict[int, str]) -> tuple[list[Page], list[Problem]]:
+    """Every page that needs OCR (and every page whose text layer is `unreadable`), rendered by pdfium
+    at its scan's resolution and read by `ocr`; the other pages are left as their backend read them
+    (a text PDF with one scanned page pays for one). A page OCR finds nothing on stays as it was."""
+    todo = sorted({p.number for p in pages if needs_ocr(p)} | set(unreadable))
+    if not todo:
+        return pages, []
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    from pipeline.ocr import page as ocr
+    try:
+        pdf = pdfium.PdfDocument(raw)
+    except pdfium.PdfiumError:
+        pdf = pdfium.PdfDocument(repaired(raw))
+    pages, problems = list(pages), []
+    for number in todo:
+        try:
+            page = pdf[number - 1]
+            dpi = _scan_dpi(page, pdfium)
+            image = np.asarray(page.render(scale=dpi / 72).to_pil().convert("RGB"))
+            page.close()
+            read, found = ocr.read_page(image, number, dpi)
+            if read.chars or read.rules:
+                pages[number - 1] = read
+            problems.extend(found)
+        except Exception as e:  # one unreadable scan never loses the rest
+            problems.append(Problem("load", f"scanned page could not be read by OCR: {e}", page=number))
+    pdf.close()
+    return pages, problems
+
+
+def _scan_dpi(page, pdfium, lowest: float = 100.0, highest: float = 300.0) -> float:
+    """The resolution of the page's largest image (pixels per inch as drawn), within lowest..highest;
+    rendering finer than the scan adds nothing, coarser loses detail."""
+    best, dpi = 0.0, 200.0
+    for obj in page.get_objects(filter=(pdfium.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
+        x0, y0, x1, y1 = obj.get_bounds()
+        w_px, h_px = obj.get_px_size()
+        drawn = max(x1 - x0, y1 - y0)
+        if drawn > best and drawn > 0:
+            best, dpi = drawn, 72.0 * max(w_px, h_px) / drawn
+    return min(max(dpi, lowest), highest)
+
+
+def read_checked(path: Path) -> bytes:
+    if not path.exists():
+        raise InputError("missing", "no such file")
+    raw = path.read_bytes()
+    if not raw:
+        raise InputError("empty", "the file is empty (0 bytes)")
+    if b"%PDF-" not in raw[:1024]:
+        raise InputError("not_pdf", "not a PDF: no %PDF- header")
+    if _cut(raw):
+        raise InputError("truncated", f"the PDF is truncated: no %%EOF at its end ({len(raw)} bytes)")
+    _check_inflation(raw)
+    return raw
+
+
+def _check_inflation(raw: bytes) -> None:
+    """Under a memory limit (the worker's RLIMIT_AS), a compressed stream that would inflate past a
+    quarter of it (a Flate bomb) is `too_large` before a PDF library inflates it whole: pdfium aborts
+    the process when an allocation fails. The streams are inflated piecewise and thrown away."""
+    import resource
+    import zlib
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if limit == resource.RLIM_INFINITY:
+        return
+    view = memoryview(raw)
+    for m in re.finditer(rb"stream\r?\n", raw):
+        end = raw.find(b"endstream", m.end())
+        if 0 <= end and (end - m.end()) * 1032 <= limit // 4:     # deflate inflates at most ~1032:1
+            continue
+        d = zlib.decompressobj()
+        size, data = 0, view[m.end():end if end >= 0 else len(raw)]
+        try:
+            while data and size <= limit // 4:
+                size += len(d.decompress(data, 16 << 20))
+                data = d.unconsumed_tail
+        except zlib.error:
+            continue
+        if size > limit // 4:
+            raise InputError("too_large", f"a compressed stream inflates past {limit // 4 >> 20} MiB, a quarter "
+                                          "of the worker's memory limit (--max-memory)")
+
+def _cut(raw: bytes) -> bool:
+    """No %%EOF at all, or what follows the last one is the start of a further revision (objects, a
+    cross-reference table) cut short. Padding after %%EOF (NULs, blanks, a mail gateway's footer)
+    is not a cut: the parser reads such a file."""
+    end = raw.rfind(b"%%EOF")
+    if end < 0:
+        return True
+    tail = raw[end + 5:]
+    return bool(re.search(rb"\d+\s+\d+\s+obj\b|\bxref\b|\btrailer\b|\bstartxref\b", tail))
+
+
+def page_count(pdf: Path) -> int:
+    """For the page progress bar's total: pdfium reads only the page tree, a few ms a file (0 for a
+    file it cannot open: the extraction says why)."""
+    try:
+        import pypdfium2 as pdfium
+        with pdfium.PdfDocument(str(pdf)) as doc:
+            return len(doc)
+    except Exception:
+        return 0
+
+
+def preload() -> None:
+    """Import the default backend's PDF library now (a batch does it once before its workers fork)."""
+    import pypdfium2  # noqa: F401

@@ -1,0 +1,195 @@
+"""Small immutable records passed from one stage to the next."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.model.rows import Row
+
+
+@dataclass(frozen=True, slots=True)
+class Char:
+    text: str
+    x0: float
+    x1: float
+    top: float          # distance from the top of the page, PDF points
+    bottom: float
+    baseline: float     # y of the glyph origin, measured from the top
+    size: float
+    font: str           # font name without the subset prefix
+    bold: bool
+    conf: float | None = None   # OCR confidence of the glyph (0..1); None for a text layer's char
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A rectangle on a page, PDF points, `top` and `bottom` measured from the top of the page."""
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+@dataclass(frozen=True, slots=True)
+class Rule(Box):
+    """A horizontal or vertical ruling line (a stroked line or one edge of a rectangle)."""
+
+    @property
+    def horizontal(self) -> bool:
+        return (self.x1 - self.x0) >= (self.bottom - self.top)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    number: int         # 1-based
+    width: float
+    height: float
+    chars: tuple[Char, ...]
+    rules: tuple[Rule, ...]
+    images: int = 0     # image objects drawn on the page (a scan shows up here, not in chars)
+    outlines: int = 0   # path objects with curves (text drawn as glyph outlines shows up here, not in chars)
+    source: str = "text"    # "text": read from the PDF's text layer; "ocr": read from its image
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    notice_id: str
+    source_file: str
+    sha256: str
+    metadata: dict
+    pages: tuple[Page, ...]
+    problems: tuple["Problem", ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    stage: str
+    reason: str
+    page: int | None = None
+    text: str = ""
+    table_no: int | None = None
+    row: int | None = None
+    bbox: tuple[float, float, float, float] | None = None   # x0, top, x1, bottom on `page`, PDF points
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A line of text; `chars` keeps every glyph, superscripts included."""
+    page: int
+    chars: tuple[Char, ...]
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    baseline: float
+    size: float         # the dominant (body) size of the line
+
+    @property
+    def text(self) -> str:
+        return "".join(c.text for c in self.chars)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cell(Box):
+    """One cell of a grid: its box, then its place in keywords (Cell(x0, top, x1, bottom, row=…))."""
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    text: str
+    markers: tuple[tuple[int, str], ...] = ()   # footnote markers: (number, cell text before it)
+    confidence: float | None = None             # lowest OCR confidence of its chars (None: text layer)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Grid(Box):
+    """One table fragment as printed on one page: its box, then the rest in keywords."""
+    page: int
+    n_rows: int
+    n_cols: int
+    cells: tuple[Cell, ...]
+    header_rows: int | None = None    # known when rules mark the header off (a three-line table)
+    source: str = "text"        # the page's source: "text" | "ocr"
+
+
+@dataclass(frozen=True, slots=True)
+class PageLayout:
+    page: Page
+    body: tuple[Line, ...]          # text lines outside tables, footers and footnote area
+    footnote_lines: tuple[Line, ...]
+    grids: tuple[Grid, ...]
+    footer: str | None
+    furniture: tuple[Line, ...] = ()    # lines left out as page furniture: page numbers, running headers
+
+
+@dataclass(frozen=True, slots=True)
+class TableCell:
+    page: int
+    row: int            # numbered across the continuation pages of one logical table
+    col: int
+    rowspan: int
+    colspan: int
+    is_header: bool
+    text: str
+    markers: tuple[tuple[int, str], ...] = ()
+    bbox: tuple[float, float, float, float] | None = None   # x0, top, x1, bottom on `page`, PDF points
+    source: str = "text"
+    confidence: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogicalTable:
+    """A table joined across pages: header texts and body rows as text, cells for audit."""
+    index: int
+    title: str
+    table_no: int | None
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]   # spanned cells repeated in every row they cover
+    row_pages: tuple[int, ...]
+    cells: tuple[TableCell, ...]
+    notes: tuple[tuple[int, str], ...] = ()   # (page, text) of each note printed under it (备注：…)
+    unit: str = ""          # the "单位：亿元" printed with the title, if any
+    row_numbers: tuple[int, ...] = ()   # the printed row (TableCell.row) each of `rows` starts at
+    row_sources: tuple[str, ...] = ()                   # per body row: "ocr" if any cell was OCR'd
+    row_confidence: tuple[float | None, ...] = ()       # per body row: lowest OCR confidence of its cells
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    raw: str
+    start: int
+    end: int
+    value: float
+    unit: str
+    base_value: object   # decimal.Decimal
+    base_unit: str
+    kind: str            # "level" | "growth"
+    qualifier: str | None
+    label: str | None = None
+    bound: str | None = None  # "low" | "high" for the two ends of a range
+
+
+@dataclass
+class Extraction:
+    """Everything extracted from one notice: the row records (pipeline/rows.py) of each output table."""
+    notice_id: str
+    tables: dict[str, list[Row]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    furniture: list[dict] = field(default_factory=list)   # page furniture left out: page, box, text
+    written: dict[str, int] = field(default_factory=dict)  # rows per table that write wrote (after validation)
+
+
+@dataclass(frozen=True)
+class Summary:
+    notice_id: str
+    source: str
+    ok: bool
+    pages: int = 0
+    counts: dict | None = None
+    problems: int = 0
+    status: str = ""            # the verdict of report.json: "complete" | "needs_review"
+    left_out: int = 0           # rows the schema check kept out of the outputs (invalid, repeated key)
+    seconds: float = 0.0
+    error_kind: str | None = None
+    error: str | None = None
+    skipped: bool = False       # done by an earlier run (manifest.parquet), not run again

@@ -1,0 +1,447 @@
+"""Body lines → the narrative: parts, paragraphs stitched across pages, headings, bold leads,
+and footnote markers linked to the notes at the page bottoms."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from pipeline.layout.lines import (
+    box,
+    is_superscript,
+    join_lines,
+    line_text,
+    marked_text,
+    marker_number,
+)
+from pipeline.model.records import Char, Line, PageLayout, Problem
+from pipeline.model.rows import FootnoteRow, ParagraphRow
+from pipeline.settings import DEFAULT, LayoutSettings
+from pipeline.vocab import data
+from pipeline.vocab.grammar import cn_to_number
+
+
+@dataclass
+class _Para:
+    part: str
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Narrative:
+    title: str                      # the cover notice's title (its large leading lines)
+    paragraphs: list[ParagraphRow]
+    footnotes: list[FootnoteRow]
+    problems: list[Problem]
+
+
+def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
+                    cell_markers: list[dict] = (), s: LayoutSettings = DEFAULT) -> Narrative:
+    """`cell_markers`: footnote markers found in table cells, {number, page, table_no, row, col, anchor, bbox}.
+    Paragraph and footnote rows carry their boxes on the page (`boxes`, `marker_box`, `note_boxes`) for the
+    review page; the schemas keep them off the written outputs."""
+    parts, attached = _split_parts(layouts, skip)
+    left, right, body_size = _margins(layouts, s)
+    centers = {lay.page.number: lay.page.width / 2 for lay in layouts}
+    notes, problems = _collect_notes(layouts, s)
+    title = ""
+    paras: list[_Para] = []
+    for part, lines in parts:
+        if part == "notice":            # the cover's title is the notice's title, not a paragraph
+            start, end = _cover_title(lines, body_size, s)
+            title = "".join(line_text(ln) for ln in lines[start:end])
+            lines = lines[:start] + lines[end:]
+        elif not title:                 # no cover: the report's own title names the notice
+            title = "".join(line_text(ln) for ln in lines[:_leading_title_count(lines, body_size, s)])
+        paras.extend(_paragraphs(part, lines, left, right, centers, s))
+    ocr_pages = {lay.page.number for lay in layouts if lay.page.source == "ocr"}
+    rows, footnotes = _rows(notice_id, paras, notes, cell_markers, ocr_pages, problems, s)
+    problems.extend(_missing_attachments(rows, attached))
+    return Narrative(title=title, paragraphs=rows, footnotes=footnotes, problems=problems)
+
+
+# ------------------------------------------------------------------ parts
+
+def _split_parts(layouts: list[PageLayout], skip: set[Line]) -> tuple[list[tuple[str, list[Line]]], dict]:
+    """Text before the first 附件 label is the notice; an attachment that is mostly tables (附件 1:
+    titles and tables; no numbered headings, or far more table rows than lines of text) is left to
+    the table stage; any other attachment is the report (tables inside it are fine). Without
+    labels, everything is the report. Also returns, per attachment number, how many lines and
+    table rows follow its label."""
+    label = data.regex("attachment_label")
+    segments: list[list] = [["notice", [], 0, None]]       # part, lines, table rows, attachment number
+    for lay in layouts:
+        items = [(ln.top, ln, 0) for ln in lay.body] + [(g.top, None, g.n_rows) for g in lay.grids]
+        for _, ln, rows in sorted(items, key=lambda t: t[0]):
+            if ln is None:
+                segments[-1][2] += rows
+            elif m := label.match(line_text(ln)):
+                segments.append(["report", [], 0, _numeral(m.group(1))])
+            elif ln not in skip:
+                segments[-1][1].append(ln)
+    if len(segments) == 1:
+        segments[0][0] = "report"
+    attached: dict[int, int] = {}
+    for _, lines, rows, number in segments[1:]:
+        attached[number] = attached.get(number, 0) + len(lines) + rows
+
+    def tables_only(lines: list[Line], rows: int) -> bool:
+        return rows > 0 and (rows >= 2 * len(lines) or not any(_heading_level(line_text(ln)) for ln in lines))
+
+    return [(part, lines) for part, lines, rows, _ in segments
+            if not (part == "report" and tables_only(lines, rows))], attached
+
+
+def _numeral(text: str) -> int | None:
+    t = unicodedata.normalize("NFKC", text)
+    return int(t) if t.isdigit() else cn_to_number(t)
+
+
+def _missing_attachments(rows: list[ParagraphRow], attached: dict[int, int]) -> list[Problem]:
+    """Each item of the cover's attachment list (after "附件：", numbered 1、2、…) must open an
+    attachment with something in it."""
+    problems: list[Problem] = []
+    listing = False
+    for r in rows:
+        if r.part != "notice":
+            break
+        if re.match(r"^附件\s*[:：]", r.text):
+            listing = True
+            rest = re.sub(r"^附件\s*[:：]\s*", "", r.text)
+            if not data.regex("list_item").match(rest):
+                continue
+            text = rest
+        elif listing and data.regex("list_item").match(r.text):
+            text = r.text
+        else:
+            listing = False
+            continue
+        number = _numeral(re.match(r"\s*([0-9０-９]+)", text).group(1))
+        if not attached.get(number):
+            problems.append(Problem("narrative", f"attachment {number} listed on the cover yields nothing",
+                                    page=r.page_first, text=text))
+    return problems
+
+
+def _margins(layouts: list[PageLayout], s: LayoutSettings) -> tuple[float, float, float]:
+    lines = [ln for lay in layouts for ln in lay.body]
+    if not lines:
+        return 0.0, 0.0, s.fallback_body_size
+    body_size = Counter(round(ln.size) for ln in lines).most_common(1)[0][0]
+    body = [ln for ln in lines if round(ln.size) == body_size] or lines
+    lefts = sorted(ln.x0 for ln in body)
+    left = lefts[int(s.left_quantile * (len(lefts) - 1))]
+    rights = sorted(ln.x1 for ln in body)
+    width = Counter(round(lay.page.width) for lay in layouts).most_common(1)[0][0]
+    # where full lines end; a short document may have none, so no less than a mirrored left margin
+    right = max(rights[int(s.right_quantile * (len(rights) - 1))], width - left - body_size)
+    return float(left), float(right), float(body_size)
+
+
+def _cover_title(lines: list[Line], body_size: float, s: LayoutSettings) -> tuple[int, int]:
+    """The run of large lines on the cover's first page that is the title: the one saying 关于 or
+    通知 (a masthead such as "某某委员会文件" above it is another large run), else the first."""
+    runs: list[list[int]] = []
+    for i, ln in enumerate(lines):
+        if lines and ln.page != lines[0].page:
+            break
+        if ln.size > s.title_size * body_size:
+            if runs and runs[-1][1] == i:
+                runs[-1][1] = i + 1
+            else:
+                runs.append([i, i + 1])
+    for a, b in runs:
+        if data.regex("cover_title_words").search("".join(line_text(ln) for ln in lines[a:b])):
+            return a, b
+    return tuple(runs[0]) if runs else (0, 0)
+
+
+def _leading_title_count(lines: list[Line], body_size: float, s: LayoutSettings) -> int:
+    n = 0
+    while n < len(lines) and lines[n].size > s.title_size * body_size and lines[n].page == lines[0].page:
+        n += 1
+    return n
+
+
+# ------------------------------------------------------------------ paragraphs
+
+def _paragraphs(part: str, lines: list[Line], left: float, right: float, centers: dict[int, float],
+                s: LayoutSettings) -> list[_Para]:
+    paras: list[_Para] = []
+    prev: Line | None = None
+    pitch = _typical_pitch(lines)
+    for ln in lines:
+        if prev is None or _next_item(ln, paras[-1].lines[0], s) or (
+                not _hangs_under_label(ln, paras[-1].lines[0], s)
+                and _starts_paragraph(ln, prev, left, right, pitch, centers, s)):
+            paras.append(_Para(part))
+        paras[-1].lines.append(ln)
+        prev = ln
+    return paras
+
+
+def _typical_pitch(lines: list[Line]) -> dict[int, float]:
+    gaps: dict[int, Counter] = {}
+    for a, b in zip(lines, lines[1:]):
+        if a.page == b.page and round(a.size) == round(b.size) and b.baseline > a.baseline:
+            gaps.setdefault(round(a.size), Counter())[round(b.baseline - a.baseline)] += 1
+    return {s: float(c.most_common(1)[0][0]) for s, c in gaps.items()}
+
+
+def _hangs_under_label(ln: Line, first: Line, s: LayoutSettings) -> bool:
+    """A wrapped line of a list item ("1、…" in the cover's attachment list) set under the item's
+    text, after its number: the item goes on (however deep or shallow that hanging indent is)."""
+    m = data.regex("list_item").match(first.text)
+    if m is None or m.end() >= len(first.chars) or ln.page != first.page:
+        return False
+    return abs(ln.x0 - first.chars[m.end()].x0) < s.hang_align * ln.size
+
+
+def _next_item(ln: Line, first: Line, s: LayoutSettings) -> bool:
+    """The next numbered item of a list opens a paragraph of its own, even flush left."""
+    item = data.regex("list_item")
+    return bool(item.match(first.text) and item.match(ln.text)) and abs(ln.x0 - first.x0) < s.hang_align * ln.size
+
+
+def _centered(ln: Line, left: float, centers: dict[int, float], s: LayoutSettings) -> bool:
+    """Set in the middle of the page (a title, a subtitle), not flush with the left margin."""
+    return ln.x0 - left > s.centred * ln.size and abs((ln.x0 + ln.x1) / 2 - centers.get(ln.page, 0)) < s.centred * ln.size
+
+
+def _font(ln: Line) -> str:
+    return Counter(c.font for c in ln.chars).most_common(1)[0][0]
+
+
+def _starts_paragraph(ln: Line, prev: Line, left: float, right: float, pitch: dict[int, float],
+                      centers: dict[int, float], s: LayoutSettings) -> bool:
+    size = ln.size
+    offset = (ln.x0 - left) / size
+    if abs(ln.size - prev.size) > s.size_change * max(ln.size, prev.size) or (_font(ln) != _font(prev) and _heading_level(line_text(ln))):
+        return True
+    if ln.page == prev.page:
+        normal = pitch.get(round(size), s.default_pitch * size)
+        if ln.baseline - prev.baseline > s.paragraph_gap * normal:
+            return True
+    if s.indent_min <= offset <= s.indent_max:                  # first-line indent
+        return True
+    prev_full = prev.x1 >= right - s.full_line * size
+    if prev_full:
+        return False
+    if _centered(ln, left, centers, s) and _centered(prev, left, centers, s) and _font(ln) == _font(prev):
+        return False
+    if offset < s.flush and not re.search(r"[。！？；：!?;:]$", line_text(prev)):
+        return False                          # ragged right: the sentence goes on
+    return True
+
+
+def _heading_level(text: str) -> int | None:
+    t = unicodedata.normalize("NFKC", text).strip()
+    for h in data.patterns()["heading"]:
+        if re.match(h["pattern"], t):
+            return h["level"]
+    return None
+
+
+# ------------------------------------------------------------------ footnotes
+
+def _collect_notes(layouts: list[PageLayout], s: LayoutSettings) -> tuple[dict[tuple[int, int], dict], list[Problem]]:
+    """Footnote texts by (page, number); a note with no number continues the last one."""
+    notes: dict[tuple[int, int], dict] = {}
+    problems: list[Problem] = []
+    last: dict | None = None
+    for lay in layouts:
+        for ln in lay.footnote_lines:
+            number, rest = _split_note_number(ln, s)
+            if number is not None:
+                last = {"no": number, "page": ln.page, "parts": [rest], "lines": [ln]}
+                notes[(ln.page, number)] = last
+            elif last is not None:
+                last["parts"].append(line_text(ln))
+                last["lines"].append(ln)
+            else:
+                problems.append(Problem("footnotes", "footnote text with no number", page=ln.page, text=line_text(ln)))
+    return notes, problems
+
+
+def _split_note_number(ln: Line, s: LayoutSettings) -> tuple[int | None, str]:
+    chars = list(ln.chars)
+    sup = []
+    while chars and is_superscript(chars[0], ln, s):
+        sup.append(chars.pop(0))
+    if sup:
+        return marker_number("".join(c.text for c in sup)), line_text(ln, keep=lambda c: c not in sup)
+    text = line_text(ln)
+    m = data.regex("note_number").match(text)
+    if m is None and _gap_after_number(ln, s):
+        m = data.regex("note_number_bare").match(text)
+    if m:
+        return marker_number(m.group(1)), text[m.end():].lstrip()
+    return None, text
+
+
+def _gap_after_number(ln: Line, s: LayoutSettings) -> bool:
+    """"1 绿道：…" with a visible gap: a note number; "2021年…" or "5个基地…": text."""
+    digits = 0
+    while digits < len(ln.chars) and ln.chars[digits].text.isdigit():
+        digits += 1
+    return 0 < digits < len(ln.chars) and ln.chars[digits].x0 - ln.chars[digits - 1].x1 > s.note_number_gap * ln.size
+
+
+# ------------------------------------------------------------------ rows
+
+def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pages: set[int],
+          problems: list[Problem], s: LayoutSettings):
+    rows: list[ParagraphRow] = []
+    footnotes: list[FootnoteRow] = []
+    path: dict[int, str] = {}
+    used_notes: set[tuple[int, int]] = set()
+    for m in cell_markers:
+        key = (m["page"], m["number"])
+        if key not in notes or key in used_notes:
+            problems.append(Problem("footnotes", f"marker {m['number']} in a table cell has no footnote text",
+                                    page=m["page"], text=m["anchor"], table_no=m["table_no"], bbox=m.get("bbox")))
+            continue
+        used_notes.add(key)
+        footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=m["number"], text=join_lines(notes[key]["parts"]),
+                                     page=m["page"], para_id=None, anchor=m["anchor"], table_no=m["table_no"],
+                                     cell_row=m["row"], cell_col=m["col"],
+                                     marker_box=(m["page"], *m["bbox"]) if m.get("bbox") else None,
+                                     note_boxes=page_boxes(notes[key]["lines"])))
+    for para_id, p in enumerate(paras, start=1):
+        text, lead, markers = _assemble(p, notes, s)
+        level = _heading_level(text) if len(text) <= data.patterns()["heading_max_chars"] \
+            and not re.search(r"[。；;]", text[:-1]) and p.part == "report" else None
+        if level is not None:
+            section = " / ".join(path[k] for k in sorted(path) if k < level)
+            path = {k: v for k, v in path.items() if k < level}
+            path[level] = text
+            lead = None
+        else:
+            section = " / ".join(path[k] for k in sorted(path))
+        for number, page, anchor, marker_box in markers:
+            key = (page, number) if (page, number) in notes else next(
+                (k for k in notes if k[1] == number and k not in used_notes), None)
+            if key is None:
+                problems.append(Problem("footnotes", f"marker {number} has no footnote text", page=page, text=anchor,
+                                        bbox=marker_box))
+                continue
+            used_notes.add(key)
+            note = notes[key]
+            footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=number, text=join_lines(note["parts"]),
+                                         page=note["page"], para_id=para_id, anchor=anchor,
+                                         marker_box=(page, *marker_box), note_boxes=page_boxes(note["lines"])))
+        first, last = p.lines[0].page, p.lines[-1].page
+        rows.append(ParagraphRow(
+            notice_id=notice_id, para_id=para_id, part=p.part,
+            kind="heading" if level is not None else "paragraph", level=level,
+            section_path=section, lead=lead, text=text,
+            footnote_refs=",".join(str(m[0]) for m in markers),
+            page_first=first, page_last=last, boxes=page_boxes(p.lines),
+            # provenance: a paragraph with any line read by OCR says so
+            source="ocr" if ocr_pages & set(range(first, last + 1)) else "text",
+        ))
+    for key, note in notes.items():
+        if key in used_notes:
+            continue
+        text = join_lines(note["parts"])
+        para_id, anchor = _topic_anchor(text, [(i, p) for i, p in enumerate(paras, start=1)], note["page"], s)
+        if para_id is None:               # kept, unlinked: a note is never dropped
+            problems.append(Problem("footnotes", f"footnote {note['no']} has no marker in the text",
+                                    page=note["page"], text=text,
+                                    bbox=box([ln for ln in note["lines"] if ln.page == note["page"]])))
+        else:                             # its marker lost (a scan), its topic words tell the anchor
+            row = rows[para_id - 1]
+            rows[para_id - 1] = replace(row, footnote_refs=",".join(filter(None, [row.footnote_refs, str(note["no"])])))
+        footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=note["no"], text=text,
+                                     page=note["page"], para_id=para_id, anchor=anchor,
+                                     marker_box=None, note_boxes=page_boxes(note["lines"])))
+    footnotes.sort(key=lambda f: (f.footnote_no, f.page))
+    return rows, footnotes
+
+
+def _topic_anchor(note: str, paras: list[tuple[int, _Para]], page: int, s: LayoutSettings) -> tuple[int | None, str | None]:
+    """(para_id, anchor) of the paragraph a note whose marker is lost explains, told by its topic
+    words: the terms before the note's first colon (5个基地、3个产业研究院：…) found on the note's page,
+    each at most once, all in one paragraph; the anchor is the text before the last term found. A
+    term may be found with a few chars between its own (the note shortens 3个产业技术研究院). None
+    when no term is found, or one is found twice, or in two paragraphs: guessing would link wrongly."""
+    head = data.regex("note_topic").match(_nfkc(note))
+    if head is None:
+        return None, None
+    terms = [t.strip(" “”\"'") for t in data.regex("note_topic_split").split(head.group(1))]
+    texts = [(para_id, _nfkc(marked_text(on_page, s=s)[0])) for para_id, p in paras
+             if (on_page := [ln for ln in p.lines if ln.page == page])]
+    found: list[tuple[int, int, str]] = []          # (para_id, end of the term, paragraph text on the page)
+    for term in (t for t in terms if len(t) >= 2):
+        pattern = re.compile(f".{{0,{s.topic_gap}}}".join(re.escape(c) for c in term))
+        hits = [(para_id, m.end(), text) for para_id, text in texts for m in pattern.finditer(text)]
+        if len(hits) > 1:
+            return None, None
+        found += hits
+    if not found or len({para_id for para_id, _, _ in found}) > 1:
+        return None, None
+    para_id, end, text = max(found, key=lambda f: f[1])
+    while end < len(text) and text[end] in "”’」』》）)":     # a marker stands after the closing quote
+        end += 1
+    return para_id, _anchor(text[:end])
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def page_boxes(lines: list[Line]) -> tuple[tuple[int, float, float, float, float], ...]:
+    """The box (page, x0, top, x1, bottom) around the lines on each page they cover, for the review page."""
+    pages: dict[int, list[Line]] = {}
+    for ln in lines:
+        pages.setdefault(ln.page, []).append(ln)
+    return tuple((page, *box(group)) for page, group in pages.items())
+
+
+def _assemble(p: _Para, notes: dict, s: LayoutSettings = DEFAULT):
+    """Paragraph text with markers taken out, its lead, and its markers (number, page, anchor, box)."""
+    text, found = marked_text(p.lines, known=lambda page, number: (page, number) in notes, s=s)
+    markers: list[tuple[int, int, str, tuple]] = []
+    last = 0
+    for m in found:
+        markers.append((m.number, m.page, _anchor(m.before[last:]), m.box))
+        last = len(m.before)
+    return text, _lead(_opening(p, s), text), markers
+
+
+def _opening(p: _Para, s: LayoutSettings) -> list[Char]:
+    """The run of emphasised chars (bold, or another face than the paragraph's) it opens with."""
+    chars = [(c, ln) for ln in p.lines for c in ln.chars]
+    body_font = Counter(c.font for c, ln in chars if not is_superscript(c, ln, s)).most_common(1)
+    body_font = body_font[0][0] if body_font else ""
+    opening: list[Char] = []
+    for c, ln in chars:
+        if is_superscript(c, ln, s):
+            continue
+        if not (c.bold or c.font != body_font):
+            break
+        opening.append(c)
+    return opening
+
+
+def _lead(opening: list[Char], text: str) -> str | None:
+    """The opening sentence when it is set apart: in bold (up to its first sentence end), or in
+    another face than the paragraph's (a whole sentence, 楷体 leads)."""
+    run = "".join(c.text for c in opening).strip()
+    end = re.search(r"[。！？；!?;]", run)
+    if end:
+        run = run[: end.end()]
+    elif not all(c.bold for c in opening):
+        return None
+    if not run or len(run) >= len(text.strip()):
+        return None
+    return run
+
+
+def _anchor(before: str, limit: int = 20) -> str:
+    cut = max(before.rfind(ch) for ch in "，。；：、,;:！？")
+    anchor = before[cut + 1:] if cut >= 0 else before
+    if len(anchor) < 2:
+        anchor = before[-limit:]
+    return anchor[-limit:]

@@ -1,0 +1,676 @@
+"""The OCR load backend: a scanned page's image → the same records the text backends give.
+
+A page image (rendered by load.py, which alone decides which backend reads a page) is cleaned of
+its red seal, turned upright when it was scanned sideways or upside down, deskewed, its ruling
+lines found with OpenCV (adaptive threshold, opening with long thin kernels, connected
+components) and erased, and its text read by rapidocr (PaddleOCR models shipped inside the
+wheel, onnxruntime with one thread). Every recognised glyph becomes a `Char` with its box, a
+size estimated from the ink height of its line, and the recogniser's confidence; small raised
+digits become superscript chars, so footnote markers are found by the layout stage as in a text
+PDF. Numbers read with low confidence, and text too uncertain to keep, are problems.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from statistics import median
+
+import numpy as np
+
+from pipeline.model.records import Char, Page, Problem, Rule
+from pipeline.vocab import data
+
+FONT = "OCR"        # the font name OCR'd chars carry: one face; bold told by stroke weight (_bold_opening)
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    work_dpi: float = 200.0         # pages are read at this resolution (a finer scan is scaled down)
+    max_skew: float = 3.0           # degrees searched either way when deskewing
+    skew_step: float = 0.05         # finest skew step, degrees
+    sideways_ratio: float = 1.3     # ink runs this much longer down the page than across: sideways
+    join_reach: float = 0.6         # glyphs this share of their size apart join into a line (orientation)
+    flip_share: float = 0.6         # share of lines the classifier reads upside down: the page is
+    rule_len_h: float = 0.05        # a horizontal ruling line is at least this share of the page width
+    rule_len_v: float = 0.022       # a vertical one at least this share of the page height …
+    rule_alone_v: float = 0.06      # … and this long unless it meets a horizontal one (else a stroke)
+    rule_width: float = 0.004       # a ruling line is at most this thick (share of the page width)
+    keep_score: float = 0.5         # a text line scored below this is not kept (and is reported)
+    low_confidence: float = 0.9     # a number with a glyph scored below this is a problem
+    cjk_ink: float = 0.86           # ink height of a Chinese glyph, as a share of the font size
+    digit_ink: float = 0.70         # ink height of a digit or capital, as a share of the font size
+    sup_rise: float = 0.25          # a digit whose ink ends this many sizes above the line's …
+    sup_height: float = 0.75        # … and is shorter than this share of a full digit: superscript
+    sup_size: float = 0.6           # the size given to a superscript char, share of its line's
+    descent: float = 0.06           # share of the size a Chinese glyph's ink reaches below the baseline
+    marker_reach: float = 1.5       # a note's number may stand this many sizes left of its detected line
+    marker_min: float = 0.25        # a raised digit's ink is at least this share of the size tall (a set-small
+                                    # digit is about sup_size × digit_ink = 0.42; a stray dot much less)
+    marker_top: float = 0.65        # … and its top at least this share of the size above the baseline (the
+                                    # glyph tops stand at cjk_ink − descent = 0.8)
+    bold_stroke: float = 1.15       # a line's opening sentence whose strokes are this much heavier than the
+                                    # rest of the line is bold (measured on scans: bold leads 1.2–1.45 of
+                                    # their line, a regular opening at most 1.1)
+
+
+SETTINGS = OcrSettings()
+
+
+@lru_cache(maxsize=1)
+def engine():
+    """One rapidocr engine per process, with its bundled default models and one onnxruntime thread."""
+    import cv2
+    from rapidocr import RapidOCR
+
+    cv2.setNumThreads(1)
+    return RapidOCR(params={
+        "Global.log_level": "error",
+        "Global.text_score": 0.0,            # every line comes back; we keep, drop and report ourselves
+        "Global.max_side_len": 4000,         # the page is already at the working resolution
+        "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    })
+
+
+def read_page(rgb: np.ndarray, number: int, dpi: float, settings: OcrSettings = SETTINGS) -> tuple[Page, list[Problem]]:
+    """A page image (RGB or grey, `dpi` pixels per inch) → a Page of OCR'd chars and ruling lines."""
+    import cv2
+
+    grey = _without_seal(rgb)
+    scale = settings.work_dpi / dpi
+    if abs(scale - 1) > 0.05:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale,
+                          interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    ink = _binarize(grey)
+    if _sideways(ink, settings):
+        grey, ink = _turned(grey, -1), _turned(ink, -1)
+    angle = _skew(ink, settings)
+    if angle:
+        grey = _rotate(grey, angle, 255)
+        ink = _binarize(grey)
+    read = _read(grey, ink, settings)
+    if read[-1]:                            # upside down: turn it and read again
+        grey, ink = _turned(grey, 2), _turned(ink, 2)
+        read = _read(grey, ink, settings)
+    lines, boxes, text_ink, _ = read
+    pt = 72.0 / settings.work_dpi           # PDF points per pixel
+    chars, problems = _chars(lines, text_ink, pt, number, settings)
+    h, w = grey.shape[:2]
+    page = Page(number, round(w * pt, 2), round(h * pt, 2), tuple(chars), tuple(_rules(boxes, pt)), images=1,
+                source="ocr")
+    return page, problems
+
+
+def _turned(img: np.ndarray, quarter_turns: int) -> np.ndarray:
+    return np.ascontiguousarray(np.rot90(img, quarter_turns))
+
+
+def _read(grey: np.ndarray, ink: np.ndarray, settings: OcrSettings):
+    """(text lines, rule boxes, ink without the rules, upside down?) of an upright page image."""
+    import cv2
+
+    boxes = _rule_boxes(ink, settings)
+    mask = _rule_mask(ink, boxes)
+    clean = grey.copy()
+    clean[cv2.dilate(mask, np.ones((5, 5), np.uint8)) > 0] = 255
+    text_ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(mask, np.ones((3, 3), np.uint8))))
+    lines, flipped = _recognise(clean, boxes, text_ink, settings)
+    lines = _with_lost_markers(lines, clean, text_ink, settings, boxes[1])
+    return lines, boxes, text_ink, flipped
+
+
+# ------------------------------------------------------------------ image clean-up
+
+def _without_seal(rgb: np.ndarray) -> np.ndarray:
+    """Grey image in which red ink (the seal) is paper: a reddish pixel takes its red channel, lifted,
+    so stamp ink vanishes while black text printed under it stays dark."""
+    import cv2
+
+    if rgb.ndim == 2:
+        return rgb
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    h, s = hsv[..., 0], hsv[..., 1]
+    red = ((h <= 12) | (h >= 165)) & (s >= 60)
+    if red.any():
+        lifted = np.minimum(rgb[..., 0].astype(np.int16) + 45, 255).astype(np.uint8)
+        grey[red] = lifted[red]
+    return grey
+
+
+def _binarize(grey: np.ndarray) -> np.ndarray:
+    """Ink as 255, paper as 0: an adaptive threshold over a window of about two glyphs."""
+    import cv2
+
+    block = max(15, int(grey.shape[1] / 40) | 1)
+    return cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 15)
+
+
+def _rotate(img: np.ndarray, angle: float, fill: int) -> np.ndarray:
+    import cv2
+
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=fill)
+
+
+def _profile_score(small: np.ndarray, angle: float) -> float:
+    """How sharply the ink falls into rows after turning by `angle`: the spread of the row sums."""
+    rows = (_rotate(small, angle, 0) if angle else small).sum(axis=1, dtype=np.float64)
+    return float(np.diff(rows).var())
+
+
+def _small(ink: np.ndarray) -> np.ndarray:
+    """A reduced copy for the profile searches (text strokes, not ruling lines)."""
+    import cv2
+
+    f = 800 / max(ink.shape)
+    text = cv2.bitwise_and(ink, cv2.bitwise_not(_rule_mask(ink, _rule_boxes(ink, SETTINGS))))
+    return cv2.resize(text, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+
+
+def _sideways(ink: np.ndarray, settings: OcrSettings) -> bool:
+    """Text lines run down the image (a landscape page scanned in portrait, or the reverse): glyphs
+    smeared along the rows by a share of their own size join into long lines on an upright page, and
+    stay single glyphs on a sideways one. The smear follows the glyphs, not the page: a fixed one
+    left large type (a wide page of two or three lines) unjoined either way, and the page was
+    judged by noise."""
+    small = _small(ink)
+    reach = settings.join_reach * _glyph_size(small)
+    across = _run_length(small, reach)
+    return _run_length(np.ascontiguousarray(small.T), reach) > settings.sideways_ratio * across
+
+
+def _blob_stats(img: np.ndarray) -> np.ndarray:
+    """x, y, w, h of the ink blobs more than two pixels each way."""
+    import cv2
+
+    n, _, stats, _ = cv2.connectedComponentsWithStats((img > 0).astype(np.uint8))
+    stats = stats[1:n, :4]
+    return stats[(stats[:, 2] > 2) & (stats[:, 3] > 2)]
+
+
+def _glyph_size(small: np.ndarray) -> float:
+    """Median longer side of the ink blobs (pixels): a glyph's size, or its strokes', either way up."""
+    stats = _blob_stats(small)
+    return float(np.median(stats[:, 2:].max(axis=1))) if len(stats) else 4.0
+
+
+def _run_length(small: np.ndarray, reach: float) -> float:
+    """Total width over total height of the ink blobs once neighbours along a row, `reach` pixels
+    apart, are joined."""
+    import cv2
+
+    stats = _blob_stats(cv2.dilate(small, np.ones((1, max(2, int(reach))), np.uint8)))
+    return float(stats[:, 2].sum()) / max(1.0, float(stats[:, 3].sum()))
+
+
+def _skew(ink: np.ndarray, settings: OcrSettings) -> float:
+    """The angle (degrees, counter-clockwise) that makes the text rows sharpest: coarse then fine."""
+    small = _small(ink)
+    best, step = 0.0, 0.5
+    span = settings.max_skew
+    while step >= settings.skew_step - 1e-9:
+        candidates = np.arange(best - span, best + span + 1e-9, step)
+        best = float(max(candidates, key=lambda a: _profile_score(small, float(a))))
+        span, step = step, step / 4
+    return round(best, 3) if abs(best) >= settings.skew_step else 0.0
+
+
+# ------------------------------------------------------------------ ruling lines
+
+def _strokes(ink: np.ndarray, horizontal: bool, s: OcrSettings) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h) of the long thin strokes in one direction: opening with a long thin kernel,
+    then connected components, each long enough and thin enough."""
+    import cv2
+
+    h, w = ink.shape
+    length = int((s.rule_len_h * w) if horizontal else (s.rule_len_v * h))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
+    opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    thick = s.rule_width * w
+    return [(int(x), int(y), int(bw), int(bh)) for x, y, bw, bh, _ in stats[1:n]
+            if (bh if horizontal else bw) <= thick]
+
+
+def _rule_boxes(ink: np.ndarray, s: OcrSettings) -> tuple[list, list]:
+    """Horizontal and vertical ruling lines as pixel boxes. A vertical stroke as short as a large
+    glyph's counts only where it meets a horizontal rule (a table's cell edge, not a character)."""
+    hs = _strokes(ink, True, s)
+    h = ink.shape[0]
+    tol = 4
+
+    def meets(v) -> bool:
+        x, y, bw, bh = v
+        return any(hx - tol <= x + bw and x - tol <= hx + hw and hy - tol <= y + bh and y - tol <= hy + hh
+                   for hx, hy, hw, hh in hs)
+
+    vs = [v for v in _strokes(ink, False, s) if v[3] >= s.rule_alone_v * h or meets(v)]
+    return hs, vs
+
+
+def _rule_mask(ink: np.ndarray, boxes: tuple[list, list]) -> np.ndarray:
+    """The ink pixels of the ruling lines."""
+    mask = np.zeros_like(ink)
+    for x, y, bw, bh in [b for group in boxes for b in group]:
+        mask[y:y + bh, x:x + bw] = ink[y:y + bh, x:x + bw]
+    return mask
+
+
+def _rules(boxes: tuple[list, list], pt: float) -> list[Rule]:
+    hs, vs = boxes
+    out = []
+    for x, y, bw, bh in hs:
+        mid = round((y + bh / 2) * pt, 2)
+        out.append(Rule(round(x * pt, 2), mid, round((x + bw) * pt, 2), mid))
+    for x, y, bw, bh in vs:
+        mid = round((x + bw / 2) * pt, 2)
+        out.append(Rule(mid, round(y * pt, 2), mid, round((y + bh) * pt, 2)))
+    return out
+
+
+# ------------------------------------------------------------------ recognition
+
+def _recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, settings: OcrSettings):
+    """(lines, upside_down): lines as (quad, text, score, [(glyph, score, quad)]), and whether the
+    line classifier read most lines as turned by 180°. A detected line that runs across a vertical
+    ruling line (text of two table cells read as one) is cut there before it is recognised; ink
+    inside the ruled area that no detected line covers (the detector misses a lone digit, such as
+    a 序号 cell's "3") is recognised as a line of its own."""
+    import cv2
+
+    eng = engine()
+    eng.update_params(return_word_box=True, return_single_char_box=True)
+    bgr = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    prepared, record = eng.preprocess_img(bgr)
+    try:
+        _, det = eng.detect_and_crop(prepared, record)
+    except Exception:                       # rapidocr raises when it finds no text at all
+        return [], False
+    det.boxes, det.scores = _cut_at_rules(det.boxes, det.scores, rules[1])
+    det.boxes, det.scores = _with_missed_ink(det.boxes, det.scores, ink, rules)
+    crops = eng.crop_text_regions(prepared, det.boxes)
+    cls, rec, flipped = _read_crops(eng, crops, settings)
+    out = eng.build_final_output(bgr, det, cls, rec, crops, record)
+    if getattr(out, "txts", None) is None or getattr(out, "boxes", None) is None:
+        return [], flipped
+    words = out.word_results if len(out.word_results) == len(out.txts) else [()] * len(out.txts)
+    lines = [(np.asarray(box, dtype=np.float64), txt, float(score), list(w or ()))
+             for box, txt, score, w in zip(out.boxes, out.txts, out.scores, words)]
+    return lines, flipped
+
+
+def _read_crops(eng, crops: list, settings: OcrSettings):
+    """(classifier output, recognition output, upside down?) of the line crops of a page. The angle
+    classifier's labels tell an upside-down page (the caller reads it again turned); its turning of
+    single crops is not used: once the page is upright every line is, and a lone digit has no
+    orientation of its own to judge (it turned a 序号 9 into 6 and the row was lost)."""
+    _, cls = eng.cls_and_rotate(crops)
+    labels = [label for label, score in (cls.cls_res or []) if score >= 0.9]
+    flipped = len(labels) >= 3 and sum(label == "180" for label in labels) >= settings.flip_share * len(labels)
+    return cls, eng.recognize_txt(crops), flipped
+
+
+def _cut_at_rules(quads: np.ndarray, scores: list, verticals: list, gap: float = 4.0):
+    """Detected line boxes cut where a vertical ruling line crosses them."""
+    out_q, out_s = [], []
+    for q, score in zip(quads, scores):
+        x0, x1 = float(q[:, 0].min()), float(q[:, 0].max())
+        y0, y1 = float(q[:, 1].min()), float(q[:, 1].max())
+        mid = (y0 + y1) / 2
+        cuts = sorted(vx + vw / 2 for vx, vy, vw, vh in verticals
+                      if x0 + gap < vx + vw / 2 < x1 - gap and vy <= mid <= vy + vh)
+        if not cuts:
+            out_q.append(q)
+            out_s.append(score)
+            continue
+        edges = [x0, *cuts, x1]
+        for k, (a, b) in enumerate(zip(edges, edges[1:])):
+            a, b = (a + gap if k else a), (b - gap if k + 2 < len(edges) else b)
+            if b - a >= 0.4 * (y1 - y0):
+                out_q.append(np.array([[a, y0], [b, y0], [b, y1], [a, y1]], dtype=q.dtype))
+                out_s.append(score)
+    return np.array(out_q).reshape(-1, 4, 2).astype(np.float32), out_s
+
+
+TALLEST_CROP = 1.4      # height over width of a box we give the recogniser: below rapidocr's 1.5, where it turns a crop
+
+
+def _with_missed_ink(quads: np.ndarray, scores: list, ink: np.ndarray, rules: tuple[list, list]):
+    """Detected boxes plus a box round each run of ink inside the ruled area that none covers: ink
+    blobs at least half as tall as the median detected line, joined along the row."""
+    import cv2
+
+    hs, vs = rules
+    if len(hs) < 2 or len(vs) < 2 or not len(quads):
+        return quads, scores
+    heights = quads[:, :, 1].max(axis=1) - quads[:, :, 1].min(axis=1)
+    line_h = float(np.median(heights))
+    x0, x1 = min(x for x, _, _, _ in hs), max(x + w for x, _, w, _ in hs)
+    y0, y1 = min(y for _, y, _, _ in hs), max(y + h for _, y, _, h in hs)
+    rest = np.zeros_like(ink)
+    rest[y0:y1, x0:x1] = ink[y0:y1, x0:x1]
+    near = int(0.3 * line_h)            # glyph edges a detected box cuts off are not lines of their own
+    for q in quads:
+        a, b = q.min(axis=0).astype(int), q.max(axis=0).astype(int)
+        rest[max(0, a[1] - near):b[1] + near, max(0, a[0] - near):b[0] + near] = 0
+    joined = cv2.dilate(rest, np.ones((1, max(3, int(line_h / 2))), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    added = []
+    for k in range(1, n):
+        ys, xs = np.nonzero((labels == k) & (rest > 0))
+        if not len(xs):
+            continue
+        x, y, w, h = int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+        if 0.5 * line_h <= h <= 1.5 * line_h and w >= 0.2 * line_h:
+            px, py = 0.1 * line_h, 0.2 * line_h
+            # rapidocr turns a crop 1.5 times taller than wide by 90° before reading it (a vertical
+            # line of text), and a lone digit's box is that narrow: its 8 was read as ∞ and its 6 as
+            # 9. The box is widened about the ink to below that ratio.
+            px = max(px, ((h + 2 * py) / TALLEST_CROP - w) / 2)
+            added.append([[x - px, y - py], [x + w + px, y - py], [x + w + px, y + h + py], [x - px, y + h + py]])
+    if not added:
+        return quads, scores
+    return (np.concatenate([quads, np.array(added, dtype=quads.dtype)]),
+            list(scores) + [float(np.median(scores))] * len(added))
+
+
+def _with_lost_markers(lines: list, grey: np.ndarray, ink: np.ndarray, s: OcrSettings,
+                       verticals: list = ()) -> list:
+    """Lines with the footnote markers the recogniser dropped put back: a small raised digit after
+    a word ("研究院¹初步") or a note's own number left of its detected line box ("² 成果转化…") is
+    often read as nothing. Every run of ink columns in a line's band that no recognised glyph's box
+    holds, raised and short against the line (`_raised_run`), is recognised on its own; one that
+    reads as digits joins the line as a glyph with its box, so `_chars` makes it a superscript."""
+    found = []                                  # (line index, run box) of every candidate
+    for k, (quad, text, score, words) in enumerate(lines):
+        if not words:
+            continue
+        top, bottom = int(quad[:, 1].min()), int(quad[:, 1].max()) + 1
+        glyphs = _glyphs(quad, text, words)
+        size, base = _line_metrics(glyphs, [_ink_rows(ink, x0, x1, top, bottom) for _, _, x0, x1 in glyphs],
+                                   s, top, bottom)
+        held = [(x0, x1) for _, _, x0, x1 in glyphs]
+        reach = s.marker_reach * size
+        left, right = _in_cell(float(quad[:, 0].min()) - reach, float(quad[:, 0].max()) + reach, quad, verticals)
+        for run in _column_runs(ink, left, right, top, bottom):
+            centre = (run[0] + run[2]) / 2
+            if not any(x0 <= centre <= x1 for x0, x1 in held) and _raised_run(run, base, size, s) \
+                    and _within(ink, run, top, bottom) \
+                    and run not in (r for _, r in found):      # two overlapping line boxes: one marker
+                found.append((k, run))
+    if not found:
+        return lines
+    import cv2
+
+    pad = 2
+    crops = [cv2.cvtColor(np.ascontiguousarray(
+        grey[max(0, int(lines[k][0][:, 1].min())):int(lines[k][0][:, 1].max()) + 1,
+             max(0, int(r[0]) - pad):int(r[2]) + pad]), cv2.COLOR_GRAY2BGR) for k, r in found]
+    read = engine().recognize_txt(crops)
+    out = [list(line) for line in lines]
+    for (k, (x0, y0, x1, y1)), txt, score in zip(found, read.txts, read.scores):
+        txt = txt.strip()
+        if not (txt.isdigit() and len(txt) <= 2 and score >= s.keep_score):
+            continue
+        quad, text, _, words = out[k]
+        at = sum(1 for w in words if float(np.asarray(w[2])[:, 0].mean()) < x0)
+        before = sum(len(w[0]) for w in words[:at])
+        out[k][1] = text[:before] + txt + text[before:] if len(text) == sum(len(w[0]) for w in words) else text
+        out[k][3] = [*words[:at], (txt, float(score), [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]), *words[at:]]
+    return [tuple(line) for line in out]
+
+
+def _in_cell(left: float, right: float, quad: np.ndarray, verticals: list) -> tuple[float, float]:
+    """left..right cut back to the vertical ruling lines on either side of the line box: a marker
+    belongs to its own cell (past the rule, the foot of the next cell's 居 was taken for a "1")."""
+    x0, x1 = float(quad[:, 0].min()), float(quad[:, 0].max())
+    mid = float(quad[:, 1].mean())
+    for vx, vy, vw, vh in verticals:
+        if vy <= mid <= vy + vh:
+            if left < vx + vw / 2 <= x0:
+                left = vx + vw
+            elif x1 <= vx + vw / 2 < right:
+                right = vx
+    return left, right
+
+
+def _within(ink: np.ndarray, run: tuple, top: int, bottom: int) -> bool:
+    """The run's ink ends inside the band top..bottom: no stroke in its columns goes on above or below
+    (the foot of a glyph of the cell above, or of the line above, is cut by the band and looks raised)."""
+    x0, t, x1, b = (int(v) for v in run)
+    cols = ink[:, x0:x1].any(axis=1)
+    above, below = t, b
+    while above > 0 and cols[above - 1]:
+        above -= 1
+    while below < len(cols) and cols[below]:
+        below += 1
+    return above >= top and below <= bottom
+
+
+def _column_runs(ink: np.ndarray, left: float, right: float, top: int, bottom: int) -> list[tuple]:
+    """The runs of inked columns between `left` and `right` in the band top..bottom, each as the box
+    (x0, top, x1, bottom; pixels) of its ink."""
+    a, b = max(0, int(left)), min(ink.shape[1], int(right) + 1)
+    band = ink[max(0, top):bottom, a:b] > 0
+    if not band.size:
+        return []
+    cols = np.flatnonzero(band.any(axis=0))
+    if not cols.size:
+        return []
+    breaks = np.flatnonzero(np.diff(cols) > 1)
+    out = []
+    for first, last in zip(np.r_[cols[0], cols[breaks + 1]], np.r_[cols[breaks], cols[-1]]):
+        rows = np.flatnonzero(band[:, first:last + 1].any(axis=1))
+        out.append((a + first, max(0, top) + rows[0], a + last + 1, max(0, top) + rows[-1] + 1))
+    return out
+
+
+def _as_blobs(runs: list[tuple]) -> np.ndarray:
+    """Column runs as rows of `_blobs` (x0, top, x1, bottom, centre x)."""
+    return np.array([(x0, top, x1, bottom, (x0 + x1) / 2) for x0, top, x1, bottom in runs], dtype=np.float64).reshape(-1, 5)
+
+
+def _raised_run(run: tuple, base: float, size: float, s: OcrSettings) -> bool:
+    """A column run shaped like a superscript digit: its ink ends well above the baseline and reaches
+    up to the tops of the line's glyphs (a small stroke of a Chinese glyph standing apart, such as
+    忄's dot, sits lower), is shorter than a full digit but not a speck, and no wider than a digit."""
+    x0, top, x1, bottom = run
+    height = bottom - top
+    return (base - bottom > s.sup_rise * size and base - top >= s.marker_top * size
+            and s.marker_min * size <= height < s.sup_height * s.digit_ink * size and x1 - x0 <= s.digit_ink * size)
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def _glyphs(quad: np.ndarray, text: str, words: list) -> list[tuple[str, float | None, float, float]]:
+    """(glyph, score, x0, x1) in pixels for every non-space glyph of a line: from the recogniser's
+    glyph boxes where it gave them, else the line box shared out by glyph width."""
+    out = []
+    for txt, score, box in words:
+        box = np.asarray(box, dtype=np.float64)
+        x0, x1 = float(box[:, 0].min()), float(box[:, 0].max())
+        glyphs = [c for c in txt if not c.isspace()]
+        if not glyphs:
+            continue
+        widths = [1.0 if _is_cjk(c) else 0.55 for c in glyphs]
+        at = x0
+        for c, wd in zip(glyphs, widths):
+            step = (x1 - x0) * wd / sum(widths)
+            out.append((c, float(score), at, at + step))
+            at += step
+    if out:
+        return out
+    glyphs = [c for c in text if not c.isspace()]
+    widths = [1.0 if _is_cjk(c) else 0.55 for c in glyphs]
+    x0, x1 = float(quad[:, 0].min()), float(quad[:, 0].max())
+    at = x0
+    for c, wd in zip(glyphs, widths):
+        step = (x1 - x0) * wd / sum(widths)
+        out.append((c, None, at, at + step))
+        at += step
+    return out
+
+
+def _ink_rows(ink: np.ndarray, x0: float, x1: float, top: int, bottom: int) -> tuple[int, int] | None:
+    """First and last ink row in the column range x0..x1 between rows top..bottom."""
+    a, b = max(0, int(x0 + 0.5)), min(ink.shape[1], int(x1 + 0.5))
+    if b <= a or bottom <= top:
+        return None
+    rows = np.flatnonzero(ink[top:bottom, a:b].any(axis=1))
+    return (top + int(rows[0]), top + int(rows[-1]) + 1) if rows.size else None
+
+
+NUMBER = re.compile(r"[0-9.%．％,，]*[0-9][0-9.%．％]*")
+# A GB/T 9704 page number "— N —": the recogniser often reads its dashes as 一 (the CJK "one").
+DASHED_NUMBER = re.compile(r"[一—–\-－─]+[0-9]+[一—–\-－─]+")
+FLAT = set("一二—–-－─_~～…")     # glyphs whose ink is a thin stroke: no measure of the font size
+SUPERSCRIPT_DIGITS = set("⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tuple[list[Char], list[Problem]]:
+    import cv2
+
+    chars: list[Char] = []
+    problems: list[Problem] = []
+    depth = cv2.distanceTransform(ink, cv2.DIST_L2, 3) if lines else None      # ink pixel → distance to paper
+    for quad, text, score, words in lines:
+        top_px, bottom_px = int(quad[:, 1].min()), int(quad[:, 1].max()) + 1
+        bbox = tuple(round(v * pt, 1) for v in (quad[:, 0].min(), quad[:, 1].min(), quad[:, 0].max(), quad[:, 1].max()))
+        if score < s.keep_score:
+            problems.append(Problem("ocr", "text too uncertain to read (OCR), left out", page=number,
+                                    text=text.strip(), bbox=bbox))
+            continue
+        glyphs = _glyphs(quad, text, words)
+        if DASHED_NUMBER.fullmatch("".join(g[0] for g in glyphs)):
+            glyphs = [("—" if c == "一" else c, *rest) for c, *rest in glyphs]
+        glyphs = _dashes_between_names(glyphs)
+        inks = [_ink_rows(ink, x0, x1, top_px, bottom_px) for _, _, x0, x1 in glyphs]
+        size_px, base_px = _line_metrics(glyphs, inks, s, top_px, bottom_px)
+        blobs = _blobs(ink, top_px, bottom_px)
+        bold = _bold_opening(glyphs, depth, top_px, bottom_px, s)
+        line_chars = []
+        for k, ((c, conf, x0, x1), rows) in enumerate(zip(glyphs, inks)):
+            conf = score if conf is None else conf
+            size, base = size_px, base_px
+            raised = None
+            if c.isdigit():         # the digit's own ink decides, as blobs or as a run of inked columns
+                raised = _raised(blobs, x0, x1, base_px, size_px, s) or _raised(
+                    _as_blobs(_column_runs(ink, x0 - size_px, x1 + size_px, top_px, bottom_px)), x0, x1, base_px, size_px, s)
+            if c in SUPERSCRIPT_DIGITS:     # the recogniser read a superscript ("规划⁵"): its ink is the
+                c = unicodedata.normalize("NFKC", c)    # raised run nearest its (loose) box, if one is seen
+                runs = [r for r in _column_runs(ink, x0 - size_px / 2, x1 + size_px / 2, top_px, bottom_px)
+                        if _raised_run(r, base_px, size_px, s)]
+                raised = raised or min(runs, key=lambda r: abs(r[0] + r[2] - x0 - x1), default=None) or (
+                    x0, base_px - s.cjk_ink * size_px, x1, base_px - s.sup_rise * size_px - 1)
+            if raised is not None:                                  # a raised small digit: a superscript
+                x0, x1 = raised[0], raised[2]
+                size, base = s.sup_size * size_px, raised[3]
+            line_chars.append(Char(text=c, x0=round(x0 * pt, 2), x1=round(max(x1, x0 + 1) * pt, 2),
+                                   top=round((base - 0.88 * size) * pt, 2), bottom=round((base + 0.12 * size) * pt, 2),
+                                   baseline=round(base * pt, 2), size=round(size * pt, 2), font=FONT, bold=k < bold,
+                                   conf=round(min(conf, 1.0), 4)))
+        chars.extend(line_chars)
+        problems.extend(_doubtful_numbers(line_chars, number, s))
+    return chars, problems
+
+
+def _dashes_between_names(glyphs: list) -> list:
+    """The recogniser reads a full-width dash as 一 (the same stroke): between two place names
+    (陆翔路一祁连山路, a road from one to the other) it is the dash (patterns.json `ocr_yi_as_dash`)."""
+    text = "".join(g[0] for g in glyphs)
+    at = {m.start() for m in data.regex("ocr_yi_as_dash").finditer(text)}
+    return [("—", *g[1:]) if k in at else g for k, g in enumerate(glyphs)] if at else glyphs
+
+
+SENTENCE_END = re.compile(r"[。！？；!?;]")
+
+
+def _bold_opening(glyphs, depth: np.ndarray, top: int, bottom: int, s: OcrSettings) -> int:
+    """How many glyphs the line opens with in bold: its first sentence ("一是……。", "创新发展新引擎加速
+    打造。") when that sentence's strokes are clearly heavier than the rest of the line's. The OCR'd
+    glyphs carry no font, so the weight is measured from the image: the mean distance from an ink
+    pixel of a Chinese glyph to the paper, which grows with the stroke width. Measured against the
+    same line (same scan, blur and threshold), not an absolute width in pixels nor the whole page
+    (lines of one page differ by up to a fifth)."""
+    text = "".join(g[0] for g in glyphs)
+    end = SENTENCE_END.search(text)
+    if end is None:
+        return 0
+
+    def weight(part) -> float | None:
+        values = [depth[top:bottom, max(0, int(x0)):int(x1) + 1] for c, _, x0, x1 in part if _is_cjk(c)]
+        values = [v[v > 0] for v in values]
+        if len(values) < 2 or not sum(v.size for v in values):
+            return None
+        return float(np.concatenate(values).mean())
+
+    opening, rest = weight(glyphs[:end.end()]), weight(glyphs[end.end():])
+    return end.end() if opening and rest and opening >= s.bold_stroke * rest else 0
+
+
+def _blobs(ink: np.ndarray, top: int, bottom: int) -> np.ndarray:
+    """The ink blobs (connected components) of a line's band: rows of x0, top, x1, bottom, centre x
+    (pixels); specks of a few pixels left out."""
+    import cv2
+
+    band = np.ascontiguousarray(ink[max(0, top):bottom])
+    n, _, stats, centroids = cv2.connectedComponentsWithStats(band, connectivity=8)
+    keep = stats[1:n, 4] >= 4
+    x, y, w, h = (stats[1:n, k][keep] for k in range(4))
+    return np.stack([x, y + max(0, top), x + w, y + h + max(0, top), centroids[1:n, 0][keep]], axis=1) \
+        if keep.any() else np.zeros((0, 5))
+
+
+def _raised(blobs: np.ndarray, x0: float, x1: float, base: float, size: float,
+            s: OcrSettings) -> tuple[float, float, float, float] | None:
+    """The ink box (pixels) of a digit set small and raised above the line: every ink blob centred in
+    the glyph's box ends well above the baseline and together they are shorter than a full digit.
+    The recogniser's glyph boxes are loose, so the blobs, not the box, decide (a full-size digit, or
+    a neighbour's stroke reaching the baseline, keeps the glyph on the line)."""
+    mine = blobs[(blobs[:, 4] >= x0) & (blobs[:, 4] <= x1)]
+    if not len(mine):
+        return None
+    left, top, right, bottom = mine[:, 0].min(), mine[:, 1].min(), mine[:, 2].max(), mine[:, 3].max()
+    if base - bottom > s.sup_rise * size and bottom - top < s.sup_height * s.digit_ink * size:
+        return float(left), float(top), float(right), float(bottom)
+    return None
+
+
+def _line_metrics(glyphs, inks, s: OcrSettings, top: int, bottom: int) -> tuple[float, float]:
+    """Font size and baseline (pixels) of a line from the ink of its Chinese glyphs (else digits)."""
+    cjk = [(r[1] - r[0], r[1]) for (c, *_), r in zip(glyphs, inks) if r and _is_cjk(c) and c not in FLAT]
+    if cjk:
+        size = median(h for h, _ in cjk) / s.cjk_ink
+        return size, median(b for _, b in cjk) - s.descent * size
+    tall = [(r[1] - r[0], r[1]) for (c, *_), r in zip(glyphs, inks) if r and (c.isdigit() or c.isupper())]
+    if tall:
+        size = median(h for h, _ in tall) / s.digit_ink
+        return size, median(b for _, b in tall)
+    size = (bottom - top) / 1.3
+    return size, bottom - 0.2 * size
+
+
+def _doubtful_numbers(chars: list[Char], number: int, s: OcrSettings) -> list[Problem]:
+    """Every number of the line with a glyph read below the confidence bar, with its box. A footnote
+    marker (a superscript) is no part of a number: "5" raised before "1+1+3" is not "51"."""
+    if not chars:
+        return []
+    text = "".join(c.text for c in chars)
+    full = max(c.size for c in chars)
+    numbers = "".join(" " if c.size < (1 + s.sup_size) / 2 * full else c.text for c in chars)   # markers out
+    out = []
+    for m in NUMBER.finditer(numbers):
+        run = chars[m.start():m.end()]
+        worst = min(c.conf for c in run)
+        if worst < s.low_confidence:
+            out.append(Problem("ocr", "number read with low OCR confidence", page=number,
+                               text=f"{m.group()} ({worst:.2f}) in {text}",
+                               bbox=(min(c.x0 for c in run), min(c.top for c in run),
+                                     max(c.x1 for c in run), max(c.bottom for c in run))))
+    return out

@@ -1,0 +1,1 @@
+"""Quantities: typed values of the indicator cells, facts stated in the narrative and their subjects."""

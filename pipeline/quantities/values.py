@@ -1,0 +1,61 @@
+"""Indicator rows → indicator_values: each quantity of a target or actual cell, aligned to the
+"/"-separated parts of the indicator name; and indicator_parts: each part, with or without a number."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pipeline.model.records import Problem
+from pipeline.model.rows import IndicatorPartRow, IndicatorRow, IndicatorValueRow
+from pipeline.vocab.grammar import has_number, note_text, parse, split_parts
+from pipeline.vocab.keys import indicator_key
+
+MEASURES = (("target", "target_text"), ("actual", "actual_text"))
+
+
+def _parts(row: IndicatorRow):
+    """(measure, part number, the part's indicator name, the part's text) for each "/"-part of the
+    row's target and actual cells; a cell split into as many parts as the name gets their names."""
+    names = [row.indicator[a:b] for a, b in split_parts(row.indicator)]
+    for measure, column in MEASURES:
+        cell = getattr(row, column) or ""
+        spans = split_parts(cell)
+        for k, (a, b) in enumerate(spans, start=1):
+            yield measure, k, names[k - 1] if len(names) == len(spans) else row.indicator, cell[a:b]
+
+
+def indicator_parts(indicators: list[IndicatorRow]) -> list[IndicatorPartRow]:
+    """One row per "/"-part of a target or actual cell, with or without a number in it (完成市下达目标):
+    the parts the views across years key and compare."""
+    return [IndicatorPartRow(notice_id=row.notice_id, table_no=row.table_no, seq=row.seq, measure=measure,
+                             part=k, indicator_part=name, indicator_key=indicator_key(name) or None, text=part.strip())
+            for row in indicators for measure, k, name, part in _parts(row) if part.strip()]
+
+
+def indicator_values(indicators: list[IndicatorRow]) -> tuple[list[IndicatorValueRow], list[Problem]]:
+    out, problems = [], []
+    for row in indicators:
+        for measure, k, name, part in _parts(row):
+            found = parse(part, skip_brackets=True)
+            outside = part.replace(note_text(part) or "", "")
+            if not found and row.unit and has_number(outside):
+                found = _with_column_unit(part, row.unit)
+            if not found and has_number(outside):
+                problems.append(Problem("quantities", f"no quantity read in {measure} cell part {k}",
+                                        page=row.page, text=part, table_no=row.table_no, row=row.seq))
+            for n, q in enumerate(found, start=1):
+                out.append(IndicatorValueRow(
+                    notice_id=row.notice_id, table_no=row.table_no, seq=row.seq,
+                    measure=measure, part=k, quantity_no=n, indicator_part=name,
+                    indicator_key=indicator_key(name) or None, part_text=part.strip(), raw=q.raw,
+                    value=q.value, unit=q.unit, kind=q.kind, qualifier=q.qualifier,
+                    base_value=q.base_value, base_unit=q.base_unit, label=q.label,
+                    bound=q.bound, note=note_text(part),
+                ))
+    return out, problems
+
+
+def _with_column_unit(part: str, unit: str):
+    """Bare numbers ("增长6.5") whose unit is printed in the table's 单位 column ("%"): read as if
+    the unit followed them; `raw` stays what the cell prints."""
+    return [replace(q, raw=q.raw[:max(0, len(part) - q.start)], end=min(q.end, len(part)))
+            for q in parse(part.rstrip() + unit, skip_brackets=True) if q.start < len(part.rstrip())]

@@ -1,0 +1,1 @@
+"""Tables: grids → logical tables across pages → indicator and project rows, and the cell audit."""

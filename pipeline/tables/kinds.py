@@ -1,0 +1,304 @@
+"""Logical tables → indicator and project rows, driven by the header synonyms in schemas/."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+
+from pipeline.model.records import LogicalTable, Problem
+from pipeline.model.rows import IndicatorRow, ProjectRow, TableCellRow
+from pipeline.vocab import data
+from pipeline.vocab.grammar import split_unit
+from pipeline.vocab.headers import map_columns
+from pipeline.vocab.text import compact
+
+YI = Decimal(100_000_000)
+
+
+def _kinds() -> dict:
+    return data.table_kinds()
+
+
+def classify(table: LogicalTable) -> tuple[str | None, dict[int, str]]:
+    best = (None, {})
+    for kind, spec in _kinds().items():
+        cols = map_columns(table.header, spec["fields"])
+        found = set(cols.values())
+        if set(spec["requires"]) <= found and (not spec.get("requires_any") or found & set(spec["requires_any"])) \
+                and len(cols) > len(best[1]):
+            best = (kind, cols)
+    return best
+
+
+def _year(table: LogicalTable, cols: dict[int, str]) -> int | None:
+    for i, f in cols.items():
+        if f in ("target_text", "target_stage"):
+            m = data.regex("year_of_column").search(compact(table.header[i]))
+            if m:
+                return int(m.group(1))
+    m = data.regex("year_of_column").search(compact(table.title))
+    return int(m.group(1)) if m else None
+
+
+def _int(text: str) -> int | None:
+    t = unicodedata.normalize("NFKC", text).strip()
+    return int(t) if re.fullmatch(r"\d+", t) else None
+
+
+def _decimal(text: str) -> Decimal | None:
+    t = unicodedata.normalize("NFKC", text).replace(",", "").strip()
+    try:
+        return Decimal(t) if re.fullmatch(r"-?\d+(\.\d+)?", t) else None
+    except InvalidOperation:
+        return None
+
+
+def table_rows(notice_id: str, tables: list[LogicalTable]) -> tuple[list[IndicatorRow], list[ProjectRow], list[Problem]]:
+    """Returns (indicators, projects, problems): IndicatorRow and ProjectRow records (a project's
+    `project_key` is filled in once the notice's district is known: keys.keyed_projects)."""
+    indicators, projects, problems = [], [], []
+    numbers = [t.table_no for t in tables if t.table_no is not None]
+    next_no = max(numbers, default=0) + 1
+    for t in tables:
+        kind, cols = classify(t)
+        if kind is not None and t.table_no is None:
+            problems.append(Problem("table_kinds", f"{kind} table without a printed number; numbered {next_no}",
+                                    page=t.row_pages[0] if t.row_pages else None))
+            t = replace(t, table_no=next_no)
+            next_no += 1
+        if kind is None:
+            problems.append(Problem("table_kinds", f"table kind not recognised from header {list(t.header)}",
+                                    page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no))
+            continue
+        for i, h in enumerate(t.header):
+            if i not in cols:
+                problems.append(Problem("table_kinds", f"unknown column {h!r} kept in table_cells only",
+                                        page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no))
+        if "seq" not in cols.values():
+            problems.append(Problem("table_kinds", "no 序号 column: rows numbered by their position",
+                                    page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no))
+        year = _year(t, cols)
+        rows = _indicator_rows if kind == "indicators" else _project_rows
+        out, probs = rows(notice_id, t, cols, year)
+        (indicators if kind == "indicators" else projects).extend(out)
+        problems.extend(probs)
+    return indicators, projects, problems
+
+
+def _source(t: LogicalTable, i: int) -> dict:
+    """Where an output row came from: its logical table and printed row (kept off the outputs by the
+    schemas; `table_cell_rows` links every cell to the row and field it became), and how it was read:
+    `source` "text" or "ocr", with the lowest OCR confidence of its cells."""
+    return {"table_index": t.index, "source_row": t.row_numbers[i] if i < len(t.row_numbers) else None,
+            "source": t.row_sources[i] if i < len(t.row_sources) else "text",
+            "confidence": t.row_confidence[i] if i < len(t.row_confidence) else None}
+
+
+def table_cell_rows(notice_id: str, tables: list[LogicalTable], indicators: list[IndicatorRow],
+                    projects: list[ProjectRow]) -> list[TableCellRow]:
+    """The audit trail: every printed cell of every table, with its box on the page, its role
+    (header, category, section row, data, or unused: in no output row), and the output row
+    (indicators/projects, seq) and field its text became."""
+    linked = {(r.table_index, r.source_row): (name, r)
+              for name, rows in (("indicators", indicators), ("projects", projects)) for r in rows}
+    out = []
+    for t in tables:
+        kind, cols = classify(t)
+        numbers = [r.table_no for (index, _), (_, r) in linked.items() if index == t.index]
+        table_no = numbers[0] if numbers else t.table_no
+        texts: dict[int, list] = {}
+        for c in t.cells:
+            texts.setdefault(c.row, []).append(c)
+        for c in t.cells:
+            name, row = linked.get((t.index, c.row), (None, None))
+            field = cols.get(c.col) if kind and not c.is_header else None
+            if c.is_header:
+                role = "header"
+            elif row is None:
+                role = "section" if kind and _section_row(texts[c.row]) else "unused"
+            else:
+                role = "category" if field == "category" else "data"
+            x0, top, x1, bottom = (round(v, 2) for v in c.bbox) if c.bbox else (None,) * 4
+            out.append(TableCellRow(notice_id=notice_id, table_no=table_no, table_index=t.index, page=c.page,
+                                    row=c.row, col=c.col, rowspan=c.rowspan, colspan=c.colspan,
+                                    is_header=c.is_header, text=c.text,
+                                    footnote_refs=",".join(str(n) for n, _ in c.markers),
+                                    x0=x0, top=top, x1=x1, bottom=bottom, role=role,
+                                    output=name, seq=row.seq if row else None,
+                                    field=field if row is not None else None,
+                                    source=c.source, confidence=c.confidence))
+    return out
+
+
+def _section_row(cells) -> bool:
+    """A row with text in one cell only, a section ("（一）区级骨干路网（7项）") or group ("一、经济发展")."""
+    filled = [c for c in cells if compact(c.text)]
+    return len(filled) == 1 and (filled[0].col == 0 or filled[0].colspan > 1)
+
+
+# Fields that hold a value (a target, an outcome, an amount, a stage): a cell there printing only a
+# dash means "no value". OCR reads that dash as 一 (the CJK "one" is the same stroke); in a value
+# field a lone 一 is the dash, because a value of one is printed in digits (1, 1个) — whereas in 序号
+# or in a name a lone 一 is the numeral.
+VALUE_FIELDS = frozenset({"target_text", "actual_text", "investment_yi", "target_stage", "progress_text"})
+LONE_YI = re.compile(r"一{1,2}")
+
+
+def _fields(row: tuple[str, ...], cols: dict[int, str]) -> dict[str, str]:
+    return {f: "—" * len(compact(row[i])) if f in VALUE_FIELDS and LONE_YI.fullmatch(compact(row[i])) else row[i]
+            for i, f in cols.items()}
+
+
+def _label_row(row: tuple[str, ...], besides: set[int] = frozenset()) -> tuple[str, str, int | None, str] | None:
+    """A row whose only text (cells in `besides` aside: a section's total investment) names a group
+    of rows: a section ("（一）区级骨干路网（7项）") or a group row ("一、经济发展") → (number, name,
+    declared count, text as printed)."""
+    filled = [x for j, x in enumerate(row) if compact(x) and j not in besides]
+    if len(filled) != 1:
+        return None
+    for pattern in ("section_row", "group_row"):
+        m = data.regex(pattern).match(compact(filled[0]))
+        if m:
+            declared = int(unicodedata.normalize("NFKC", m.group(3))) if m.group(3) else None
+            return m.group(1), m.group(2), declared, filled[0].strip()
+    return None
+
+
+@dataclass
+class _Group:
+    """A section or group row, the rows listed under it and the 小计 row that closes it, if any."""
+    number: str
+    name: str
+    declared: int | None
+    text: str
+    page: int
+    row: tuple[str, ...]
+    listed: int = 0
+    subtotal: tuple[str, ...] | None = None
+
+
+@dataclass
+class _Walk:
+    rows: list[tuple]                   # (index, page, group, fields, seq) of each numbered row
+    groups: list[_Group]
+    total: tuple[str, ...] | None       # the 合计 / 总计 row
+    problems: list[Problem]
+
+
+def _walk(t: LogicalTable, cols: dict[int, str], what: str, besides: set[int] = frozenset()) -> _Walk:
+    """The table's rows in order, sorted into numbered rows, group rows and total rows, with the
+    problems met: a row without a number, a 序号 that repeats or skips (numbering may restart at 1
+    under a new group), a group without rows, a section declaring another count than it lists."""
+    w = _Walk([], [], None, [])
+    last_seq, restart = 0, True
+    for i, (row, page) in enumerate(zip(t.rows, t.row_pages)):
+        label = _label_row(row, besides)
+        if label is not None:
+            w.groups.append(_Group(*label, page=page, row=row))
+            restart = True
+            continue
+        total = data.regex("total_row").match(next((compact(x) for x in row if compact(x)), ""))
+        if total:
+            if total.group(1) == "小计" and w.groups:
+                w.groups[-1].subtotal = row
+            elif total.group(1) != "小计":
+                w.total = row
+            continue
+        f = _fields(row, cols)
+        seq = _int(f["seq"]) if "seq" in f else len(w.rows) + 1
+        if seq is None:
+            w.problems.append(Problem("table_kinds", f"{what} row without a number skipped", page=page,
+                                      text="|".join(row), table_no=t.table_no))
+            continue
+        if seq != last_seq + 1 and not (restart and seq == 1):
+            reason = f"序号 {seq} repeated" if seq <= last_seq else f"序号 jumps from {last_seq} to {seq}"
+            w.problems.append(Problem("check", reason, page=page, text="|".join(row), table_no=t.table_no, row=seq))
+        last_seq, restart = seq, False
+        if w.groups:
+            w.groups[-1].listed += 1
+        w.rows.append((i, page, w.groups[-1] if w.groups else None, f, seq))
+    for g in w.groups:
+        if g.declared is not None and g.declared != g.listed:
+            w.problems.append(Problem("check", f"section declares {g.declared} projects, {g.listed} listed",
+                                      page=g.page, text=g.text, table_no=t.table_no))
+        elif g.listed == 0:
+            w.problems.append(Problem("check", "section without rows", page=g.page, text=g.text,
+                                      table_no=t.table_no))
+    return w
+
+
+def _indicator_rows(notice_id, t: LogicalTable, cols, year):
+    w = _walk(t, cols, "indicator")
+    out = []
+    category, group = None, None
+    has_actual = "actual_text" in cols.values()
+    for i, page, g, f, seq in w.rows:
+        if g is not group:              # a group row names the category of the rows under it
+            group, category = g, g.name
+        category = f.get("category") or category        # a 类别 printed once is filled down
+        out.append(IndicatorRow(
+            **_source(t, i), notice_id=notice_id, table_no=t.table_no, year=year, seq=seq,
+            category=category, indicator=f.get("indicator", ""),
+            target_text=f.get("target_text", ""),
+            actual_text=f.get("actual_text", "") if has_actual else None,
+            unit=f.get("unit") or None, page=page,
+        ))
+    return out, w.problems
+
+
+def _project_rows(notice_id, t: LogicalTable, cols, year):
+    money_factor = _money_factor(t, cols)
+    inv_col = next((j for j, f in cols.items() if f == "investment_yi"), None)
+    w = _walk(t, cols, "project", besides={inv_col})
+    problems = w.problems
+    table_total = _money(w.total, inv_col, money_factor) if w.total else None
+    out = []
+    has_progress = "progress_text" in cols.values()
+    for i, page, g, f, seq in w.rows:
+        inv_text = f.get("investment_yi", "")
+        inv = _money(t.rows[i], inv_col, money_factor)
+        if inv_text and inv is None:
+            problems.append(Problem("table_kinds", "investment is not a number", page=page, text=inv_text,
+                                    table_no=t.table_no, row=seq))
+        section_total = _money(g.subtotal or g.row, inv_col, money_factor) if g else None
+        progress = f.get("progress_text", "") if has_progress else None
+        out.append(ProjectRow(
+            **_source(t, i), notice_id=notice_id, table_no=t.table_no, year=year, seq=seq,
+            section_no=g.number if g else None, section=g.name if g else None,
+            section_declared_count=g.declared if g else None,
+            name=f.get("name", ""), project_key="",     # keyed with the notice's district: keys.keyed_projects
+            investment_yi=float(inv) if inv is not None else None,
+            investment_cny=inv * YI if inv is not None else None,
+            target_stage=f.get("target_stage", ""), progress_text=progress,
+            progress_pct=_progress_pct(progress), builder=f.get("builder"), page=page,
+            section_total_yi=float(section_total) if section_total is not None else None,
+            table_total_yi=float(table_total) if table_total is not None else None,
+        ))
+    return out, problems
+
+
+def _money(row: tuple[str, ...], col: int | None, factor: Decimal) -> Decimal | None:
+    """亿元 in cell `col` of `row` (the table's printed unit converted), None when it holds no number."""
+    found = _decimal(row[col]) if col is not None else None
+    return found * factor / YI if found is not None else None
+
+
+def _money_factor(t: LogicalTable, cols: dict[int, str]) -> Decimal:
+    """CNY per printed unit of the investment column: from "(万元)" in its header, else the table's
+    "单位：" line, else 亿元 (the unit these tables use)."""
+    header = next((compact(t.header[i]) for i, f in cols.items() if f == "investment_yi"), "")
+    m = re.search(r"[(（](.+?)[)）]", header)
+    for unit in ((m.group(1) if m else None), t.unit or None, "亿元"):
+        split = split_unit(unit) if unit else None
+        if split and split[1].base == "CNY":
+            magnitude, u = split
+            return Decimal(magnitude.numerator) * Decimal(u.factor.numerator) / Decimal(u.factor.denominator)
+    return YI
+
+
+def _progress_pct(text: str | None) -> float | None:
+    if not text:
+        return None
+    m = data.regex("progress_pct").search(unicodedata.normalize("NFKC", text))
+    return float(m.group(1)) if m else None

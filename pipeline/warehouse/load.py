@@ -1,0 +1,214 @@
+"""extracted/ → a warehouse: an embedded DuckDB file (default) or PostgreSQL, one table per output
+table with all notices together, created from the schemas under schemas/.
+
+Loads are idempotent and atomic: a notice's rows are replaced in one transaction. A notice is
+skipped (unless forced) when its outputs are the ones already loaded, told by the hashes its
+datapackage.json lists for every file: new outputs (from a changed pipeline or schemas/, not only
+from a changed PDF) always load. The views across notices and years (pipeline/views.py) are
+created again after every load."""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from pipeline.output.manifest import EXTRACTED, Manifest
+from pipeline.output.storage import intact
+from pipeline.output.write import TABLES
+from pipeline.vocab import data
+from pipeline.warehouse.views import view_statements
+
+SQL_TYPES = {"string": "TEXT", "integer": "BIGINT", "number": "DOUBLE PRECISION", "boolean": "BOOLEAN",
+             "date": "DATE"}
+
+
+def _sql_type(f: dict) -> str:
+    return f"NUMERIC({f['x-decimal']['precision']}, {f['x-decimal']['scale']})" if "x-decimal" in f \
+        else SQL_TYPES[f["type"]]
+
+
+def create_table_sql(table: str) -> str:
+    schema = data.table_schema(table)
+    cols = []
+    for f in schema["fields"]:
+        required = " NOT NULL" if f.get("constraints", {}).get("required") else ""
+        cols.append(f'"{f["name"]}" {_sql_type(f)}{required}')
+    if schema.get("primaryKey"):
+        cols.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in schema["primaryKey"]) + ")")
+    return f"CREATE TABLE IF NOT EXISTS {table} (" + ", ".join(cols) + ")"
+
+
+def _folders(extracted: Path) -> list[Path]:
+    """The notices the batch's manifest shows extracted, with intact outputs (a failed or unfinished
+    one is not loaded); without a manifest, every finished folder that holds outputs: a folder is
+    renamed into its visible name as the last step of its write, so hidden ones (`.<id>.tmp-PID`,
+    `.<id>.old-PID`) are half-written or on their way out."""
+    manifest = Manifest(extracted)
+    if manifest.entries:
+        return [Path(extracted) / n for n, e in sorted(manifest.entries.items())
+                if e.status in EXTRACTED and intact(extracted, n)]
+    return sorted(p for p in Path(extracted).iterdir()
+                  if not p.name.startswith(".") and (p / "notices.parquet").exists())
+
+
+# which outputs of each notice are in the warehouse: the content key of its folder
+LOADS_SQL = "CREATE TABLE IF NOT EXISTS notice_loads (notice_id TEXT PRIMARY KEY, content_sha256 TEXT NOT NULL)"
+
+
+def _notice_id(folder: Path) -> str:
+    return pq.read_table(folder / "notices.parquet", columns=["notice_id"]).column("notice_id")[0].as_py()
+
+
+def content_key(folder: Path) -> str:
+    """sha256 over the path and hash of every file the folder's datapackage.json lists."""
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    listed = sorted(f"{r['path']} {r['hash']}" for r in package["resources"])
+    return hashlib.sha256("\n".join(listed).encode()).hexdigest()
+
+
+class LoadError(Exception):
+    """A load that stopped: says which notice was not loaded (those before it are in)."""
+
+
+def load(extracted: Path, db: str, force: bool = False, wait: float = 60.0) -> dict[str, str]:
+    """Load every notice folder under `extracted` into `db` (a DuckDB path or a postgresql:// URL);
+    returns notice_id → "loaded" | "unchanged". A DuckDB file another process is writing is waited
+    for up to `wait` seconds."""
+    target = connect(db, wait)
+    outcome: dict[str, str] = {}
+    try:
+        with target.transaction():
+            for t in TABLES:
+                target.run(create_table_sql(t))
+                force = _add_new_columns(target, t) or force
+            target.run(LOADS_SQL)
+        for folder in _folders(extracted):
+            notice_id, key = _notice_id(folder), content_key(folder)
+            try:
+                outcome[notice_id] = _load_notice(target, folder, notice_id, key, force)
+            except Exception as e:
+                done = ", ".join(n for n, what in outcome.items() if what == "loaded") or "none"
+                raise LoadError(f"{notice_id} was not loaded, its previous rows are kept "
+                                f"(loaded before it: {done}): {type(e).__name__}: {e}") from e
+        with target.transaction():
+            for sql in view_statements():
+                target.run(sql)
+    finally:
+        target.close()
+    return outcome
+
+
+def _load_notice(target: "_Target", folder: Path, notice_id: str, key: str, force: bool) -> str:
+    """Replace one notice's rows in one transaction, unless the same outputs are already loaded."""
+    with target.transaction():
+        have = target.fetch("SELECT content_sha256 FROM notice_loads WHERE notice_id = %s", [notice_id])
+        if have and have[0][0] == key and not force:
+            return "unchanged"
+        for t in TABLES:
+            target.run(f"DELETE FROM {t} WHERE notice_id = %s", [notice_id])
+            target.insert_parquet(t, folder / f"{t}.parquet")
+        target.run("DELETE FROM notice_loads WHERE notice_id = %s", [notice_id])
+        target.run("INSERT INTO notice_loads VALUES (%s, %s)", [notice_id, key])
+    return "loaded"
+
+
+def connect(db: str, wait: float = 60.0) -> "_Target":
+    """A DuckDB file path or a postgresql:// URL → a connection with run / fetch / transaction."""
+    return _Postgres(db) if db.startswith(("postgresql://", "postgres://")) else _DuckDB(db, wait)
+
+
+def _add_new_columns(target: "_Target", table: str) -> bool:
+    """Columns a schema gained since the table was created are added (nullable: the rows already
+    there have no value); returns whether any was, as every notice must then be loaded again."""
+    have = {r[0] for r in target.fetch("SELECT column_name FROM information_schema.columns "
+                                       "WHERE table_name = %s AND table_schema = current_schema()", [table])}
+    new = [f for f in data.table_schema(table)["fields"] if f["name"] not in have]
+    for f in new:
+        target.run(f'ALTER TABLE {table} ADD COLUMN "{f["name"]}" {_sql_type(f)}')
+    return bool(new)
+
+
+class _Target:
+    con = None
+
+    @contextmanager
+    def transaction(self):
+        self.begin()
+        try:
+            yield
+        except BaseException:
+            self.rollback()
+            raise
+        self.commit()
+
+    def close(self):
+        self.con.close()
+
+
+class _DuckDB(_Target):
+    def __init__(self, path: str, wait: float = 60.0):
+        """DuckDB lets one process write a file at a time: wait for another load to finish."""
+        import duckdb
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self.con = duckdb.connect(path)
+                return
+            except duckdb.IOException as e:
+                if "lock" not in str(e).lower() or time.monotonic() >= deadline:
+                    raise LoadError(f"the warehouse {path} is held by another process (waited {wait:g} s); "
+                                    f"nothing was loaded: {e}") from e
+                time.sleep(0.2)
+
+    def begin(self):
+        self.con.execute("BEGIN TRANSACTION")
+
+    def commit(self):
+        self.con.execute("COMMIT")
+
+    def rollback(self):
+        self.con.execute("ROLLBACK")
+
+    def run(self, sql, params=None):
+        self.con.execute(sql.replace("%s", "?"), params or [])
+
+    def fetch(self, sql, params=None):
+        return self.con.execute(sql.replace("%s", "?"), params or []).fetchall()
+
+    def insert_parquet(self, table: str, parquet: Path):
+        self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [str(parquet)])
+
+
+class _Postgres(_Target):
+    def __init__(self, dsn: str):
+        import psycopg
+        self.con = psycopg.connect(dsn)
+
+    def begin(self):
+        pass            # psycopg opens a transaction with the first statement
+
+    def commit(self):
+        self.con.commit()
+
+    def rollback(self):
+        self.con.rollback()
+
+    def run(self, sql, params=None):
+        with self.con.cursor() as cur:
+            cur.execute(sql, params)
+
+    def fetch(self, sql, params=None):
+        with self.con.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+
+    def insert_parquet(self, table: str, parquet: Path):
+        names = [f["name"] for f in data.table_schema(table)["fields"]]
+        cols = ", ".join(f'"{n}"' for n in names)
+        with self.con.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            for row in pq.read_table(parquet).to_pylist():
+                copy.write_row([row[n] for n in names])
