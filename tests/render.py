@@ -19,9 +19,10 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
-from pdfs import REGULAR, Doc
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+
+from pdfs import REGULAR, Doc
 
 A4 = (595.28, 841.89)
 MM = 72 / 25.4
