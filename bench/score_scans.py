@@ -40,9 +40,9 @@ SIGNED = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")      # the d
 
 def scan_specs(pdf: Path, seed: int) -> dict:
     """A Scan for every page: resolution, colour and degradations drawn from a seeded generator."""
-    from scans import Scan
-
     from pipeline.load.document import load_pdf
+
+    from scans import Scan
 
     pages = load_pdf(pdf).pages
     rng = np.random.default_rng(seed)
@@ -68,9 +68,9 @@ def page_list(text: str) -> set[int]:
 
 
 def score(notice: str, work: Path, pages: set[int] | None = None) -> dict:
-    from scans import scan_pages
-
     from pipeline.api import extract_to
+
+    from scans import scan_pages
 
     src = SHARED / "notices" / f"{notice}.pdf"
     scanned = work / "scans" / f"{notice}.pdf"

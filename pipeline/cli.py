@@ -142,7 +142,7 @@ def _format_table(header: tuple[str, ...], rows: list[tuple]) -> str:
 
     cells = [list(header)] + [[text(v) for v in r] for r in rows]
     widths = [max(width(r[i]) for r in cells) for i in range(len(header))]
-    return "\n".join("  ".join(c + " " * (w - width(c)) for c, w in zip(r, widths)).rstrip() for r in cells)
+    return "\n".join("  ".join(c + " " * (w - width(c)) for c, w in zip(r, widths, strict=False)).rstrip() for r in cells)
 
 
 def cmd_series(args) -> int:

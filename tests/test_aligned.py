@@ -1,17 +1,17 @@
 """Tables printed with no rules at all: found from their header's wording and read as a three-line
 table whose rules the text implies (pipeline/aligned.py); aligned narrative stays narrative."""
-from pdfs import Doc
-
 from pipeline.api import extract
 from pipeline.layout.lines import line_text
 from pipeline.layout.page import layout_document
 from pipeline.load.document import load_pdf
 
+from pdfs import Doc
+
 X = [60, 100, 330, 430, 530]
 
 
 def _row(d: Doc, top: float, cells: list[str], size: float = 10.5):
-    for x, text in zip(X, cells):
+    for x, text in zip(X, cells, strict=False):
         if text:
             d.text(x + 3, top, text, size=size)
 

@@ -3,10 +3,11 @@ pinned to pdfium, whatever NOTICE_EXTRACT_BACKEND says, so that no pass compares
 from dataclasses import asdict
 
 import pytest
-from conftest import NOTICES, ROOT
 
 from pipeline.api import extract
 from pipeline.model.rows import Row
+
+from conftest import NOTICES, ROOT
 
 GEOMETRY = {"x0", "top", "x1", "bottom", "boxes", "marker_box", "note_boxes"}   # boxes on the page, PDF points
 
@@ -25,7 +26,7 @@ def _same(a: Row, b: Row) -> bool:
     for k in GEOMETRY & a.keys():
         na, nb = _numbers(a[k]), _numbers(b[k])
         if len(na) != len(nb) or any((x is None) != (y is None) or (x is not None and abs(x - y) > 1.0)
-                                     for x, y in zip(na, nb)):
+                                     for x, y in zip(na, nb, strict=False)):
             return False
     return True
 
@@ -38,7 +39,7 @@ def test_backends_agree(notice_id):
     assert set(other.tables) == set(reference.tables)
     for table, rows in reference.tables.items():
         assert len(other.tables[table]) == len(rows), table
-        for a, b in zip(other.tables[table], rows):
+        for a, b in zip(other.tables[table], rows, strict=False):
             assert _same(a, b), (table, a, b)
     assert [(f["page"], f["text"]) for f in other.furniture] == [(f["page"], f["text"]) for f in reference.furniture]
 

@@ -6,10 +6,11 @@ import shutil
 
 import pikepdf
 import pytest
-from conftest import ROOT
-from pdfs import Doc, encrypt, table
 
 from pipeline.cli import main
+
+from conftest import ROOT
+from pdfs import Doc, encrypt, table
 
 GOOD = ROOT / "raw" / "baoshan-2022.pdf"
 

@@ -4,13 +4,14 @@ once with one planted disagreement of each kind; the shared notices raise no fal
 from dataclasses import replace
 
 import pytest
-from conftest import NOTICES
-from pdfs import Doc, table
 
 from pipeline.api import extract
 from pipeline.checks.cross import project_totals
 from pipeline.model.rows import ProjectRow
 from pipeline.output.write import verdict
+
+from conftest import NOTICES
+from pdfs import Doc, table
 
 LEFT, SIZE, PITCH, CHARS = 80, 16, 28, 27
 

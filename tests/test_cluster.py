@@ -15,14 +15,15 @@ import cloudpickle
 import pyarrow.parquet as pq
 import pytest
 import test_executors
-from conftest import NOTICES, ROOT
-from s3server import s3_server
 from test_bad_input import CASES
 from test_executors import TIME_LIMIT, _attempt, _attempts, _task, hangs_if_slow
 
 from pipeline import api
 from pipeline.batch.executors import DaskExecutor, FileTask
 from pipeline.cli import main
+
+from conftest import NOTICES, ROOT
+from s3server import s3_server
 
 pytestmark = pytest.mark.once
 BAD = ("zero.pdf", "text.pdf", "truncated.pdf", "encrypted.pdf", "english-table.pdf")

@@ -8,10 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from pipeline import api
 from pipeline.batch.executors import FileTask, LocalExecutor
+
+from conftest import ROOT
 
 GOOD = ROOT / "raw" / "baoshan-2022.pdf"
 TIME_LIMIT = 10      # seconds: ten times what the good notice takes after warm_up, all the test waits

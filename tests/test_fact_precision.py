@@ -6,10 +6,11 @@ import unicodedata
 from decimal import Decimal
 
 import pytest
-from conftest import NOTICES, golden
 from test_quantities import BASE, MAGNITUDE
 
 from pipeline.vocab.grammar import cn_to_number
+
+from conftest import NOTICES, golden
 
 NUMBER = r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千万亿]+"
 

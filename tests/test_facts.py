@@ -6,10 +6,11 @@ import re
 import unicodedata
 
 import pytest
-from conftest import NOTICES, golden
 
 from pipeline.model.rows import FactRow, ParagraphRow
 from pipeline.quantities.facts import facts
+
+from conftest import NOTICES, golden
 
 
 def _facts(*sentences: str) -> list[FactRow]:

@@ -10,10 +10,11 @@ import random
 import unicodedata
 
 import pikepdf
-from conftest import ROOT
-from pdfs import flate_blanks
 
 from pipeline.api import extract_many
+
+from conftest import ROOT
+from pdfs import flate_blanks
 
 CASES = int(os.environ.get("FUZZ_CASES", "10"))
 TIME_LIMIT = 60.0

@@ -26,7 +26,7 @@ def test_backends_agree_on_rotated_pages(tmp_path, rotation):
     a, b = (load_pdf(tmp_path / "rot.pdf", backend).pages[0] for backend in ("pdfium", "pdfplumber"))
     assert (a.width, a.height) == (b.width, b.height)
     assert "".join(ch.text for ch in a.chars) == "Landscapetablepage"
-    for x, y in zip(a.chars, b.chars):
+    for x, y in zip(a.chars, b.chars, strict=False):
         assert x.text == y.text
         assert (x.x0, x.baseline) == pytest.approx((y.x0, y.baseline), abs=0.5)
     assert a.chars[1].x0 > a.chars[0].x0 and a.chars[1].baseline == pytest.approx(a.chars[0].baseline)
@@ -75,7 +75,7 @@ def test_rules_inside_form_xobjects(tmp_path):
     for backend in ("pdfium", "pdfplumber"):
         got = sorted((r.x0, r.top, r.x1, r.bottom) for r in load_pdf(tmp_path / "forms.pdf", backend).pages[0].rules)
         assert len(got) == len(want), backend
-        for g, w in zip(got, want):
+        for g, w in zip(got, want, strict=False):
             assert g == pytest.approx(w, abs=0.5), backend
 
 

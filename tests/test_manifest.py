@@ -5,12 +5,13 @@ import shutil
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import NOTICES, ROOT
 
 from pipeline.cli import main
 from pipeline.output import manifest
 from pipeline.output.manifest import file_sha256, pipeline_version
 from pipeline.warehouse.load import load
+
+from conftest import NOTICES, ROOT
 
 pytestmark = pytest.mark.once
 

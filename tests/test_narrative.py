@@ -4,10 +4,11 @@ the middle of a paragraph, headings and page numbers."""
 from dataclasses import replace
 
 import pytest
-from pdfs import Doc
 
 from pipeline.api import extract
 from pipeline.model.rows import FootnoteRow
+
+from pdfs import Doc
 
 LEFT, SIZE, PITCH = 80, 16, 28
 WIDTH_CHARS = 27          # chars per full line at 16 pt between 80 and 512
@@ -401,9 +402,9 @@ def test_cover_attachment_items_wrapped_under_their_text(tmp_path, hang):
 
 def test_attachment_listed_on_the_cover_that_yields_nothing(tmp_path):
     """The cover lists two attachments; only 附件1 is printed: a problem names 附件 2."""
-    from pdfs import table
-
     from pipeline.output.write import verdict
+
+    from pdfs import table
     d = _cover_head()
     d.text(LEFT + 2 * SIZE, 242, "1、某区2025年主要目标")
     d.text(LEFT + 2 * SIZE, 270, "2、关于某区2025年计划草案的报告")

@@ -2,6 +2,7 @@
 lines, the red seal, low-confidence numbers, and no download at run time."""
 import numpy as np
 import pytest
+
 from conftest import ROOT
 from scans import Scan, degraded
 
@@ -37,9 +38,10 @@ def test_a_wide_page_of_two_lines_of_large_type_is_told_upright_and_sideways(tmp
     upright); a smear as long as a share of the glyphs joins them along the lines."""
     import pikepdf
     import pypdfium2 as pdfium
-    from pdfs import Doc
 
     from pipeline.ocr import page as ocr
+
+    from pdfs import Doc
     d = Doc()
     for k, line in enumerate(("关于国民经济和社会发展计划", "全区地区生产总值增长六")):
         d.text(40, 100 + 72 * k, line, size=36)
@@ -76,9 +78,9 @@ def test_ruling_lines_found_in_the_image_match_the_drawn_ones():
 
 
 def test_red_seal_is_removed_and_black_text_under_it_kept():
-    from scans import _stamp
-
     from pipeline.ocr import page as ocr
+
+    from scans import _stamp
     page = np.stack([_rendered(1, 150)] * 3, axis=-1).astype(np.float32)
     centre = (page.shape[1] * 0.65, page.shape[0] * 0.78)
     stamped = _stamp(page, centre, 150).astype(np.uint8)
@@ -92,7 +94,7 @@ def test_red_seal_is_removed_and_black_text_under_it_kept():
 def _line_chars(text, confs):
     from pipeline.model.records import Char
     return [Char(t, 10.0 * i, 10.0 * i + 9, 100, 116, 114, 16, "OCR", False, conf=c)
-            for i, (t, c) in enumerate(zip(text, confs))]
+            for i, (t, c) in enumerate(zip(text, confs, strict=False))]
 
 
 def test_low_confidence_number_is_a_problem_with_its_box():
@@ -168,7 +170,7 @@ def test_a_marker_before_a_number_is_not_part_of_it():
     from pipeline.ocr import page as ocr
     chars = [Char("5", 0, 4, 100, 106, 106, 7, "OCR", False, conf=0.99)] + [
         Char(t, 5 + 6 * i, 10 + 6 * i, 100, 112, 110, 11, "OCR", False, conf=c)
-        for i, (t, c) in enumerate(zip("1+1+3", [0.57, 1, 1, 1, 1]))]
+        for i, (t, c) in enumerate(zip("1+1+3", [0.57, 1, 1, 1, 1], strict=False))]
     assert [p.text.split()[0] for p in ocr._doubtful_numbers(chars, 23, ocr.SETTINGS)] == ["1"]          # not "51"
 
 
@@ -188,7 +190,7 @@ def test_a_page_number_read_with_low_confidence_is_no_problem_and_a_body_number_
 
     def line(text, top, confs, x=100.0, size=16.0):
         return [Char(t, x + size * i, x + size * (i + 1), top, top + size, top + 0.88 * size, size, "OCR", False, conf=c)
-                for i, (t, c) in enumerate(zip(text, confs))]
+                for i, (t, c) in enumerate(zip(text, confs, strict=False))]
 
     body = line("全年新增企业12家", 100, [1] * 6 + [0.6, 1, 1])
     footer = line("—3—", 800, [1, 0.6, 1], x=280)
@@ -203,9 +205,9 @@ def report_piece():
     """Five lines of the report's page 10 (a bold lead, a footnote marker after 研究院) and its two
     footnotes, scanned at 200 dpi (blurred, noisy) and read by OCR once: a few seconds. White paper
     above and below, as on a page (the detector reads a bare strip of lines badly)."""
-    from scans import degraded
-
     from pipeline.ocr import page as ocr
+
+    from scans import degraded
     dpi, f = 200, 200 / 72
     page = degraded(np.stack([_rendered(10, dpi)] * 3, axis=-1), Scan(dpi=dpi, blur=0.5, noise=4),
                     np.random.default_rng(0), None)

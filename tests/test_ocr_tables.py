@@ -6,6 +6,7 @@ import unicodedata
 
 import numpy as np
 import pytest
+
 from conftest import ROOT, golden
 from scans import Scan, scan_pages
 

@@ -7,10 +7,11 @@ import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import NOTICES
-from pgserver import postgres_server
 
 from pipeline.warehouse.load import LoadError, load
+
+from conftest import NOTICES
+from pgserver import postgres_server
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import unicodedata
 from decimal import Decimal
 
 import pytest
+
 from conftest import NOTICES, expected_values, golden
 
 

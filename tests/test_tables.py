@@ -3,13 +3,14 @@ table, a table split over two pages with an empty merged cell, an unknown column
 from dataclasses import replace
 
 import pytest
-from pdfs import Doc, table
 
 from pipeline.api import extract
 from pipeline.layout.page import layout_document
 from pipeline.load.document import load_pdf
 from pipeline.model.rows import FootnoteRow
 from pipeline.tables.assemble import assemble_tables
+
+from pdfs import Doc, table
 
 COLS = [60, 95, 175, 330, 440, 540]
 HEADER = ["序号", "类别", "指标内容", "2025年预期目标", "全年完成情况"]

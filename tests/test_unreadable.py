@@ -8,8 +8,6 @@ from dataclasses import astuple
 
 import pikepdf
 import pytest
-from conftest import NOTICES, ROOT
-from pdfs import Doc, table
 
 from pipeline.api import extract
 from pipeline.cli import main
@@ -28,6 +26,9 @@ from pipeline.load.textcheck import (
     unreadable_reason,
 )
 from pipeline.model.records import Char, Page
+
+from conftest import NOTICES, ROOT
+from pdfs import Doc, table
 
 
 def garbage(c: Char) -> bool:

@@ -2,13 +2,13 @@
 summary line shows it and `extract --strict` fails a batch in which any notice needs review."""
 import json
 
-from conftest import ROOT
-from pdfs import Doc, table
-
+from pipeline.batch.summary import summary_line
 from pipeline.cli import main
 from pipeline.model.records import Problem
-from pipeline.batch.summary import summary_line
 from pipeline.output.write import verdict
+
+from conftest import ROOT
+from pdfs import Doc, table
 
 
 def test_verdict_counts_each_reason_once_in_order():

@@ -216,7 +216,7 @@ def test_the_readme_queries_run_and_answer(con):
     queries = readme_queries()
     assert len(queries) == 5
     answers = [con.execute(q).fetchall() for q in queries]
-    assert all(answers), [q for q, a in zip(queries, answers) if not a]
+    assert all(answers), [q for q, a in zip(queries, answers, strict=False) if not a]
     assert len(answers[0]) == len(MET)
     assert answers[1][1] == (2022, "可比增长6%（增长高于全市平均水平）", "baoshan-2022", "1841.02亿元，增长6.7%",
                              "baoshan-2023", True)

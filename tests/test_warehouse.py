@@ -5,11 +5,12 @@ from decimal import Decimal
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from conftest import NOTICES, ROOT
 
 from pipeline.api import extract, extract_to
 from pipeline.output.write import TABLES, write_extraction
 from pipeline.warehouse.load import LoadError, load
+
+from conftest import NOTICES, ROOT
 
 
 def test_load_is_idempotent_and_typed(written, tmp_path):

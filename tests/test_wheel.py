@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import ROOT
 
 SOURCES = ("pipeline", "schemas", "pyproject.toml", "README.md")

@@ -18,9 +18,9 @@ import os
 import sys
 import time
 from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from pipeline.model.records import Summary
 

@@ -161,7 +161,7 @@ def _parts(page: Page, stack: list[Rule], snap: float, min_rules: int) -> list[l
     table row (the second's title 表N …, 续表, or the first's note 注：…) and parts them."""
     ys = _snap([r.top for r in stack], snap)
     outside = [data.regex(name) for name in ("table_title", "table_continued", "table_note")]
-    cuts = [(top, bottom) for top, bottom in zip(ys, ys[1:])
+    cuts = [(top, bottom) for top, bottom in zip(ys, ys[1:], strict=False)
             if any(p.match(line_text(ln)) for ln in build_lines(_chars_in(page, stack[0].x0, top, stack[0].x1, bottom),
                                                                  page.number) for p in outside)]
     parts, start = [], ys[0] - snap
@@ -183,7 +183,7 @@ def _three_line_grid(page: Page, stack: list[Rule], snap: float, s: LayoutSettin
     if not region:
         return None
     bands = [build_lines([c for c in region if top <= (c.top + c.bottom) / 2 <= bottom], page.number, s)
-             for top, bottom in zip(ys, ys[1:])]
+             for top, bottom in zip(ys, ys[1:], strict=False)]
     table_size = min(c.size for c in region)
     min_gap = s.column_gap * table_size
     cols = _column_edges(bands[0], [ln for band in bands[1:] for ln in band], x0, x1, min_gap,
@@ -231,7 +231,7 @@ def _with_labels(cells: list[Cell], labels: list[Char], col: int, cols: list[flo
     groups = _centred_groups(centres, rows, row_gap)
     if groups is None:          # each label in the row its centre falls in
         groups = [(r, r) for r in (_row_at(c, rows) for c in centres)]
-    texts = {g: _cell_text([c for ln in blk for c in ln.chars], page, s) for g, blk in zip(groups, blocks)}
+    texts = {g: _cell_text([c for ln in blk for c in ln.chars], page, s) for g, blk in zip(groups, blocks, strict=False)}
     covered = {r for a, b in groups for r in range(a, b + 1)}
     out = [c for c in cells if not (c.col == col and c.colspan == 1 and c.row - first_row in range(len(rows)))]
     starts = {a: b for a, b in groups}
@@ -257,9 +257,9 @@ def _centred_groups(centres: list[float], rows: list[tuple[float, float]], toler
         if None in starts or abs(bounds[-1] - rows[-1][1]) > tolerance or starts != sorted(set(starts)):
             continue
         ends = [nxt - 1 for nxt in starts[1:]] + [len(rows) - 1]
-        if all(a == b for a, b in zip(starts, ends)):
+        if all(a == b for a, b in zip(starts, ends, strict=False)):
             return None         # one row each: no different from labels in their rows
-        return list(zip(starts, ends))
+        return list(zip(starts, ends, strict=False))
     return None
 
 
@@ -268,8 +268,8 @@ def _row_bands(rows: list[list[Line]], top: float, bottom: float) -> list[tuple[
     of the padding below (the first from the rule under the header, the last to the bottom rule)."""
     tops = [min(ln.top for ln in r) for r in rows]
     bottoms = [max(ln.bottom for ln in r) for r in rows]
-    cuts = [top, *((b + t) / 2 for b, t in zip(bottoms, tops[1:])), bottom]
-    return list(zip(cuts, cuts[1:]))
+    cuts = [top, *((b + t) / 2 for b, t in zip(bottoms, tops[1:], strict=False)), bottom]
+    return list(zip(cuts, cuts[1:], strict=False))
 
 
 def _row_at(y: float, rows: list[tuple[float, float]]) -> int:
@@ -364,7 +364,7 @@ def _body_rows(lines: list[Line], cols: list[float], row_gap: float) -> list[lis
     for stack in stacks:          # rows set without padding: split the stack at its 2nd, 3rd … opener
         openers = [k for k, ln in enumerate(stack) if any(_col_of((c.x0 + c.x1) / 2, cols) == key for c in ln.chars)]
         cuts = [0, *openers[1:], len(stack)]
-        rows.extend(stack[a:b] for a, b in zip(cuts, cuts[1:]))
+        rows.extend(stack[a:b] for a, b in zip(cuts, cuts[1:], strict=False))
     return rows
 
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from statistics import median
-from typing import Callable, Iterable
 
 from pipeline.model.records import Char, Line
 from pipeline.settings import DEFAULT, LayoutSettings

@@ -3,9 +3,9 @@ while naming the ones that fail, and making chars and ruling lines from what a l
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 from pipeline.model.records import Char, Page, Problem, Rule
 from pipeline.vocab import data

@@ -185,7 +185,7 @@ def _check_inflation(raw: bytes) -> None:
     view = memoryview(raw)
     for m in re.finditer(rb"stream\r?\n", raw):
         end = raw.find(b"endstream", m.end())
-        if 0 <= end and (end - m.end()) * 1032 <= limit // 4:     # deflate inflates at most ~1032:1
+        if end >= 0 and (end - m.end()) * 1032 <= limit // 4:     # deflate inflates at most ~1032:1
             continue
         d = zlib.decompressobj()
         size, data = 0, view[m.end():end if end >= 0 else len(raw)]

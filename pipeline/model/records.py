@@ -57,7 +57,7 @@ class Document:
     sha256: str
     metadata: dict
     pages: tuple[Page, ...]
-    problems: tuple["Problem", ...] = ()
+    problems: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

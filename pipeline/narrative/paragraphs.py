@@ -183,7 +183,7 @@ def _paragraphs(part: str, lines: list[Line], left: float, right: float, centers
 
 def _typical_pitch(lines: list[Line]) -> dict[int, float]:
     gaps: dict[int, Counter] = {}
-    for a, b in zip(lines, lines[1:]):
+    for a, b in zip(lines, lines[1:], strict=False):
         if a.page == b.page and round(a.size) == round(b.size) and b.baseline > a.baseline:
             gaps.setdefault(round(a.size), Counter())[round(b.baseline - a.baseline)] += 1
     return {s: float(c.most_common(1)[0][0]) for s, c in gaps.items()}

@@ -299,7 +299,7 @@ def _recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, setti
         return [], flipped
     words = out.word_results if len(out.word_results) == len(out.txts) else [()] * len(out.txts)
     lines = [(np.asarray(box, dtype=np.float64), txt, float(score), list(w or ()))
-             for box, txt, score, w in zip(out.boxes, out.txts, out.scores, words)]
+             for box, txt, score, w in zip(out.boxes, out.txts, out.scores, words, strict=False)]
     return lines, flipped
 
 
@@ -317,7 +317,7 @@ def _read_crops(eng, crops: list, settings: OcrSettings):
 def _cut_at_rules(quads: np.ndarray, scores: list, verticals: list, gap: float = 4.0):
     """Detected line boxes cut where a vertical ruling line crosses them."""
     out_q, out_s = [], []
-    for q, score in zip(quads, scores):
+    for q, score in zip(quads, scores, strict=False):
         x0, x1 = float(q[:, 0].min()), float(q[:, 0].max())
         y0, y1 = float(q[:, 1].min()), float(q[:, 1].max())
         mid = (y0 + y1) / 2
@@ -328,7 +328,7 @@ def _cut_at_rules(quads: np.ndarray, scores: list, verticals: list, gap: float =
             out_s.append(score)
             continue
         edges = [x0, *cuts, x1]
-        for k, (a, b) in enumerate(zip(edges, edges[1:])):
+        for k, (a, b) in enumerate(zip(edges, edges[1:], strict=False)):
             a, b = (a + gap if k else a), (b - gap if k + 2 < len(edges) else b)
             if b - a >= 0.4 * (y1 - y0):
                 out_q.append(np.array([[a, y0], [b, y0], [b, y1], [a, y1]], dtype=q.dtype))
@@ -412,7 +412,7 @@ def _with_lost_markers(lines: list, grey: np.ndarray, ink: np.ndarray, s: OcrSet
              max(0, int(r[0]) - pad):int(r[2]) + pad]), cv2.COLOR_GRAY2BGR) for k, r in found]
     read = engine().recognize_txt(crops)
     out = [list(line) for line in lines]
-    for (k, (x0, y0, x1, y1)), txt, score in zip(found, read.txts, read.scores):
+    for (k, (x0, y0, x1, y1)), txt, score in zip(found, read.txts, read.scores, strict=False):
         txt = txt.strip()
         if not (txt.isdigit() and len(txt) <= 2 and score >= s.keep_score):
             continue
@@ -463,7 +463,7 @@ def _column_runs(ink: np.ndarray, left: float, right: float, top: int, bottom: i
         return []
     breaks = np.flatnonzero(np.diff(cols) > 1)
     out = []
-    for first, last in zip(np.r_[cols[0], cols[breaks + 1]], np.r_[cols[breaks], cols[-1]]):
+    for first, last in zip(np.r_[cols[0], cols[breaks + 1]], np.r_[cols[breaks], cols[-1]], strict=False):
         rows = np.flatnonzero(band[:, first:last + 1].any(axis=1))
         out.append((a + first, max(0, top) + rows[0], a + last + 1, max(0, top) + rows[-1] + 1))
     return out
@@ -500,7 +500,7 @@ def _glyphs(quad: np.ndarray, text: str, words: list) -> list[tuple[str, float |
             continue
         widths = [1.0 if _is_cjk(c) else 0.55 for c in glyphs]
         at = x0
-        for c, wd in zip(glyphs, widths):
+        for c, wd in zip(glyphs, widths, strict=False):
             step = (x1 - x0) * wd / sum(widths)
             out.append((c, float(score), at, at + step))
             at += step
@@ -510,7 +510,7 @@ def _glyphs(quad: np.ndarray, text: str, words: list) -> list[tuple[str, float |
     widths = [1.0 if _is_cjk(c) else 0.55 for c in glyphs]
     x0, x1 = float(quad[:, 0].min()), float(quad[:, 0].max())
     at = x0
-    for c, wd in zip(glyphs, widths):
+    for c, wd in zip(glyphs, widths, strict=False):
         step = (x1 - x0) * wd / sum(widths)
         out.append((c, None, at, at + step))
         at += step
@@ -555,7 +555,7 @@ def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tu
         blobs = _blobs(ink, top_px, bottom_px)
         bold = _bold_opening(glyphs, depth, top_px, bottom_px, s)
         line_chars = []
-        for k, ((c, conf, x0, x1), rows) in enumerate(zip(glyphs, inks)):
+        for k, ((c, conf, x0, x1), rows) in enumerate(zip(glyphs, inks, strict=False)):
             conf = score if conf is None else conf
             size, base = size_px, base_px
             raised = None
@@ -644,11 +644,11 @@ def _raised(blobs: np.ndarray, x0: float, x1: float, base: float, size: float,
 
 def _line_metrics(glyphs, inks, s: OcrSettings, top: int, bottom: int) -> tuple[float, float]:
     """Font size and baseline (pixels) of a line from the ink of its Chinese glyphs (else digits)."""
-    cjk = [(r[1] - r[0], r[1]) for (c, *_), r in zip(glyphs, inks) if r and _is_cjk(c) and c not in FLAT]
+    cjk = [(r[1] - r[0], r[1]) for (c, *_), r in zip(glyphs, inks, strict=False) if r and _is_cjk(c) and c not in FLAT]
     if cjk:
         size = median(h for h, _ in cjk) / s.cjk_ink
         return size, median(b for _, b in cjk) - s.descent * size
-    tall = [(r[1] - r[0], r[1]) for (c, *_), r in zip(glyphs, inks) if r and (c.isdigit() or c.isupper())]
+    tall = [(r[1] - r[0], r[1]) for (c, *_), r in zip(glyphs, inks, strict=False) if r and (c.isdigit() or c.isupper())]
     if tall:
         size = median(h for h, _ in tall) / s.digit_ink
         return size, median(b for _, b in tall)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
 
@@ -54,7 +54,7 @@ def code_and_data_files() -> list:
     return [*code, *schemas]
 
 
-@lru_cache(maxsize=None)
+@cache
 def pipeline_version() -> str:
     """`0.1.0+<12 hex>`: the package version and a hash of every code and data file it runs."""
     h = hashlib.sha256()

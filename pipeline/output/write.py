@@ -61,7 +61,7 @@ def _values(table: str, rows: list[Row]) -> list[tuple]:
 def arrow_table(table: str, rows: list[Row]) -> pa.Table:
     """Validated rows as a pyarrow Table typed as the table's schema."""
     schema = arrow_schema(table)
-    return pa.Table.from_pylist([dict(zip(schema.names, v)) for v in _values(table, rows)], schema=schema)
+    return pa.Table.from_pylist([dict(zip(schema.names, v, strict=False)) for v in _values(table, rows)], schema=schema)
 
 
 def to_arrow(ex: Extraction) -> dict[str, pa.Table]:

@@ -192,7 +192,7 @@ def _walk(t: LogicalTable, cols: dict[int, str], what: str, besides: set[int] = 
     under a new group), a group without rows, a section declaring another count than it lists."""
     w = _Walk([], [], None, [])
     last_seq, restart = 0, True
-    for i, (row, page) in enumerate(zip(t.rows, t.row_pages)):
+    for i, (row, page) in enumerate(zip(t.rows, t.row_pages, strict=False)):
         label = _label_row(row, besides)
         if label is not None:
             w.groups.append(_Group(*label, page=page, row=row))

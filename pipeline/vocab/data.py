@@ -10,7 +10,7 @@ import io
 import json
 import re
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 
@@ -19,33 +19,33 @@ def text(name: str) -> str:
     return resources.files("pipeline.schemas").joinpath(name).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def json_file(name: str):
     return json.loads(text(name))
 
 
-@lru_cache(maxsize=None)
+@cache
 def patterns() -> dict:
     return json_file("patterns.json")
 
 
-@lru_cache(maxsize=None)
+@cache
 def regex(name: str) -> re.Pattern:
     return re.compile(patterns()[name])
 
 
-@lru_cache(maxsize=None)
+@cache
 def regex_list(name: str) -> tuple[re.Pattern, ...]:
     return tuple(re.compile(p) for p in patterns()[name])
 
 
-@lru_cache(maxsize=None)
+@cache
 def csv_rows(name: str) -> tuple[dict, ...]:
     reader = csv.DictReader(io.StringIO(text(name), newline=""))
     return tuple(row for row in reader if not next(iter(row.values()), "").startswith("#"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def plausible_ranges() -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
     """(base unit, kind) → (lowest, highest) plausible base value (schemas/plausible.csv)."""
     return {(r["base_unit"], r["kind"]): (Decimal(r["min"]), Decimal(r["max"])) for r in csv_rows("plausible.csv")}

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 from pipeline.model.records import Quantity
 from pipeline.vocab import data
@@ -32,7 +32,7 @@ class Unit:
     dimension: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def units() -> dict[str, Unit]:
     out = {}
     for row in data.csv_rows("units.csv"):
@@ -40,7 +40,7 @@ def units() -> dict[str, Unit]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _grammar() -> re.Pattern:
     p = data.patterns()
     mags = "|".join(sorted(map(re.escape, p["magnitudes"]), key=len, reverse=True))
@@ -257,7 +257,7 @@ def split_parts(text: str) -> list[tuple[int, int]]:
             continue
         cuts.append(i)
     bounds = [-1] + cuts + [len(norm)]
-    return [(index[a + 1], index[b]) for a, b in zip(bounds, bounds[1:])]
+    return [(index[a + 1], index[b]) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def note_text(text: str) -> str | None:

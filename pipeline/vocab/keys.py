@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from pipeline.model.rows import ProjectRow
 from pipeline.vocab import data
@@ -55,7 +55,7 @@ def _unit_in_brackets() -> str:
     return rf"\((?:{mags})?(?:{alts})\)$"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _aliases(kind: str) -> dict[str, str]:
     norm = normalise_indicator if kind == "indicator" else normalise_project
     return {norm(r["alias"]): norm(r["key"]) for r in data.csv_rows("aliases.csv") if r["kind"] == kind}

@@ -102,7 +102,7 @@ def load(extracted: Path, db: str, force: bool = False, wait: float = 60.0) -> d
     return outcome
 
 
-def _load_notice(target: "_Target", folder: Path, notice_id: str, key: str, force: bool) -> str:
+def _load_notice(target: _Target, folder: Path, notice_id: str, key: str, force: bool) -> str:
     """Replace one notice's rows in one transaction, unless the same outputs are already loaded."""
     with target.transaction():
         have = target.fetch("SELECT content_sha256 FROM notice_loads WHERE notice_id = %s", [notice_id])
@@ -116,12 +116,12 @@ def _load_notice(target: "_Target", folder: Path, notice_id: str, key: str, forc
     return "loaded"
 
 
-def connect(db: str, wait: float = 60.0) -> "_Target":
+def connect(db: str, wait: float = 60.0) -> _Target:
     """A DuckDB file path or a postgresql:// URL → a connection with run / fetch / transaction."""
     return _Postgres(db) if db.startswith(("postgresql://", "postgres://")) else _DuckDB(db, wait)
 
 
-def _add_new_columns(target: "_Target", table: str) -> bool:
+def _add_new_columns(target: _Target, table: str) -> bool:
     """Columns a schema gained since the table was created are added (nullable: the rows already
     there have no value); returns whether any was, as every notice must then be loaded again."""
     have = {r[0] for r in target.fetch("SELECT column_name FROM information_schema.columns "
