@@ -96,7 +96,7 @@ def derive(golden: dict, values: list[dict], style: Style) -> Printed:
     money in 万元 keeps investment_yi, so neither changes the ground truth."""
     g = copy.deepcopy(golden)
     out = Printed(g, copy.deepcopy(values))
-    if style.units != "column":
+    if style.units != "column" or is_corpus(golden):     # a corpus notice prints the columns it lists
         return out
     by_cell: dict[tuple, list[dict]] = {}
     for v in values:
@@ -166,6 +166,7 @@ class TableSpec:
     category_col: int | None        # the 类别 column (merged / first_row)
     center_cols: set[int]
     note: str | None = None
+    label: str | None = None        # None: "表N：title" on one line; else this line (may be "") above the title
 
 
 def table_spec(t: dict, p: Printed, style: Style) -> TableSpec:
@@ -383,7 +384,8 @@ class Setter:
         widths = [sum(self._atom_width(piece, size) for piece in atom) for atom in atoms]
         lines = _break(atoms, widths, (self.right - self.left) - indent * size, (self.right - self.left) - hang * size)
         for k, line in enumerate(lines):
-            new_notes = [(int(f[7:]), notes[int(f[7:])]) for _, f in line if f and f.startswith("marker:")]
+            new_notes = [(int(f[7:]), notes[int(f[7:])]) for _, f in line
+                         if f and f.startswith("marker:") and int(f[7:]) in notes]
             if self.y + size > self.bottom_limit - self._notes_block(self.notes + new_notes):
                 self.new_page()
             self.notes += new_notes
@@ -451,11 +453,14 @@ class Setter:
                         [len(cell_lines(row.category if k in firsts else s, j, j)) if j == spec.category_col
                          else len(cell_lines(s, j, j)) for j, s in enumerate(row.cells)])
                  for k, row in enumerate(spec.rows)]
-        title = f"表{spec.table_no}：{spec.title}"
+        title = f"表{spec.table_no}：{spec.title}" if spec.label is None else spec.title
         title_size = 14.0
         first_rows = sum(row_h[:3])
-        if self.y + 2.2 * title_size + sum(head_h) + first_rows > self.bottom_limit:
+        label_h = 1.75 * self.s.body_size if spec.label else 0.0
+        if self.y + label_h + 2.2 * title_size + sum(head_h) + first_rows > self.bottom_limit:
             self.new_page()
+        if spec.label:
+            self.paragraph([(spec.label, "bold")], indent=0, align="left")
         self.paragraph([(title, "bold")], size=title_size, indent=0, align="center", pitch=1.6 * title_size)
         self.y += 0.3 * title_size
         i = 0
@@ -651,6 +656,8 @@ def _register(font: str) -> str:
 
 def render(golden: dict, values: list[dict], style: Style, path: Path) -> Printed:
     """Typeset the notice `golden` in `style` into `path`; returns the ground truth of what it prints."""
+    if is_corpus(golden):
+        return render_corpus(golden, values, style, path)
     p = derive(golden, values, style)
     g = p.golden
     s = Setter(style)
@@ -695,7 +702,13 @@ def _cover(s: Setter, g: dict, notice: dict):
             s.paragraph([(text, None)], indent=2, align="left" if len(text) < 20 else "justify")
 
 
-def _report(s: Setter, g: dict, body: float):
+# 一、 黑体 (bold), （一） 楷体, 1. the body face in bold, （1） the body face (GB/T 9704 habits)
+HEADING_FACES = {1: "bold", 2: "kai", 3: "bold", 4: None}
+
+
+def _report(s: Setter, g: dict, body: float, at_foot: bool = True, after=None):
+    """The report's narrative items; `at_foot`: each note at the foot of its marker's page (else the
+    markers only); `after(item)` is called after each item is set (tables inside the report)."""
     paras = [b for b in g["narrative"] if b["part"] == "report"]
     notes = {f["no"]: f["text"] for f in g["footnotes"]}
     anchors = {f["no"]: f["anchor"] for f in g["footnotes"]}
@@ -712,10 +725,12 @@ def _report(s: Setter, g: dict, body: float):
             s.skip(1)
             s.paragraph([(text, None)], indent=0, align="left")
         elif b["kind"] == "heading":
-            s.paragraph([(text, "bold" if b["level"] == 1 else "kai")], indent=2, align="left")
+            s.paragraph([(text, HEADING_FACES[b["level"]])], indent=2, align="left")
         else:
             runs = _with_markers(text, b.get("lead"), b["footnote_refs"], anchors, s)
-            s.paragraph(runs, indent=2, notes={no: notes[no] for no in b["footnote_refs"]})
+            s.paragraph(runs, indent=2, notes={no: notes[no] for no in b["footnote_refs"] if at_foot})
+        if after:
+            after(b)
 
 
 def _with_markers(text: str, lead: str | None, refs: list[int], anchors: dict[int, str], s: Setter):
@@ -739,3 +754,202 @@ def _with_markers(text: str, lead: str | None, refs: list[int], anchors: dict[in
             if c == pos:
                 runs.append((s.marker_text(no), f"marker:{no}"))
     return runs
+
+
+# ------------------------------------------------------------------ corpus notices (tests/corpus/)
+# A corpus golden (format: /work/corpus-format.md, kept in tests/corpus/README.md) says what it prints
+# beyond the shared goldens: its `layout` and each table's printed `header` and `columns`. Its ground
+# truth is the golden itself whatever the style: a style chooses the rules, fonts, sizes, margins,
+# page numbers, orientation and markers; the columns, categories, money unit and placement are the
+# notice's own.
+
+LAYOUT_DEFAULTS = {"tables_at": "front", "table_label": "表", "notes_at": "page_foot", "marker": "superscript",
+                   "producer": "reportlab"}
+LAYOUT_CHOICES = {"tables_at": ("front", "end", "body"), "table_label": ("表", "附表", ""),
+                  "notes_at": ("page_foot", "end_of_report"), "marker": ("superscript", "circled", "bracketed"),
+                  "producer": ("reportlab", "browser")}
+# the output field a printed column feeds → its share of the table width, and whether it is centred
+COLUMN_LOOK = {"seq": (0.06, True), "category": (0.1, True), "indicator": (0.24, False), "unit": (0.08, True),
+               "attribute": (0.08, True), "target_text": (0.18, False), "actual_text": (0.2, False),
+               "name": (0.25, False), "investment_yi": (0.1, True), "plan_investment_yi": (0.1, True),
+               "target_stage": (0.1, True), "progress_text": (0.2, False), "content": (0.26, False),
+               "period": (0.1, True), "builder": (0.12, True), None: (0.1, False)}
+MONEY_FIELDS = ("investment_yi", "plan_investment_yi")
+
+
+def is_corpus(golden: dict) -> bool:
+    return "layout" in golden
+
+
+def layout_of(golden: dict) -> dict:
+    lay = {**LAYOUT_DEFAULTS, **golden.get("layout", {})}
+    for key, allowed in LAYOUT_CHOICES.items():
+        if lay[key] not in allowed:
+            raise ValueError(f"layout {key} must be one of {allowed}: {lay[key]!r}")
+    return lay
+
+
+@dataclass
+class PrintedTable:
+    """A corpus table as printed: the copies of a several-measure table merged back into one."""
+    table_no: int
+    title: str
+    kind: str
+    header: list[str]
+    fields: list[tuple[str | None, int | None]]      # per column: output field, year of a measure column
+    rows: list[dict]                                 # the first copy's rows (seq, category, section …)
+    cells: list[list[str]]                           # per row: the printed text of each column
+    category_style: str
+    section_count_word: str | None
+    after_para: int | None
+    note: str | None
+
+
+def _column(entry: str | None) -> tuple[str | None, int | None]:
+    if entry is None:
+        return None, None
+    field_name, _, year = entry.partition("@")
+    if field_name not in COLUMN_LOOK:
+        raise ValueError(f"unknown column field {entry!r}")
+    return field_name, int(year) if year else None
+
+
+def printed_tables(golden: dict) -> list[PrintedTable]:
+    """The tables as printed, in order: the copies of one table_no (one per year a several-measure
+    table covers) give one table whose measure columns take their year's copy."""
+    copies: dict[int, list[dict]] = {}
+    for t in golden["tables"]:
+        copies.setdefault(t["table_no"], []).append(t)
+    out = []
+    for no, group in copies.items():
+        first = group[0]
+        if len(first["header"]) != len(first["columns"]):
+            raise ValueError(f"table {no}: {len(first['header'])} header texts, {len(first['columns'])} columns")
+        fields = [_column(c) for c in first["columns"]]
+        by_year = {t["year"]: {r["seq"]: r for r in t["rows"]} for t in group}
+        money = first.get("money_unit", "亿元")
+        cells = []
+        for r in first["rows"]:
+            row = []
+            for f, year in fields:
+                src = by_year[year][r["seq"]] if year is not None else r
+                row.append(_printed_cell(src, f, money))
+            cells.append(row)
+        note = next((n["text"] for n in golden.get("table_notes", []) if n["table_no"] == no), None)
+        style = first.get("category_style", "merged" if first["kind"] == "indicators" else "none")
+        out.append(PrintedTable(no, first["title"], first["kind"], list(first["header"]), fields, first["rows"],
+                                cells, style, first.get("section_count_word", "项"), first.get("after_para"), note))
+    return out
+
+
+def _printed_cell(row: dict, f: str | None, money: str) -> str:
+    if f is None or f == "category":          # a column no field takes; the 类别 is set per group
+        return ""
+    if f == "seq":
+        return str(row["seq"])
+    v = row.get(f)
+    if v is None:
+        return ""
+    return _money(v, money) if f in MONEY_FIELDS else str(v)
+
+
+def section_text(row: dict, count_word: str | None) -> str | None:
+    """（一）交通基础设施（5个）: the section row above the first project of a section."""
+    if not row.get("section"):
+        return None
+    count = row.get("section_declared_count")
+    tail = f"（{count}{count_word}）" if count is not None and count_word else ""
+    no = f"（{row['section_no']}）" if row.get("section_no") else ""
+    return f"{no}{row['section']}{tail}"
+
+
+def table_label(pt: PrintedTable, lay: dict) -> str:
+    return f"{lay['table_label']}{pt.table_no}" if lay["table_label"] else ""
+
+
+def corpus_spec(pt: PrintedTable, lay: dict) -> TableSpec:
+    widths = [COLUMN_LOOK[f][0] for f, _ in pt.fields]
+    centre = {j for j, (f, _) in enumerate(pt.fields) if COLUMN_LOOK[f][1]}
+    header = [Box(0, j, 0, j, h, bold=True, center=True) for j, h in enumerate(pt.header)]
+    cat_col = next((j for j, (f, _) in enumerate(pt.fields) if f == "category"), None)
+    rows: list[Row] = []
+    groups: list[str] = []
+    section = None
+    for r, cells in zip(pt.rows, pt.cells):
+        if pt.kind == "projects":
+            key = (r.get("section_no"), r.get("section"))
+            if key != section:
+                section = key
+                text = section_text(r, pt.section_count_word)
+                if text:
+                    rows.append(Row([], span=text))
+            rows.append(Row(cells))
+            continue
+        cat = r.get("category") or ""
+        if cat not in groups:
+            groups.append(cat)
+            if pt.category_style == "group_rows" and cat:
+                rows.append(Row([], span=f"{CN_DIGITS[len(groups) - 1]}、{cat}"))
+        rows.append(Row(cells, group=len(groups) - 1 if cat_col is not None else None, category=cat))
+    return TableSpec(pt.table_no, pt.title, _shares(widths), header, 1, rows, cat_col, centre, pt.note,
+                     label=table_label(pt, lay))
+
+
+def render_corpus(golden: dict, values: list[dict], style: Style, path: Path) -> Printed:
+    """A corpus notice typeset by reportlab: the cover, then the tables and the report where its layout
+    puts them, the notes at the page foot or gathered under 注释： after the report."""
+    lay = layout_of(golden)
+    g = copy.deepcopy(golden)
+    s = Setter(style)
+    notice = g["notice"]
+    tables = printed_tables(g)
+    _cover(s, g, notice)
+    turned = style.orientation != "portrait"
+
+    def table_block(heading: str | None, title: str | None):
+        s.new_page(landscape=turned)
+        if heading:
+            s.paragraph([(heading, None)], indent=0, align="left")
+            s.skip(0.5)
+        if title:
+            s.paragraph([(title, "bold")], size=22, indent=0, align="center", pitch=1.6 * 22)
+            s.skip(1)
+        for pt in tables:
+            s.table(corpus_spec(pt, lay))
+
+    attachments = notice.get("attachments") or []
+    if lay["tables_at"] == "front":
+        table_block("附件1", attachments[0] if attachments else None)
+        report_label = "附件2"
+    else:
+        report_label = "附件1" if len(attachments) > 1 else ("附件" if attachments else None)
+    s.new_page(landscape=False)
+    if report_label:
+        s.paragraph([(report_label, None)], indent=0, align="left")
+        s.skip(0.5)
+    index = {id(b): k for k, b in enumerate(g["narrative"])}
+    inside = {pt.after_para: pt for pt in tables} if lay["tables_at"] == "body" else {}
+
+    def after(b):
+        pt = inside.get(index[id(b)])
+        if pt is not None:
+            s.skip(0.5)
+            s.table(corpus_spec(pt, lay))
+
+    at_foot = lay["notes_at"] == "page_foot"
+    _report(s, g, style.body_size, at_foot=at_foot, after=after)
+    if not at_foot and g["footnotes"]:
+        end_notes(s, g["footnotes"])
+    if lay["tables_at"] == "end":
+        table_block("附件2" if len(attachments) > 1 else None, attachments[1] if len(attachments) > 1 else None)
+    s.save(path)
+    return Printed(g, copy.deepcopy(values))
+
+
+def end_notes(s: Setter, notes: list[dict]):
+    """The notes gathered after the report: a line 注释： then one paragraph `1．text` per note."""
+    size = round(0.875 * s.s.body_size, 1)
+    s.skip(0.5)
+    s.paragraph([("注释：", None)], size=size, indent=0, align="left")
+    for n in notes:
+        s.paragraph([(f"{n['no']}．{n['text']}", None)], size=size, indent=2)
