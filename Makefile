@@ -53,11 +53,12 @@ pg:
 	  { [ "$$(id -u)" = 0 ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; } || \
 	  { echo "PostgreSQL is needed for the tests: apt-get install postgresql" >&2; exit 1; }
 
-# CJK TrueType fonts the typesetting matrix embeds (tests/render.py): Debian's packages, installed
-# when missing and we may install.
+# CJK TrueType fonts the typesetting matrix embeds (tests/render.py), and Noto CJK (a face with a real
+# bold) that headless chromium prints the corpus notices with (tests/render_html.py): Debian's
+# packages, installed when missing and we may install.
 FONT_FILES := /usr/share/fonts/truetype/arphic/uming.ttc /usr/share/fonts/truetype/arphic/ukai.ttc \
-              /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
-FONT_PKGS  := fonts-arphic-uming fonts-arphic-ukai fonts-wqy-microhei
+              /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc
+FONT_PKGS  := fonts-arphic-uming fonts-arphic-ukai fonts-wqy-microhei fonts-noto-cjk
 fonts:
 	@ls $(FONT_FILES) >/dev/null 2>&1 || \
 	  { [ "$$(id -u)" = 0 ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(FONT_PKGS); } || \

@@ -875,7 +875,7 @@ def corpus_spec(pt: PrintedTable, lay: dict) -> TableSpec:
     rows: list[Row] = []
     groups: list[str] = []
     section = None
-    for r, cells in zip(pt.rows, pt.cells):
+    for r, cells in zip(pt.rows, pt.cells, strict=True):
         if pt.kind == "projects":
             key = (r.get("section_no"), r.get("section"))
             if key != section:
