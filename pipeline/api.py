@@ -199,20 +199,23 @@ def review_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None) 
 
 def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = None, jobs: int = 1,
                  timeout: float | None = 300.0, executor=None, force: bool = False,
-                 max_memory: int | None = None, review: bool = False):
+                 max_memory: int | None = None, review: bool = False, notes: list[str] | None = None):
     """Yield a Summary per PDF as each finishes. Each file runs in a child process of its own, so a
     pathological PDF is stopped at `timeout` seconds and a crash costs only that file; `executor`
     decides where those processes run (default: `jobs` at a time on this machine, see executors.py).
 
     `out_dir/manifest.parquet` records each file as it finishes; a file it shows done (same PDF, same
     pipeline version, outputs intact) is not run again but yielded as skipped, unless `force`. The child allocates at most `max_memory` bytes (default: sized from the
-    machine, see executors.py)."""
+    machine, see executors.py). `notes` receives what was done about a damaged manifest (set aside
+    and rebuilt from the outputs on disk), one line each."""
+    notes = notes if notes is not None else []
     max_memory = max_memory or default_max_memory(jobs)
     executor = executor or LocalExecutor(jobs=jobs, timeout=timeout)
     pdfs, refused = plan_batch(pdfs)
     yield from refused
     out_dir, version = str(out_dir), pipeline_version()
     manifest = Manifest(out_dir)
+    notes.extend(manifest.notes)
     digests, tasks = {}, []
     for pdf in map(str, pdfs):
         digests[pdf] = _sha256_or_none(pdf)
@@ -226,7 +229,9 @@ def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = No
     warm_up()       # before the children fork, so that they share the loaded dictionary
     for summary in executor.run(extract_task, tasks):
         try:
+            told = len(manifest.notes)
             manifest.record(summary, digests[summary.source] or "", version)
+            notes.extend(manifest.notes[told:])
         except OSError as e:    # a full disk: the batch goes on, a rerun redoes what it did not record
             warnings.warn(f"{NAME} could not be updated: {e}", stacklevel=2)
         yield summary

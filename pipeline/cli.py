@@ -85,11 +85,12 @@ def cmd_extract(args) -> int:
     quiet = args.quiet or not sys.stderr.isatty()
     executor = executor_for(args.cluster, jobs=args.jobs, timeout=args.timeout, retries=args.retries,
                             warm_up=api.warm_up)
+    notes: list[str] = []
     with executor, tqdm(total=len(pdfs), unit="file", desc="notices", disable=quiet, position=0) as files, \
             tqdm(total=sum(pages.values()), unit="page", desc="pages  ", disable=quiet, position=1) as bar:
         for s in api.extract_many(pdfs, out, backend=args.backend, executor=executor, force=args.force,
                                   max_memory=args.max_memory and args.max_memory << 20,
-                                  review=args.review):
+                                  review=args.review, notes=notes):
             files.update(1)
             bar.update(pages.get(Path(s.source), 0))
             skipped += s.skipped
@@ -99,6 +100,8 @@ def cmd_extract(args) -> int:
                 failures.append({"file": s.source, "kind": s.error_kind, "reason": s.error})
             elif s.status != "complete":
                 review.append(s.notice_id)
+    for note in notes:
+        print(note, file=sys.stderr)
     if skipped:
         print(f"{skipped} of {len(pdfs)} file(s) unchanged since the last run, skipped (--force redoes them)")
     failures.sort(key=lambda f: f["file"])        # by file, not in the order the workers finished
@@ -119,15 +122,24 @@ def cmd_extract(args) -> int:
 
 
 def cmd_load(args) -> int:
-    from pipeline.warehouse.load import load
+    from pipeline.warehouse.load import NOT_LOADED, load
+    notes: list[str] = []
     try:
-        outcome = load(Path(args.extracted), args.db, force=args.force, wait=args.wait)
+        outcome = load(Path(args.extracted), args.db, force=args.force, wait=args.wait, notes=notes)
     except Exception as e:
+        for note in notes:
+            print(note, file=sys.stderr)
         print(f"load failed: {e}", file=sys.stderr)
         return 1
-    for notice_id, what in outcome.items():
-        print(f"{notice_id}: {what}")
-    return 0
+    for note in notes:
+        print(note, file=sys.stderr)
+    refused = 0
+    for notice_id, what in sorted(outcome.items()):
+        refused += what.startswith(NOT_LOADED)
+        print(f"{notice_id}: {what}", file=sys.stderr if what.startswith(NOT_LOADED) else sys.stdout)
+    if refused:
+        print(f"{refused} notice folder(s) of {args.extracted} not loaded (extract them again)", file=sys.stderr)
+    return 1 if refused else 0
 
 
 def _format_table(header: tuple[str, ...], rows: list[tuple]) -> str:

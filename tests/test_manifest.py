@@ -77,4 +77,5 @@ def test_the_warehouse_loads_only_what_the_manifest_shows_finished(tmp_path, cap
     _run(capsys, folder, out)
     (out / "unfinished" / "datapackage.json").unlink()        # as a copy to a store cut before its commit
     outcome = load(out, str(tmp_path / "w.duckdb"))
-    assert outcome == {"done": "loaded"}
+    assert outcome == {"done": "loaded",       # the other is named, with why
+                       "unfinished": "not loaded: unfinished/datapackage.json is missing (outputs not finished)"}

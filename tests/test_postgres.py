@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.warehouse.load import LoadError, load
 
-from conftest import NOTICES
+from conftest import NOTICES, relist
 from pgserver import postgres_server
 
 
@@ -50,6 +50,7 @@ def test_failing_row_rolls_back_the_whole_notice(written, dsn, tmp_path):
     facts.append({**facts[0], "raw": None})          # NOT NULL in the schema: the load must fail here
     pq.write_table(pa.Table.from_pylist(facts, schema=pq.read_schema(broken / "facts.parquet")),
                    broken / "facts.parquet")
+    relist(broken)          # listed as it is now, so that the database is what refuses it
     with pytest.raises(LoadError, match="baoshan-2022 was not loaded") as failure:
         load(broken.parent, dsn, force=True)
     assert isinstance(failure.value.__cause__, psycopg.errors.NotNullViolation)

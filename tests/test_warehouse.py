@@ -10,7 +10,7 @@ from pipeline.api import extract, extract_to
 from pipeline.output.write import TABLES, write_extraction
 from pipeline.warehouse.load import LoadError, load
 
-from conftest import NOTICES, ROOT
+from conftest import NOTICES, ROOT, relist
 
 
 def test_load_is_idempotent_and_typed(written, tmp_path):
@@ -87,6 +87,11 @@ def test_failed_load_keeps_previous_contents(written, tmp_path):
     broken = tmp_path / "broken"
     shutil.copytree(written / "baoshan-2022", broken / "baoshan-2022")
     (broken / "baoshan-2022" / "facts.parquet").write_bytes(b"not parquet")
+    # a file that is not the one datapackage.json lists is refused before any row is touched
+    assert load(broken, str(db), force=True) == {
+        "baoshan-2022": "not loaded: baoshan-2022/facts.parquet is not the file datapackage.json lists "
+                        "(its sha256 differs: edited or damaged)"}
+    relist(broken / "baoshan-2022")     # the same file listed as it is: the database refuses it
     with pytest.raises(LoadError, match="baoshan-2022 was not loaded") as failure:
         load(broken, str(db), force=True)
     assert isinstance(failure.value.__cause__, duckdb.Error)

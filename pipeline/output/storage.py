@@ -3,10 +3,11 @@ a shared mount): small files written atomically, a notice's folder published and
 
 A local folder is swapped into place by a rename (write.py). A store without renames (S3) gets
 copy-then-commit: the notice's `datapackage.json`, which lists every other file with its size and
-sha256, is removed first and uploaded last, so it is the completion marker: a folder without it,
-or whose files do not match it, is unfinished."""
+sha256, is removed first and uploaded last, so it is the completion marker: a folder without it is
+unfinished, and one whose files do not match its hashes was edited or damaged since (`damage`)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import posixpath
 import uuid
@@ -44,16 +45,37 @@ def write_bytes(out_dir: str | Path, name: str, raw: bytes) -> None:
             fs.rm_file(tmp)
 
 
-def intact(out_dir: str | Path, notice_id: str) -> bool:
-    """The notice's folder holds every file its datapackage.json lists, each of the listed size."""
+def damage(out_dir: str | Path, notice_id: str) -> str | None:
+    """Why the notice's folder does not hold the outputs its datapackage.json lists — the commit file
+    missing or unreadable, a listed file missing, or a file whose sha256 is not the one listed (edited
+    or damaged, whatever its size) — naming the file; None when every listed file is there as listed."""
     fs, root = _fs(out_dir)
     folder = posixpath.join(root, notice_id)
     try:
-        sizes = {posixpath.basename(f["name"]): f["size"] for f in fs.ls(folder, detail=True)}
         package = json.loads(fs.cat_file(posixpath.join(folder, COMMIT)))
-    except (FileNotFoundError, ValueError):
-        return False
-    return all(sizes.get(r["path"]) == r["bytes"] for r in package["resources"])
+        listed = [(r["path"], r["hash"]) for r in package["resources"]]
+    except FileNotFoundError:
+        return f"{notice_id}/{COMMIT} is missing (outputs not finished)"
+    except OSError as e:
+        return f"{notice_id}/{COMMIT} cannot be read: {e.strerror or e}"
+    except (ValueError, KeyError, TypeError) as e:
+        return f"{notice_id}/{COMMIT} is unreadable ({type(e).__name__})"
+    for path, digest in listed:
+        if not isinstance(path, str) or posixpath.basename(path) != path or path.startswith("."):
+            return f"{notice_id}/{COMMIT} lists {path!r}, which is no file of the folder"
+        try:
+            raw = fs.cat_file(posixpath.join(folder, path))
+        except FileNotFoundError:
+            return f"{notice_id}/{path} is missing"
+        except OSError as e:
+            return f"{notice_id}/{path} cannot be read: {e.strerror or e}"
+        if f"sha256:{hashlib.sha256(raw).hexdigest()}" != digest:
+            return f"{notice_id}/{path} is not the file {COMMIT} lists (its sha256 differs: edited or damaged)"
+    return None
+
+
+def intact(out_dir: str | Path, notice_id: str) -> bool:
+    return damage(out_dir, notice_id) is None
 
 
 def publish(staging: Path, out_dir: str, notice_id: str) -> None:

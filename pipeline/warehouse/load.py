@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from pipeline.output.manifest import EXTRACTED, Manifest
-from pipeline.output.storage import intact
+from pipeline.output.storage import damage
 from pipeline.output.write import TABLES
 from pipeline.vocab import data
 from pipeline.warehouse.views import view_statements
@@ -42,17 +42,28 @@ def create_table_sql(table: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} (" + ", ".join(cols) + ")"
 
 
-def _folders(extracted: Path) -> list[Path]:
-    """The notices the batch's manifest shows extracted, with intact outputs (a failed or unfinished
-    one is not loaded); without a manifest, every finished folder that holds outputs: a folder is
-    renamed into its visible name as the last step of its write, so hidden ones (`.<id>.tmp-PID`,
-    `.<id>.old-PID`) are half-written or on their way out."""
+def _folders(extracted: Path, notes: list[str]) -> tuple[list[Path], dict[str, str]]:
+    """The notice folders to load, and why each other notice folder is not loaded. A notice folder is
+    a visible folder the manifest has a row for or that holds outputs; it is loaded when its outputs
+    are those its datapackage.json lists (`damage`) and the manifest does not show its last extract
+    failed (then the outputs there are an earlier run's). A folder is renamed into its visible name
+    as the last step of its write, so hidden ones (`.<id>.tmp-PID`, `.<id>.old-PID`) are half-written
+    or on their way out and are not looked at."""
     manifest = Manifest(extracted)
-    if manifest.entries:
-        return [Path(extracted) / n for n, e in sorted(manifest.entries.items())
-                if e.status in EXTRACTED and intact(extracted, n)]
-    return sorted(p for p in Path(extracted).iterdir()
-                  if not p.name.startswith(".") and (p / "notices.parquet").exists())
+    notes.extend(manifest.notes)
+    load, refused = [], {}
+    for folder in sorted(p for p in Path(extracted).iterdir() if p.is_dir() and not p.name.startswith(".")):
+        entry = manifest.entries.get(folder.name)
+        if entry is None and not any((folder / f).exists() for f in ("datapackage.json", "notices.parquet")):
+            continue            # no notice folder: nothing the tool wrote
+        if entry is not None and entry.status not in EXTRACTED:
+            refused[folder.name] = (f"its last extract failed ({entry.status}), the outputs in the folder are an "
+                                    "earlier run's")
+        elif why := damage(extracted, folder.name):
+            refused[folder.name] = why
+        else:
+            load.append(folder)
+    return load, refused
 
 
 # which outputs of each notice are in the warehouse: the content key of its folder
@@ -74,10 +85,17 @@ class LoadError(Exception):
     """A load that stopped: says which notice was not loaded (those before it are in)."""
 
 
-def load(extracted: Path, db: str, force: bool = False, wait: float = 60.0) -> dict[str, str]:
+NOT_LOADED = "not loaded: "     # how the outcome of a notice folder that was not loaded starts
+
+
+def load(extracted: Path, db: str, force: bool = False, wait: float = 60.0,
+         notes: list[str] | None = None) -> dict[str, str]:
     """Load every notice folder under `extracted` into `db` (a DuckDB path or a postgresql:// URL);
-    returns notice_id → "loaded" | "unchanged". A DuckDB file another process is writing is waited
-    for up to `wait` seconds."""
+    returns notice_id → "loaded" | "unchanged" | "not loaded: <why>" (a folder whose outputs are not
+    those its datapackage.json lists, naming the file, or whose last extract failed; its rows in the
+    warehouse, if any, are left as they were). A DuckDB file another process is writing is waited for
+    up to `wait` seconds. `notes` receives what was done about a damaged manifest."""
+    folders, refused = _folders(Path(extracted), notes if notes is not None else [])
     target = connect(db, wait)
     outcome: dict[str, str] = {}
     try:
@@ -86,7 +104,7 @@ def load(extracted: Path, db: str, force: bool = False, wait: float = 60.0) -> d
                 target.run(create_table_sql(t))
                 force = _add_new_columns(target, t) or force
             target.run(LOADS_SQL)
-        for folder in _folders(extracted):
+        for folder in folders:
             notice_id, key = _notice_id(folder), content_key(folder)
             try:
                 outcome[notice_id] = _load_notice(target, folder, notice_id, key, force)
@@ -94,6 +112,7 @@ def load(extracted: Path, db: str, force: bool = False, wait: float = 60.0) -> d
                 done = ", ".join(n for n, what in outcome.items() if what == "loaded") or "none"
                 raise LoadError(f"{notice_id} was not loaded, its previous rows are kept "
                                 f"(loaded before it: {done}): {type(e).__name__}: {e}") from e
+        outcome.update({n: NOT_LOADED + why for n, why in refused.items()})
         with target.transaction():
             for sql in view_statements():
                 target.run(sql)
