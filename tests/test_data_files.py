@@ -117,3 +117,17 @@ def test_project_header_wordings(header, field):
 def test_table_title_pattern(line, number):
     m = data.regex("table_title").match(line)
     assert (m.group(1) or m.group(3) if m else None) == number
+
+
+def test_the_indicator_catalogue_is_well_formed():
+    """schemas/indicators.csv: a key is its own normalised name, no printed name belongs to two
+    indicators, and a base unit is one units.csv gives for the catalogue's dimension."""
+    from pipeline.vocab.keys import catalogue, normalise_indicator
+    units = {(r["dimension"], r["base_unit"]) for r in data.csv_rows("units.csv")}
+    seen: dict[str, str] = {}
+    for ind in catalogue():
+        assert normalise_indicator(ind.key) == ind.key, ind.key
+        assert ind.base_unit is None or (ind.dimension, ind.base_unit) in units, ind
+        for name in ind.names:
+            assert seen.setdefault(name, ind.key) == ind.key, (name, seen[name], ind.key)
+    assert len(catalogue()) >= 50

@@ -101,8 +101,8 @@ def test_facts_about_a_table_indicator_carry_its_key(extractions):
     keys = {(r.raw, r.subject): r.indicator_key for r in rows}
     assert keys[("1725.56亿元", "地区生产总值")] == "地区生产总值"
     assert keys[("6.5%", "地区生产总值")] == "地区生产总值"
-    assert keys[("127.97亿元", "工业投资")] == "工业固定资产投资额"        # through schemas/aliases.csv
-    assert keys[("5.7亿美元", "实到外资")] == "实际到位外资额"
+    assert keys[("127.97亿元", "工业投资")] == "工业固定资产投资"          # through the catalogue, schemas/indicators.csv
+    assert keys[("5.7亿美元", "实到外资")] == "实际使用外资"
     assert keys[("696张", "樱花卡")] is None                                # no indicator of the tables
     table_keys = {v.indicator_key for v in extractions["baoshan-2022"].tables["indicator_values"]}
     assert {r.indicator_key for r in rows} - {None} <= table_keys

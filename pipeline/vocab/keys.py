@@ -5,13 +5,17 @@ or a project is the same thing in every year's notice although its printed name 
     project_key("宝山区美兰西湖公园（一期、二期）", "宝山区") == project_key("美兰西湖公园")
 
 A name is normalised (NFKC full/half width, no spacing or quotes, one bracket and dash style,
-then the patterns of schemas/patterns.json drop leading and trailing qualifiers) and then looked up
-in schemas/aliases.csv, whose entries are normalised the same way. Plain functions, no state."""
+then the patterns of schemas/patterns.json drop leading and trailing qualifiers) and then looked up:
+an indicator in the catalogue schemas/indicators.csv (one key per indicator across districts:
+地区生产总值, 生产总值 and GDP share one), a project in schemas/aliases.csv; their entries are
+normalised the same way. A name neither knows keeps its normalised name as its key. Plain
+functions, no state."""
 from __future__ import annotations
 
 import re
 from dataclasses import replace
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from pipeline.model.rows import ProjectRow
 from pipeline.vocab import data
@@ -61,10 +65,36 @@ def _aliases(kind: str) -> dict[str, str]:
     return {norm(r["alias"]): norm(r["key"]) for r in data.csv_rows("aliases.csv") if r["kind"] == kind}
 
 
+class Indicator(NamedTuple):
+    """One indicator of the catalogue (schemas/indicators.csv)."""
+    key: str
+    names: tuple[str, ...]
+    dimension: str
+    base_unit: str | None
+    higher_is_better: bool | None
+
+
+@cache
+def catalogue() -> tuple[Indicator, ...]:
+    """The indicators of schemas/indicators.csv, their printed names normalised."""
+    better = {"true": True, "false": False, "": None}
+    return tuple(Indicator(r["key"], tuple(dict.fromkeys(normalise_indicator(n) for n in r["names"].split("|"))),
+                           r["dimension"], r["base_unit"] or None, better[r["higher_is_better"]])
+                 for r in data.csv_rows("indicators.csv"))
+
+
+@cache
+def _catalogue_names() -> dict[str, str]:
+    """Every printed name of the catalogue, normalised → its key (the key is one of its own names)."""
+    return {name: ind.key for ind in catalogue() for name in (normalise_indicator(ind.key), *ind.names)}
+
+
 def indicator_key(name: str) -> str:
-    """The key an indicator (part) name shares with its other wordings across notices."""
+    """The key an indicator (part) name shares with its other wordings across notices and districts:
+    its catalogue key, else an alias's, else the name normalised."""
     text = normalise_indicator(name)
-    return _aliases("indicator").get(text, text)
+    text = _aliases("indicator").get(text, text)
+    return _catalogue_names().get(text, text)
 
 
 def normalise_project(name: str, district: str | None = None) -> str:

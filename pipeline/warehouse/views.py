@@ -16,6 +16,13 @@
 - `project_history`: every project row with its project_key, and the years and notices that list
   the same key.
 
+- `indicator_catalogue`: the catalogue of schemas/indicators.csv (key, dimension, base unit,
+  whether higher is better), so that a target of an indicator where lower is better (PM2.5年均浓度
+  28, 城镇登记失业率 3.5) printed without a direction word is met by an actual at or below it.
+- `indicator_panel`: one row per district, year and indicator_key across all notices (the series of
+  every district side by side under the catalogue's keys): target, actual, met, and the catalogue's
+  dimension and direction (null for an indicator the catalogue does not know).
+
 - `indicator_texts`: every "/"-part of an indicator cell (indicator_parts) with the same keys,
   and whether it holds a typed quantity: a target printed without a number (完成市下达目标) is a
   target_outcome row with `met` null and the rule "qualitative target", and the text of its year
@@ -23,9 +30,10 @@
 from __future__ import annotations
 
 from pipeline.vocab import data
-from pipeline.vocab.keys import indicator_key
+from pipeline.vocab.keys import catalogue, indicator_key
 
-VIEWS = ("indicator_measures", "indicator_texts", "target_outcome", "indicator_series", "project_history")
+VIEWS = ("indicator_catalogue", "indicator_measures", "indicator_texts", "target_outcome", "indicator_series",
+         "indicator_panel", "project_history")
 
 _SAME_SERIES = ("{a}.district IS NOT DISTINCT FROM {b}.district AND {a}.indicator_key = {b}.indicator_key "
                 "AND {a}.year = {b}.year")
@@ -81,10 +89,30 @@ FROM indicator_parts p
 {_WITH_YEAR.format(m="p")}"""
 
 
+def _literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _indicator_catalogue() -> str:
+    rows = ",\n  ".join(f"({_literal(i.key)}, {_literal(i.dimension)}, {_literal(i.base_unit)}, "
+                        f"CAST({_literal(i.higher_is_better)} AS BOOLEAN))" for i in catalogue())
+    return f"""
+SELECT * FROM (VALUES
+  {rows}) AS c(indicator_key, dimension, base_unit, higher_is_better)"""
+
+
 def _target_outcome() -> str:
     p = data.patterns()
+    # lower is better (the catalogue) and no word of the target says "at least": at most the target
+    at_least = _any_word("coalesce(t.qualifier, '')", p["target_at_least"])
+    lower_better = f"(c.higher_is_better = FALSE AND t.kind = 'level' AND NOT {at_least})"
     at_most = (f"(t.bound = 'high' OR (coalesce(t.bound, '') <> 'low' AND "
-               f"({_any_word('t.qualifier', p['target_at_most'])} OR (t.kind = 'growth' AND t.value < 0))))")
+               f"({_any_word('t.qualifier', p['target_at_most'])} OR (t.kind = 'growth' AND t.value < 0) "
+               f"OR {lower_better})))")
     approximate = _any_word("t.qualifier", p["target_approximate"])
     fits = ("t.kind = a.kind AND t.base_unit = a.base_unit AND " + _LABELS_FIT).format(t="t", a="a")
     return f"""
@@ -117,6 +145,7 @@ SELECT t.district, t.indicator_key, t.year, t.notice_id AS target_notice_id, t.s
             ELSE 'actual >= target' END AS rule
 FROM t LEFT JOIN best b ON b.notice_id = t.notice_id AND b.table_no = t.table_no AND b.seq = t.seq
      AND b.part = t.part AND b.quantity_no = t.quantity_no
+LEFT JOIN indicator_catalogue c ON c.indicator_key = t.indicator_key
 UNION ALL
 SELECT q.district, q.indicator_key, q.year, q.notice_id, q.source, q.table_no, q.seq, q.part, NULL,
        q.text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
@@ -165,6 +194,14 @@ LEFT JOIN target_outcome o ON o.target_notice_id = tp.notice_id AND o.target_tab
      AND o.target_seq = tp.seq AND o.part = tp.part AND o.quantity_no IS NOT DISTINCT FROM t.quantity_no"""
 
 
+def _indicator_panel() -> str:
+    return """
+SELECT s.district, s.year, s.indicator_key, c.indicator_key IS NOT NULL AS catalogued, c.dimension,
+       c.higher_is_better, s.target_text, s.target_value, s.target_unit, s.target_kind, s.actual_text,
+       s.actual_value, s.actual_unit, s.actual_kind, s.met, s.rule, s.target_notice_id, s.actual_notice_id
+FROM indicator_series s LEFT JOIN indicator_catalogue c ON c.indicator_key = s.indicator_key"""
+
+
 def _project_history() -> str:
     return """
 WITH p AS (
@@ -182,9 +219,10 @@ SELECT p.district, p.project_key, p.year, p.notice_id, p.source, p.table_no, p.s
 FROM p JOIN k ON k.district IS NOT DISTINCT FROM p.district AND k.project_key = p.project_key"""
 
 
-_BODIES = {"indicator_measures": _indicator_measures, "indicator_texts": _indicator_texts,
+_BODIES = {"indicator_catalogue": _indicator_catalogue, "indicator_measures": _indicator_measures, "indicator_texts": _indicator_texts,
            "target_outcome": _target_outcome,
-           "indicator_series": _indicator_series, "project_history": _project_history}
+           "indicator_series": _indicator_series, "indicator_panel": _indicator_panel,
+           "project_history": _project_history}
 
 
 def view_statements() -> list[str]:
