@@ -126,8 +126,10 @@ NOT_COMPARABLE = {
 # Targets printed without a number: (notice, year, key) → (target text, the actual part printed beside it)
 QUALITATIVE = {
     ("baoshan-2022", 2021, "地区生产总值"): ("增幅不低于全市平均水平", "1725.56亿元，增长6.5%"),
-    ("baoshan-2022", 2021, "单位地区生产总值能耗降低率"): ("完成市下达目标", "前三季度下降0.97%，年度完成情况要到下一年3月份公布"),
-    ("baoshan-2022", 2022, "单位地区生产总值能耗降低率"): ("完成市下达目标", "前三季度下降1.04%，年度完成情况要到下一年3月份公布"),
+    ("baoshan-2022", 2021, "单位地区生产总值能耗降低率"): (
+        "完成市下达目标", "前三季度下降0.97%，年度完成情况要到下一年3月份公布"),
+    ("baoshan-2022", 2022, "单位地区生产总值能耗降低率"): (
+        "完成市下达目标", "前三季度下降1.04%，年度完成情况要到下一年3月份公布"),
     ("baoshan-2022", 2022, "城镇登记失业人数"): ("控制在市下达目标内", "1.29万人，控制在1.59万人以内"),
     ("baoshan-2023", 2023, "居民人均可支配收入"): ("增长与经济增长基本同步", None),
 }
@@ -245,10 +247,10 @@ def test_series_command_prints_the_indicator_by_year(con, written, tmp_path, cap
 def _district_notice(folder, notice_id: str, district: str, rows: list[tuple[str, str, str]]):
     """A one-table notice of `district` reviewing 2023 (built here, not one of the shared notices):
     its indicators printed under this district's own names."""
-    from pdfs import Doc, table
-
     from pipeline.api import extract
     from pipeline.output.write import write_extraction
+
+    from pdfs import Doc, table
     d = Doc()
     d.c.setTitle(f"关于印发{district}2023年国民经济和社会发展计划执行情况与2024年计划的通知")
     d.c.setAuthor(f"{district}人民政府")

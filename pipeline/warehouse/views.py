@@ -219,7 +219,8 @@ SELECT p.district, p.project_key, p.year, p.notice_id, p.source, p.table_no, p.s
 FROM p JOIN k ON k.district IS NOT DISTINCT FROM p.district AND k.project_key = p.project_key"""
 
 
-_BODIES = {"indicator_catalogue": _indicator_catalogue, "indicator_measures": _indicator_measures, "indicator_texts": _indicator_texts,
+_BODIES = {"indicator_catalogue": _indicator_catalogue, "indicator_measures": _indicator_measures,
+           "indicator_texts": _indicator_texts,
            "target_outcome": _target_outcome,
            "indicator_series": _indicator_series, "indicator_panel": _indicator_panel,
            "project_history": _project_history}
