@@ -92,7 +92,7 @@ def _sentences(facts: list[FactRow]) -> dict[tuple, list[FactRow]]:
 
 def _names(printed: set[str]) -> list[tuple[str, str]]:
     """(name as a sentence may print it, the indicator it names), longest first: each part name the
-    notice's tables print, also without its bracketed part. Aliases (schemas/aliases.csv) join
+    notice's tables print, also without its bracketed part. Keys (schemas/indicators.csv) join
     notices, not sentences: a sentence's 公共泊位 may count all spaces where a table's
     新增公共停车泊位 counts the new ones."""
     names: dict[str, str] = {}
