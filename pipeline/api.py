@@ -1,6 +1,7 @@
 """The library API: extract one notice, or many in parallel. The CLI is a thin shell over it."""
 from __future__ import annotations
 
+import json
 import os
 import time
 import unicodedata
@@ -8,12 +9,13 @@ import warnings
 from pathlib import Path
 
 from pipeline.batch.executors import FileTask, LocalExecutor, default_max_memory
-from pipeline.checks.cross import cross_checks
+from pipeline.checks.evidence import weigh
 from pipeline.layout.page import furniture_rows, layout_document, off_furniture
 from pipeline.load.backend import InputError
 from pipeline.load.document import check_text, load_pdf
 from pipeline.load.render import render_pages
-from pipeline.model.records import Extraction, Summary
+from pipeline.model.problems import Code, doubts, source_issues, verdict
+from pipeline.model.records import Extraction, Problem, Summary
 from pipeline.narrative.notice import notice_row
 from pipeline.narrative.paragraphs import build_narrative
 from pipeline.output.manifest import NAME, Manifest, file_sha256, pipeline_version
@@ -23,7 +25,6 @@ from pipeline.output.write import (
     to_arrow,
     to_pandas,
     validated,
-    verdict,
     write_extraction,
 )
 from pipeline.quantities.facts import facts
@@ -79,8 +80,8 @@ def extract(pdf: str | Path, backend: str | None = None, settings: LayoutSetting
         "table_cells": table_cell_rows(doc.notice_id, tables, indicators, projects),
         "table_notes": table_note_rows(doc.notice_id, tables),
     }
-    ex.problems = [*off_furniture(doc.problems, layouts), *table_problems, *kind_problems, *narrative.problems, *value_problems,
-                   *cross_checks(ex.tables)]
+    ex.problems = weigh([*off_furniture(doc.problems, layouts), *table_problems, *kind_problems,
+                         *narrative.problems, *value_problems], ex.tables)
     return ex
 
 
@@ -147,13 +148,13 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None,
         try:
             folder = write_extraction(ex, out_dir)
             ex.timings["write"] = time.perf_counter() - t
-            if review:
-                write_review(ex, pdf, folder)
         except OSError as e:
             raise InputError("output_error", f"the outputs could not be written: {e}") from e
+        review_error = _try_review(ex, pdf, folder) if review else None
         counts = ex.written            # what was written: rows the schema check left out are not counted
         return Summary(ex.notice_id, str(pdf), True, pages=ex.tables["notices"][0].page_count, counts=counts,
-                       problems=len(ex.problems), status=verdict(ex.problems)[0],
+                       problems=len(doubts(ex.problems)), status=verdict(ex.problems)[0],
+                       source_issues=len(source_issues(ex.problems)), review_error=review_error,
                        left_out=sum(p.stage == "validate" for p in ex.problems), seconds=time.perf_counter() - start)
     except InputError as e:
         return Summary(pdf.stem, str(pdf), False, error_kind=e.kind, error=str(e), seconds=time.perf_counter() - start)
@@ -163,6 +164,26 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None,
     except Exception as e:  # a bug must not stop the batch; it is reported as a failure of this file
         return Summary(pdf.stem, str(pdf), False, error_kind="internal", error=f"{type(e).__name__}: {e}",
                        seconds=time.perf_counter() - start)
+
+
+def _try_review(ex: Extraction, pdf: Path, folder: Path | str) -> str | None:
+    """Write the review page; a review that fails leaves the written outputs as they are (the
+    extraction stands) and is a problem of its own: returned, and noted in report.json."""
+    try:
+        write_review(ex, pdf, folder)
+        return None
+    except Exception as e:      # any failure of the page: the extraction is not failed for it
+        error = f"{type(e).__name__}: {e}"
+    ex.problems.append(Problem("review", "review page could not be written", text=error, code=Code.REVIEW_FAILED))
+    if not is_remote(folder):
+        path = Path(folder) / "report.json"
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+            report["review_failed"] = error
+            path.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        except OSError:
+            pass
+    return error
 
 
 def extract_task(task: FileTask) -> Summary:

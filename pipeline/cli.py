@@ -197,6 +197,9 @@ def cmd_review(args) -> int:
         except InputError as e:
             print(f"{pdf}: FAILED ({e.kind}) {e}", file=sys.stderr)
             failed += 1
+        except Exception as e:      # a bug of the page: said, and the next notice's page is written
+            print(f"{pdf}: FAILED (review) {type(e).__name__}: {e}", file=sys.stderr)
+            failed += 1
     return 1 if failed else 0
 
 

@@ -7,8 +7,8 @@ import pytest
 
 from pipeline.api import extract
 from pipeline.checks.cross import project_totals
+from pipeline.model.problems import verdict
 from pipeline.model.rows import ProjectRow
-from pipeline.output.write import verdict
 
 from conftest import NOTICES
 from pdfs import Doc, table

@@ -402,7 +402,7 @@ def test_cover_attachment_items_wrapped_under_their_text(tmp_path, hang):
 
 def test_attachment_listed_on_the_cover_that_yields_nothing(tmp_path):
     """The cover lists two attachments; only 附件1 is printed: a problem names 附件 2."""
-    from pipeline.output.write import verdict
+    from pipeline.model.problems import verdict
 
     from pdfs import table
     d = _cover_head()

@@ -373,7 +373,7 @@ def test_unit_column_and_group_rows(tmp_path, backend):
 def test_sequence_gaps_repeats_and_empty_sections_need_review(tmp_path):
     """Nothing lost in silence: a 序号 that skips or repeats and a section row with no rows under it
     are problems, and the notice needs review; numbering that restarts under a new group is not."""
-    from pipeline.output.write import verdict
+    from pipeline.model.problems import verdict
     d = Doc()
     d.text(60, 60, "表2：2025年重大政府投资项目计划", size=14)
     _ruled(d, [60, 100, 330, 430, 530], 84, [
@@ -394,7 +394,7 @@ def test_sequence_gaps_repeats_and_empty_sections_need_review(tmp_path):
 
 def test_table_title_without_a_table_needs_review(tmp_path):
     """A printed 表N title whose table could not be read is a problem naming it."""
-    from pipeline.output.write import verdict
+    from pipeline.model.problems import verdict
     d = Doc()
     d.text(60, 60, "表1：2025年主要目标", size=14)
     table(d, [60, 100, 260, 420], 84, [["序号", "指标内容", "2025年预期目标"], ["1", "地区生产总值", "增长6%"]])

@@ -4,8 +4,8 @@ import json
 
 from pipeline.batch.summary import summary_line
 from pipeline.cli import main
+from pipeline.model.problems import verdict
 from pipeline.model.records import Problem
-from pipeline.output.write import verdict
 
 from conftest import ROOT
 from pdfs import Doc, table
@@ -17,10 +17,36 @@ def test_verdict_counts_each_reason_once_in_order():
     assert verdict([]) == ("complete", [])
 
 
-def test_shared_notice_needs_review_for_its_section_count(written):
+def test_shared_notice_is_complete_with_its_section_counts_as_source_issues(written):
+    """baoshan-2022 prints (7项) over six rows and (10项) over nine, but its 序号 runs on into the
+    next section without a gap: nothing was lost, the notice contradicts itself."""
     report = json.loads((written / "baoshan-2022" / "report.json").read_text(encoding="utf-8"))
-    assert report["status"] == "needs_review"
-    assert report["reasons"] == ["section declares 7 projects, 6 listed", "section declares 10 projects, 9 listed"]
+    assert report["status"] == "complete"
+    assert report["reasons"] == [] and report["problems"] == []
+    issues = report["source_issues"]
+    assert [(i["code"], i["reason"], i["page"]) for i in issues] == [
+        ("section_count_printed", "section declares 7 projects, 6 listed", 7),
+        ("section_count_printed", "section declares 10 projects, 9 listed", 7)]
+    assert "序号 1–6" in issues[0]["evidence"] and "next row is 序号 7" in issues[0]["evidence"]
+
+
+def test_a_declared_count_with_a_gap_in_its_numbers_stays_a_doubt():
+    from pipeline.model.records import LogicalTable
+    from pipeline.tables.kinds import _walk
+    header = ("序号", "项目名称", "总投资")
+    rows = [("（一）路网（3项）", "", ""), ("1", "甲路", "1.0"), ("2", "乙路", "2.0"),
+            ("（二）建设（2项）", "", ""), ("4", "丙馆", "1.0"), ("5", "丁馆", "1.0")]
+    t = LogicalTable(0, "表2", 2, header, tuple(rows), (7,) * len(rows), ())
+    cols = {0: "seq", 1: "name", 2: "investment_yi"}
+    codes = [(p.code.value, p.reason) for p in _walk(t, cols, "project").problems]
+    assert ("section_count", "section declares 3 projects, 2 listed") in codes       # 序号 3 is missing
+    continuous = [r if r[0] not in ("4", "5") else (str(int(r[0]) - 1), *r[1:]) for r in rows]
+    t = LogicalTable(0, "表2", 2, header, tuple(continuous), (7,) * len(rows), ())
+    codes = [p.code.value for p in _walk(t, cols, "project").problems]
+    assert codes == ["section_count_printed"]
+    last = rows[:3]                                     # the last section: nothing after it to show a gap
+    t = LogicalTable(0, "表2", 2, header, tuple(last), (7,) * len(last), ())
+    assert [p.code.value for p in _walk(t, cols, "project").problems] == ["section_count"]
 
 
 def _clean_notice(path):
@@ -38,11 +64,21 @@ def test_summary_line_and_strict_exit(tmp_path, capsys):
     assert "complete" in capsys.readouterr().out
     assert json.loads((out / "clean" / "report.json").read_text(encoding="utf-8"))["status"] == "complete"
 
-    assert main(["extract", str(ROOT / "raw" / "baoshan-2022.pdf"), "--out", str(out), "--quiet"]) == 0
-    line = capsys.readouterr().out
-    assert "needs_review (2 problems in report)" in line
-    assert main(["extract", str(ROOT / "raw" / "baoshan-2022.pdf"), "--out", str(out), "--quiet", "--strict"]) == 1
-    assert "need review (--strict): baoshan-2022" in capsys.readouterr().err
+    assert main(["extract", str(ROOT / "raw" / "baoshan-2022.pdf"), "--out", str(out), "--quiet", "--strict"]) == 0
+    assert "complete (2 source issues in report)" in capsys.readouterr().out
+
+    broken = tmp_path / "broken.pdf"        # a footnote whose marker is gone: a doubt
+    d = Doc()
+    d.text(60, 80, "表1 主要目标完成情况", size=12)
+    table(d, [60, 100, 220, 340, 460], 110, [["序号", "指标内容", "预期目标", "完成情况"],
+                                               ["1", "地区生产总值", "增长6%", "增长6.5%"]])
+    d.hline(60, 200, 760)
+    d.text(60, 770, "1 绿道：指沿河道设置的慢行道。", size=9)
+    d.save(broken)
+    assert main(["extract", str(broken), "--out", str(out), "--quiet", "--strict"]) == 1
+    captured = capsys.readouterr()
+    assert "needs_review (1 doubt in report)" in captured.out
+    assert "need review (--strict): broken" in captured.err
 
 
 def test_summary_counts_what_was_written(tmp_path, monkeypatch, extractions):

@@ -30,6 +30,8 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
+from pipeline.checks.evidence import Certainty
+from pipeline.model.problems import Code
 from pipeline.model.records import Problem
 from pipeline.model.rows import (
     FactRow,
@@ -38,6 +40,7 @@ from pipeline.model.rows import (
     ParagraphRow,
     ProjectRow,
     Row,
+    TableCellRow,
 )
 from pipeline.vocab import data
 from pipeline.vocab.keys import compact_name, normalise_indicator
@@ -46,15 +49,21 @@ CLAUSE_BREAK = "，,；;：:。！？!?"
 YEAR = re.compile(r"((?:19|20)[0-9]{2})\s*年")
 
 
-def cross_checks(tables: dict[str, list[Row]]) -> list[Problem]:
-    """Every disagreement between figures the notice states twice."""
+def cross_checks(tables: dict[str, list[Row]], sure: Certainty | None = None) -> list[Problem]:
+    """Every disagreement between figures the notice states twice. `sure` tells the figures read for
+    sure (a text layer, or OCR with high confidence): a disagreement of two such figures is the
+    notice's own (a source issue), not a doubt of the extraction."""
     return [*report_against_tables(tables.get("facts", []), tables.get("paragraphs", []),
-                                   tables.get("indicators", []), tables.get("indicator_values", [])),
+                                   tables.get("indicators", []), tables.get("indicator_values", []),
+                                   tables.get("table_cells", []), sure),
             *project_totals(tables.get("projects", [])), *implausible(tables)]
 
 
-def report_against_tables(facts: list[FactRow], paragraphs: list[ParagraphRow], indicators: list[IndicatorRow],
-                          values: list[IndicatorValueRow]) -> list[Problem]:
+def report_table_pairs(facts: list[FactRow], paragraphs: list[ParagraphRow], indicators: list[IndicatorRow],
+                       values: list[IndicatorValueRow]):
+    """(fact, its paragraph, sentence, year, the indicator cells' quantities it is compared with) for
+    every report figure that names an indicator of the tables, stated as exact, with a table figure
+    of the same year, kind and base unit."""
     years = {(r.table_no, r.seq): r.year for r in indicators}
     cells: dict[tuple, list[IndicatorValueRow]] = defaultdict(list)
     for v in values:
@@ -62,7 +71,6 @@ def report_against_tables(facts: list[FactRow], paragraphs: list[ParagraphRow], 
                v.base_unit)].append(v)
     names = _names({v.indicator_part for v in values})
     paras = {p.para_id: p for p in paragraphs}
-    problems = []
     for (para_id, sentence), group in _sentences(facts).items():
         para = paras.get(para_id)
         if para is None or data.regex("cross_check_partial_period").search(sentence):
@@ -71,15 +79,38 @@ def report_against_tables(facts: list[FactRow], paragraphs: list[ParagraphRow], 
             year = _year(sentence[:start]) or _year(para.section_path or "")
             exact = fact.qualifier in (None, *data.patterns()["cross_check_exact_qualifiers"])
             found = cells.get((key, year, fact.kind, fact.base_unit), []) if key and exact else []
-            if found and not any(_agree(fact, c) for c in found):
-                c = found[0]
-                problems.append(Problem(
-                    "check", f"report and table disagree: {c.indicator_part} {year} ({fact.kind})",
-                    page=para.page_first,
-                    text=f"report p.{para.page_first}: {fact.raw} in 「{sentence}」; 表{c.table_no} row "
-                         f"{c.seq} (p.{_page(indicators, c)}) {c.indicator_part}: "
-                         + "/".join(x.raw for x in found),
-                    table_no=c.table_no, row=c.seq))
+            if found:
+                yield fact, para, sentence, year, found
+
+
+def agrees(fact: FactRow, found: list[IndicatorValueRow]) -> bool:
+    return any(_agree(fact, c) for c in found)
+
+
+def report_against_tables(facts: list[FactRow], paragraphs: list[ParagraphRow], indicators: list[IndicatorRow],
+                          values: list[IndicatorValueRow], table_cells: list[TableCellRow] = (),
+                          sure: Certainty | None = None) -> list[Problem]:
+    value_cells = {(c.table_no, c.seq, c.field): c for c in table_cells if c.output == "indicators"}
+    problems = []
+    for fact, para, sentence, year, found in report_table_pairs(facts, paragraphs, indicators, values):
+        if agrees(fact, found):
+            continue
+        c = found[0]
+        shown = [value_cells.get((x.table_no, x.seq, f"{x.measure}_text")) for x in found]
+        both_sure = sure is not None and sure.paragraph(para, fact.raw) and all(
+            x is not None and sure.cell(x) for x in shown)
+        where = "a text layer" if para.source == "text" and all(x and x.source == "text" for x in shown) \
+            else "a text layer or OCR read with high confidence"
+        problems.append(Problem(
+            "check", f"report and table disagree: {c.indicator_part} {year} ({fact.kind})",
+            page=para.page_first,
+            text=f"report p.{para.page_first}: {fact.raw} in 「{sentence}」; 表{c.table_no} row "
+                 f"{c.seq} (p.{_page(indicators, c)}) {c.indicator_part}: "
+                 + "/".join(x.raw for x in found),
+            table_no=c.table_no, row=c.seq,
+            code=Code.REPORT_TABLE_PRINTED if both_sure else Code.REPORT_TABLE_DISAGREE,
+            evidence=f"both figures read from {where}: the report prints {fact.raw}, 表{c.table_no} prints "
+                     + "/".join(x.raw for x in found) if both_sure else ""))
     return problems
 
 
@@ -186,7 +217,7 @@ def implausible(tables: dict[str, list[Row]]) -> list[Problem]:
         else:
             page, bbox = (para.page_first, tuple(para.boxes[0][1:])) if para and para.boxes else (None, None)
         problems.append(Problem("check", f"{raw} is out of the plausible range for {unit} ({kind}): {low:g} to {high:g}",
-                                page=page, text=text, bbox=bbox))
+                                page=page, text=text, bbox=bbox, code=Code.IMPLAUSIBLE))
     return problems
 
 
@@ -202,13 +233,13 @@ def project_totals(projects: list[ProjectRow]) -> list[Problem]:
         if printed is not None and not _adds_up(rows, printed):
             problems.append(Problem("check", f"section projects add up to {_sum(rows)} 亿元, the section prints "
                                              f"{printed} 亿元", page=rows[0].page, text=section or "",
-                                    table_no=table_no))
+                                    table_no=table_no, code=Code.TOTAL_DISAGREES))
     for table_no, rows in tables.items():
         printed = rows[0].table_total_yi
         if printed is not None and not _adds_up(rows, printed):
             problems.append(Problem("check", f"projects add up to {_sum(rows)} 亿元, the table's total row prints "
                                              f"{printed} 亿元", page=rows[-1].page, text=f"表{table_no}",
-                                    table_no=table_no))
+                                    table_no=table_no, code=Code.TOTAL_DISAGREES))
     return problems
 
 

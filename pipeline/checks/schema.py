@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
+from pipeline.model.problems import Code
 from pipeline.model.records import Problem
 from pipeline.model.rows import Row
 from pipeline.vocab import data
@@ -51,7 +52,8 @@ def validate(table: str, rows: list[Row]) -> tuple[list[Row], list[Problem]]:
         if errors:
             problems.append(Problem("validate", f"{table} row left out: " + "; ".join(errors),
                                     page=_first(row, "page", "page_first"), table_no=getattr(row, "table_no", None),
-                                    text=str(_first(row, "text", "indicator", "name") or "")[:80]))
+                                    text=str(_first(row, "text", "indicator", "name") or "")[:80],
+                                    code=Code.ROW_LEFT_OUT))
             continue
         seen.add(key)
         changed = {n: v for n, v in clean.items() if v is not getattr(row, n)}

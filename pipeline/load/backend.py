@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipeline.model.problems import Code
 from pipeline.model.records import Char, Page, Problem, Rule
 from pipeline.vocab import data
 
@@ -41,8 +42,9 @@ def open_pdf(raw: bytes, lib: Library) -> tuple[object, list[Problem]]:
         fixed = repaired(raw)
         if fixed is None:
             raise InputError("damaged", f"the PDF is damaged and could not be repaired: {e}") from e
-        return lib.open(fixed), [Problem("load", "damaged PDF: cross-reference table rebuilt by qpdf")]
-    return doc, ([Problem("load", "damaged cross-reference table: repaired on opening")]
+        return lib.open(fixed), [Problem("load", "damaged PDF: cross-reference table rebuilt by qpdf",
+                                         code=Code.DAMAGED_PDF)]
+    return doc, ([Problem("load", "damaged cross-reference table: repaired on opening", code=Code.DAMAGED_PDF)]
                  if lib.xref_rebuilt(doc) else [])
 
 
@@ -75,7 +77,8 @@ def pages_that_exist(raw: bytes, declared: int) -> tuple[int, list[Problem]]:
         return declared, []
     if found >= declared:
         return declared, []
-    return found, [Problem("load", f"the page tree declares {declared} pages where {found} exist: {found} read")]
+    return found, [Problem("load", f"the page tree declares {declared} pages where {found} exist: {found} read",
+                           code=Code.PAGES_MISSING)]
 
 
 def read_pages(n_pages: int, read: Callable[[int], Page], lib: Library) -> tuple[list[Page], list[Problem]]:
@@ -87,7 +90,7 @@ def read_pages(n_pages: int, read: Callable[[int], Page], lib: Library) -> tuple
         try:
             pages.append(read(i))
         except lib.errors as e:
-            problems.append(Problem("load", f"page could not be parsed: {e}", page=i + 1))
+            problems.append(Problem("load", f"page could not be parsed: {e}", page=i + 1, code=Code.PAGE_UNPARSED))
             pages.append(Page(i + 1, 595.0, 842.0, (), ()))
     return pages, problems
 

@@ -18,6 +18,7 @@ from pipeline.load.backend import InputError, repaired
 from pipeline.load.pdfium_backend import read_pdfium
 from pipeline.load.pdfplumber_backend import read_pdfplumber
 from pipeline.load.textcheck import screen_text
+from pipeline.model.problems import Code
 from pipeline.model.records import Document, Page, Problem
 
 BACKENDS = ("pdfium", "pdfplumber")
@@ -59,12 +60,14 @@ def _empty_pages(pages: list[Page], unreadable: dict[int, str]) -> list[Problem]
         if p.chars:
             continue
         if p.number in unreadable:
-            out.append(Problem("load", UNREADABLE, page=p.number, text=unreadable[p.number]))
+            out.append(Problem("load", UNREADABLE, page=p.number, text=unreadable[p.number], code=Code.UNREADABLE_PAGE))
         elif drawn_as_outlines(p):
-            out.append(Problem("load", OUTLINED, page=p.number, text=f"{p.outlines} curved paths, no text"))
+            out.append(Problem("load", OUTLINED, page=p.number, text=f"{p.outlines} curved paths, no text",
+                               code=Code.UNREADABLE_PAGE))
         elif not p.rules:
             out.append(Problem("load", "image-only page: OCR found no text on it" if p.images else
-                               "page has no text or rules (blank or damaged)", page=p.number))
+                               "page has no text or rules (blank or damaged)", page=p.number,
+                               code=Code.UNREADABLE_PAGE))
     return out
 
 
@@ -141,7 +144,8 @@ def _read_scans(raw: bytes, pages: list[Page], unreadable: dict[int, str]) -> tu
                 pages[number - 1] = read
             problems.extend(found)
         except Exception as e:  # one unreadable scan never loses the rest
-            problems.append(Problem("load", f"scanned page could not be read by OCR: {e}", page=number))
+            problems.append(Problem("load", f"scanned page could not be read by OCR: {e}", page=number,
+                                    code=Code.OCR_FAILED))
     pdf.close()
     return pages, problems
 

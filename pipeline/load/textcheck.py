@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import replace
 from functools import lru_cache
 
+from pipeline.model.problems import Code
 from pipeline.model.records import Char, Document, Page, Problem
 
 # A page is unreadable when MIN_GARBAGE of its chars are misdecoded (evidence of a font read without
@@ -106,7 +107,8 @@ def screen_text(doc: Document) -> tuple[Document, dict[int, str]]:
             if len(kept) < len(page.chars):
                 problems.append(Problem("load", "characters that do not decode to text left out",
                                         page=page.number,
-                                        text=_sample([c.text for c in page.chars if unmappable(c.text)])))
+                                        text=_sample([c.text for c in page.chars if unmappable(c.text)]),
+                                        code=Code.UNDECODABLE_CHARS))
                 page = replace(page, chars=kept)
         pages.append(page)
     metadata = {k: v for k, v in doc.metadata.items() if not (isinstance(v, str) and unmappable(v))}

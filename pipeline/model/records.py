@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipeline.model.problems import Code
 from pipeline.model.rows import Row
 
 
@@ -69,6 +70,8 @@ class Problem:
     table_no: int | None = None
     row: int | None = None
     bbox: tuple[float, float, float, float] | None = None   # x0, top, x1, bottom on `page`, PDF points
+    code: Code | None = None    # what it means for the verdict (pipeline/model/problems.py)
+    evidence: str = ""          # a source issue's proof that the reading is right, or what confirmed a number
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +189,10 @@ class Summary:
     ok: bool
     pages: int = 0
     counts: dict | None = None
-    problems: int = 0
+    problems: int = 0           # doubts: what the extraction may have lost or misread
     status: str = ""            # the verdict of report.json: "complete" | "needs_review"
+    source_issues: int = 0      # what the notice contradicts in itself (no doubt of the extraction)
+    review_error: str | None = None     # the review page could not be written (the outputs stand)
     left_out: int = 0           # rows the schema check kept out of the outputs (invalid, repeated key)
     seconds: float = 0.0
     error_kind: str | None = None

@@ -15,6 +15,7 @@ from pipeline.layout.lines import (
     marked_text,
     marker_number,
 )
+from pipeline.model.problems import Code
 from pipeline.model.records import Char, Line, PageLayout, Problem
 from pipeline.model.rows import FootnoteRow, ParagraphRow
 from pipeline.settings import DEFAULT, LayoutSettings
@@ -120,7 +121,7 @@ def _missing_attachments(rows: list[ParagraphRow], attached: dict[int, int]) -> 
         number = _numeral(re.match(r"\s*([0-9０-９]+)", text).group(1))
         if not attached.get(number):
             problems.append(Problem("narrative", f"attachment {number} listed on the cover yields nothing",
-                                    page=r.page_first, text=text))
+                                    page=r.page_first, text=text, code=Code.ATTACHMENT_EMPTY))
     return problems
 
 
@@ -260,7 +261,8 @@ def _collect_notes(layouts: list[PageLayout], s: LayoutSettings) -> tuple[dict[t
                 last["parts"].append(line_text(ln))
                 last["lines"].append(ln)
             else:
-                problems.append(Problem("footnotes", "footnote text with no number", page=ln.page, text=line_text(ln)))
+                problems.append(Problem("footnotes", "footnote text with no number", page=ln.page, text=line_text(ln),
+                                        code=Code.NOTE_WITHOUT_NUMBER))
     return notes, problems
 
 
@@ -300,7 +302,8 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pag
         key = (m["page"], m["number"])
         if key not in notes or key in used_notes:
             problems.append(Problem("footnotes", f"marker {m['number']} in a table cell has no footnote text",
-                                    page=m["page"], text=m["anchor"], table_no=m["table_no"], bbox=m.get("bbox")))
+                                    page=m["page"], text=m["anchor"], table_no=m["table_no"], bbox=m.get("bbox"),
+                                    code=Code.MARKER_WITHOUT_NOTE))
             continue
         used_notes.add(key)
         footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=m["number"], text=join_lines(notes[key]["parts"]),
@@ -324,7 +327,7 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pag
                 (k for k in notes if k[1] == number and k not in used_notes), None)
             if key is None:
                 problems.append(Problem("footnotes", f"marker {number} has no footnote text", page=page, text=anchor,
-                                        bbox=marker_box))
+                                        bbox=marker_box, code=Code.MARKER_WITHOUT_NOTE))
                 continue
             used_notes.add(key)
             note = notes[key]
@@ -349,7 +352,8 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pag
         if para_id is None:               # kept, unlinked: a note is never dropped
             problems.append(Problem("footnotes", f"footnote {note['no']} has no marker in the text",
                                     page=note["page"], text=text,
-                                    bbox=box([ln for ln in note["lines"] if ln.page == note["page"]])))
+                                    bbox=box([ln for ln in note["lines"] if ln.page == note["page"]]),
+                                    code=Code.NOTE_WITHOUT_MARKER))
         else:                             # its marker lost (a scan), its topic words tell the anchor
             row = rows[para_id - 1]
             rows[para_id - 1] = replace(row, footnote_refs=",".join(filter(None, [row.footnote_refs, str(note["no"])])))

@@ -19,6 +19,7 @@ from statistics import median
 
 import numpy as np
 
+from pipeline.model.problems import Code
 from pipeline.model.records import Char, Page, Problem, Rule
 from pipeline.vocab import data
 
@@ -544,7 +545,7 @@ def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tu
         bbox = tuple(round(v * pt, 1) for v in (quad[:, 0].min(), quad[:, 1].min(), quad[:, 0].max(), quad[:, 1].max()))
         if score < s.keep_score:
             problems.append(Problem("ocr", "text too uncertain to read (OCR), left out", page=number,
-                                    text=text.strip(), bbox=bbox))
+                                    text=text.strip(), bbox=bbox, code=Code.OCR_TEXT_UNCERTAIN))
             continue
         glyphs = _glyphs(quad, text, words)
         if DASHED_NUMBER.fullmatch("".join(g[0] for g in glyphs)):
@@ -672,5 +673,5 @@ def _doubtful_numbers(chars: list[Char], number: int, s: OcrSettings) -> list[Pr
             out.append(Problem("ocr", "number read with low OCR confidence", page=number,
                                text=f"{m.group()} ({worst:.2f}) in {text}",
                                bbox=(min(c.x0 for c in run), min(c.top for c in run),
-                                     max(c.x1 for c in run), max(c.bottom for c in run))))
+                                     max(c.x1 for c in run), max(c.bottom for c in run)), code=Code.OCR_LOW_CONFIDENCE))
     return out

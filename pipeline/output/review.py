@@ -14,9 +14,9 @@ import html
 import re
 from collections import defaultdict
 
+from pipeline.model.problems import DOUBT, kind_of, source_issues, verdict
 from pipeline.model.records import Extraction, Problem
 from pipeline.model.rows import IndicatorRow, NoticeRow, ProjectRow, TableCellRow
-from pipeline.output.write import verdict
 from pipeline.vocab.text import compact
 
 ROLES = {               # cell role → colour; the page images are grey, so the overlays stand out
@@ -151,7 +151,9 @@ def _cells(ex: Extraction, drawn) -> None:
 
 
 def _typed(cell: TableCellRow, row: IndicatorRow | ProjectRow | None, values) -> list[str]:
-    """The typed value(s) the pipeline read from the cell, as written in its output row."""
+    """The typed value(s) the pipeline read from the cell, as written in its output row. A field its
+    row record does not have (a column kept in table_cells only, 建设内容 …) shows nothing more
+    than the cell's own text and role, which the tooltip gives anyway."""
     field = cell.field
     if row is None or not field:
         return []
@@ -160,10 +162,12 @@ def _typed(cell: TableCellRow, row: IndicatorRow | ProjectRow | None, values) ->
         return [f"value: {v.raw} = {v.value:g} {v.unit} ({v.kind}"
                 + (f", {v.qualifier}" if v.qualifier else "") + f") → {v.base_value} {v.base_unit}"
                 for v in found] or ["value: no quantity read"]
-    if field == "investment_yi":
+    if field == "investment_yi" and hasattr(row, "investment_cny"):
         return [f"value: {row.investment_yi} 亿元 = {row.investment_cny} CNY"]
-    if field == "progress_text":
+    if field == "progress_text" and hasattr(row, "progress_pct"):
         return [f"value: {row.progress_text!s}", f"progress_pct: {row.progress_pct}"]
+    if not hasattr(row, field):
+        return [f"(no field {field} in the {cell.output} row: the cell's text is what was read)"]
     return [f"value: {getattr(row, field)}"]
 
 
@@ -229,7 +233,8 @@ def _problems(ex: Extraction, drawn, sizes) -> list[tuple[Problem, str | None]]:
             placed.append((p, None))
             continue
         box = p.bbox or _box_of_text(p, cells[p.page], paras[p.page])
-        tip = f"problem ({p.stage}): {p.reason}" + (f"\n{_short(p.text)}" if p.text else "")
+        tip = f"problem ({p.stage}, {kind_of(p)}): {p.reason}" + (f"\n{_short(p.text)}" if p.text else "") \
+            + (f"\nevidence: {_short(p.evidence)}" if p.evidence else "")
         if box is None:
             box = (0, 0, sizes[p.page][0], 14)
         mark = _rect(box, "problem", tip, f"problem-{i}", f' data-problem="{i}"')
@@ -262,7 +267,11 @@ def _sidebar(ex: Extraction, source: str, placed) -> str:
            f'<div class="source">{_e(ex.notice_id)} · {_e(source or (notice and notice.source_file))}</div>',
            f'<h2>Verdict</h2><span class="verdict {status}" id="verdict">{_e(status)}</span>']
     if reasons:
-        out.append("<ul>" + "".join(f"<li>{_e(r)}</li>" for r in reasons) + "</ul>")
+        out.append('<h2>Doubts</h2><ul id="doubts">' + "".join(f"<li>{_e(r)}</li>" for r in reasons) + "</ul>")
+    issues = source_issues(ex.problems)
+    if issues:
+        out.append(f'<h2>Source issues ({len(issues)})</h2><ul id="source-issues">' + "".join(
+            f"<li>{_e(p.reason)} — page {p.page}: {_e(_short(p.evidence, 160))}</li>" for p in issues) + "</ul>")
     out.append("<h2>Layers</h2>" + "".join(
         f'<label><input type="checkbox" id="show-{layer}" checked> {layer}</label> ' for layer in LAYERS))
     out.append("<div>" + "".join(f'<span class="swatch role-{r}"></span>{r} ' for r in ROLES) + "</div>")
@@ -272,7 +281,9 @@ def _sidebar(ex: Extraction, source: str, placed) -> str:
     out.append(f"<h2>Problems ({len(placed)})</h2><ol id=\"problem-list\">")
     for p, anchor in placed:
         where = f"page {p.page}" if p.page else "no page"
-        text = f"{_e(p.reason)} — {where}" + (f": {_e(_short(p.text, 60))}" if p.text else "")
+        kind = kind_of(p)
+        text = ("" if kind == DOUBT else f"[{kind}] ") + f"{_e(p.reason)} — {where}" \
+            + (f": {_e(_short(p.text, 60))}" if p.text else "")
         out.append(f'<li><a href="#{anchor}">{text}</a></li>' if anchor else f"<li>{text}</li>")
     out.append("</ol></nav>")
     return "\n".join(out)

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.checks.schema import validate
+from pipeline.model.problems import code_of, confirmed, doubts, source_issues, verdict
 from pipeline.model.records import Extraction
 from pipeline.model.rows import RECORDS, Row, columns
 from pipeline.output.storage import is_remote, publish
@@ -184,16 +185,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def verdict(problems) -> tuple[str, list[str]]:
-    """"complete" when nothing was met that a person should look at, else "needs_review" with the
-    distinct reasons (each once, with how often it occurred), in the order first met."""
-    counts: dict[str, int] = {}
-    for p in problems:
-        counts[p.reason] = counts.get(p.reason, 0) + 1
-    reasons = [r if n == 1 else f"{r} (×{n})" for r, n in counts.items()]
-    return ("needs_review" if reasons else "complete"), reasons
-
-
 # report.json lists at most this many problems of one reason; `problems_not_listed` counts the rest
 # (a damaged file can raise a problem per char or per page: the report stays readable).
 PROBLEMS_PER_REASON = 50
@@ -209,17 +200,26 @@ def _listed(problems) -> tuple[list, dict[str, int]]:
     return listed, {r: n - PROBLEMS_PER_REASON for r, n in seen.items() if n > PROBLEMS_PER_REASON}
 
 
+def _listing(p) -> dict:
+    return {"code": code_of(p).value,
+            **{k: v for k, v in asdict(p).items() if k != "code" and v not in (None, "")}}
+
+
 def report(ex: Extraction, tables: dict[str, list[Row]]) -> dict:
+    """report.json: the verdict; `reasons` and `problems`, what the extraction doubts (something may
+    be lost or misread); `source_issues`, what the notice contradicts in itself, each with the
+    evidence that the reading is right; `confirmed`, the uncertain readings the notice confirms."""
     status, reasons = verdict(ex.problems)
-    listed, not_listed = _listed(ex.problems)
+    listed, not_listed = _listed(doubts(ex.problems))
     return {
         "notice_id": ex.notice_id,
         "status": status,
         "reasons": reasons,
         "counts": {t: len(rows) for t, rows in tables.items()},
         "facts_without_subject": sum(1 for f in tables.get("facts", []) if not f.subject),
-        "problems": [{k: v for k, v in asdict(p).items() if v not in (None, "")} for p in listed],
+        "problems": [_listing(p) for p in listed],
         "problems_not_listed": not_listed,
+        "source_issues": [_listing(p) for p in source_issues(ex.problems)],
+        "confirmed": [_listing(p) for p in confirmed(ex.problems)],
         "timings_s": {k: round(v, 3) for k, v in ex.timings.items()},
     }
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from pipeline.model.problems import Code
 from pipeline.model.records import Problem
 from pipeline.model.rows import IndicatorPartRow, IndicatorRow, IndicatorValueRow
 from pipeline.vocab.grammar import has_number, note_text, parse, split_parts
@@ -41,7 +42,8 @@ def indicator_values(indicators: list[IndicatorRow]) -> tuple[list[IndicatorValu
                 found = _with_column_unit(part, row.unit)
             if not found and has_number(outside):
                 problems.append(Problem("quantities", f"no quantity read in {measure} cell part {k}",
-                                        page=row.page, text=part, table_no=row.table_no, row=row.seq))
+                                        page=row.page, text=part, table_no=row.table_no, row=row.seq,
+                                        code=Code.NO_QUANTITY))
             for n, q in enumerate(found, start=1):
                 out.append(IndicatorValueRow(
                     notice_id=row.notice_id, table_no=row.table_no, seq=row.seq,

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.layout.lines import line_text
+from pipeline.model.problems import Code
 from pipeline.model.records import (
     Cell,
     Grid,
@@ -70,19 +71,20 @@ def assemble_tables(layouts: list[PageLayout], s: LayoutSettings = DEFAULT) -> t
                 _continue(tables[-1], grid, problems)
             else:
                 tables.append(_open(grid, s, ""))
-                problems.append(Problem("tables", "table without a title 表N", page=grid.page))
+                problems.append(Problem("tables", "table without a title 表N", page=grid.page, code=Code.TABLE_UNTITLED))
             between = []
     problems.extend(_lost_titles(layouts, used))
     closed = [_close(i, t) for i, t in enumerate(tables)]
     problems.extend(Problem("tables", "table without rows", page=t.row_pages[0] if t.row_pages else None,
-                            text=t.title, table_no=t.table_no) for t in closed if not t.rows)
+                            text=t.title, table_no=t.table_no, code=Code.TABLE_EMPTY) for t in closed if not t.rows)
     return closed, used, problems
 
 
 def _lost_titles(layouts: list[PageLayout], used: set[Line]) -> list[Problem]:
     """A printed table title (表N …) that heads no table found on the page."""
     title = data.regex("table_title")
-    return [Problem("tables", "table title without a table", page=ln.page, text=line_text(ln))
+    return [Problem("tables", "table title without a table", page=ln.page, text=line_text(ln),
+                    code=Code.TITLE_WITHOUT_TABLE)
             for lay in layouts for ln in lay.body
             if ln not in used and title.match(line_text(ln))
             and len(line_text(ln)) <= data.patterns()["heading_max_chars"]]

@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
+from pipeline.model.problems import Code
 from pipeline.model.records import LogicalTable, Problem
 from pipeline.model.rows import IndicatorRow, ProjectRow, TableCellRow
 from pipeline.vocab import data
@@ -64,20 +65,23 @@ def table_rows(notice_id: str, tables: list[LogicalTable]) -> tuple[list[Indicat
         kind, cols = classify(t)
         if kind is not None and t.table_no is None:
             problems.append(Problem("table_kinds", f"{kind} table without a printed number; numbered {next_no}",
-                                    page=t.row_pages[0] if t.row_pages else None))
+                                    page=t.row_pages[0] if t.row_pages else None, code=Code.TABLE_UNNUMBERED))
             t = replace(t, table_no=next_no)
             next_no += 1
         if kind is None:
             problems.append(Problem("table_kinds", f"table kind not recognised from header {list(t.header)}",
-                                    page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no))
+                                    page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no,
+                                    code=Code.TABLE_KIND_UNKNOWN))
             continue
         for i, h in enumerate(t.header):
             if i not in cols:
                 problems.append(Problem("table_kinds", f"unknown column {h!r} kept in table_cells only",
-                                        page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no))
+                                        page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no,
+                                        code=Code.COLUMN_UNKNOWN))
         if "seq" not in cols.values():
             problems.append(Problem("table_kinds", "no 序号 column: rows numbered by their position",
-                                    page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no))
+                                    page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no,
+                                    code=Code.NO_SEQ_COLUMN))
         year = _year(t, cols)
         rows = _indicator_rows if kind == "indicators" else _project_rows
         out, probs = rows(notice_id, t, cols, year)
@@ -209,23 +213,43 @@ def _walk(t: LogicalTable, cols: dict[int, str], what: str, besides: set[int] = 
         seq = _int(f["seq"]) if "seq" in f else len(w.rows) + 1
         if seq is None:
             w.problems.append(Problem("table_kinds", f"{what} row without a number skipped", page=page,
-                                      text="|".join(row), table_no=t.table_no))
+                                      text="|".join(row), table_no=t.table_no, code=Code.ROW_WITHOUT_NUMBER))
             continue
         if seq != last_seq + 1 and not (restart and seq == 1):
             reason = f"序号 {seq} repeated" if seq <= last_seq else f"序号 jumps from {last_seq} to {seq}"
-            w.problems.append(Problem("check", reason, page=page, text="|".join(row), table_no=t.table_no, row=seq))
+            w.problems.append(Problem("check", reason, page=page, text="|".join(row), table_no=t.table_no, row=seq,
+                                      code=Code.SEQ_BREAK))
         last_seq, restart = seq, False
         if w.groups:
             w.groups[-1].listed += 1
         w.rows.append((i, page, w.groups[-1] if w.groups else None, f, seq))
+    unbroken = not any(p.code in (Code.SEQ_BREAK, Code.ROW_WITHOUT_NUMBER) for p in w.problems)
     for g in w.groups:
         if g.declared is not None and g.declared != g.listed:
-            w.problems.append(Problem("check", f"section declares {g.declared} projects, {g.listed} listed",
-                                      page=g.page, text=g.text, table_no=t.table_no))
+            reason = f"section declares {g.declared} projects, {g.listed} listed"
+            evidence = _nothing_lost(w.rows, g) if unbroken and "seq" in cols.values() else None
+            w.problems.append(Problem("check", reason, page=g.page, text=g.text, table_no=t.table_no,
+                                      code=Code.SECTION_COUNT_PRINTED if evidence else Code.SECTION_COUNT,
+                                      evidence=evidence or ""))
         elif g.listed == 0:
             w.problems.append(Problem("check", "section without rows", page=g.page, text=g.text,
-                                      table_no=t.table_no))
+                                      table_no=t.table_no, code=Code.SECTION_EMPTY))
     return w
+
+
+def _nothing_lost(rows: list[tuple], g: _Group) -> str | None:
+    """Why no row of group `g` can have been lost, or None: the table's 序号 runs without a gap or a
+    repeat, and it goes on across the group's end (the next group's first row continues the count
+    instead of starting again at 1), so a row lost at the group's end would show as a gap."""
+    mine = [k for k, r in enumerate(rows) if r[2] is g]
+    if not mine or mine[-1] + 1 >= len(rows):
+        return None
+    seqs = [rows[k][4] for k in mine]
+    after = rows[mine[-1] + 1][4]
+    if after != seqs[-1] + 1:
+        return None
+    return (f"序号 {seqs[0]}–{seqs[-1]} listed under it without a gap or repeat, and the next row is "
+            f"序号 {after}: the notice prints {g.declared} over {g.listed} rows")
 
 
 def _indicator_rows(notice_id, t: LogicalTable, cols, year):
@@ -260,7 +284,7 @@ def _project_rows(notice_id, t: LogicalTable, cols, year):
         inv = _money(t.rows[i], inv_col, money_factor)
         if inv_text and inv is None:
             problems.append(Problem("table_kinds", "investment is not a number", page=page, text=inv_text,
-                                    table_no=t.table_no, row=seq))
+                                    table_no=t.table_no, row=seq, code=Code.INVESTMENT_NOT_NUMBER))
         section_total = _money(g.subtotal or g.row, inv_col, money_factor) if g else None
         progress = f.get("progress_text", "") if has_progress else None
         out.append(ProjectRow(
