@@ -40,6 +40,8 @@ def test_load_counts_types_and_idempotence(written, dsn):
         ("2022-03-01", 2022)]
     assert _one(dsn, "SELECT data_type FROM information_schema.columns WHERE table_name = 'indicator_values' "
                      "AND column_name = 'base_value'") == [("numeric",)]
+    assert _one(dsn, "SELECT notice_id, status, doubts, source_issues FROM notice_loads ORDER BY 1") == [
+        ("baoshan-2022", "complete", 0, 2), ("baoshan-2023", "complete", 0, 1)]
 
 
 def test_failing_row_rolls_back_the_whole_notice(written, dsn, tmp_path):

@@ -28,6 +28,9 @@ def test_load_is_idempotent_and_typed(written, tmp_path):
                    "AND seq = 3").fetchone() == (Decimal("2570000000"),)
     assert con.execute("SELECT base_value FROM indicator_values WHERE notice_id = 'baoshan-2022' AND table_no = 1 "
                    "AND seq = 20 AND measure = 'target'").fetchone() == (Decimal("14600"),)
+    # each notice's verdict beside its load: both complete, their declared section counts source issues
+    assert con.execute("SELECT notice_id, status, doubts, source_issues FROM notice_loads ORDER BY 1").fetchall() == [
+        ("baoshan-2022", "complete", 0, 2), ("baoshan-2023", "complete", 0, 1)]
 
 
 @pytest.fixture

@@ -66,8 +66,10 @@ def _folders(extracted: Path, notes: list[str]) -> tuple[list[Path], dict[str, s
     return load, refused
 
 
-# which outputs of each notice are in the warehouse: the content key of its folder
+# which outputs of each notice are in the warehouse: the content key of its folder; and its verdict
+# from report.json: status (complete | needs_review), how many doubts and how many source issues
 LOADS_SQL = "CREATE TABLE IF NOT EXISTS notice_loads (notice_id TEXT PRIMARY KEY, content_sha256 TEXT NOT NULL)"
+VERDICT_COLUMNS = {"status": "TEXT", "doubts": "INTEGER", "source_issues": "INTEGER"}
 
 
 def _notice_id(folder: Path) -> str:
@@ -104,6 +106,7 @@ def load(extracted: Path, db: str, force: bool = False, wait: float = 60.0,
                 target.run(create_table_sql(t))
                 force = _add_new_columns(target, t) or force
             target.run(LOADS_SQL)
+            _add_verdict_columns(target)
         for folder in folders:
             notice_id, key = _notice_id(folder), content_key(folder)
             try:
@@ -125,14 +128,37 @@ def _load_notice(target: _Target, folder: Path, notice_id: str, key: str, force:
     """Replace one notice's rows in one transaction, unless the same outputs are already loaded."""
     with target.transaction():
         have = target.fetch("SELECT content_sha256 FROM notice_loads WHERE notice_id = %s", [notice_id])
+        verdict = _verdict(folder)
         if have and have[0][0] == key and not force:
+            target.run("UPDATE notice_loads SET status = %s, doubts = %s, source_issues = %s WHERE notice_id = %s",
+                       [*verdict, notice_id])
             return "unchanged"
         for t in TABLES:
             target.run(f"DELETE FROM {t} WHERE notice_id = %s", [notice_id])
             target.insert_parquet(t, folder / f"{t}.parquet")
         target.run("DELETE FROM notice_loads WHERE notice_id = %s", [notice_id])
-        target.run("INSERT INTO notice_loads VALUES (%s, %s)", [notice_id, key])
+        target.run("INSERT INTO notice_loads (notice_id, content_sha256, status, doubts, source_issues) "
+                   "VALUES (%s, %s, %s, %s, %s)", [notice_id, key, *verdict])
     return "loaded"
+
+
+def _verdict(folder: Path) -> tuple[str | None, int | None, int | None]:
+    """status, doubts and source issues of the notice's report.json (None where it has none)."""
+    try:
+        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, None, None
+    doubts = len(report.get("problems", [])) + sum(report.get("problems_not_listed", {}).values())
+    return report.get("status"), doubts, len(report.get("source_issues", []))
+
+
+def _add_verdict_columns(target: _Target) -> None:
+    """A warehouse made before notice_loads held the verdict gains its columns."""
+    have = {r[0] for r in target.fetch("SELECT column_name FROM information_schema.columns "
+                                       "WHERE table_name = 'notice_loads' AND table_schema = current_schema()")}
+    for name, sql_type in VERDICT_COLUMNS.items():
+        if name not in have:
+            target.run(f"ALTER TABLE notice_loads ADD COLUMN {name} {sql_type}")
 
 
 def connect(db: str, wait: float = 60.0) -> _Target:
