@@ -215,3 +215,26 @@ def test_truetype_fonts_are_embedded(typeset):
                      if str(f.get("/Subtype")) == "/TrueType"}
             assert any(n.endswith("-Bold") for n in fonts) and len(fonts) > 2, name
             assert all("/FontFile2" in f.FontDescriptor for f in fonts.values()), name
+
+
+# ------------------------------------------------------------------ the verdict and the review page
+
+@pytest.mark.parametrize("style, notice_id", list(_cases()))
+def test_style_is_complete_and_its_review_page_is_written(typeset, style, notice_id):
+    """Every exact rendering is `complete` (its source issues aside), and its review page is written
+    whatever columns its tables have (a field a row record lacks is shown as the cell's text): the
+    page is made over blank page images, as the overlays, not the images, are what could fail."""
+    from pipeline.model.problems import doubts, verdict
+    from pipeline.output.review import review_html
+    pdf, _, ex = typeset(style, notice_id)
+    assert verdict(ex.problems)[0] == "complete", [(p.reason, p.page, p.text[:60]) for p in doubts(ex.problems)]
+    with pikepdf.open(pdf) as doc:
+        sizes = [(float(p.mediabox[2]), float(p.mediabox[3])) for p in doc.pages]
+    page = review_html(ex, [(n, w, h, BLANK_PNG) for n, (w, h) in enumerate(sizes, start=1)], pdf.name)
+    cells = ex.tables["table_cells"]
+    assert page.count('class="cell role-') == sum(c.x0 is not None for c in cells)
+    assert 'id="verdict">complete<' in page
+
+
+BLANK_PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                          "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")

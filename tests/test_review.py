@@ -95,12 +95,14 @@ def test_every_footnote_is_joined_to_its_marker(browser, pages, written, notice_
 @pytest.mark.parametrize("notice_id", NOTICES)
 def test_every_problem_is_red_on_its_page(browser, pages, written, notice_id):
     report = json.loads((written / notice_id / "report.json").read_text(encoding="utf-8"))
-    assert report["problems"], "the shared notices have problems to show"
+    shown = report["problems"] + report["source_issues"]        # the shared notices have only source issues
+    assert shown, "the shared notices have problems to show"
     b = _open(browser, pages[notice_id])
     assert b.find_element(By.ID, "verdict").text == report["status"]
+    assert len(b.find_elements(By.CSS_SELECTOR, "#source-issues li")) == len(report["source_issues"])
     listed = b.find_elements(By.CSS_SELECTOR, "#problem-list li")
-    assert len(listed) == len(report["problems"])
-    for i, p in enumerate(report["problems"]):
+    assert len(listed) == len(shown)
+    for i, p in enumerate(shown):
         assert p["reason"] in listed[i].text
         if "page" not in p:
             continue
@@ -190,3 +192,34 @@ def test_review_command_and_extract_flag(tmp_path, capsys):
     assert (tmp_path / "by-id" / HOSTILE_NAME / "review.html").read_text("utf-8") == page
     assert main(["review", "no-such-notice", "--raw", str(tmp_path), "--out", str(tmp_path / "x")]) == 2
     assert "no-such-notice: no such PDF" in capsys.readouterr().err
+
+
+def test_a_field_no_row_record_has_shows_the_cells_text(extractions):
+    """A column kept in table_cells with a field its row record lacks (a 建设内容 column as `content`)
+    crashed the page with AttributeError; the page shows the cell's text and role instead."""
+    import copy
+    from dataclasses import replace
+
+    from pipeline.output.review import review_html
+    ex = copy.deepcopy(extractions["baoshan-2022"])
+    cells = ex.tables["table_cells"]
+    k = next(i for i, c in enumerate(cells) if c.output == "projects" and c.field == "name" and c.text)
+    cells[k] = replace(cells[k], field="content")
+    page = review_html(ex, [(n, 595.0, 842.0, b"") for n in range(1, 40)], "x.pdf")
+    assert "no field content in the projects row" in page and cells[k].text[:20] in page
+
+
+def test_a_failed_review_leaves_the_extraction_standing(tmp_path, monkeypatch, extractions):
+    import copy
+
+    from pipeline import api
+    monkeypatch.setattr(api, "extract", lambda pdf, backend=None: copy.deepcopy(extractions["baoshan-2022"]))
+    monkeypatch.setattr(api, "review_html", lambda *a, **k: (_ for _ in ()).throw(AttributeError("boom")))
+    monkeypatch.setattr(api, "render_pages", lambda pdf: [])
+    s = api.extract_to(ROOT / "raw" / "baoshan-2022.pdf", tmp_path, review=True)
+    assert s.ok and s.status == "complete" and s.review_error == "AttributeError: boom"
+    report = json.loads((tmp_path / "baoshan-2022" / "report.json").read_text(encoding="utf-8"))
+    assert report["status"] == "complete" and report["review_failed"] == "AttributeError: boom"
+    assert (tmp_path / "baoshan-2022" / "projects.csv").exists()
+    from pipeline.batch.summary import summary_line
+    assert "review page FAILED: AttributeError: boom" in summary_line(s)
