@@ -97,3 +97,19 @@ def test_summary_counts_what_was_written(tmp_path, monkeypatch, extractions):
     report = json.loads((tmp_path / "baoshan-2022" / "report.json").read_text(encoding="utf-8"))
     assert report["counts"]["indicators"] == 50
     assert any("repeats the primary key" in p["reason"] for p in report["problems"])
+
+
+def test_every_problem_the_pipeline_raises_has_a_code():
+    """A problem without a code would count as a doubt whatever it says: each call names its code."""
+    import ast
+
+    from pipeline.model.problems import Code
+    missing = []
+    for path in sorted((ROOT / "pipeline").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Problem":
+                codes = [k.value for k in node.keywords if k.arg == "code"]
+                if not codes:
+                    missing.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert missing == []
+    assert all(c.kind in ("doubt", "source", "confirmed", "tool") for c in Code)
