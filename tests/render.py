@@ -771,9 +771,9 @@ LAYOUT_CHOICES = {"tables_at": ("front", "end", "body"), "table_label": ("表", 
 # the output field a printed column feeds → its share of the table width, and whether it is centred
 COLUMN_LOOK = {"seq": (0.06, True), "category": (0.1, True), "indicator": (0.24, False), "unit": (0.08, True),
                "attribute": (0.08, True), "target_text": (0.18, False), "actual_text": (0.2, False),
-               "name": (0.25, False), "investment_yi": (0.1, True), "plan_investment_yi": (0.1, True),
-               "target_stage": (0.1, True), "progress_text": (0.2, False), "content": (0.26, False),
-               "period": (0.1, True), "builder": (0.12, True), None: (0.1, False)}
+               "name": (0.22, False), "investment_yi": (0.12, True), "plan_investment_yi": (0.12, True),
+               "target_stage": (0.11, True), "progress_text": (0.2, False), "content": (0.22, False),
+               "period": (0.1, True), "builder": (0.11, True), None: (0.1, False)}
 MONEY_FIELDS = ("investment_yi", "plan_investment_yi")
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from render import (
     CIRCLED,
     CN_DIGITS,
+    COLUMN_LOOK,
     MM,
     Printed,
     Style,
@@ -81,12 +82,13 @@ sup {{ font-size: 0.58em; vertical-align: 0.6em; line-height: 0; }}
 sup.circled {{ font-size: 1em; vertical-align: 0.3em; }}
 .newpage {{ break-before: page; }}
 .tables {{ page: wide; }}
+div.thead-block {{ break-inside: avoid; break-after: avoid; }}
 p.tlabel {{ font-weight: bold; text-align: left; margin-top: 1em; }}
 p.ttitle {{ font-size: 14pt; font-weight: bold; text-align: center; line-height: 1.6; margin-bottom: 0.3em; }}
 {rules}
 table.t {{ border-collapse: collapse; width: 100%; font-size: {style.table_size}pt; margin-bottom: 0.4em; }}
 table.t td, table.t th {{ padding: {0.4 * style.table_size:.1f}pt; line-height: 1.3; vertical-align: middle;
-  text-align: left; word-break: break-all; }}
+  text-align: left; }}
 table.t th {{ font-weight: bold; text-align: center; }}
 table.t td.c {{ text-align: center; }}
 table.t td.span {{ font-weight: bold; }}
@@ -125,18 +127,15 @@ def _paragraph_html(b: dict, anchors: dict[int, str], marker: str) -> str:
 
 def _table_html(pt, lay: dict) -> str:
     n = len(pt.fields)
-    from render import COLUMN_LOOK
-    widths = [COLUMN_LOOK[f][0] for f, _ in pt.fields]
-    total = sum(widths)
     centre = [COLUMN_LOOK[f][1] for f, _ in pt.fields]
     cat_col = next((j for j, (f, _) in enumerate(pt.fields) if f == "category"), None)
-    out = []
+    out = ['<div class="tbl"><div class="thead-block">']
     label = table_label(pt, lay)
     if label:
         out.append(f'<p class="tlabel">{_e(label)}</p>')
-    out.append(f'<p class="ttitle">{_e(pt.title)}</p>')
-    out.append('<table class="t"><colgroup>' + "".join(f'<col style="width:{100 * w / total:.2f}%">' for w in widths)
-               + "</colgroup><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in pt.header) + "</tr></thead><tbody>")
+    out.append(f'<p class="ttitle">{_e(pt.title)}</p></div>')
+    out.append('<table class="t"><thead><tr>' + "".join(f"<th>{_e(h)}</th>" for h in pt.header)
+               + "</tr></thead><tbody>")
     groups: list[str] = []
     spans: dict[int, int] = {}            # first row index of a category group → its row count
     if cat_col is not None and pt.kind == "indicators":
@@ -174,6 +173,7 @@ def _table_html(pt, lay: dict) -> str:
     out.append("</tbody></table>")
     if pt.note:
         out.append(f'<p class="tnote">{_e(pt.note)}</p>')
+    out.append("</div>")
     return "\n".join(out)
 
 
