@@ -2,15 +2,21 @@
 layout and printed to PDF by headless chromium (Skia), as a notice saved from a web page or an office
 suite's HTML export is.
 
-What chromium makes of it (Debian chromium 156, checked with pikepdf, pdfplumber and pypdfium2):
-- a face with a bold of its own (Noto Serif / Sans CJK SC: fonts-noto-cjk) is embedded as a CID
-  font subset named after its weight (`AAAAAA+NotoSerifCJKsc-Bold`); its ToUnicode maps the glyphs
-  shared with the Kangxi radicals (U+2F00…) and the CJK radicals supplement (U+2E80…) to those code
-  points, so pdfplumber reads ⻓ for 长, ⺠ for 民, ⽣ for 生, ⾼ for 高 (pdfium reads the ideographs);
-  NFKC maps the Kangxi radicals back but only 2 of the supplement's;
-- a face without a bold (AR PL UMing / UKai) is made bold by Skia itself: every bold glyph is drawn
-  as a Type 3 font (one per few glyphs, no /BaseFont; pdfplumber names them after the regular face);
-- <sup> markers are the body face at 5/6 size raised; table rules are filled rectangles, not strokes;
+What chromium makes of it (Debian chromium 156, Skia/PDF m156; checked with pikepdf, pdfplumber and
+pypdfium2, and held by test_corpus.py::test_browser_pdfs_are_what_the_corpus_relies_on):
+- Noto Serif / Sans CJK SC (fonts-noto-cjk: OpenType CFF faces with a real bold) come out as Type 3
+  fonts only, regular and bold alike: some 1,500 small Type 3 fonts for a 16-page notice, each with a
+  ToUnicode and a FontDescriptor named after its face (`AAAAAA+NotoSerifCJKsc-Bold`,
+  `BAAAAA+NotoSerifCJKsc-Regular`), so bold is told by the name. The ToUnicode maps the glyphs the
+  face shares with the Kangxi radicals (U+2F00…) and the CJK radicals supplement (U+2E80…) to those
+  code points: pdfplumber reads ⻓ for 长, ⺠ for 民, ⽣ for 生, ⾼ for 高, ⼯ for 工 (546 of 6,252
+  chars in deqing-2024; NFKC maps the Kangxi radicals back but leaves 83 supplement chars such as
+  ⻓ ⺠ ⻅ ⻔), while pypdfium2 reads the ideographs;
+- AR PL UMing / UKai (TrueType, no bold) come out as CID fonts (Type0 / CIDFontType2, embedded
+  subsets `BAAAAA+UMingCN`) for the regular text, and Skia draws their bold itself as Type 3 fonts
+  whose FontDescriptor carries the regular face's name (`AAAAAA+UMingCN`): bold is told by the glyphs'
+  weight only;
+- <sup> markers are the face at 0.58 size raised; table rules are filled rectangles, not strokes;
   page numbers come from the print footer template.
 
 Chromium has no CSS footnotes, so whatever the layout says the notes are gathered under 注释： after
@@ -38,9 +44,9 @@ from render import (
 
 # style.font → (CSS family, family of the 楷体 runs): Noto has a real bold (a CID font named …-Bold),
 # the AR PL faces are made bold by Skia (Type 3 glyphs)
-FAMILIES = {"serif": '"Noto Serif CJK SC"', "sans": '"Noto Sans CJK SC"', "kai": '"AR PL UKai CN"',
-            "stsong": '"AR PL UMing CN"'}
-KAI = '"AR PL UKai CN"'
+FAMILIES = {"serif": "'Noto Serif CJK SC'", "sans": "'Noto Sans CJK SC'", "kai": "'AR PL UKai CN'",
+            "stsong": "'AR PL UMing CN'"}
+KAI = "'AR PL UKai CN'"
 
 
 def _e(text: str) -> str:

@@ -126,6 +126,7 @@ def corpus_read(tmp_path_factory, pytestconfig, request):
             score.score_table_notes(golden, folder / notice_id, problems, out)
             score.score_values(CORPUS / f"{notice_id}.values.json", folder / notice_id, problems, out)
             assert not problems, problems
+            out["_pdf"] = pdf
             done[key] = out
         return done[key]
 
@@ -195,3 +196,47 @@ def test_corpus_has_every_notice_in_every_case():
     for notice_id in NOTICE_IDS:
         cases = cases_for(load(notice_id)[0])
         assert len(cases) == 3 and {c.producer for c in cases} == {"reportlab", "browser"}, notice_id
+
+
+@pytest.mark.once
+def test_browser_pdfs_are_what_the_corpus_relies_on(corpus_read):
+    """Chromium's PDFs are the trap issue 22 met (render_html.py says what they hold): with Noto CJK
+    every glyph is in a Type 3 font named after its face and pdfplumber reads Kangxi / radicals
+    supplement code points (some NFKC does not map) where pypdfium2 reads the ideographs; with AR PL
+    UMing the regular text is a CID font and the bold Skia makes is Type 3 under the regular name."""
+    import unicodedata
+
+    import pdfplumber
+    import pikepdf
+    import pypdfium2
+
+    def browser_cases(fonts):
+        return [(n, c) for n in NOTICE_IDS for c in cases_for(load(n)[0])
+                if c.producer == "browser" and c.style.font in fonts]
+
+    def fonts_of(pdf):
+        with pikepdf.open(pdf) as doc:
+            out = set()
+            for page in doc.pages:
+                for font in page.Resources.Font.values():
+                    kind = str(font.Subtype)
+                    name = font.FontDescriptor.FontName if kind == "/Type3" else font.BaseFont
+                    out.add((kind, str(name).split("+")[-1]))
+            return out
+
+    radicals = lambda text: [ch for ch in text if 0x2E80 <= ord(ch) <= 0x2FDF]      # noqa: E731
+    noto, uming = browser_cases(("serif", "sans")), browser_cases(("stsong",))
+    assert noto and uming
+    pdf = corpus_read(*noto[0])["_pdf"]
+    fonts = fonts_of(pdf)
+    cjk = {(k, n) for k, n in fonts if "CJK" in n}
+    assert cjk and {k for k, _ in cjk} == {"/Type3"}, fonts
+    assert any(n.endswith("-Bold") for _, n in cjk) and any(n.endswith("-Regular") for _, n in cjk), cjk
+    with pdfplumber.open(pdf) as doc:
+        plumber = radicals("".join(c["text"] for page in doc.pages for c in page.chars))
+    assert plumber and any(unicodedata.normalize("NFKC", ch) == ch for ch in plumber)
+    doc = pypdfium2.PdfDocument(pdf)
+    assert not radicals("".join(doc[i].get_textpage().get_text_range() for i in range(len(doc))))
+    fonts = fonts_of(corpus_read(*uming[0])["_pdf"])
+    assert ("/Type0", "UMingCN") in fonts and ("/Type3", "UMingCN") in fonts, fonts
+    assert not any("Bold" in n for _, n in fonts), fonts
