@@ -240,3 +240,85 @@ def test_browser_pdfs_are_what_the_corpus_relies_on(corpus_read):
     fonts = fonts_of(corpus_read(*uming[0])["_pdf"])
     assert ("/Type0", "UMingCN") in fonts and ("/Type3", "UMingCN") in fonts, fonts
     assert not any("Bold" in n for _, n in fonts), fonts
+
+
+# ------------------------------------------------------------------ the corpus renderer on a small notice
+
+def _small_notice(**layout) -> dict:
+    """Two copies of a three-measure indicator table, a 万元 project table counted in 个, a lead, a note."""
+    header = ["序号", "指标名称", "单位", "2023年计划", "2023年预计完成", "2024年目标"]
+    columns = ["seq", "indicator", "unit", "target_text@2023", "actual_text@2023", "target_text@2024"]
+    row = {"seq": 1, "category": None, "indicator": "地区生产总值", "unit": "%", "attribute": None}
+    return {
+        "notice": {"notice_id": "x-2024", "district": "某县", "issuer": "某县发展和改革局", "title": "通知",
+                   "issue_date": "2024-02-01", "plan_year": 2024, "review_year": 2023, "attachments": ["报告"]},
+        "layout": {"tables_at": "end", "table_label": "附表", "notes_at": "end_of_report", "marker": "superscript",
+                   "producer": "browser", **layout},
+        "tables": [
+            {"table_no": 1, "title": "主要指标", "kind": "indicators", "year": 2023, "header": header,
+             "columns": columns, "category_style": "none",
+             "rows": [{**row, "target_text": "增长6左右", "actual_text": "增长6.2"}]},
+            {"table_no": 1, "title": "主要指标", "kind": "indicators", "year": 2024, "header": header,
+             "columns": columns, "category_style": "none",
+             "rows": [{**row, "target_text": "增长5.5左右", "actual_text": None}]},
+            {"table_no": 2, "title": "重大项目", "kind": "projects", "year": 2024,
+             "header": ["序号", "项目名称", "总投资（万元）", "2024年计划投资（万元）", "2024年形象进度"],
+             "columns": ["seq", "name", "investment_yi", "plan_investment_yi", "target_stage"],
+             "money_unit": "万元", "section_count_word": "个",
+             "rows": [{"seq": 1, "section": "交通基础设施", "section_no": "一", "section_declared_count": 5,
+                       "name": "某路改建工程", "investment_yi": 18.65, "plan_investment_yi": 4.2,
+                       "target_stage": "路基完成80%", "progress_text": None}]},
+        ],
+        "table_notes": [],
+        "narrative": [
+            {"part": "notice", "kind": "paragraph", "text": "各单位：", "lead": None, "footnote_refs": []},
+            {"part": "notice", "kind": "paragraph", "text": "某县发展和改革局", "lead": None, "footnote_refs": []},
+            {"part": "notice", "kind": "paragraph", "text": "2024年2月1日", "lead": None, "footnote_refs": []},
+            {"part": "report", "kind": "paragraph", "text": "报告", "lead": None, "footnote_refs": []},
+            {"part": "report", "kind": "heading", "level": 4, "text": "（1）加快项目建设", "lead": None,
+             "footnote_refs": []},
+            {"part": "report", "kind": "paragraph", "text": "项目加快推进。实施“千万工程”，建成示范村14个。",
+             "lead": "项目加快推进。", "footnote_refs": [1]},
+        ],
+        "footnotes": [{"no": 1, "text": "“千万工程”：“千村示范、万村整治”工程。", "anchor": "实施“千万工程”"}],
+        "facts": [],
+    }
+
+
+@pytest.mark.once
+def test_several_measure_table_prints_once_with_each_year_copy():
+    from render import printed_tables, section_text
+    indicators, projects = printed_tables(_small_notice())
+    assert indicators.header[3:] == ["2023年计划", "2023年预计完成", "2024年目标"]
+    assert indicators.cells == [["1", "地区生产总值", "%", "增长6左右", "增长6.2", "增长5.5左右"]]
+    assert projects.cells == [["1", "某路改建工程", "186500", "42000", "路基完成80%"]]
+    assert section_text(projects.rows[0], projects.section_count_word) == "（一）交通基础设施（5个）"
+    assert section_text({**projects.rows[0], "section_declared_count": None}, "个") == "（一）交通基础设施"
+
+
+@pytest.mark.once
+def test_browser_html_has_bold_leads_sup_markers_end_notes_and_labels():
+    from render_html import notice_html
+    page = notice_html(_small_notice(), Style("x"))
+    assert "<b>项目加快推进。</b>实施“千万工程”<sup>1</sup>，建成示范村14个。" in page
+    assert page.index("注释：") < page.index("1．“千万工程”") < page.index('class="tlabel">附表1<')
+    assert page.index('class="tlabel">附表1<') < page.index('class="tlabel">附表2<')
+    assert '<p class="h l4">（1）加快项目建设</p>' in page
+    assert "<td>某路改建工程</td>" in page and ">186500<" in page and "（一）交通基础设施（5个）" in page
+    front = notice_html(_small_notice(tables_at="front", table_label="表"), Style("x", marker="bracketed"))
+    assert front.index('class="tlabel">表1<') < front.index("<b>项目加快推进。</b>")
+    assert "<sup>[1]</sup>" in front
+
+
+@pytest.mark.once
+def test_reportlab_sets_end_notes_and_labels_in_reading_order(tmp_path):
+    import pypdfium2
+    pdf = tmp_path / "x.pdf"
+    render(_small_notice(producer="reportlab"), [], Style("x"), pdf)
+    doc = pypdfium2.PdfDocument(pdf)
+    text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    flat = "".join(text.split())
+    order = ["（1）加快项目建设", "项目加快推进。", "注释：", "1．“千万工程”", "附表1", "主要指标", "附表2",
+             "（一）交通基础设施（5个）", "186500"]
+    at = [flat.find(s) for s in order]
+    assert -1 not in at and at == sorted(at), dict(zip(order, at, strict=True))
