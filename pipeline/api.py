@@ -5,14 +5,13 @@ import json
 import os
 import time
 import unicodedata
-import warnings
 from pathlib import Path
 
 from pipeline.batch.executors import FileTask, LocalExecutor, default_max_memory
 from pipeline.checks.evidence import weigh
 from pipeline.layout.page import furniture_rows, layout_document, off_furniture
 from pipeline.load.backend import InputError
-from pipeline.load.document import check_text, load_pdf
+from pipeline.load.document import check_text, load_pdf, not_a_file
 from pipeline.load.render import render_pages
 from pipeline.model.problems import Code, doubts, source_issues, verdict
 from pipeline.model.records import Extraction, Problem, Summary
@@ -91,6 +90,9 @@ TOOL_FILES = frozenset({"failures.json", "warehouse.duckdb", "warehouse.duckdb.w
                         "manifest.json", "datapackage.json", "report.json"})
 
 
+NAME_MAX = 255      # bytes in one file name on the file systems the outputs go to (ext4, xfs, tmpfs, S3 keys' parts)
+
+
 def bad_notice_id(notice_id: str) -> str | None:
     """Why `notice_id` (a file stem) cannot name a folder of the output, or None when it can."""
     if notice_id in ("", ".", ".."):
@@ -99,8 +101,14 @@ def bad_notice_id(notice_id: str) -> str | None:
         return f"the notice id {notice_id!r} starts with a dot (hidden and temporary folders do)"
     if any(sep in notice_id for sep in "/\\"):
         return f"the notice id {notice_id!r} holds a path separator"
-    if any(unicodedata.category(ch)[0] == "C" for ch in notice_id):
+    if any(unicodedata.category(ch)[0] == "C" and unicodedata.category(ch) != "Cs" for ch in notice_id):
         return f"the notice id {notice_id!r} holds a control character"
+    if any(unicodedata.category(ch) == "Cs" for ch in notice_id):
+        return f"the notice id {notice_id!r} holds bytes that are not UTF-8"
+    longest = f".{notice_id}.old-{'9' * 7}"       # the temporary folder names write.py gives it (7: a PID)
+    if len(longest.encode("utf-8")) > NAME_MAX:
+        return (f"the notice id is {len(notice_id.encode('utf-8'))} bytes long: its temporary folder "
+                f"(.<id>.tmp-<pid>) would pass the {NAME_MAX} bytes a file name may have")
     if notice_id.casefold() in TOOL_FILES or notice_id.casefold().startswith("warehouse.duckdb"):
         return f"the notice id {notice_id!r} is the name of a file the tool writes in the output folder"
     return None
@@ -108,20 +116,23 @@ def bad_notice_id(notice_id: str) -> str | None:
 
 def plan_batch(pdfs: list[Path]) -> tuple[list[Path], list[Summary]]:
     """The files to extract, and the failures of those that must not be: a file given twice is
-    extracted once, a bad notice id is `bad_name`, and files whose ids collide (a/report.pdf and
+    extracted once, a bad notice id is `bad_name`, a path that is no regular file `not_a_file` (or
+    `missing`) before anything opens it, and files whose ids collide (a/report.pdf and
     b/report.pdf, plan.pdf and plan.PDF, ids that differ only in case) are all `duplicate_id` —
     neither may overwrite the other's outputs."""
     unique: dict[Path, Path] = {}
+    failures = []
     for pdf in map(Path, pdfs):
+        reason = bad_notice_id(pdf.stem)
+        problem = InputError("bad_name", reason) if reason else not_a_file(pdf)
+        if problem:         # refused before any work: nothing opens it (a FIFO would block the run)
+            if str(pdf) not in {f.source for f in failures}:
+                failures.append(Summary(pdf.stem, str(pdf), False, error_kind=problem.kind, error=str(problem)))
+            continue
         unique.setdefault(pdf.resolve(), pdf)
     by_id: dict[str, list[Path]] = {}
-    failures = []
     for pdf in unique.values():
-        reason = bad_notice_id(pdf.stem)
-        if reason:
-            failures.append(Summary(pdf.stem, str(pdf), False, error_kind="bad_name", error=reason))
-        else:
-            by_id.setdefault(pdf.stem.casefold(), []).append(pdf)
+        by_id.setdefault(pdf.stem.casefold(), []).append(pdf)
     keep = []
     for same in by_id.values():
         if len(same) == 1:
@@ -235,7 +246,13 @@ def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = No
     pdfs, refused = plan_batch(pdfs)
     yield from refused
     out_dir, version = str(out_dir), pipeline_version()
-    manifest = Manifest(out_dir)
+    try:
+        manifest = Manifest(out_dir)
+    except OSError as e:    # the output folder cannot be reached (a store down, no credentials): nothing can be written
+        for pdf in map(str, pdfs):
+            yield Summary(Path(pdf).stem, pdf, False, error_kind="output_error",
+                          error=f"the output folder could not be read, nothing was extracted: {e}")
+        return
     notes.extend(manifest.notes)
     digests, tasks = {}, []
     for pdf in map(str, pdfs):
@@ -248,13 +265,17 @@ def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = No
     if not tasks:
         return
     warm_up()       # before the children fork, so that they share the loaded dictionary
+    unrecorded = 0
     for summary in executor.run(extract_task, tasks):
         try:
             told = len(manifest.notes)
             manifest.record(summary, digests[summary.source] or "", version)
             notes.extend(manifest.notes[told:])
-        except OSError as e:    # a full disk: the batch goes on, a rerun redoes what it did not record
-            warnings.warn(f"{NAME} could not be updated: {e}", stacklevel=2)
+        except OSError as e:    # a full disk, a store gone: the batch goes on, a rerun redoes what it did not record
+            unrecorded += 1
+            if unrecorded == 1:
+                notes.append(f"{NAME} could not be updated ({e}): a rerun extracts again the notices it "
+                             "does not record")
         yield summary
 
 

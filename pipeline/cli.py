@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -27,7 +28,8 @@ def _pdfs(inputs: list[str]) -> list[Path]:
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            out.extend(sorted(q for q in p.iterdir() if q.suffix.lower() == ".pdf" and q.is_file()))
+            # not only regular files: a FIFO or a link loop named *.pdf is refused by name, not skipped unseen
+            out.extend(sorted(q for q in p.iterdir() if q.suffix.lower() == ".pdf" and not q.is_dir()))
         else:
             out.append(p)
     return out
@@ -63,6 +65,21 @@ def _unwritable(out: Path) -> str | None:
         os.unlink(probe)
     except OSError as e:
         return f"--out {quoted(str(out))} is not writable: {e.strerror or e}"
+    return None
+
+
+def _write_locally(text: bytes) -> str | None:
+    """failures.json of a run whose remote --out cannot be written: in the current folder, else in the
+    temporary one, under a name of its own (nothing is overwritten). Its path, or None."""
+    import datetime as dt
+    name = f"failures-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{os.getpid()}.json"
+    for folder in (Path.cwd(), Path(tempfile.gettempdir())):
+        try:
+            with open(folder / name, "xb") as f:
+                f.write(text)
+            return str(folder / name)
+        except OSError:
+            continue
     return None
 
 
@@ -106,11 +123,17 @@ def cmd_extract(args) -> int:
         print(f"{skipped} of {len(pdfs)} file(s) unchanged since the last run, skipped (--force redoes them)")
     failures.sort(key=lambda f: f["file"])        # by file, not in the order the workers finished
     report = f"{out.rstrip('/')}/failures.json"
+    text = (json.dumps(failures, ensure_ascii=False, indent=1) + "\n").encode()
     try:
-        write_bytes(out, "failures.json", (json.dumps(failures, ensure_ascii=False, indent=1) + "\n").encode())
+        write_bytes(out, "failures.json", text)
     except OSError as e:
         print(f"error: {quoted(report)} could not be written: {e.strerror or e}", file=sys.stderr)
-        return 2
+        if not is_remote(out):
+            return 2
+        report = _write_locally(text)       # the store is gone: the list of failures is not lost with it
+        if report is None:
+            return 2
+        print(f"the failures are in {quoted(report)} instead", file=sys.stderr)
     if failures:
         print(f"{len(failures)} of {len(pdfs)} file(s) failed; see {report}", file=sys.stderr)
         return 1
@@ -215,7 +238,84 @@ def _shared(command: argparse.ArgumentParser, name: str) -> None:
     command.add_argument(name, **_SHARED[name])
 
 
+def _utf8_mode() -> None:
+    """Run in Python's UTF-8 mode: under a C or POSIX locale with UTF-8 mode turned off
+    (LC_ALL=POSIX PYTHONUTF8=0), Python decodes file names as ASCII, every Chinese file name becomes
+    undecodable bytes, and nothing could be written under its name. The command starts itself again
+    with PYTHONUTF8=1, its arguments passed on as the bytes they were."""
+    import codecs
+    if sys.flags.utf8_mode or os.name != "posix" or codecs.lookup(sys.getfilesystemencoding()).name == "utf-8":
+        return
+    os.environ["PYTHONUTF8"] = "1"
+    with contextlib.suppress(OSError):      # cannot start again: go on; Chinese names are then bad_name
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+
+
+class _Guarded:
+    """stdout that a failing write (a full device, a closed pipe) does not break: the first error is
+    kept, the rest of the output dropped, and the run goes on; `main` says so in one line at the end."""
+
+    def __init__(self, stream):
+        self.stream, self.error = stream, None
+
+    def write(self, text: str) -> int:
+        if self.error is None:
+            try:
+                return self.stream.write(text)
+            except OSError as e:
+                self._failed(e)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.error is None:
+            try:
+                self.stream.flush()
+            except OSError as e:
+                self._failed(e)
+
+    def _failed(self, e: OSError) -> None:
+        self.error = e
+        try:        # what is still buffered goes nowhere, so that the exit's flush does not fail again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        except (OSError, AttributeError, ValueError):
+            pass
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def _tolerant(stream) -> None:
+    """A stream whose encoding cannot write Chinese (PYTHONIOENCODING=ascii) writes escapes instead
+    of raising."""
+    try:
+        "宝山".encode(stream.encoding)
+    except (UnicodeEncodeError, LookupError, TypeError, AttributeError):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        _utf8_mode()
+    for stream in (sys.stdout, sys.stderr):
+        _tolerant(stream)
+    saved, sys.stdout = sys.stdout, _Guarded(sys.stdout)
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+        if sys.stdout.error is not None:
+            e = sys.stdout.error
+            print(f"error: stdout could not be written ({e.strerror or e}): its lines are lost; "
+                  "failures.json and the outputs are as the run left them", file=sys.stderr)
+            code = code or 1
+        return code
+    finally:
+        sys.stdout = saved
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline",
                                      description="Turn development-plan notice PDFs into typed tables.")
     sub = parser.add_subparsers(dest="command", required=True)

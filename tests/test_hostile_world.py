@@ -2,6 +2,7 @@
 after they were written, a damaged manifest, special files, broken environments, inputs whose
 failure kind was wrong. Each test reproduces one case with a crafted file or environment; none may
 print a traceback, hang, or exit 0 after losing a notice."""
+import json
 import os
 import shutil
 import subprocess
@@ -48,8 +49,9 @@ def done(small, tmp_path_factory):
 
 
 def _run(*args, env=None, **kw):
-    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, env={**os.environ, **(env or {})}, timeout=300, **kw)
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kw}
+    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], cwd=ROOT, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300, **streams)
 
 
 def _manifest_ids(out) -> list[str]:
@@ -59,14 +61,14 @@ def _manifest_ids(out) -> list[str]:
 # ------------------------------------------------------------------ 1. concurrent runs into one --out
 
 def test_two_concurrent_runs_into_one_folder_keep_every_notice(small, tmp_path):
-    ins = [copies(small, tmp_path / "in1", "a1", "a2"), copies(small, tmp_path / "in2", "b1", "b2")]
+    ins = [copies(small, tmp_path / "in1", "a"), copies(small, tmp_path / "in2", "b")]   # each reads an empty manifest
     out = tmp_path / "out"
     runs = [subprocess.Popen([sys.executable, "-m", "pipeline", "extract", str(folder), "--out", str(out), "--quiet"],
                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for folder in ins]
     results = [(r.wait(timeout=300), r.stderr.read()) for r in runs]
     assert results == [(0, ""), (0, "")]
-    assert _manifest_ids(out) == ["a1", "a2", "b1", "b2"]
-    assert load(out, str(tmp_path / "w.duckdb")) == dict.fromkeys(["a1", "a2", "b1", "b2"], "loaded")
+    assert _manifest_ids(out) == ["a", "b"]
+    assert load(out, str(tmp_path / "w.duckdb")) == {"a": "loaded", "b": "loaded"}
 
 
 def test_a_row_is_recorded_into_the_manifest_as_it_is_on_disk(done, tmp_path):
@@ -181,3 +183,218 @@ def test_load_rebuilds_a_damaged_manifest_too(done, tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out.splitlines() == ["a: loaded", "b: loaded"]
     assert "manifest.parquet could not be read" in captured.err and "Traceback" not in captured.err
+
+
+# ------------------------------------------------------------------ 5. special files and links
+
+@pytest.fixture
+def specials(tmp_path):
+    """A FIFO, a socket and a loop of symbolic links, each named *.pdf, in a folder of their own."""
+    import socket
+    folder = tmp_path / "specials"
+    folder.mkdir()
+    os.mkfifo(folder / "fifo.pdf")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(folder / "socket.pdf"))
+    (folder / "loop.pdf").symlink_to("loop2.pdf")
+    (folder / "loop2.pdf").symlink_to("loop.pdf")
+    yield folder
+    sock.close()
+
+
+KINDS = {"fifo.pdf": "a named pipe (FIFO), not a regular file",
+         "socket.pdf": "a socket, not a regular file",
+         "loop.pdf": "a loop of symbolic links", "loop2.pdf": "a loop of symbolic links",
+         "null.pdf": "a character device, not a regular file"}
+
+
+def test_special_files_are_refused_at_once_by_name_and_in_a_folder(specials, tmp_path, capsys):
+    (tmp_path / "null.pdf").symlink_to("/dev/null")
+    out = tmp_path / "out"
+    # by name (the FIFO once blocked the run for ever, opened for its hash), and in a folder
+    code = main(["extract", *map(str, sorted(specials.iterdir())), str(tmp_path / "null.pdf"), "--out", str(out),
+                 "--quiet"])
+    failures = json.loads((out / "failures.json").read_text(encoding="utf-8"))
+    assert code == 1 and len(failures) == 5
+    for f in failures:
+        assert f["kind"] == "not_a_file" and KINDS[os.path.basename(f["file"])] in f["reason"], f
+    assert main(["extract", str(specials), "--out", str(tmp_path / "out2"), "--quiet"]) == 1
+    assert len(json.loads((tmp_path / "out2" / "failures.json").read_text(encoding="utf-8"))) == 4
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_library_refuses_a_fifo_too(specials):
+    from pipeline.api import extract_to
+    s = extract_to(specials / "fifo.pdf", specials.parent / "out")
+    assert (s.ok, s.error_kind) == (False, "not_a_file")
+
+
+# ------------------------------------------------------------------ 6. a name too long for its folder
+
+def test_a_notice_id_too_long_for_its_temporary_folder_is_bad_name_before_any_work(tmp_path, capsys):
+    name = "宝山区" * 27 + "计划.pdf"        # 83 chars, 249 bytes: fits as a file name, not as .<id>.tmp-<pid>
+    assert len(name.encode()) <= 255
+    try:
+        shutil.copy(GOOD, tmp_path / name)
+    except OSError:
+        pytest.skip("the file system refuses the name itself")
+    out = tmp_path / "out"
+    assert main(["extract", str(tmp_path / name), "--out", str(out), "--quiet"]) == 1
+    failures = json.loads((out / "failures.json").read_text(encoding="utf-8"))
+    assert [f["kind"] for f in failures] == ["bad_name"] and "255 bytes" in failures[0]["reason"]
+    assert {p.name for p in out.iterdir()} == {"failures.json"}      # nothing extracted, nothing recorded
+
+
+# ------------------------------------------------------------------ 4. broken environments
+
+QUICK = {"NOTICE_EXTRACT_OCR": "off"}
+
+
+@pytest.fixture(scope="module")
+def chinese(small, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("chinese")
+    shutil.copy(small, folder / "宝山区小样.pdf")
+    return folder
+
+
+@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "ascii"}, {"LC_ALL": "POSIX", "PYTHONUTF8": "0"}],
+                         ids=["ascii-io", "posix-locale"])
+def test_an_ascii_environment_reads_chinese_names_and_prints_one_line(chinese, tmp_path, env):
+    out = tmp_path / "out"
+    done = _run("extract", chinese, "--out", out, "--quiet", env={**QUICK, **env})
+    assert (done.returncode, done.stderr) == (0, "")
+    assert len(done.stdout.splitlines()) == 1 and " pages, 25 indicators" in done.stdout
+    assert (out / "宝山区小样" / "report.json").exists()
+    assert _manifest_ids(out) == ["宝山区小样"]
+
+
+def test_stdout_to_a_full_device_is_one_line_and_loses_nothing_else(chinese, tmp_path):
+    out = tmp_path / "out"
+    with open("/dev/full", "w") as full:
+        done = _run("extract", chinese, "--out", out, "--quiet", env=QUICK, stdout=full)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["error: stdout could not be written (No space left on device): its lines "
+                                        "are lost; failures.json and the outputs are as the run left them"]
+    assert _manifest_ids(out) == ["宝山区小样"] and (out / "宝山区小样" / "report.json").exists()
+
+
+@pytest.mark.skipif(not shutil.which("unshare"), reason="needs unshare(1)")
+def test_a_read_only_dev_shm_does_not_stop_the_workers(chinese, tmp_path):
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    if probe.returncode:
+        pytest.skip("a mount namespace of its own needs root")
+    out = tmp_path / "out"
+    command = (f"mount -t tmpfs -o ro,size=64k tmpfs /dev/shm && exec {sys.executable} -m pipeline extract "
+               f"'{chinese}' --out '{out}' --quiet --jobs 1")
+    done = subprocess.run(["unshare", "-m", "sh", "-c", command], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **QUICK}, timeout=300)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert _manifest_ids(out) == ["宝山区小样"]
+
+
+def test_the_peak_is_shared_with_a_forked_child_without_dev_shm():
+    from pipeline.batch.executors import _ForkShared
+    shared = _ForkShared()
+    pid = os.fork()
+    if pid == 0:
+        shared.value = 3 << 30
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert shared.value == 3 << 30
+
+
+# ------------------------------------------------------------------ 4. a remote --out that fails
+
+@pytest.fixture
+def s3_env(monkeypatch, tmp_path):
+    """No retries of a refused connection (each would wait), no look-up of instance credentials (a
+    network call), a fresh s3fs client, and failures written locally into tmp_path."""
+    s3fs = pytest.importorskip("s3fs")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("NOTICE_EXTRACT_OCR", "off")
+    monkeypatch.chdir(tmp_path)
+    s3fs.S3FileSystem.clear_instance_cache()
+    yield
+    s3fs.S3FileSystem.clear_instance_cache()
+
+
+def _local_failures(folder) -> list[dict]:
+    found = list(folder.glob("failures-*.json"))
+    assert len(found) == 1, found
+    return json.loads(found[0].read_text(encoding="utf-8"))
+
+
+def _one_line_each(err: str) -> None:
+    assert "Traceback" not in err and "Exception" not in err
+    for line in err.splitlines():
+        assert ": FAILED (output_error) " in line or line.startswith(("error: ", "the failures are in ", "1 of ",
+                                                                       "2 of ", "manifest.parquet could not"))
+
+
+def test_an_s3_out_whose_server_is_down_at_start_fails_each_file_as_output_error(s3_env, small, tmp_path, capsys,
+                                                                                  monkeypatch):
+    from pgserver import _free_port
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{_free_port()}")      # nothing listens
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    code = main(["extract", str(copies(small, tmp_path / "in", "a", "b")), "--out", "s3://notices/run", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1
+    _one_line_each(err)
+    assert "EndpointConnectionError" in err
+    assert [(f["kind"], os.path.basename(f["file"])) for f in _local_failures(tmp_path)] == [
+        ("output_error", "a.pdf"), ("output_error", "b.pdf")]
+
+
+def test_an_s3_out_without_credentials_fails_each_file_as_output_error(s3_env, small, tmp_path, capsys, monkeypatch):
+    from s3server import s3_server
+    with s3_server():
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            monkeypatch.delenv(key, raising=False)
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+        code = main(["extract", str(copies(small, tmp_path / "in", "a")), "--out", "s3://notices/run", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1
+    _one_line_each(err)
+    assert "NoCredentialsError" in err
+    assert [f["kind"] for f in _local_failures(tmp_path)] == ["output_error"]
+
+
+def test_an_s3_server_that_dies_mid_run_fails_the_rest_as_output_error(s3_env, small, tmp_path, capsys, monkeypatch):
+    import s3fs
+    from moto.server import ThreadedMotoServer
+
+    from pipeline.output import manifest
+
+    from pgserver import _free_port
+    from s3server import ENV
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    for k, v in {**ENV, "AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{port}"}.items():
+        monkeypatch.setenv(k, v)
+    s3fs.S3FileSystem().mkdir("notices")
+    record, stopped = manifest.Manifest.record, []
+
+    def record_then_stop(self, *args):
+        record(self, *args)
+        if not stopped:         # the first notice is written and recorded; the next child starts after this
+            server.stop()
+            stopped.append(True)
+    monkeypatch.setattr(manifest.Manifest, "record", record_then_stop)
+    try:
+        code = main(["extract", str(copies(small, tmp_path / "in", "a", "b")), "--out", "s3://notices/run",
+                     "--quiet", "--jobs", "1"])
+    finally:
+        if not stopped:
+            server.stop()
+    captured = capsys.readouterr()
+    assert code == 1
+    _one_line_each(captured.err)
+    assert captured.out.startswith("a: 4 pages")
+    assert "b.pdf: FAILED (output_error) the outputs could not be written" in captured.err
+    assert "manifest.parquet could not be updated" in captured.err
+    assert [(f["kind"], os.path.basename(f["file"])) for f in _local_failures(tmp_path)] == [("output_error", "b.pdf")]

@@ -61,7 +61,7 @@ class _Child:
     def __init__(self, ctx, work: Work, task: FileTask):
         self.task = task
         self.conn, send = ctx.Pipe(duplex=False)
-        self.peak = ctx.Value("q", 0, lock=False)     # the child's largest address space seen, bytes
+        self.peak = _shared_peak(ctx)      # the child's largest address space seen, bytes (or None)
         self.proc = ctx.Process(target=_child_main, args=(send, work, task, self.peak), daemon=True)
         self.proc.start()
         send.close()
@@ -82,7 +82,7 @@ class _Child:
         """The child died without a Summary. Killed by a signal after its address space had reached
         the memory limit, it ran out of memory: pdfium aborts the process (SIGABRT) when an
         allocation fails, where Python would raise MemoryError. Any other death is a crash."""
-        code, limit, peak = self.proc.exitcode, self.task.max_memory, self.peak.value
+        code, limit, peak = self.proc.exitcode, self.task.max_memory, self.peak.value if self.peak else 0
         seconds = time.monotonic() - self.started
         if code is not None and code < 0 and limit and peak >= NEAR_LIMIT * limit:
             return failed(self.task, "too_large", f"the worker was killed by {_signal_name(-code)} after reaching "
@@ -99,6 +99,33 @@ class _Child:
         self.conn.close()
         return failed(self.task, "timeout", f"stopped after the time limit of {timeout:g} s",
                       time.monotonic() - self.started)
+
+
+def _shared_peak(ctx):
+    """A number the child writes and the parent reads: multiprocessing's shared Value, which lives in
+    a file under /dev/shm; where that cannot be created (a read-only or full /dev/shm, a container
+    without one), an anonymous shared mapping, which a forked child shares with no file at all;
+    with neither (spawn), None: the peak is not watched, and a death stays `crashed`."""
+    try:
+        return ctx.Value("q", 0, lock=False)
+    except OSError:
+        return _ForkShared() if ctx.get_start_method() == "fork" else None
+
+
+class _ForkShared:
+    """A signed 64-bit integer in an anonymous MAP_SHARED mapping (shared across fork only)."""
+
+    def __init__(self):
+        import mmap
+        self._map = mmap.mmap(-1, 8)
+
+    @property
+    def value(self) -> int:
+        return int.from_bytes(self._map[:8], "little", signed=True)
+
+    @value.setter
+    def value(self, v: int) -> None:
+        self._map[:8] = int(v).to_bytes(8, "little", signed=True)
 
 
 # A child killed by a signal whose address space had reached this share of its limit ran out of

@@ -8,9 +8,11 @@ must be read from its image to the OCR backend (`pipeline.ocr`), which gives the
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+import stat
 from dataclasses import replace
 from pathlib import Path
 
@@ -163,10 +165,46 @@ def _scan_dpi(page, pdfium, lowest: float = 100.0, highest: float = 300.0) -> fl
     return min(max(dpi, lowest), highest)
 
 
+def not_a_file(path: str | Path) -> InputError | None:
+    """Why `path` is no regular file to read, told without opening it (opening a FIFO blocks until a
+    writer comes, a device may never end), or None: only regular files are read."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return InputError("missing", "no such file" if not os.path.islink(path) else
+                          "a symbolic link to no file")
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return InputError("not_a_file", "a loop of symbolic links, which leads to no file")
+        if e.errno == errno.ENAMETOOLONG:
+            return InputError("missing", "no such file (the name is longer than a file name may be)")
+        return None         # e.g. no permission to look: reading it says why
+    for test, what in ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return InputError("not_a_file", f"{what}, not a regular file: only regular files are read")
+    return None if stat.S_ISREG(mode) else InputError("not_a_file", "not a regular file")
+
+
+def read_regular(path: str | Path) -> bytes:
+    """The bytes of a regular file; InputError for anything else. Opened without blocking and checked
+    again on the open file, so a file swapped for a FIFO after the check cannot block the read."""
+    problem = not_a_file(path)
+    if problem:
+        raise problem
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError("not_a_file", "not a regular file: only regular files are read")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read()
+    finally:
+        os.close(fd)
+
+
 def read_checked(path: Path) -> bytes:
-    if not path.exists():
-        raise InputError("missing", "no such file")
-    raw = path.read_bytes()
+    raw = read_regular(path)
     if not raw:
         raise InputError("empty", "the file is empty (0 bytes)")
     if b"%PDF-" not in raw[:1024]:
@@ -217,6 +255,8 @@ def _cut(raw: bytes) -> bool:
 def page_count(pdf: Path) -> int:
     """For the page progress bar's total: pdfium reads only the page tree, a few ms a file (0 for a
     file it cannot open: the extraction says why)."""
+    if not_a_file(pdf):
+        return 0
     try:
         import pypdfium2 as pdfium
         with pdfium.PdfDocument(str(pdf)) as doc:

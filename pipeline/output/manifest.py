@@ -7,7 +7,7 @@ the package version plus a hash of the pipeline's code and data files, so a chan
 every notice. The file is rewritten (atomically) as each notice finishes: an interrupted run loses
 nothing it had finished.
 
-Runs may share an output folder: each row is recorded under a lock (`.manifest.lock`, flock) by
+Runs may share an output folder: each row is recorded under a lock (flock on the folder) by
 reading the file again and replacing only that notice's row, so two concurrent runs of different
 notices leave a manifest of all of them (on a remote store, which has no lock, two writes in the
 same instant may still lose a row: a rerun redoes that notice). A manifest that cannot be read
@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import posixpath
+import stat
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import metadata, resources
@@ -33,7 +34,6 @@ from pipeline.model.records import Summary
 from pipeline.output import storage as outputs
 
 NAME = "manifest.parquet"
-LOCK = ".manifest.lock"
 EXTRACTED = ("complete", "needs_review")        # statuses of a notice whose outputs were written
 SCHEMA = pa.schema([
     pa.field("notice_id", pa.string(), nullable=False),
@@ -80,8 +80,11 @@ def pipeline_version() -> str:
 
 
 def file_sha256(path: str | Path) -> str:
+    """The sha256 of a regular file (OSError for anything else: a FIFO would block the read)."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open(path, "rb", opener=lambda p, flags: os.open(p, flags | getattr(os, "O_NONBLOCK", 0))) as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise OSError(f"{path} is not a regular file")
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
@@ -127,8 +130,7 @@ class Manifest:
         except Damaged as e:
             why = str(e).splitlines()[0]
         aside = f"{NAME}.damaged-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%f}"
-        fs, root = outputs._fs(self.out_dir)
-        fs.mv(posixpath.join(root, NAME), posixpath.join(root, aside))
+        outputs.rename(self.out_dir, NAME, aside)
         entries = rebuilt(self.out_dir)
         self._write(entries)
         self.notes.append(f"{NAME} could not be read ({why}): set aside as {aside}, and rebuilt from the "
@@ -144,7 +146,7 @@ class Manifest:
             return
         import fcntl
         Path(self.out_dir).mkdir(parents=True, exist_ok=True)
-        fd = os.open(Path(self.out_dir) / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.out_dir, os.O_RDONLY)        # the folder itself: no lock file is left behind
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -172,6 +174,7 @@ class Manifest:
         outputs.write_bytes(self.out_dir, NAME, buf.getvalue().to_pybytes())
 
 
+@outputs._remote_errors
 def rebuilt(out_dir: str) -> dict[str, Entry]:
     """Manifest rows for the notice folders under `out_dir` whose outputs are intact: the notice id,
     source file and PDF hash from notices.parquet, the verdict from report.json. The pipeline version

@@ -20,17 +20,41 @@ def is_remote(out_dir: str | Path) -> bool:
     return "://" in str(out_dir) and not str(out_dir).startswith("file://")
 
 
+class StorageError(OSError):
+    """A remote store that could not be reached or refused (no server, no credentials, no bucket):
+    an OSError like a local write error, so that every caller handles both as an output error."""
+
+
+def _remote_errors(function):
+    """`function` with what a remote store's client raises (botocore's EndpointConnectionError,
+    NoCredentialsError, ClientError, aiohttp's errors …: none an OSError) raised as StorageError."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapped(out_dir, *args, **kwargs):
+        try:
+            return function(out_dir, *args, **kwargs)
+        except OSError:
+            raise
+        except Exception as e:
+            text = " ".join(str(e).split()) or type(e).__name__
+            raise StorageError(f"{out_dir} cannot be used: {type(e).__name__}: {text}") from e
+    return wrapped
+
+
 def _fs(out_dir: str | Path):
     from fsspec.core import url_to_fs
     return url_to_fs(str(out_dir))
 
 
+@_remote_errors
 def read_bytes(out_dir: str | Path, name: str) -> bytes | None:
     fs, root = _fs(out_dir)
     path = posixpath.join(root, name)
     return fs.cat_file(path) if fs.exists(path) else None
 
 
+@_remote_errors
 def write_bytes(out_dir: str | Path, name: str, raw: bytes) -> None:
     """Write under a temporary name, then rename (a single PUT, atomic by itself, on object stores)."""
     fs, root = _fs(out_dir)
@@ -45,6 +69,13 @@ def write_bytes(out_dir: str | Path, name: str, raw: bytes) -> None:
             fs.rm_file(tmp)
 
 
+@_remote_errors
+def rename(out_dir: str | Path, name: str, new: str) -> None:
+    fs, root = _fs(out_dir)
+    fs.mv(posixpath.join(root, name), posixpath.join(root, new))
+
+
+@_remote_errors
 def damage(out_dir: str | Path, notice_id: str) -> str | None:
     """Why the notice's folder does not hold the outputs its datapackage.json lists — the commit file
     missing or unreadable, a listed file missing, or a file whose sha256 is not the one listed (edited
@@ -78,7 +109,8 @@ def intact(out_dir: str | Path, notice_id: str) -> bool:
     return damage(out_dir, notice_id) is None
 
 
-def publish(staging: Path, out_dir: str, notice_id: str) -> None:
+@_remote_errors
+def publish(out_dir: str, staging: Path, notice_id: str) -> None:
     """Copy a notice's finished local folder to a remote store: the commit file out first and in
     last, files of an earlier run that are no longer written removed."""
     fs, root = _fs(out_dir)

@@ -119,7 +119,7 @@ def write_extraction(ex: Extraction, out_dir: str | Path) -> Path | str:
     store, an fsspec URL: write locally, then publish it there, see outputs.py)."""
     if is_remote(out_dir):
         with tempfile.TemporaryDirectory(prefix="notice-extract-") as staging:
-            publish(Path(write_extraction(ex, staging)), str(out_dir), ex.notice_id)
+            publish(str(out_dir), Path(write_extraction(ex, staging)), ex.notice_id)
         return f"{str(out_dir).rstrip('/')}/{ex.notice_id}"
     out_dir = Path(out_dir)
     clean = validated(ex)
