@@ -43,12 +43,12 @@ def pdfium_raw_calls(pdf: Path) -> None:
     import pypdfium2 as pdfium
     import pypdfium2.raw as pr
     doc = pdfium.PdfDocument(str(pdf))
-    l, r, b, t = (ctypes.c_double() for _ in range(4))
+    left, r, b, t = (ctypes.c_double() for _ in range(4))
     for page in doc:
         tp = page.get_textpage()
         for i in range(tp.count_chars()):
             pr.FPDFText_GetUnicode(tp.raw, i)
-            pr.FPDFText_GetCharBox(tp.raw, i, l, r, b, t)
+            pr.FPDFText_GetCharBox(tp.raw, i, left, r, b, t)
         tp.close()
         page.close()
     doc.close()

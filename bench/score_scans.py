@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.settings import DEFAULT
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT / "tests"))
@@ -44,7 +46,7 @@ def scan_specs(pdf: Path, seed: int) -> dict:
 
     from scans import Scan
 
-    pages = load_pdf(pdf).pages
+    pages = load_pdf(pdf, DEFAULT).pages
     rng = np.random.default_rng(seed)
     signed = next((p.number for p in pages if SIGNED.search("".join(c.text for c in p.chars[-60:]))), None)
     ruled = [p for p in pages if sum(not r.horizontal for r in p.rules) >= 4]

@@ -28,7 +28,7 @@ from pipeline.output.write import (
 )
 from pipeline.quantities.facts import facts
 from pipeline.quantities.values import indicator_parts, indicator_values
-from pipeline.settings import DEFAULT, LayoutSettings
+from pipeline.settings import DEFAULT, Settings
 from pipeline.tables.assemble import assemble_tables, cell_markers, table_note_rows
 from pipeline.tables.kinds import table_cell_rows, table_rows
 from pipeline.vocab.keys import keyed_projects
@@ -41,9 +41,9 @@ class NotANoticeError(InputError):
     pass
 
 
-def extract(pdf: str | Path, backend: str | None = None, settings: LayoutSettings = DEFAULT) -> Extraction:
-    """Run every stage on one PDF and return the rows of every output table. `settings`: the layout
-    thresholds every stage uses (pipeline/settings.py)."""
+def extract(pdf: str | Path, backend: str | None = None, settings: Settings = DEFAULT) -> Extraction:
+    """Run every stage on one PDF and return the rows of every output table. `settings`: the
+    thresholds of every stage (pipeline/settings.py), each stage handed its part."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -53,15 +53,15 @@ def extract(pdf: str | Path, backend: str | None = None, settings: LayoutSetting
         timings[stage] = now - clock
         clock = now
 
-    doc = load_pdf(pdf, backend=backend)
+    doc = load_pdf(pdf, settings, backend=backend)
     lap("load")
     check_text(doc)
-    layouts = layout_document(doc.pages, settings)
+    layouts = layout_document(doc.pages, settings.layout)
     lap("layout")
-    tables, used_lines, table_problems = assemble_tables(layouts, settings)
+    tables, used_lines, table_problems = assemble_tables(layouts, settings.layout)
     indicators, projects, kind_problems = table_rows(doc.notice_id, tables)
     lap("tables")
-    narrative = build_narrative(doc.notice_id, layouts, used_lines, cell_markers(tables), settings)
+    narrative = build_narrative(doc.notice_id, layouts, used_lines, cell_markers(tables), settings.layout)
     lap("narrative")
     if not indicators and not projects and not any(p.kind == "heading" for p in narrative.paragraphs):
         raise NotANoticeError("not_a_notice", "no indicator or project table and no numbered report headings: "
@@ -69,8 +69,8 @@ def extract(pdf: str | Path, backend: str | None = None, settings: LayoutSetting
     values, value_problems = indicator_values(indicators)
     fact_rows = facts(narrative.paragraphs, {v.indicator_key for v in values})
     lap("quantities")
-    ex = Extraction(notice_id=doc.notice_id, timings=timings, furniture=furniture_rows(layouts))
-    notice = notice_row(doc, narrative.title, narrative.paragraphs, settings)
+    ex = Extraction(notice_id=doc.notice_id, timings=timings, furniture=furniture_rows(layouts, settings.layout))
+    notice = notice_row(doc, narrative.title, narrative.paragraphs, settings.layout)
     ex.tables = {
         "notices": [notice],
         "indicators": indicators, "indicator_parts": indicator_parts(indicators), "indicator_values": values,
@@ -145,7 +145,8 @@ def plan_batch(pdfs: list[Path]) -> tuple[list[Path], list[Summary]]:
     return [p for p in unique.values() if p in keep], failures
 
 
-def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None, review: bool = False) -> Summary:
+def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None, review: bool = False,
+               settings: Settings = DEFAULT) -> Summary:
     """Extract one PDF and write its outputs (and its review page when `review`); never raises for a
     bad input, returns a Summary."""
     pdf = Path(pdf)
@@ -154,7 +155,7 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None,
         reason = bad_notice_id(pdf.stem)
         if reason:
             raise InputError("bad_name", reason)
-        ex = extract(pdf, backend=backend)
+        ex = extract(pdf, backend=backend, settings=settings)
         t = time.perf_counter()
         try:
             folder = write_extraction(ex, out_dir)
@@ -203,7 +204,7 @@ def extract_task(task: FileTask) -> Summary:
         return Summary(Path(task.pdf).stem, task.pdf, False, error_kind="internal",
                        error=f"this worker runs pipeline {pipeline_version()}, the batch {task.version}: "
                              "install the same version on every worker")
-    return extract_to(task.pdf, task.out_dir, task.backend, task.review)
+    return extract_to(task.pdf, task.out_dir, task.backend, task.review, task.settings)
 
 
 def write_review(ex: Extraction, pdf: str | Path, folder: Path | str) -> Path | str:
@@ -220,11 +221,12 @@ def write_review(ex: Extraction, pdf: str | Path, folder: Path | str) -> Path | 
     return folder / "review.html"
 
 
-def review_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None) -> Path:
+def review_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None,
+              settings: Settings = DEFAULT) -> Path:
     """Extract one PDF and write only its review page, `out_dir`/<notice_id>/review.html; the page
     shows this extraction's verdict and problems, the ones its report.json has when written by
     the same code. Raises InputError for a file that is no notice."""
-    ex = extract(pdf, backend=backend)
+    ex = extract(pdf, backend=backend, settings=settings)
     validated(ex)           # rows the schemas would leave out are problems on the page too
     return write_review(ex, pdf, Path(out_dir) / ex.notice_id)
 
@@ -261,7 +263,7 @@ def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = No
         if not force and not review and digests[pdf] and manifest.done(Path(pdf).stem, digests[pdf], version):
             yield Summary(done.notice_id, pdf, True, status=done.status, skipped=True)
         else:
-            tasks.append(FileTask(pdf, out_dir, backend, version, max_memory, review))
+            tasks.append(FileTask(pdf, out_dir, backend, version, max_memory, review, settings))
     if not tasks:
         return
     warm_up()       # before the children fork, so that they share the loaded dictionary

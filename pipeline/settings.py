@@ -1,13 +1,16 @@
-"""LayoutSettings: every threshold that decides layout, in one record.
+"""Settings: every threshold the stages use, in one record of three parts — load (the text layer),
+layout (lines, grids, tables, paragraphs) and ocr (scanned pages).
 
-Each value is a share of a font size (the line's own size, the body text size or the table text
-size) or of the page size, so a notice set larger, smaller or on another paper reads the same.
-A new typesetter is one reviewed change here, not a hunt through the stages. `api.extract` passes
-`DEFAULT` to every stage; a caller (or a test) may pass its own `LayoutSettings(...)`.
+Each layout value is a share of a font size (the line's own size, the body text size or the table
+text size) or of the page size, so a notice set larger, smaller or on another paper reads the same.
+A new typesetter is one reviewed change here, not a hunt through the stages. `api.extract` takes a
+`Settings` (default `DEFAULT`) and passes each stage its part explicitly; no stage has a default of
+its own, so a caller (or a test) that passes `Settings(layout=LayoutSettings(...))` changes what
+every stage does.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -145,4 +148,69 @@ class LayoutSettings:
     issuer_chars: int = 40
 
 
-DEFAULT = LayoutSettings()
+@dataclass(frozen=True)
+class LoadSettings:
+    # ---- chars (load/backend.py): shares of the font size
+    # a char's box from its baseline when a library gives only the baseline and the size: CJK
+    # faces set their ideographs from about 0.88 em above the baseline to 0.12 em below it
+    ascent: float = 0.88
+    descent: float = 0.12
+    # a filled path thinner than this (pt) is a ruling line, not a shape: table rules are drawn
+    # 0.5-1.5 pt wide; glyphs are never drawn as filled boxes this thin and long (absolute, as a
+    # rule's width does not follow the text size)
+    thin_rule: float = 2.5
+    # ---- text layer (load/document.py, load/textcheck.py)
+    # a page without text drawing at least this many curved paths draws its text as glyph
+    # outlines (a path a glyph or a word); a logo, a seal or a chart alone draws fewer
+    outline_paths: int = 10
+    # a page is unreadable when this many of its chars are misdecoded (evidence of a font read
+    # without its map), or when at least `garbage_share` of its chars, and this many, are garbage
+    # of any kind; below that, garbage chars (a private-use bullet, a soft hyphen) are left out
+    min_garbage: int = 5
+    garbage_share: float = 0.1
+    # an ASCII char drawn at least this wide (share of the font size) is a CJK glyph (one em wide)
+    # misread as a narrow char: CJK fonts draw ASCII at half width, proportional Latin fonts at
+    # most ~0.97 em (W), and printed full-width forms have code points of their own
+    wide_ascii: float = 0.99
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    """Thresholds of the OCR backend (ocr/page.py), in shares of the page or of the font size read."""
+    work_dpi: float = 200.0         # pages are read at this resolution (a finer scan is scaled down)
+    max_skew: float = 3.0           # degrees searched either way when deskewing
+    skew_step: float = 0.05         # finest skew step, degrees
+    sideways_ratio: float = 1.3     # ink runs this much longer down the page than across: sideways
+    join_reach: float = 0.6         # glyphs this share of their size apart join into a line (orientation)
+    flip_share: float = 0.6         # share of lines the classifier reads upside down: the page is
+    rule_len_h: float = 0.05        # a horizontal ruling line is at least this share of the page width
+    rule_len_v: float = 0.022       # a vertical one at least this share of the page height …
+    rule_alone_v: float = 0.06      # … and this long unless it meets a horizontal one (else a stroke)
+    rule_width: float = 0.004       # a ruling line is at most this thick (share of the page width)
+    keep_score: float = 0.5         # a text line scored below this is not kept (and is reported)
+    low_confidence: float = 0.9     # a number with a glyph scored below this is a problem
+    cjk_ink: float = 0.86           # ink height of a Chinese glyph, as a share of the font size
+    digit_ink: float = 0.70         # ink height of a digit or capital, as a share of the font size
+    sup_rise: float = 0.25          # a digit whose ink ends this many sizes above the line's …
+    sup_height: float = 0.75        # … and is shorter than this share of a full digit: superscript
+    sup_size: float = 0.6           # the size given to a superscript char, share of its line's
+    descent: float = 0.06           # share of the size a Chinese glyph's ink reaches below the baseline
+    marker_reach: float = 1.5       # a note's number may stand this many sizes left of its detected line
+    marker_min: float = 0.25        # a raised digit's ink is at least this share of the size tall (a set-small
+                                    # digit is about sup_size × digit_ink = 0.42; a stray dot much less)
+    marker_top: float = 0.65        # … and its top at least this share of the size above the baseline (the
+                                    # glyph tops stand at cjk_ink − descent = 0.8)
+    bold_stroke: float = 1.15       # a line's opening sentence whose strokes are this much heavier than the
+                                    # rest of the line is bold (measured on scans: bold leads 1.2–1.45 of
+                                    # their line, a regular opening at most 1.1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings of every stage, passed from `api.extract` (and a batch's task) to each."""
+    load: LoadSettings = field(default_factory=LoadSettings)
+    layout: LayoutSettings = field(default_factory=LayoutSettings)
+    ocr: OcrSettings = field(default_factory=OcrSettings)
+
+
+DEFAULT = Settings()

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.settings import DEFAULT
+
 
 @dataclass(frozen=True)
 class Scan:
@@ -77,7 +79,7 @@ def scan_pages(src: Path, specs: dict[int, Scan], out: Path, seed: int = 13) -> 
     from pipeline.load.document import load_pdf
 
     rng = np.random.default_rng(seed)
-    text_pages = load_pdf(src).pages
+    text_pages = load_pdf(src, DEFAULT).pages
     doc = pdfium.PdfDocument(str(src))
     scans: dict[int, bytes] = {}
     for number, spec in sorted(specs.items()):

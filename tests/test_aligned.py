@@ -4,6 +4,7 @@ from pipeline.api import extract
 from pipeline.layout.lines import line_text
 from pipeline.layout.page import layout_document
 from pipeline.load.document import load_pdf
+from pipeline.settings import DEFAULT
 
 from pdfs import Doc
 
@@ -31,8 +32,8 @@ def test_a_table_without_rules_is_read_and_the_paragraph_after_it_is_not(tmp_pat
     ex = extract(path)
     assert [(p.seq, p.name, p.investment_yi, p.target_stage) for p in ex.tables["projects"]] == [
         (1, "某路新建工程", 8.9, "施工"), (2, "某隧道工程（一期及二期）", 10.0, "施工"), (3, "某学校", 2.0, "竣工")]
-    [layout] = layout_document(load_pdf(path).pages)
-    assert [line_text(ln) for ln in layout.body] == ["表2：2025年重大政府投资项目计划", "一、以上项目按计划推进，年内完成投资。"]
+    [layout] = layout_document(load_pdf(path, DEFAULT).pages, DEFAULT.layout)
+    assert [line_text(ln, s=DEFAULT.layout) for ln in layout.body] == ["表2：2025年重大政府投资项目计划", "一、以上项目按计划推进，年内完成投资。"]
 
 
 def test_aligned_narrative_without_header_wording_is_no_table(tmp_path):
@@ -45,5 +46,5 @@ def test_aligned_narrative_without_header_wording_is_no_table(tmp_path):
         d.text(x, 200, word, size=16)
     d.text(300, 300, "上海市宝山区人民政府", size=16)
     d.text(330, 324, "2025年1月10日", size=16)
-    [layout] = layout_document(load_pdf(d.save(tmp_path / "aligned.pdf")).pages)
+    [layout] = layout_document(load_pdf(d.save(tmp_path / "aligned.pdf"), DEFAULT).pages, DEFAULT.layout)
     assert layout.grids == () and len(layout.body) == 7      # every line stays text

@@ -6,6 +6,7 @@ import pytest
 
 from pipeline.api import extract
 from pipeline.model.rows import Row
+from pipeline.settings import DEFAULT
 
 from conftest import NOTICES, ROOT
 
@@ -60,7 +61,7 @@ def test_ucs2_coded_cid_font_keeps_chars_its_cmap_lacks(tmp_path):
     c.setFont("STSong-Light", 12)
     c.drawString(72, 700, "3.41km/km²，醉美北上海·邂逅夜宝山")
     c.save()
-    chars = {b: [(ch.text, round(ch.x0, 1)) for ch in load_pdf(pdf, backend=b).pages[0].chars]
+    chars = {b: [(ch.text, round(ch.x0, 1)) for ch in load_pdf(pdf, DEFAULT, backend=b).pages[0].chars]
              for b in ("pdfium", "pdfplumber")}
     assert "".join(t for t, _ in chars["pdfplumber"]) == "3.41km/km²，醉美北上海·邂逅夜宝山"
     assert chars["pdfplumber"] == chars["pdfium"]
@@ -87,5 +88,5 @@ def test_hyphen_at_a_line_end_is_kept(tmp_path):
     c.drawString(72, 585, "south")
     c.save()
     for backend in ("pdfium", "pdfplumber"):
-        text = "".join(ch.text for ch in load_pdf(pdf, backend=backend).pages[0].chars)
+        text = "".join(ch.text for ch in load_pdf(pdf, DEFAULT, backend=backend).pages[0].chars)
         assert text == "南大路改建工程（南陈路-S20）north-south", backend

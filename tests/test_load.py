@@ -4,6 +4,7 @@ import pytest
 from reportlab.pdfgen import canvas
 
 from pipeline.load.document import load_pdf
+from pipeline.settings import DEFAULT
 
 W, H = 595, 842
 UPRIGHT = {0: (0, 0), 90: (W, 0), 180: (W, H), 270: (0, H)}     # translation that keeps text upright
@@ -23,7 +24,7 @@ def test_backends_agree_on_rotated_pages(tmp_path, rotation):
     with pikepdf.open(src) as pdf:
         pdf.pages[0].Rotate = rotation
         pdf.save(tmp_path / "rot.pdf")
-    a, b = (load_pdf(tmp_path / "rot.pdf", backend).pages[0] for backend in ("pdfium", "pdfplumber"))
+    a, b = (load_pdf(tmp_path / "rot.pdf", DEFAULT, backend).pages[0] for backend in ("pdfium", "pdfplumber"))
     assert (a.width, a.height) == (b.width, b.height)
     assert "".join(ch.text for ch in a.chars) == "Landscapetablepage"
     for x, y in zip(a.chars, b.chars, strict=False):
@@ -45,7 +46,7 @@ def test_text_drawn_twice_is_read_once(tmp_path, backend):
     c.drawString(72, 700, "Bold lead.")
     c.drawString(72.3, 700, "Bold lead.")
     c.save()
-    assert "".join(ch.text for ch in load_pdf(path, backend).pages[0].chars) == "Boldlead."
+    assert "".join(ch.text for ch in load_pdf(path, DEFAULT, backend).pages[0].chars) == "Boldlead."
 
 
 def _form(pdf, content: bytes, resources=None, matrix=None):
@@ -73,7 +74,7 @@ def test_rules_inside_form_xobjects(tmp_path):
     # page space (y up): outer line y=400 x 100..300; inner line x=100+50, y 250..370; a page line y=100
     want = sorted([(100, H - 400, 300, H - 400), (150, H - 370, 150, H - 250), (72, H - 100, 300, H - 100)])
     for backend in ("pdfium", "pdfplumber"):
-        got = sorted((r.x0, r.top, r.x1, r.bottom) for r in load_pdf(tmp_path / "forms.pdf", backend).pages[0].rules)
+        got = sorted((r.x0, r.top, r.x1, r.bottom) for r in load_pdf(tmp_path / "forms.pdf", DEFAULT, backend).pages[0].rules)
         assert len(got) == len(want), backend
         for g, w in zip(got, want, strict=False):
             assert g == pytest.approx(w, abs=0.5), backend
@@ -94,4 +95,4 @@ def test_an_error_that_is_not_the_pdfs_is_not_a_bad_page(tmp_path, monkeypatch, 
     monkeypatch.setattr("pipeline.load.pdfium_backend.is_bold", missing)
     monkeypatch.setattr("pipeline.load.pdfplumber_backend.is_bold", missing)
     with pytest.raises(FileNotFoundError):
-        load_pdf(tmp_path / "ok.pdf", backend)
+        load_pdf(tmp_path / "ok.pdf", DEFAULT, backend)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+
 from conftest import NOTICES, ROOT, expected_values, golden
 from pdfs import Doc
 from render import MM, Printed, Style, derive, missing_fonts, render

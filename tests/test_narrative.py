@@ -7,6 +7,7 @@ import pytest
 
 from pipeline.api import extract
 from pipeline.model.rows import FootnoteRow
+from pipeline.settings import DEFAULT
 
 from pdfs import Doc
 
@@ -431,5 +432,5 @@ def test_raised_marker_joins_a_line_whose_size_reads_a_hair_smaller():
 
     body = [char(t, 80 + 14 * i, 337.7, 13.999999999999943) for i, t in enumerate("的工作机制和总体规划")]
     marker = char("④", 80 + 14 * 5 - 0.1, 337.7 - 0.35 * 14, 14.0)
-    lines = build_lines(body + [marker], page=1)
-    assert [line_text(ln) for ln in lines] == ["的工作机制④和总体规划"]
+    lines = build_lines(body + [marker], page=1, s=DEFAULT.layout)
+    assert [line_text(ln, s=DEFAULT.layout) for ln in lines] == ["的工作机制④和总体规划"]

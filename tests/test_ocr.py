@@ -3,6 +3,8 @@ lines, the red seal, low-confidence numbers, and no download at run time."""
 import numpy as np
 import pytest
 
+from pipeline.settings import DEFAULT
+
 from conftest import ROOT
 from scans import Scan, degraded
 
@@ -21,15 +23,15 @@ def _rendered(page: int, dpi: int = 100):
 def test_skew_is_measured(angle):
     from pipeline.ocr import page as ocr
     grey = degraded(np.stack([_rendered(10)] * 3, axis=-1), Scan(dpi=100, angle=angle), np.random.default_rng(0), None)
-    assert ocr._skew(ocr._binarize(grey), ocr.SETTINGS) == pytest.approx(-angle, abs=0.1)
+    assert ocr._skew(ocr._binarize(grey), DEFAULT.ocr) == pytest.approx(-angle, abs=0.1)
 
 
 @pytest.mark.parametrize("page", [3, 10])
 def test_sideways_scan_is_told_from_an_upright_one(page):
     from pipeline.ocr import page as ocr
     ink = ocr._binarize(_rendered(page))
-    assert not ocr._sideways(ink, ocr.SETTINGS)
-    assert ocr._sideways(np.ascontiguousarray(np.rot90(ink)), ocr.SETTINGS)
+    assert not ocr._sideways(ink, DEFAULT.ocr)
+    assert ocr._sideways(np.ascontiguousarray(np.rot90(ink)), DEFAULT.ocr)
 
 
 def test_a_wide_page_of_two_lines_of_large_type_is_told_upright_and_sideways(tmp_path):
@@ -54,8 +56,8 @@ def test_a_wide_page_of_two_lines_of_large_type_is_told_upright_and_sideways(tmp
     doc.close()
     grey = degraded(rgb, Scan(dpi=150, angle=0.8, blur=0.5, noise=5), np.random.default_rng(0), None)
     ink = ocr._binarize(grey)
-    assert not ocr._sideways(ink, ocr.SETTINGS)
-    assert ocr._sideways(np.ascontiguousarray(np.rot90(ink, -1)), ocr.SETTINGS)
+    assert not ocr._sideways(ink, DEFAULT.ocr)
+    assert ocr._sideways(np.ascontiguousarray(np.rot90(ink, -1)), DEFAULT.ocr)
 
 
 def test_ruling_lines_found_in_the_image_match_the_drawn_ones():
@@ -64,8 +66,8 @@ def test_ruling_lines_found_in_the_image_match_the_drawn_ones():
     from pipeline.load.document import load_pdf
     from pipeline.ocr import page as ocr
     dpi = 200
-    drawn = load_pdf(ROOT / "raw" / "baoshan-2022.pdf").pages[2].rules
-    found = ocr._rules(ocr._rule_boxes(ocr._binarize(_rendered(3, dpi)), ocr.SETTINGS), 72 / dpi)
+    drawn = load_pdf(ROOT / "raw" / "baoshan-2022.pdf", DEFAULT).pages[2].rules
+    found = ocr._rules(ocr._rule_boxes(ocr._binarize(_rendered(3, dpi)), DEFAULT.ocr), 72 / dpi)
 
     def positions(rules, horizontal):
         return sorted({round(r.top if horizontal else r.x0) for r in rules if r.horizontal == horizontal})
@@ -74,7 +76,7 @@ def test_ruling_lines_found_in_the_image_match_the_drawn_ones():
         want, got = positions(drawn, horizontal), positions(found, horizontal)
         assert len(got) >= len(want) - 1 and all(min(abs(w - g) for g in got) <= 1.5 for w in want)
         assert all(min(abs(w - g) for w in want) <= 1.5 for g in got)
-    assert ocr._rules(ocr._rule_boxes(ocr._binarize(_rendered(1, dpi)), ocr.SETTINGS), 72 / dpi) == []
+    assert ocr._rules(ocr._rule_boxes(ocr._binarize(_rendered(1, dpi)), DEFAULT.ocr), 72 / dpi) == []
 
 
 def test_red_seal_is_removed_and_black_text_under_it_kept():
@@ -100,9 +102,9 @@ def _line_chars(text, confs):
 def test_low_confidence_number_is_a_problem_with_its_box():
     from pipeline.ocr import page as ocr
     chars = _line_chars("增长6.5%，新增12家", [1, 1, 0.99, 0.98, 0.62, 0.97, 1, 1, 1, 0.99, 0.99, 1])
-    found = ocr._doubtful_numbers(chars, 7, ocr.SETTINGS)
+    found = ocr._doubtful_numbers(chars, 7, DEFAULT.ocr)
     assert [(p.page, p.text.split()[0], p.bbox) for p in found] == [(7, "6.5%", (20.0, 100, 59.0, 116))]
-    assert ocr._doubtful_numbers(_line_chars("新增12家", [1, 0.95, 0.93, 1]), 1, ocr.SETTINGS) == []
+    assert ocr._doubtful_numbers(_line_chars("新增12家", [1, 0.95, 0.93, 1]), 1, DEFAULT.ocr) == []
 
 
 def test_nothing_is_downloaded(monkeypatch):
@@ -124,7 +126,7 @@ def test_nothing_is_downloaded(monkeypatch):
     ocr.engine.cache_clear()
     try:
         title = _rendered(1, 200)[280:600]             # the cover's title lines only: a second of OCR
-        page, _ = ocr.read_page(title, 1, 200)
+        page, _ = ocr.read_page(title, 1, 200, DEFAULT.ocr)
         threads = ocr.engine().text_rec.session.session.get_session_options().intra_op_num_threads
     finally:
         ocr.engine.cache_clear()
@@ -151,17 +153,17 @@ def test_small_raised_digit_is_a_marker_and_not_a_doubtful_number():
     from pipeline.layout.lines import build_lines, split_superscripts
     from pipeline.ocr import page as ocr
     ink, lines = _band((22, 38))
-    chars, problems = ocr._chars(lines, ink, 0.36, 19, ocr.SETTINGS)
-    line = build_lines(chars, 19)[0]
-    assert [item if kind == "sup" else item.text for kind, item in split_superscripts(line)] == ["示", "范", "3", "通"]
-    assert [kind for kind, _ in split_superscripts(line)] == ["text", "text", "sup", "text"]
+    chars, problems = ocr._chars(lines, ink, 0.36, 19, DEFAULT.ocr)
+    line = build_lines(chars, 19, DEFAULT.layout)[0]
+    assert [item if kind == "sup" else item.text for kind, item in split_superscripts(line, s=DEFAULT.layout)] == ["示", "范", "3", "通"]
+    assert [kind for kind, _ in split_superscripts(line, s=DEFAULT.layout)] == ["text", "text", "sup", "text"]
     marker = chars[2]
     assert (marker.x0, marker.x1) == (round(103 * 0.36, 2), round(113 * 0.36, 2))     # its ink, not the loose box
     assert problems == []
 
     ink, lines = _band((30, 60))                       # the same digit at the line's size, on its baseline
-    chars, problems = ocr._chars(lines, ink, 0.36, 19, ocr.SETTINGS)
-    assert [kind for kind, _ in split_superscripts(build_lines(chars, 19)[0])] == ["text"] * 4
+    chars, problems = ocr._chars(lines, ink, 0.36, 19, DEFAULT.ocr)
+    assert [kind for kind, _ in split_superscripts(build_lines(chars, 19, DEFAULT.layout)[0], s=DEFAULT.layout)] == ["text"] * 4
     assert [p.text.split()[0] for p in problems] == ["3"]
 
 
@@ -171,7 +173,7 @@ def test_a_marker_before_a_number_is_not_part_of_it():
     chars = [Char("5", 0, 4, 100, 106, 106, 7, "OCR", False, conf=0.99)] + [
         Char(t, 5 + 6 * i, 10 + 6 * i, 100, 112, 110, 11, "OCR", False, conf=c)
         for i, (t, c) in enumerate(zip("1+1+3", [0.57, 1, 1, 1, 1], strict=False))]
-    assert [p.text.split()[0] for p in ocr._doubtful_numbers(chars, 23, ocr.SETTINGS)] == ["1"]          # not "51"
+    assert [p.text.split()[0] for p in ocr._doubtful_numbers(chars, 23, DEFAULT.ocr)] == ["1"]          # not "51"
 
 
 @pytest.mark.parametrize("text", ["一10一", "-23一", "— 7 —"])
@@ -194,9 +196,9 @@ def test_a_page_number_read_with_low_confidence_is_no_problem_and_a_body_number_
 
     body = line("全年新增企业12家", 100, [1] * 6 + [0.6, 1, 1])
     footer = line("—3—", 800, [1, 0.6, 1], x=280)
-    problems = [*ocr._doubtful_numbers(body, 3, ocr.SETTINGS), *ocr._doubtful_numbers(footer, 3, ocr.SETTINGS)]
+    problems = [*ocr._doubtful_numbers(body, 3, DEFAULT.ocr), *ocr._doubtful_numbers(footer, 3, DEFAULT.ocr)]
     assert [p.text.split()[0] for p in problems] == ["12", "3"]
-    layouts = layout_document((Page(3, 595.0, 842.0, tuple(body + footer), (), images=1, source="ocr"),))
+    layouts = layout_document((Page(3, 595.0, 842.0, tuple(body + footer), (), images=1, source="ocr"),), DEFAULT.layout)
     assert [p.text.split()[0] for p in off_furniture(problems, layouts)] == ["12"]
 
 
@@ -214,13 +216,13 @@ def report_piece():
     x0, x1 = int(60 * f), int(530 * f)                 # the text block, not the side margins
     paper = np.full((300, x1 - x0), 255, np.uint8)
     piece = np.vstack([paper, page[int(190 * f):int(302 * f), x0:x1], page[int(676 * f):int(745 * f), x0:x1], paper])
-    read, _ = ocr.read_page(piece, 10, dpi)
+    read, _ = ocr.read_page(piece, 10, dpi, DEFAULT.ocr)
     return read
 
 
 def _marked(line):
     from pipeline.layout.lines import split_superscripts
-    return "".join(f"[{item}]" if kind == "sup" else item.text for kind, item in split_superscripts(line))
+    return "".join(f"[{item}]" if kind == "sup" else item.text for kind, item in split_superscripts(line, s=DEFAULT.layout))
 
 
 def test_markers_the_recogniser_drops_are_found_from_their_ink(report_piece):
@@ -228,7 +230,7 @@ def test_markers_the_recogniser_drops_are_found_from_their_ink(report_piece):
     line box as nothing (the two notes then merged into one): both are found from their ink (a run of
     columns raised and short against the line) and recognised on their own."""
     from pipeline.layout.lines import build_lines
-    lines = [_marked(ln) for ln in build_lines(list(report_piece.chars), 10)]
+    lines = [_marked(ln) for ln in build_lines(list(report_piece.chars), 10, DEFAULT.layout)]
     assert any("3个产业技术研究院[1]初步形成" in t for t in lines)
     assert any(t.startswith("[1]5个基地") for t in lines)
     assert any(t.startswith("[2]成果转化项目24项") for t in lines)
@@ -247,7 +249,7 @@ def test_raised_digit_whose_loose_box_takes_in_a_stroke_of_its_neighbour(read_as
     ink[45:62, 93:98] = 255                            # own inside the digit's loose box, no column between
     quad, text, score, words = lines[0]
     words[2] = (read_as, *words[2][1:])
-    chars, _ = ocr._chars([(quad, text.replace("3", read_as), score, words)], ink, 0.36, 19, ocr.SETTINGS)
+    chars, _ = ocr._chars([(quad, text.replace("3", read_as), score, words)], ink, 0.36, 19, DEFAULT.ocr)
     assert chars[2].text == "3" and chars[2].size < 0.8 * chars[1].size
     assert (chars[2].x0, chars[2].x1) == (round(103 * 0.36, 2), round(113 * 0.36, 2))
 
@@ -256,7 +258,7 @@ def test_bold_lead_is_told_by_its_heavier_strokes(report_piece):
     """OCR'd glyphs carry no font: the lead "创新发展新引擎加速打造。" (set in bold) is told from the rest
     of its line by the stroke weight measured on the image; no other line of the piece opens in bold."""
     from pipeline.layout.lines import build_lines
-    lines = build_lines(list(report_piece.chars), 10)
+    lines = build_lines(list(report_piece.chars), 10, DEFAULT.layout)
     bold = {"".join(c.text for c in ln.chars[:3]): "".join(c.text for c in ln.chars if c.bold) for ln in lines}
     assert bold.pop("创新发") == "创新发展新引擎加速打造。"
     assert set(bold.values()) == {""}

@@ -7,6 +7,8 @@ import unicodedata
 import numpy as np
 import pytest
 
+from pipeline.settings import DEFAULT
+
 from conftest import ROOT, golden
 from scans import Scan, scan_pages
 
@@ -24,11 +26,11 @@ def test_page_number_read_with_cjk_one_for_dashes_is_a_dashed_page_number_of_tex
     ink[114:117, 33:49] = 255         # 一 : x 31–51
     quad = np.array([[0, 100], [51, 100], [51, 130], [0, 130]], np.float64)
     pt = 72 / 200
-    chars, _ = ocr._chars([(quad, "一3一", 0.99, [])], ink, pt, 3, ocr.SETTINGS)
+    chars, _ = ocr._chars([(quad, "一3一", 0.99, [])], ink, pt, 3, DEFAULT.ocr)
     text = "".join(c.text for c in chars)
     assert text == "—3—"
     assert any(p.match(text) for p in data.regex_list("page_number"))
-    assert chars[1].size == pytest.approx(20 / ocr.SETTINGS.digit_ink * pt, rel=0.01)
+    assert chars[1].size == pytest.approx(20 / DEFAULT.ocr.digit_ink * pt, rel=0.01)
 
 
 def test_scanned_table_continuing_on_the_next_page_is_one_table(tmp_path):
@@ -91,7 +93,7 @@ def test_a_dash_between_two_place_names_read_as_yi_is_the_dash(read, meant):
     ink = np.zeros((60, 40 * len(read)), np.uint8)
     ink[15:45, :] = 255
     quad = np.array([[0, 10], [40 * len(read), 10], [40 * len(read), 50], [0, 50]], np.float64)
-    chars, _ = ocr._chars([(quad, read, 0.99, [])], ink, 0.36, 4, ocr.SETTINGS)
+    chars, _ = ocr._chars([(quad, read, 0.99, [])], ink, 0.36, 4, DEFAULT.ocr)
     assert "".join(c.text for c in chars) == meant
 
 
@@ -104,7 +106,7 @@ def test_a_lone_seq_digit_is_read_as_cut_not_turned_by_the_angle_classifier():
     from pipeline.load.document import load_pdf
     from pipeline.ocr import page as ocr
     src = ROOT / "raw" / "baoshan-2022.pdf"
-    nine = next(c for c in load_pdf(src).pages[6].chars if c.text == "9" and c.x0 < 115)
+    nine = next(c for c in load_pdf(src, DEFAULT).pages[6].chars if c.text == "9" and c.x0 < 115)
     k = 200 / 72
     doc = pdfium.PdfDocument(str(src))
     grey = np.asarray(doc[6].render(scale=k, grayscale=True).to_pil().convert("L"))
@@ -112,7 +114,7 @@ def test_a_lone_seq_digit_is_read_as_cut_not_turned_by_the_angle_classifier():
     page = np.stack([grey] * 3, axis=-1)                # the engine reads a grey page as BGR
     cx, cy, h = (nine.x0 + nine.x1) / 2 * k, (nine.top + nine.bottom) / 2 * k, nine.size * 1.1 * k
     crop = np.ascontiguousarray(page[int(cy - h / 2):int(cy + h / 2), int(cx - h / 2):int(cx + h / 2)])
-    cls, rec, flipped = ocr._read_crops(ocr.engine(), [crop], ocr.SETTINGS)
+    cls, rec, flipped = ocr._read_crops(ocr.engine(), [crop], DEFAULT.ocr)
     assert cls.cls_res[0][0] == "180" and cls.cls_res[0][1] > 0.9          # the classifier would turn it …
     assert rec.txts == ("9",) and not flipped                                # … and it is read as printed
 

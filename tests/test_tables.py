@@ -8,6 +8,7 @@ from pipeline.api import extract
 from pipeline.layout.page import layout_document
 from pipeline.load.document import load_pdf
 from pipeline.model.rows import FootnoteRow
+from pipeline.settings import DEFAULT
 from pipeline.tables.assemble import assemble_tables
 
 from pdfs import Doc, table
@@ -17,8 +18,8 @@ HEADER = ["序号", "类别", "指标内容", "2025年预期目标", "全年完�
 
 
 def _tables(path, backend="pdfium"):
-    doc = load_pdf(path, backend)
-    tables, _, problems = assemble_tables(layout_document(doc.pages))
+    doc = load_pdf(path, DEFAULT, backend)
+    tables, _, problems = assemble_tables(layout_document(doc.pages, DEFAULT.layout), DEFAULT.layout)
     return tables, problems
 
 

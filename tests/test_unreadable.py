@@ -12,7 +12,6 @@ import pytest
 from pipeline.api import extract
 from pipeline.cli import main
 from pipeline.load.document import (
-    OUTLINE_PATHS,
     OUTLINED,
     UNREADABLE,
     InputError,
@@ -26,13 +25,14 @@ from pipeline.load.textcheck import (
     unreadable_reason,
 )
 from pipeline.model.records import Char, Page
+from pipeline.settings import DEFAULT
 
 from conftest import NOTICES, ROOT
 from pdfs import Doc, table
 
 
 def garbage(c: Char) -> bool:
-    return unmappable(c.text) or misdecoded(c)
+    return unmappable(c.text) or misdecoded(c, DEFAULT.load)
 
 GOOD = ROOT / "raw" / "baoshan-2022.pdf"
 
@@ -130,7 +130,7 @@ def test_misdecoded_chars_make_the_page_unreadable(junk, what):
         chars += [Char(junk, 600 + i, 601 + i, 100, 112, 110, 12, "F", False) for i in range(6)]
     else:
         chars += _chars(junk * (6 // len(junk) + 1))
-    reason = unreadable_reason(_page(*chars))
+    reason = unreadable_reason(_page(*chars), DEFAULT.load)
     assert reason and "do not decode to text" in reason, what
 
 
@@ -140,16 +140,16 @@ def test_the_reason_quotes_placeholders_without_carrying_them():
     # (make fuzz searches report.json too)
     chars = _chars(BODY[:40]) + [Char("(cid:12)", 600 + i, 601 + i, 100, 112, 110, 12, "F", False)
                                  for i in range(6)]
-    reason = unreadable_reason(_page(*chars))
+    reason = unreadable_reason(_page(*chars), DEFAULT.load)
     assert "<cid 12><cid 12>" in reason and "(cid:" not in reason
 
 
 @pytest.mark.once
 def test_latin_drawn_with_full_width_glyphs_is_misdecoded():
     # "宝1路23*456789" where 1, 2, 3 … are CJK glyphs (as wide as the font size) decoded as ASCII
-    assert unreadable_reason(_page(*_chars("宝1路23*456789:;改=建工程", wide=True)))
+    assert unreadable_reason(_page(*_chars("宝1路23*456789:;改=建工程", wide=True)), DEFAULT.load)
     narrow = _chars("宝1路23*456789:;改=建工程")
-    assert unreadable_reason(_page(*narrow)) is None
+    assert unreadable_reason(_page(*narrow), DEFAULT.load) is None
     assert not any(garbage(c) for c in narrow)
     # CJK fonts draw × ° ± ³ full width: printed, not misread
     assert not any(garbage(c) for c in _chars("×°±§·÷³", wide=True))
@@ -159,9 +159,9 @@ def test_latin_drawn_with_full_width_glyphs_is_misdecoded():
 def test_a_few_private_use_bullets_are_left_out_not_the_page():
     chars = _chars(BODY) + [Char("\uf06c", 20, 32, 100, 112, 110, 12, "Wingdings", False)] * 3
     page = _page(*chars)
-    assert unreadable_reason(page) is None
+    assert unreadable_reason(page, DEFAULT.load) is None
     from pipeline.model.records import Document
-    doc, unreadable = screen_text(Document("n", "n.pdf", "", {"Title": "a\x07b"}, (page,)))
+    doc, unreadable = screen_text(Document("n", "n.pdf", "", {"Title": "a\x07b"}, (page,)), DEFAULT.load)
     assert unreadable == {}
     assert "".join(c.text for c in doc.pages[0].chars) == BODY
     assert [p.reason for p in doc.problems] == ["characters that do not decode to text left out"]
@@ -170,9 +170,9 @@ def test_a_few_private_use_bullets_are_left_out_not_the_page():
 
 @pytest.mark.parametrize("notice", NOTICES)
 def test_no_false_alarm_on_the_shared_notices(notice):
-    doc = load_pdf(ROOT / "raw" / f"{notice}.pdf")
+    doc = load_pdf(ROOT / "raw" / f"{notice}.pdf", DEFAULT)
     assert [c.text for p in doc.pages for c in p.chars if garbage(c)] == []
-    assert all(p.source == "text" and p.outlines < OUTLINE_PATHS for p in doc.pages)
+    assert all(p.source == "text" and p.outlines < DEFAULT.load.outline_paths for p in doc.pages)
     assert [p for p in doc.problems if "text" in p.reason] == []
 
 
@@ -187,8 +187,8 @@ def test_no_false_alarm_on_the_test_typesetting(tmp_path):
     d.footer(1)
     path = d.save(tmp_path / "styles.pdf")
     for backend in ("pdfium", "pdfplumber"):
-        page = load_pdf(path, backend=backend).pages[0]
-        assert unreadable_reason(page) is None
+        page = load_pdf(path, DEFAULT, backend=backend).pages[0]
+        assert unreadable_reason(page, DEFAULT.load) is None
         assert [c.text for c in page.chars if garbage(c)] == [], backend
 
 
@@ -225,9 +225,9 @@ def _garbled(path, pages=("garbled",)):
         d.font = "microhei"
     with pikepdf.open(d.save(path), allow_overwriting_input=True) as pdf:
         for font in pdf.objects:
-            if isinstance(font, pikepdf.Dictionary) and font.get("/Type") == "/Font" and "/ToUnicode" in font:
-                if font.get("/BaseFont") != "/STSong-Light":
-                    del font["/ToUnicode"]
+            if isinstance(font, pikepdf.Dictionary) and font.get("/Type") == "/Font" and "/ToUnicode" in font \
+                    and font.get("/BaseFont") != "/STSong-Light":
+                del font["/ToUnicode"]
         pdf.save(path)
     return _cropped(path)
 
@@ -289,18 +289,18 @@ def _text(page) -> str:
 
 
 def test_text_drawn_as_outlines_is_counted_and_named_without_ocr(tmp_path, no_ocr):
-    doc = load_pdf(_outlined(tmp_path / "two.pdf", with_text_page=True))
+    doc = load_pdf(_outlined(tmp_path / "two.pdf", with_text_page=True), DEFAULT)
     assert _text(doc.pages[0]) == "".join(LINES) and _text(doc.pages[1]) == ""
-    assert doc.pages[0].outlines == 0 and doc.pages[1].outlines >= OUTLINE_PATHS
+    assert doc.pages[0].outlines == 0 and doc.pages[1].outlines >= DEFAULT.load.outline_paths
     assert [(p.reason, p.page) for p in doc.problems] == [(OUTLINED, 2)]
     with pytest.raises(InputError) as e:
-        check_text(load_pdf(_outlined(tmp_path / "one.pdf")))
+        check_text(load_pdf(_outlined(tmp_path / "one.pdf"), DEFAULT))
     assert e.value.kind == "no_text" and "drawn as outlines" in str(e.value) and "pages 1" in str(e.value)
 
 
 @pytest.mark.once
 def test_text_drawn_as_outlines_is_read_by_ocr(tmp_path):
-    doc = load_pdf(_outlined(tmp_path / "outlined.pdf"), backend="pdfium")
+    doc = load_pdf(_outlined(tmp_path / "outlined.pdf"), DEFAULT, backend="pdfium")
     assert doc.pages[0].source == "ocr"
     assert _text(doc.pages[0]) == "".join(LINES)
     assert [p for p in doc.problems if p.stage == "load"] == []
@@ -311,10 +311,10 @@ def test_a_text_layer_without_its_map_is_read_by_ocr(tmp_path, monkeypatch):
     path = _garbled(tmp_path / "garbled.pdf")
     monkeypatch.setenv("NOTICE_EXTRACT_OCR", "off")
     with pytest.raises(InputError) as e:        # the text layer alone is garbage …
-        check_text(load_pdf(path, backend="pdfium"))
+        check_text(load_pdf(path, DEFAULT, backend="pdfium"))
     assert e.value.kind == "unreadable_text"
     monkeypatch.delenv("NOTICE_EXTRACT_OCR")
-    doc = load_pdf(path, backend="pdfium")      # … and OCR reads the page instead
+    doc = load_pdf(path, DEFAULT, backend="pdfium")      # … and OCR reads the page instead
     assert doc.pages[0].source == "ocr"
     assert _text(doc.pages[0]) == "".join(LINES)
     assert [p for p in doc.problems if p.stage == "load"] == []
@@ -322,9 +322,9 @@ def test_a_text_layer_without_its_map_is_read_by_ocr(tmp_path, monkeypatch):
 
 @pytest.mark.once
 def test_a_garbled_page_ocr_cannot_read_either_keeps_its_problem(tmp_path):
-    doc = load_pdf(_garbled(tmp_path / "mixed.pdf", pages=("good", "invisible")), backend="pdfium")
+    doc = load_pdf(_garbled(tmp_path / "mixed.pdf", pages=("good", "invisible")), DEFAULT, backend="pdfium")
     assert _text(doc.pages[0]) == "".join(LINES) and doc.pages[1].chars == ()
     assert [(p.reason, p.page) for p in doc.problems] == [(UNREADABLE, 2)]
     with pytest.raises(InputError) as e:         # no page left with text: unreadable_text, not not_a_notice
-        check_text(load_pdf(_garbled(tmp_path / "blank.pdf", pages=("invisible",)), backend="pdfium"))
+        check_text(load_pdf(_garbled(tmp_path / "blank.pdf", pages=("invisible",)), DEFAULT, backend="pdfium"))
     assert e.value.kind == "unreadable_text" and "OCR found no text" in str(e.value)

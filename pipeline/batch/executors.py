@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.model.records import Summary
+from pipeline.settings import DEFAULT, Settings
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class FileTask:
     version: str | None = None
     max_memory: int | None = None      # bytes of address space the child may use (None: no limit)
     review: bool = False        # also write the notice's review.html
+    settings: Settings = DEFAULT    # the thresholds of every stage (sent with the task to the worker)
 
 
 Work = Callable[[FileTask], Summary]

@@ -76,7 +76,7 @@ def _header_band(lines: list[Line], i: int, s: LayoutSettings) -> tuple[int, int
         return b.top - a.bottom < s.row_gap * a.size and abs(b.size - a.size) < s.aligned_size * a.size
 
     first, last = i, i
-    while first > 0 and close(lines[first - 1], lines[first]) and not _ends_table(lines[first - 1]):
+    while first > 0 and close(lines[first - 1], lines[first]) and not _ends_table(lines[first - 1], s):
         first -= 1
     while last + 1 < len(lines) and close(lines[last], lines[last + 1]):
         last += 1
@@ -89,7 +89,7 @@ def _body(page: Page, lines: list[Line], start: int, size: float, s: LayoutSetti
     above = lines[start - 1].bottom
     for ln in lines[start:]:
         in_margin = ln.top > page.height * (1 - s.footer_zone) or ln.bottom < page.height * s.header_zone
-        if _ends_table(ln) or (in_margin and any(p.match(line_text(ln)) for p in data.regex_list("page_number"))) \
+        if _ends_table(ln, s) or (in_margin and any(p.match(line_text(ln, s=s)) for p in data.regex_list("page_number"))) \
                 or abs(ln.size - size) >= s.aligned_size * size or ln.top - above > s.aligned_table_break * size:
             break
         body.append(ln)
@@ -97,6 +97,6 @@ def _body(page: Page, lines: list[Line], start: int, size: float, s: LayoutSetti
     return body
 
 
-def _ends_table(line: Line) -> bool:
-    text = line_text(line)
+def _ends_table(line: Line, s: LayoutSettings) -> bool:
+    text = line_text(line, s=s)
     return any(data.regex(name).match(text) for name in ("table_title", "table_continued", "table_note"))

@@ -11,12 +11,12 @@ from bisect import bisect_right
 from pipeline.layout.aligned import implied_rules
 from pipeline.layout.lines import build_lines, confidence, line_text, marked_text
 from pipeline.model.records import Cell, Char, Grid, Line, Page, Rule
-from pipeline.settings import DEFAULT, LayoutSettings
+from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
 from pipeline.vocab.headers import map_columns
 
 
-def find_grids(page: Page, body_size: float, s: LayoutSettings = DEFAULT) -> tuple[list[Grid], set[Rule]]:
+def find_grids(page: Page, body_size: float, s: LayoutSettings) -> tuple[list[Grid], set[Rule]]:
     grids: list[Grid] = []
     used: set[Rule] = set()
     snap = s.snap * body_size
@@ -30,7 +30,7 @@ def find_grids(page: Page, body_size: float, s: LayoutSettings = DEFAULT) -> tup
                 used.update(group)
     rest = [r for r in page.rules if r not in used and r.horizontal and (r.x1 - r.x0) > s.long_rule * page.width]
     for stack in _stacks(rest, snap, s.stack_ends * body_size, s.min_three_line):
-        for part in _parts(page, stack, snap, s.min_three_line):
+        for part in _parts(page, stack, snap, s.min_three_line, s):
             grid = _three_line_grid(page, part, snap, s)
             if grid is not None:
                 grids.append(grid)
@@ -39,7 +39,7 @@ def find_grids(page: Page, body_size: float, s: LayoutSettings = DEFAULT) -> tup
     return grids, used
 
 
-def rule_less_grids(page: Page, lines: list[Line], body_size: float, s: LayoutSettings = DEFAULT) -> list[Grid]:
+def rule_less_grids(page: Page, lines: list[Line], body_size: float, s: LayoutSettings) -> list[Grid]:
     """Tables printed without any rule among `lines` (the page's lines outside its ruled grids): read
     as three-line tables under the rules their text implies (aligned.py)."""
     grids = (_three_line_grid(page, stack, s.snap * body_size, s) for stack in implied_rules(page, lines, s))
@@ -155,15 +155,15 @@ def _stacks(rules: list[Rule], snap: float, ends: float, min_rules: int) -> list
     return [st for st in stacks if len(_snap([r.top for r in st], snap)) >= min_rules]
 
 
-def _parts(page: Page, stack: list[Rule], snap: float, min_rules: int) -> list[list[Rule]]:
+def _parts(page: Page, stack: list[Rule], snap: float, min_rules: int, s: LayoutSettings) -> list[list[Rule]]:
     """A stack of rules cut into tables: two tables set one under the other share their rules' ends,
     so the band between the first's bottom rule and the second's top rule holds text that is no
     table row (the second's title 表N …, 续表, or the first's note 注：…) and parts them."""
     ys = _snap([r.top for r in stack], snap)
     outside = [data.regex(name) for name in ("table_title", "table_continued", "table_note")]
     cuts = [(top, bottom) for top, bottom in zip(ys, ys[1:], strict=False)
-            if any(p.match(line_text(ln)) for ln in build_lines(_chars_in(page, stack[0].x0, top, stack[0].x1, bottom),
-                                                                 page.number) for p in outside)]
+            if any(p.match(line_text(ln, s=s)) for ln in build_lines(_chars_in(page, stack[0].x0, top, stack[0].x1, bottom),
+                                                                 page.number, s) for p in outside)]
     parts, start = [], ys[0] - snap
     for top, bottom in [*cuts, (ys[-1] + snap, None)]:
         part = [r for r in stack if start <= r.top <= top + snap]
@@ -192,7 +192,10 @@ def _three_line_grid(page: Page, stack: list[Rule], snap: float, s: LayoutSettin
         return None
     header = [[ln] for ln in bands[0]]
     label_col = _label_column(bands[0], cols)
-    in_labels = (lambda c: _col_of((c.x0 + c.x1) / 2, cols) == label_col)
+
+    def in_labels(c: Char) -> bool:
+        return _col_of((c.x0 + c.x1) / 2, cols) == label_col
+
     labels = [c for band in bands[1:] for ln in band for c in ln.chars if in_labels(c)]
     if labels:          # the 类别 texts are placed after the rows are parted: one printed between
         bands[1:] = [build_lines([c for ln in band for c in ln.chars if not in_labels(c)], page.number, s)

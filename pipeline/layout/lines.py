@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from pipeline.model.records import Char, Line
-from pipeline.settings import DEFAULT, LayoutSettings
+from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
 
 
@@ -15,7 +15,7 @@ def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def build_lines(chars: Iterable[Char], page: int, s: LayoutSettings = DEFAULT) -> list[Line]:
+def build_lines(chars: Iterable[Char], page: int, s: LayoutSettings) -> list[Line]:
     """Group chars into lines by baseline; a cluster of small raised chars joins the line it sits in."""
     chars = sorted(chars, key=lambda c: (c.baseline, c.x0))
     groups: list[list[Char]] = []
@@ -90,7 +90,7 @@ def confidence(chars: Iterable[Char]) -> float | None:
     return min((c.conf for c in chars if c.conf is not None), default=None)
 
 
-def is_superscript(c: Char, line: Line, s: LayoutSettings = DEFAULT) -> bool:
+def is_superscript(c: Char, line: Line, s: LayoutSettings) -> bool:
     """Smaller and raised, or at the line's size and raised by text rise."""
     raised = line.baseline - c.baseline
     return raised > (s.small_rise if c.size < s.small * line.size else s.rise) * line.size
@@ -108,7 +108,7 @@ def marker_number(token: str) -> int | None:
     return int(t) if t.isdigit() else None
 
 
-def split_superscripts(line: Line, boxes: list | None = None, s: LayoutSettings = DEFAULT):
+def split_superscripts(line: Line, boxes: list | None = None, *, s: LayoutSettings):
     """The line as a sequence of ("text", char) and ("sup", token) items, superscript runs joined.
     `boxes`, when given, receives the box (x0, top, x1, bottom) of each "sup" item as it is yielded."""
     chars = line.chars
@@ -138,14 +138,14 @@ def is_power(before: str) -> bool:
     return before[-1:].isascii() and before[-1:].isalnum()
 
 
-def gap_space(prev: Char | None, c: Char, line: Line, s: LayoutSettings = DEFAULT) -> str:
+def gap_space(prev: Char | None, c: Char, line: Line, s: LayoutSettings) -> str:
     """" " where a wide gap separates two Latin letters or digits (a word space), else ""."""
     if prev is not None and c.x0 - prev.x1 > s.word_gap * line.size and _is_latin(prev.text[-1]) and _is_latin(c.text[0]):
         return " "
     return ""
 
 
-def line_text(line: Line, keep=None, s: LayoutSettings = DEFAULT) -> str:
+def line_text(line: Line, keep=None, *, s: LayoutSettings) -> str:
     """Text of a line (the chars `keep` accepts), with word spaces between Latin words."""
     out: list[str] = []
     prev: Char | None = None
@@ -177,7 +177,7 @@ class Marker:
 
 
 def marked_text(lines: Iterable[Line], known: Callable[[int, int], bool] | None = None,
-                s: LayoutSettings = DEFAULT) -> tuple[str, list[Marker]]:
+                *, s: LayoutSettings) -> tuple[str, list[Marker]]:
     """The text of lines (a table cell's, a paragraph's) with footnote markers taken out: word spaces
     between Latin words, wrapped lines joined, raised chars that are no marker kept as superscripts
     (km², 10³). A raised token is a marker when it reads as a footnote number (①, 1, [1]) and does
@@ -189,7 +189,7 @@ def marked_text(lines: Iterable[Line], known: Callable[[int, int], bool] | None 
         out: list[str] = []
         prev: Char | None = None
         boxes: list[tuple] = []
-        for kind, item in split_superscripts(ln, boxes, s):
+        for kind, item in split_superscripts(ln, boxes, s=s):
             if kind == "text":
                 out.append(gap_space(prev, item, ln, s) + item.text)
                 prev = item

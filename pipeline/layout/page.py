@@ -7,19 +7,19 @@ from collections import Counter
 from pipeline.layout.grids import find_grids, rule_less_grids
 from pipeline.layout.lines import build_lines, line_text
 from pipeline.model.records import Line, Page, PageLayout, Problem, Rule
-from pipeline.settings import DEFAULT, LayoutSettings
+from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
 
 
-def layout_document(pages: tuple[Page, ...], s: LayoutSettings = DEFAULT) -> list[PageLayout]:
+def layout_document(pages: tuple[Page, ...], s: LayoutSettings) -> list[PageLayout]:
     body_size = _body_size(pages, s)
     layouts = [_layout_page(p, body_size, s) for p in pages]
     return _drop_running_headers(layouts, s)
 
 
-def furniture_rows(layouts: list[PageLayout]) -> list[dict]:
+def furniture_rows(layouts: list[PageLayout], s: LayoutSettings) -> list[dict]:
     """The page furniture left out of the text (page numbers, running headers), with its box."""
-    return [{"page": ln.page, "bbox": (ln.x0, ln.top, ln.x1, ln.bottom), "text": line_text(ln)}
+    return [{"page": ln.page, "bbox": (ln.x0, ln.top, ln.x1, ln.bottom), "text": line_text(ln, s=s)}
             for lay in layouts for ln in lay.furniture]
 
 

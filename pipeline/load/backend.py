@@ -9,10 +9,8 @@ from functools import lru_cache
 
 from pipeline.model.problems import Code
 from pipeline.model.records import Char, Page, Problem, Rule
+from pipeline.settings import LoadSettings
 from pipeline.vocab import data
-
-ASCENT, DESCENT = 0.88, 0.12     # share of the font size above and below the baseline
-THIN = 2.5                        # a path thinner than this (pt) is a ruling line
 
 
 class InputError(Exception):
@@ -100,8 +98,9 @@ def is_bold(font: str) -> bool:
     return bool(data.regex("bold_font").search(font)) and not data.regex("bold_font_not").search(font)
 
 
-def make_char(text: str, x0: float, x1: float, baseline: float, size: float, font: str, bold: bool) -> Char:
-    return Char(text=text, x0=x0, x1=x1, top=baseline - ASCENT * size, bottom=baseline + DESCENT * size,
+def make_char(text: str, x0: float, x1: float, baseline: float, size: float, font: str, bold: bool,
+              s: LoadSettings) -> Char:
+    return Char(text=text, x0=x0, x1=x1, top=baseline - s.ascent * size, bottom=baseline + s.descent * size,
                 baseline=baseline, size=size, font=font, bold=bold)
 
 
@@ -110,15 +109,15 @@ def clean_font(name: str) -> str:
     return re.sub(r"^[A-Z]{6}\+", "", name)
 
 
-def rules_from_box(x0: float, top: float, x1: float, bottom: float) -> list[Rule]:
+def rules_from_box(x0: float, top: float, x1: float, bottom: float, s: LoadSettings) -> list[Rule]:
     """A thin box is one ruling line; a larger box contributes its four edges."""
     w, h = x1 - x0, bottom - top
-    if w < THIN and h < THIN:
+    if w < s.thin_rule and h < s.thin_rule:
         return []
-    if h < THIN:
+    if h < s.thin_rule:
         mid = (top + bottom) / 2
         return [Rule(round(x0, 2), round(mid, 2), round(x1, 2), round(mid, 2))]
-    if w < THIN:
+    if w < s.thin_rule:
         mid = (x0 + x1) / 2
         return [Rule(round(mid, 2), round(top, 2), round(mid, 2), round(bottom, 2))]
     r = lambda v: round(v, 2)  # noqa: E731

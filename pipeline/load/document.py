@@ -22,9 +22,10 @@ from pipeline.load.pdfplumber_backend import read_pdfplumber
 from pipeline.load.textcheck import screen_text
 from pipeline.model.problems import Code
 from pipeline.model.records import Document, Page, Problem
+from pipeline.settings import LoadSettings, Settings
 
 BACKENDS = ("pdfium", "pdfplumber")
-def load_pdf(path: str | Path, backend: str | None = None) -> Document:
+def load_pdf(path: str | Path, settings: Settings, backend: str | None = None) -> Document:
     """`backend` None means $NOTICE_EXTRACT_BACKEND, else pdfium. The text layer is screened
     (`textcheck`), then every page whose text must be read from its image — a scan, text drawn as
     outlines, a text layer that does not decode — is read by OCR, unless $NOTICE_EXTRACT_OCR is
@@ -33,16 +34,16 @@ def load_pdf(path: str | Path, backend: str | None = None) -> Document:
     path = Path(path)
     raw = read_checked(path)
     if backend == "pdfium":
-        metadata, pages, problems = read_pdfium(raw)
+        metadata, pages, problems = read_pdfium(raw, settings.load)
     elif backend == "pdfplumber":
-        metadata, pages, problems = read_pdfplumber(raw)
+        metadata, pages, problems = read_pdfplumber(raw, settings.load)
     else:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
     doc, unreadable = screen_text(Document(notice_id=path.stem, source_file=path.name,
                                            sha256=hashlib.sha256(raw).hexdigest(), metadata=metadata,
-                                           pages=tuple(pages), problems=tuple(problems)))
-    pages, ocr_problems = _read_scans(raw, list(doc.pages), unreadable) if ocr_on() else (list(doc.pages), [])
-    return replace(doc, pages=tuple(pages), problems=(*doc.problems, *ocr_problems, *_empty_pages(pages, unreadable)))
+                                           pages=tuple(pages), problems=tuple(problems)), settings.load)
+    pages, ocr_problems = _read_scans(raw, list(doc.pages), unreadable, settings) if ocr_on() else (list(doc.pages), [])
+    return replace(doc, pages=tuple(pages), problems=(*doc.problems, *ocr_problems, *_empty_pages(pages, unreadable, settings.load)))
 
 
 def ocr_on() -> bool:
@@ -54,7 +55,7 @@ OUTLINED = "no usable text layer (text drawn as outlines?): needs OCR"
 UNREADABLE = "unreadable text layer: needs OCR"
 
 
-def _empty_pages(pages: list[Page], unreadable: dict[int, str]) -> list[Problem]:
+def _empty_pages(pages: list[Page], unreadable: dict[int, str], s: LoadSettings) -> list[Problem]:
     """The pages left without text that OCR did not read (or OCR is off): a text layer that does not
     decode, text drawn as outlines, a scan; blank pages between pages with text may be damaged ones."""
     out = []
@@ -63,7 +64,7 @@ def _empty_pages(pages: list[Page], unreadable: dict[int, str]) -> list[Problem]
             continue
         if p.number in unreadable:
             out.append(Problem("load", UNREADABLE, page=p.number, text=unreadable[p.number], code=Code.UNREADABLE_PAGE))
-        elif drawn_as_outlines(p):
+        elif drawn_as_outlines(p, s):
             out.append(Problem("load", OUTLINED, page=p.number, text=f"{p.outlines} curved paths, no text",
                                code=Code.UNREADABLE_PAGE))
         elif not p.rules:
@@ -104,26 +105,22 @@ def _ranges(numbers: list[int]) -> str:
     return ",".join(out)
 
 
-# A page without text that draws at least this many curved paths draws its text as glyph outlines
-# (a path a glyph or a word); a logo, a seal or a chart alone draws fewer.
-OUTLINE_PATHS = 10
+def drawn_as_outlines(page: Page, s: LoadSettings) -> bool:
+    return page.source == "text" and not page.chars and page.outlines >= s.outline_paths
 
 
-def drawn_as_outlines(page: Page) -> bool:
-    return page.source == "text" and not page.chars and page.outlines >= OUTLINE_PATHS
-
-
-def needs_ocr(page: Page) -> bool:
+def needs_ocr(page: Page, s: LoadSettings) -> bool:
     """A page whose text must be read from its image: no text layer, but an image (a scan) or glyph
     outlines drawn on it."""
-    return page.source == "text" and not page.chars and (page.images > 0 or drawn_as_outlines(page))
+    return page.source == "text" and not page.chars and (page.images > 0 or drawn_as_outlines(page, s))
 
 
-def _read_scans(raw: bytes, pages: list[Page], unreadable: dict[int, str]) -> tuple[list[Page], list[Problem]]:
+def _read_scans(raw: bytes, pages: list[Page], unreadable: dict[int, str],
+                settings: Settings) -> tuple[list[Page], list[Problem]]:
     """Every page that needs OCR (and every page whose text layer is `unreadable`), rendered by pdfium
     at its scan's resolution and read by `ocr`; the other pages are left as their backend read them
     (a text PDF with one scanned page pays for one). A page OCR finds nothing on stays as it was."""
-    todo = sorted({p.number for p in pages if needs_ocr(p)} | set(unreadable))
+    todo = sorted({p.number for p in pages if needs_ocr(p, settings.load)} | set(unreadable))
     if not todo:
         return pages, []
     import numpy as np
@@ -141,7 +138,7 @@ def _read_scans(raw: bytes, pages: list[Page], unreadable: dict[int, str]) -> tu
             dpi = _scan_dpi(page, pdfium)
             image = np.asarray(page.render(scale=dpi / 72).to_pil().convert("RGB"))
             page.close()
-            read, found = ocr.read_page(image, number, dpi)
+            read, found = ocr.read_page(image, number, dpi, settings.ocr)
             if read.chars or read.rules:
                 pages[number - 1] = read
             problems.extend(found)

@@ -17,10 +17,11 @@ from pipeline.load.backend import (
     rules_from_box,
 )
 from pipeline.model.records import Page, Rule
+from pipeline.settings import LoadSettings
 from pipeline.vocab.text import nfc
 
 
-def read_pdfium(raw: bytes):
+def read_pdfium(raw: bytes, s: LoadSettings):
     import pypdfium2 as pdfium
     import pypdfium2.raw as pr
 
@@ -38,7 +39,7 @@ def read_pdfium(raw: bytes):
     def read(i: int) -> Page:
         page = pdf[i]
         try:
-            return _pdfium_page(page, i + 1, pr, buf, flags)
+            return _pdfium_page(page, i + 1, pr, buf, flags, s)
         finally:
             page.close()
 
@@ -53,7 +54,7 @@ def _pdfium_calls():
     ~20,000 times a notice, and pypdfium2's own argument conversion would double the load time."""
     import pypdfium2.raw as pr
 
-    P, I, D = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+    P, I, D = ctypes.c_void_p, ctypes.c_int, ctypes.c_double  # noqa: E741  (ctypes' own letters)
 
     def fn(f, restype, *args):
         return ctypes.CFUNCTYPE(restype, *args)(ctypes.cast(f, P).value)
@@ -87,7 +88,7 @@ def _display_transform(rotation: int, width: float, height: float):
 HYPHEN_MARK = 0x02     # pdfium's code for a hyphen that ends a line (it takes it for a hyphenation)
 
 
-def _pdfium_page(page, number: int, pr, buf, flags) -> Page:
+def _pdfium_page(page, number: int, pr, buf, flags, s: LoadSettings) -> Page:
     width, height = page.get_size()
     to_display = _display_transform(page.get_rotation(), width, height)
     rotated = page.get_rotation() % 360 != 0
@@ -126,10 +127,10 @@ def _pdfium_page(page, number: int, pr, buf, flags) -> Page:
             x1 = max(to_display(rect.left, rect.bottom)[0], to_display(rect.right, rect.top)[0])
         else:
             x0, x1, baseline = ox.value, rect.right, height - oy.value
-        chars.append(make_char(nfc(text), x0, max(x1, x0 + 0.1), baseline, size, font, bold))
+        chars.append(make_char(nfc(text), x0, max(x1, x0 + 0.1), baseline, size, font, bold, s))
     tp.close()
     rules: list[Rule] = []
-    images, outlines = _pdfium_paths(page.raw, pr, to_display, rules)
+    images, outlines = _pdfium_paths(page.raw, pr, to_display, rules, s)
     return Page(number, round(width, 2), round(height, 2), tuple(chars), tuple(rules), images, outlines=outlines)
 
 
@@ -150,7 +151,7 @@ def _object_matrix(obj, pr) -> Matrix:
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
 
-def _pdfium_paths(container, pr, to_display, out: list[Rule], form=None,
+def _pdfium_paths(container, pr, to_display, out: list[Rule], s: LoadSettings, form=None,
                   placed: Matrix = IDENTITY) -> tuple[int, int]:
     """Ruling lines of the page's path objects into `out`; returns how many images it draws and how
     many of its paths have curves. The objects of a form XObject are in the form's space: `placed`
@@ -163,7 +164,7 @@ def _pdfium_paths(container, pr, to_display, out: list[Rule], form=None,
         if kind == pr.FPDF_PAGEOBJ_IMAGE:
             images += 1
         elif kind == pr.FPDF_PAGEOBJ_FORM:
-            i, c = _pdfium_paths(container, pr, to_display, out, form=obj,
+            i, c = _pdfium_paths(container, pr, to_display, out, s, form=obj,
                                  placed=_then(_object_matrix(obj, pr), placed))
             images, curved = images + i, curved + c
         elif kind == pr.FPDF_PAGEOBJ_PATH:
@@ -175,7 +176,7 @@ def _pdfium_paths(container, pr, to_display, out: list[Rule], form=None,
             curved += has_curve
             for x0, y0, x1, y1 in boxes:
                 (a, b), (c, d) = to_display(x0, y0), to_display(x1, y1)
-                out.extend(rules_from_box(min(a, c), min(b, d), max(a, c), max(b, d)))
+                out.extend(rules_from_box(min(a, c), min(b, d), max(a, c), max(b, d), s))
     return images, curved
 
 

@@ -15,10 +15,11 @@ from pipeline.load.backend import (
     rules_from_box,
 )
 from pipeline.model.records import Char, Page, Rule
+from pipeline.settings import LoadSettings
 from pipeline.vocab.text import nfc
 
 
-def read_pdfplumber(raw: bytes):
+def read_pdfplumber(raw: bytes, s: LoadSettings):
     import io
 
     import pdfplumber
@@ -40,7 +41,7 @@ def read_pdfplumber(raw: bytes):
     pdf.rsrcmgr = _pdfminer_resources()()
     metadata = {k: (v.decode("utf-8", "replace") if isinstance(v, bytes) else v)
                 for k, v in (pdf.metadata or {}).items() if v and isinstance(v, (str, bytes))}
-    pages, page_problems = read_pages(len(pdf.pages), lambda i: _pdfplumber_page(pdf.pages[i], i + 1), lib)
+    pages, page_problems = read_pages(len(pdf.pages), lambda i: _pdfplumber_page(pdf.pages[i], i + 1, s), lib)
     pdf.close()
     return metadata, pages, problems + page_problems
 
@@ -94,22 +95,22 @@ def _pdfminer_resources():
     return Resources
 
 
-def _pdfplumber_page(page, number: int) -> Page:
+def _pdfplumber_page(page, number: int, s: LoadSettings) -> Page:
     p = page.dedupe_chars(tolerance=1)      # text drawn twice (a fake bold) is read once, as by pdfium
     height = float(p.height)
-    page_ = Page(number, round(float(p.width), 2), round(height, 2), tuple(_pdfplumber_chars(p, height)),
-                 tuple(_pdfplumber_rules(p)), len(p.images), outlines=_pdfplumber_curved(p))
+    page_ = Page(number, round(float(p.width), 2), round(height, 2), tuple(_pdfplumber_chars(p, height, s)),
+                 tuple(_pdfplumber_rules(p, s)), len(p.images), outlines=_pdfplumber_curved(p))
     p.close()
     return page_
 
 
-def _pdfplumber_chars(p, height: float) -> list[Char]:
+def _pdfplumber_chars(p, height: float, s: LoadSettings) -> list[Char]:
     out = []
     for c in p.chars:
         if c["text"].strip() and 0.5 <= c["size"] <= 500:
             font = clean_font(c["fontname"])
             out.append(make_char(nfc(c["text"]), c["x0"], c["x1"], height - c["matrix"][5], c["size"],
-                             font, is_bold(font)))
+                             font, is_bold(font), s))
     return out
 
 
@@ -119,11 +120,11 @@ def _pdfplumber_curved(p) -> int:
     return sum(any(seg[0] == "c" for seg in c.get("path") or ()) for c in p.curves)
 
 
-def _pdfplumber_rules(p) -> list[Rule]:
+def _pdfplumber_rules(p, s: LoadSettings) -> list[Rule]:
     """Stroked lines and rectangles (pdfminer has placed those of form XObjects already)."""
     out: list[Rule] = []
     for obj in (*p.lines, *p.rects):
-        out.extend(rules_from_box(obj["x0"], obj["top"], obj["x1"], obj["bottom"]))
+        out.extend(rules_from_box(obj["x0"], obj["top"], obj["x1"], obj["bottom"], s))
     return out
 
 

@@ -16,17 +16,7 @@ from functools import lru_cache
 
 from pipeline.model.problems import Code
 from pipeline.model.records import Char, Document, Page, Problem
-
-# A page is unreadable when MIN_GARBAGE of its chars are misdecoded (evidence of a font read without
-# its map: the rest of the page is not to be trusted either), or when at least this share of its
-# chars, and MIN_GARBAGE, are garbage of any kind; below that, garbage chars (a private-use bullet of
-# a symbol font, a soft hyphen) are only left out.
-PAGE_SHARE = 0.1
-MIN_GARBAGE = 5
-# An ASCII char drawn at least this wide (share of the font size) is a CJK glyph (one em wide)
-# misread as a narrow char: CJK fonts draw ASCII at half width, proportional Latin fonts at most
-# ~0.97 em (W), and printed full-width forms have their own code points (U+FF01…).
-WIDE = 0.99
+from pipeline.settings import LoadSettings
 
 _CID = re.compile(r"\(cid:\d+\)")
 # Unicode blocks a Chinese government notice plausibly prints: ASCII, Latin-1, Greek (μ, α), general
@@ -64,7 +54,7 @@ def _symbol(text: str) -> bool:
     return all(unicodedata.category(ch) in ("Co", "Cf") for ch in text)
 
 
-def misdecoded(c: Char) -> bool:
+def misdecoded(c: Char, s: LoadSettings) -> bool:
     """The char's text is evidence of a font decoded without its map: a control char, a (cid:N), an
     implausible letter, or a Latin char drawn with a full-width glyph."""
     t = c.text
@@ -72,14 +62,14 @@ def misdecoded(c: Char) -> bool:
         return not _symbol(t)
     if implausible(t):
         return True
-    return len(t) == 1 and 0x21 <= ord(t) <= 0x7E and c.x1 - c.x0 >= WIDE * c.size
+    return len(t) == 1 and 0x21 <= ord(t) <= 0x7E and c.x1 - c.x0 >= s.wide_ascii * c.size
 
 
-def unreadable_reason(page: Page) -> str | None:
+def unreadable_reason(page: Page, s: LoadSettings) -> str | None:
     """Why the page's text layer cannot be used as text (it needs OCR), or None when it can."""
-    bad = [c.text for c in page.chars if unmappable(c.text) or misdecoded(c)]
-    wrong = sum(1 for c in page.chars if misdecoded(c))
-    if wrong < MIN_GARBAGE and len(bad) < max(MIN_GARBAGE, PAGE_SHARE * len(page.chars)):
+    bad = [c.text for c in page.chars if unmappable(c.text) or misdecoded(c, s)]
+    wrong = sum(1 for c in page.chars if misdecoded(c, s))
+    if wrong < s.min_garbage and len(bad) < max(s.min_garbage, s.garbage_share * len(page.chars)):
         return None
     return (f"{len(bad)} of {len(page.chars)} chars do not decode to text (a font without a ToUnicode "
             f"map?), e.g. {_sample(bad)}")
@@ -91,14 +81,14 @@ def _sample(texts: list[str]) -> str:
     return _CID.sub(lambda m: f"<cid {m.group()[5:-1]}>", ascii("".join(texts[:24])))
 
 
-def screen_text(doc: Document) -> tuple[Document, dict[int, str]]:
+def screen_text(doc: Document, s: LoadSettings) -> tuple[Document, dict[int, str]]:
     """The document without garbage text, and the pages whose text layer is unreadable (number → why).
     Such a page loses all its chars (the caller reads it by OCR, or names it as needing OCR);
     elsewhere the chars that are no text (a symbol font's private-use bullet, a stray control) are
     left out and named."""
     pages, problems, unreadable = [], list(doc.problems), {}
     for page in doc.pages:
-        reason = unreadable_reason(page)
+        reason = unreadable_reason(page, s)
         if reason:
             unreadable[page.number] = reason
             page = replace(page, chars=())

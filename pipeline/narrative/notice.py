@@ -7,13 +7,13 @@ import unicodedata
 
 from pipeline.model.records import Document
 from pipeline.model.rows import NoticeRow, ParagraphRow
-from pipeline.settings import DEFAULT, LayoutSettings
+from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
 from pipeline.vocab.grammar import cn_to_number
 from pipeline.vocab.keys import district
 
 
-def notice_row(doc: Document, title: str, paragraphs: list[ParagraphRow], s: LayoutSettings = DEFAULT) -> NoticeRow:
+def notice_row(doc: Document, title: str, paragraphs: list[ParagraphRow], s: LayoutSettings) -> NoticeRow:
     cover = [p.text for p in paragraphs if p.part == "notice"]
     title = title or doc.metadata.get("Title", "")
     issue_date, issuer = None, None

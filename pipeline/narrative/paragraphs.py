@@ -18,7 +18,7 @@ from pipeline.layout.lines import (
 from pipeline.model.problems import Code
 from pipeline.model.records import Char, Line, PageLayout, Problem
 from pipeline.model.rows import FootnoteRow, ParagraphRow
-from pipeline.settings import DEFAULT, LayoutSettings
+from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
 from pipeline.vocab.grammar import cn_to_number
 
@@ -38,11 +38,11 @@ class Narrative:
 
 
 def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
-                    cell_markers: list[dict] = (), s: LayoutSettings = DEFAULT) -> Narrative:
+                    cell_markers: list[dict], s: LayoutSettings) -> Narrative:
     """`cell_markers`: footnote markers found in table cells, {number, page, table_no, row, col, anchor, bbox}.
     Paragraph and footnote rows carry their boxes on the page (`boxes`, `marker_box`, `note_boxes`) for the
     review page; the schemas keep them off the written outputs."""
-    parts, attached = _split_parts(layouts, skip)
+    parts, attached = _split_parts(layouts, skip, s)
     left, right, body_size = _margins(layouts, s)
     centers = {lay.page.number: lay.page.width / 2 for lay in layouts}
     notes, problems = _collect_notes(layouts, s)
@@ -51,10 +51,10 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
     for part, lines in parts:
         if part == "notice":            # the cover's title is the notice's title, not a paragraph
             start, end = _cover_title(lines, body_size, s)
-            title = "".join(line_text(ln) for ln in lines[start:end])
+            title = "".join(line_text(ln, s=s) for ln in lines[start:end])
             lines = lines[:start] + lines[end:]
         elif not title:                 # no cover: the report's own title names the notice
-            title = "".join(line_text(ln) for ln in lines[:_leading_title_count(lines, body_size, s)])
+            title = "".join(line_text(ln, s=s) for ln in lines[:_leading_title_count(lines, body_size, s)])
         paras.extend(_paragraphs(part, lines, left, right, centers, s))
     ocr_pages = {lay.page.number for lay in layouts if lay.page.source == "ocr"}
     rows, footnotes = _rows(notice_id, paras, notes, cell_markers, ocr_pages, problems, s)
@@ -64,7 +64,7 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
 
 # ------------------------------------------------------------------ parts
 
-def _split_parts(layouts: list[PageLayout], skip: set[Line]) -> tuple[list[tuple[str, list[Line]]], dict]:
+def _split_parts(layouts: list[PageLayout], skip: set[Line], s: LayoutSettings) -> tuple[list[tuple[str, list[Line]]], dict]:
     """Text before the first 附件 label is the notice; an attachment that is mostly tables (附件 1:
     titles and tables; no numbered headings, or far more table rows than lines of text) is left to
     the table stage; any other attachment is the report (tables inside it are fine). Without
@@ -77,7 +77,7 @@ def _split_parts(layouts: list[PageLayout], skip: set[Line]) -> tuple[list[tuple
         for _, ln, rows in sorted(items, key=lambda t: t[0]):
             if ln is None:
                 segments[-1][2] += rows
-            elif m := label.match(line_text(ln)):
+            elif m := label.match(line_text(ln, s=s)):
                 segments.append(["report", [], 0, _numeral(m.group(1))])
             elif ln not in skip:
                 segments[-1][1].append(ln)
@@ -88,7 +88,7 @@ def _split_parts(layouts: list[PageLayout], skip: set[Line]) -> tuple[list[tuple
         attached[number] = attached.get(number, 0) + len(lines) + rows
 
     def tables_only(lines: list[Line], rows: int) -> bool:
-        return rows > 0 and (rows >= 2 * len(lines) or not any(_heading_level(line_text(ln)) for ln in lines))
+        return rows > 0 and (rows >= 2 * len(lines) or not any(_heading_level(line_text(ln, s=s)) for ln in lines))
 
     return [(part, lines) for part, lines, rows, _ in segments
             if not (part == "report" and tables_only(lines, rows))], attached
@@ -153,7 +153,7 @@ def _cover_title(lines: list[Line], body_size: float, s: LayoutSettings) -> tupl
             else:
                 runs.append([i, i + 1])
     for a, b in runs:
-        if data.regex("cover_title_words").search("".join(line_text(ln) for ln in lines[a:b])):
+        if data.regex("cover_title_words").search("".join(line_text(ln, s=s) for ln in lines[a:b])):
             return a, b
     return tuple(runs[0]) if runs else (0, 0)
 
@@ -218,7 +218,7 @@ def _starts_paragraph(ln: Line, prev: Line, left: float, right: float, pitch: di
                       centers: dict[int, float], s: LayoutSettings) -> bool:
     size = ln.size
     offset = (ln.x0 - left) / size
-    if abs(ln.size - prev.size) > s.size_change * max(ln.size, prev.size) or (_font(ln) != _font(prev) and _heading_level(line_text(ln))):
+    if abs(ln.size - prev.size) > s.size_change * max(ln.size, prev.size) or (_font(ln) != _font(prev) and _heading_level(line_text(ln, s=s))):
         return True
     if ln.page == prev.page:
         normal = pitch.get(round(size), s.default_pitch * size)
@@ -231,9 +231,8 @@ def _starts_paragraph(ln: Line, prev: Line, left: float, right: float, pitch: di
         return False
     if _centered(ln, left, centers, s) and _centered(prev, left, centers, s) and _font(ln) == _font(prev):
         return False
-    if offset < s.flush and not re.search(r"[。！？；：!?;:]$", line_text(prev)):
-        return False                          # ragged right: the sentence goes on
-    return True
+    # ragged right: a line that stops short without ending its sentence goes on in the next
+    return not (offset < s.flush and not re.search(r"[。！？；：!?;:]$", line_text(prev, s=s)))
 
 
 def _heading_level(text: str) -> int | None:
@@ -258,10 +257,10 @@ def _collect_notes(layouts: list[PageLayout], s: LayoutSettings) -> tuple[dict[t
                 last = {"no": number, "page": ln.page, "parts": [rest], "lines": [ln]}
                 notes[(ln.page, number)] = last
             elif last is not None:
-                last["parts"].append(line_text(ln))
+                last["parts"].append(line_text(ln, s=s))
                 last["lines"].append(ln)
             else:
-                problems.append(Problem("footnotes", "footnote text with no number", page=ln.page, text=line_text(ln),
+                problems.append(Problem("footnotes", "footnote text with no number", page=ln.page, text=line_text(ln, s=s),
                                         code=Code.NOTE_WITHOUT_NUMBER))
     return notes, problems
 
@@ -272,8 +271,8 @@ def _split_note_number(ln: Line, s: LayoutSettings) -> tuple[int | None, str]:
     while chars and is_superscript(chars[0], ln, s):
         sup.append(chars.pop(0))
     if sup:
-        return marker_number("".join(c.text for c in sup)), line_text(ln, keep=lambda c: c not in sup)
-    text = line_text(ln)
+        return marker_number("".join(c.text for c in sup)), line_text(ln, keep=lambda c: c not in sup, s=s)
+    text = line_text(ln, s=s)
     m = data.regex("note_number").match(text)
     if m is None and _gap_after_number(ln, s):
         m = data.regex("note_number_bare").match(text)
@@ -403,7 +402,7 @@ def page_boxes(lines: list[Line]) -> tuple[tuple[int, float, float, float, float
     return tuple((page, *box(group)) for page, group in pages.items())
 
 
-def _assemble(p: _Para, notes: dict, s: LayoutSettings = DEFAULT):
+def _assemble(p: _Para, notes: dict, s: LayoutSettings):
     """Paragraph text with markers taken out, its lead, and its markers (number, page, anchor, box)."""
     text, found = marked_text(p.lines, known=lambda page, number: (page, number) in notes, s=s)
     markers: list[tuple[int, int, str, tuple]] = []

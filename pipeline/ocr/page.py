@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from statistics import median
 
@@ -21,42 +20,10 @@ import numpy as np
 
 from pipeline.model.problems import Code
 from pipeline.model.records import Char, Page, Problem, Rule
+from pipeline.settings import OcrSettings
 from pipeline.vocab import data
 
 FONT = "OCR"        # the font name OCR'd chars carry: one face; bold told by stroke weight (_bold_opening)
-
-
-@dataclass(frozen=True)
-class OcrSettings:
-    work_dpi: float = 200.0         # pages are read at this resolution (a finer scan is scaled down)
-    max_skew: float = 3.0           # degrees searched either way when deskewing
-    skew_step: float = 0.05         # finest skew step, degrees
-    sideways_ratio: float = 1.3     # ink runs this much longer down the page than across: sideways
-    join_reach: float = 0.6         # glyphs this share of their size apart join into a line (orientation)
-    flip_share: float = 0.6         # share of lines the classifier reads upside down: the page is
-    rule_len_h: float = 0.05        # a horizontal ruling line is at least this share of the page width
-    rule_len_v: float = 0.022       # a vertical one at least this share of the page height …
-    rule_alone_v: float = 0.06      # … and this long unless it meets a horizontal one (else a stroke)
-    rule_width: float = 0.004       # a ruling line is at most this thick (share of the page width)
-    keep_score: float = 0.5         # a text line scored below this is not kept (and is reported)
-    low_confidence: float = 0.9     # a number with a glyph scored below this is a problem
-    cjk_ink: float = 0.86           # ink height of a Chinese glyph, as a share of the font size
-    digit_ink: float = 0.70         # ink height of a digit or capital, as a share of the font size
-    sup_rise: float = 0.25          # a digit whose ink ends this many sizes above the line's …
-    sup_height: float = 0.75        # … and is shorter than this share of a full digit: superscript
-    sup_size: float = 0.6           # the size given to a superscript char, share of its line's
-    descent: float = 0.06           # share of the size a Chinese glyph's ink reaches below the baseline
-    marker_reach: float = 1.5       # a note's number may stand this many sizes left of its detected line
-    marker_min: float = 0.25        # a raised digit's ink is at least this share of the size tall (a set-small
-                                    # digit is about sup_size × digit_ink = 0.42; a stray dot much less)
-    marker_top: float = 0.65        # … and its top at least this share of the size above the baseline (the
-                                    # glyph tops stand at cjk_ink − descent = 0.8)
-    bold_stroke: float = 1.15       # a line's opening sentence whose strokes are this much heavier than the
-                                    # rest of the line is bold (measured on scans: bold leads 1.2–1.45 of
-                                    # their line, a regular opening at most 1.1)
-
-
-SETTINGS = OcrSettings()
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +42,7 @@ def engine():
     })
 
 
-def read_page(rgb: np.ndarray, number: int, dpi: float, settings: OcrSettings = SETTINGS) -> tuple[Page, list[Problem]]:
+def read_page(rgb: np.ndarray, number: int, dpi: float, settings: OcrSettings) -> tuple[Page, list[Problem]]:
     """A page image (RGB or grey, `dpi` pixels per inch) → a Page of OCR'd chars and ruling lines."""
     import cv2
 
@@ -163,12 +130,13 @@ def _profile_score(small: np.ndarray, angle: float) -> float:
     return float(np.diff(rows).var())
 
 
-def _small(ink: np.ndarray) -> np.ndarray:
-    """A reduced copy for the profile searches (text strokes, not ruling lines)."""
+def _small(ink: np.ndarray, s: OcrSettings) -> np.ndarray:
+    """A reduced copy for the profile searches (text strokes, not ruling lines, found with the
+    settings given)."""
     import cv2
 
     f = 800 / max(ink.shape)
-    text = cv2.bitwise_and(ink, cv2.bitwise_not(_rule_mask(ink, _rule_boxes(ink, SETTINGS))))
+    text = cv2.bitwise_and(ink, cv2.bitwise_not(_rule_mask(ink, _rule_boxes(ink, s))))
     return cv2.resize(text, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
 
 
@@ -178,7 +146,7 @@ def _sideways(ink: np.ndarray, settings: OcrSettings) -> bool:
     stay single glyphs on a sideways one. The smear follows the glyphs, not the page: a fixed one
     left large type (a wide page of two or three lines) unjoined either way, and the page was
     judged by noise."""
-    small = _small(ink)
+    small = _small(ink, settings)
     reach = settings.join_reach * _glyph_size(small)
     across = _run_length(small, reach)
     return _run_length(np.ascontiguousarray(small.T), reach) > settings.sideways_ratio * across
@@ -210,7 +178,7 @@ def _run_length(small: np.ndarray, reach: float) -> float:
 
 def _skew(ink: np.ndarray, settings: OcrSettings) -> float:
     """The angle (degrees, counter-clockwise) that makes the text rows sharpest: coarse then fine."""
-    small = _small(ink)
+    small = _small(ink, settings)
     best, step = 0.0, 0.5
     span = settings.max_skew
     while step >= settings.skew_step - 1e-9:
@@ -387,7 +355,7 @@ def _with_lost_markers(lines: list, grey: np.ndarray, ink: np.ndarray, s: OcrSet
     holds, raised and short against the line (`_raised_run`), is recognised on its own; one that
     reads as digits joins the line as a glyph with its box, so `_chars` makes it a superscript."""
     found = []                                  # (line index, run box) of every candidate
-    for k, (quad, text, score, words) in enumerate(lines):
+    for k, (quad, text, _score, words) in enumerate(lines):
         if not words:
             continue
         top, bottom = int(quad[:, 1].min()), int(quad[:, 1].max()) + 1
@@ -556,7 +524,7 @@ def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tu
         blobs = _blobs(ink, top_px, bottom_px)
         bold = _bold_opening(glyphs, depth, top_px, bottom_px, s)
         line_chars = []
-        for k, ((c, conf, x0, x1), rows) in enumerate(zip(glyphs, inks, strict=False)):
+        for k, ((c, conf, x0, x1), _rows) in enumerate(zip(glyphs, inks, strict=False)):
             conf = score if conf is None else conf
             size, base = size_px, base_px
             raised = None

@@ -16,7 +16,7 @@ from pipeline.model.records import (
     TableCell,
 )
 from pipeline.model.rows import TableNoteRow
-from pipeline.settings import DEFAULT, LayoutSettings
+from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
 from pipeline.vocab.grammar import cn_to_number
 from pipeline.vocab.text import compact
@@ -42,7 +42,7 @@ class _Open:
     unit: str = ""
 
 
-def assemble_tables(layouts: list[PageLayout], s: LayoutSettings = DEFAULT) -> tuple[list[LogicalTable], set[Line], list[Problem]]:
+def assemble_tables(layouts: list[PageLayout], s: LayoutSettings) -> tuple[list[LogicalTable], set[Line], list[Problem]]:
     """Join grids into logical tables; returns the tables, the title/note lines they used, problems."""
     tables: list[_Open] = []
     used: set[Line] = set()
@@ -52,11 +52,11 @@ def assemble_tables(layouts: list[PageLayout], s: LayoutSettings = DEFAULT) -> t
         items = [(ln.top, 0, ln) for ln in lay.body] + [(g.top, 1, g) for g in lay.grids]
         for _, is_grid, item in sorted(items, key=lambda t: (t[0], t[1])):
             if not is_grid:
-                if tables and not between and data.regex("table_note").match(line_text(item)):
-                    tables[-1].notes.append((item.page, line_text(item)))
+                if tables and not between and data.regex("table_note").match(line_text(item, s=s)):
+                    tables[-1].notes.append((item.page, line_text(item, s=s)))
                     used.add(item)
                     continue
-                if tables and not between and data.regex("table_continued").match(line_text(item)):
+                if tables and not between and data.regex("table_continued").match(line_text(item, s=s)):
                     used.add(item)        # "续表 1" above a continuation: not text between tables
                     continue
                 between.append(item)
@@ -65,7 +65,7 @@ def assemble_tables(layouts: list[PageLayout], s: LayoutSettings = DEFAULT) -> t
             title_lines = _title_lines(between, grid, s)
             if title_lines:
                 used.update(title_lines)
-                title, unit = _title_text(title_lines)
+                title, unit = _title_text(title_lines, s)
                 tables.append(_open(grid, s, title, unit))
             elif tables and not between and tables[-1].last_page < grid.page and tables[-1].n_cols == grid.n_cols:
                 _continue(tables[-1], grid, problems)
@@ -73,21 +73,21 @@ def assemble_tables(layouts: list[PageLayout], s: LayoutSettings = DEFAULT) -> t
                 tables.append(_open(grid, s, ""))
                 problems.append(Problem("tables", "table without a title 表N", page=grid.page, code=Code.TABLE_UNTITLED))
             between = []
-    problems.extend(_lost_titles(layouts, used))
+    problems.extend(_lost_titles(layouts, used, s))
     closed = [_close(i, t) for i, t in enumerate(tables)]
     problems.extend(Problem("tables", "table without rows", page=t.row_pages[0] if t.row_pages else None,
                             text=t.title, table_no=t.table_no, code=Code.TABLE_EMPTY) for t in closed if not t.rows)
     return closed, used, problems
 
 
-def _lost_titles(layouts: list[PageLayout], used: set[Line]) -> list[Problem]:
+def _lost_titles(layouts: list[PageLayout], used: set[Line], s: LayoutSettings) -> list[Problem]:
     """A printed table title (表N …) that heads no table found on the page."""
     title = data.regex("table_title")
-    return [Problem("tables", "table title without a table", page=ln.page, text=line_text(ln),
+    return [Problem("tables", "table title without a table", page=ln.page, text=line_text(ln, s=s),
                     code=Code.TITLE_WITHOUT_TABLE)
             for lay in layouts for ln in lay.body
-            if ln not in used and title.match(line_text(ln))
-            and len(line_text(ln)) <= data.patterns()["heading_max_chars"]]
+            if ln not in used and title.match(line_text(ln, s=s))
+            and len(line_text(ln, s=s)) <= data.patterns()["heading_max_chars"]]
 
 
 def _title_lines(lines: list[Line], grid: Grid, s: LayoutSettings) -> list[Line]:
@@ -95,16 +95,16 @@ def _title_lines(lines: list[Line], grid: Grid, s: LayoutSettings) -> list[Line]
     "单位：亿元" line between title and grid."""
     on_page = [ln for ln in lines if ln.page == grid.page and ln.bottom <= grid.top + s.title_overlap * ln.size]
     for k in range(len(on_page) - 1, max(-1, len(on_page) - 1 - s.title_lines), -1):
-        if data.regex("table_title").match(line_text(on_page[k])):
+        if data.regex("table_title").match(line_text(on_page[k], s=s)):
             return on_page[k:]
     return []
 
 
-def _title_text(lines: list[Line]) -> tuple[str, str]:
+def _title_text(lines: list[Line], s: LayoutSettings) -> tuple[str, str]:
     """Title and the unit printed with it (单位：亿元 → 亿元)."""
     title, unit = [], ""
     for ln in lines:
-        text = line_text(ln)
+        text = line_text(ln, s=s)
         m = data.regex("table_unit_line").match(text)
         if m:
             unit = compact(text[m.end():]).strip("（()）")
