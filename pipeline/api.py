@@ -233,7 +233,8 @@ def review_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None,
 
 def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = None, jobs: int = 1,
                  timeout: float | None = 300.0, executor=None, force: bool = False,
-                 max_memory: int | None = None, review: bool = False, notes: list[str] | None = None):
+                 max_memory: int | None = None, review: bool = False, notes: list[str] | None = None,
+                 settings: Settings = DEFAULT):
     """Yield a Summary per PDF as each finishes. Each file runs in a child process of its own, so a
     pathological PDF is stopped at `timeout` seconds and a crash costs only that file; `executor`
     decides where those processes run (default: `jobs` at a time on this machine, see executors.py).
