@@ -25,7 +25,10 @@ def _module(path: Path) -> str:
 def _imports(path: Path) -> set[str]:
     """The pipeline modules `path` imports (at any depth: a function's own import counts too)."""
     out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for guard in [n for n in ast.walk(tree) if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"]:
+        guard.body = []             # imports for the type checker only: no import at run time
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "pipeline":
             if node.module == "pipeline" or (node.module.count(".") == 1 and _is_package(node.module)):
                 out |= {f"{node.module}.{a.name}" for a in node.names}

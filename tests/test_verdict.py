@@ -89,7 +89,7 @@ def test_summary_counts_what_was_written(tmp_path, monkeypatch, extractions):
     from pipeline import api
     ex = copy.deepcopy(extractions["baoshan-2022"])
     ex.tables["indicators"].append(ex.tables["indicators"][0])
-    monkeypatch.setattr(api, "extract", lambda pdf, backend=None: ex)
+    monkeypatch.setattr(api, "extract", lambda pdf, backend=None, settings=None: ex)
     s = api.extract_to(ROOT / "raw" / "baoshan-2022.pdf", tmp_path)
     assert s.counts["indicators"] == len(ex.tables["indicators"]) - 1 == 50
     assert s.left_out == 1

@@ -30,7 +30,7 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
-from pipeline.checks.evidence import Certainty
+from pipeline.checks.certainty import Certainty
 from pipeline.model.problems import Code
 from pipeline.model.records import Problem
 from pipeline.model.rows import (
