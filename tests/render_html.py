@@ -47,6 +47,15 @@ from render import (
 FAMILIES = {"serif": "'Noto Serif CJK SC'", "sans": "'Noto Sans CJK SC'", "kai": "'AR PL UKai CN'",
             "stsong": "'AR PL UMing CN'"}
 KAI = "'AR PL UKai CN'"
+FONT_FILES = {"serif": "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",      # fonts-noto-cjk
+              "sans": "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+              "kai": "/usr/share/fonts/truetype/arphic/ukai.ttc",
+              "stsong": "/usr/share/fonts/truetype/arphic/uming.ttc"}
+
+
+def missing_fonts(style: Style) -> list[str]:
+    """Chromium falls back to another face without a word when one is missing: say it instead."""
+    return [f for f in {FONT_FILES[style.font], FONT_FILES["kai"]} if not Path(f).exists()]
 
 
 def _e(text: str) -> str:
@@ -262,6 +271,8 @@ def _footer(style: Style) -> str:
 def print_pdf(driver, golden: dict, values: list[dict], style: Style, path: Path, workdir: Path) -> Printed:
     """Write the notice as HTML beside `path`, load it in `driver` (a selenium chromium) and print it
     with DevTools' Page.printToPDF (the CSS @page size and margins, a page-number footer)."""
+    if missing_fonts(style):
+        raise FileNotFoundError(f"fonts missing (make test installs them): {missing_fonts(style)}")
     page = workdir / (path.stem + ".html")
     page.write_text(notice_html(golden, style), encoding="utf-8")
     driver.get(page.resolve().as_uri())
