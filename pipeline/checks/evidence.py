@@ -25,7 +25,7 @@ from pipeline.model.rows import ParagraphRow, ProjectRow, Row, TableCellRow
 
 # problems that say a row of a table may be lost or misread: a total the rows miss is then a doubt
 ROW_DOUBTS = {Code.SEQ_BREAK, Code.ROW_WITHOUT_NUMBER, Code.SECTION_COUNT, Code.INVESTMENT_NOT_NUMBER,
-              Code.CELLS_SHIFTED, Code.ROW_LEFT_OUT, Code.NO_SEQ_COLUMN}
+              Code.CELLS_SHIFTED, Code.CELL_EMPTY, Code.ROW_LEFT_OUT, Code.NO_SEQ_COLUMN}
 # a figure is specific enough to be recognised elsewhere with at least this many digits, and not round
 SPECIFIC_DIGITS = 3
 ROUND = re.compile(r"[0-9]0+(?:\.0+)?")

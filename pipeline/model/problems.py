@@ -60,6 +60,7 @@ class Code(str, Enum):
     SECTION_EMPTY = ("section_empty", DOUBT)
     INVESTMENT_NOT_NUMBER = ("investment_not_number", DOUBT)
     CELLS_SHIFTED = ("cells_shifted", DOUBT)                    # a number where a name belongs
+    CELL_EMPTY = ("cell_empty", DOUBT)                          # a name, or a cell the other rows fill, empty
     # quantities
     NO_QUANTITY = ("no_quantity", DOUBT)
     # narrative

@@ -48,17 +48,21 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
     notes, problems = _collect_notes(layouts, s)
     title = ""
     paras: list[_Para] = []
-    for part, lines in parts:
+    segments: list[int] = []            # per paragraph: the part (notice, report, attachment) it is in
+    for segment, (part, lines) in enumerate(parts):
         if part == "notice":            # the cover's title is the notice's title, not a paragraph
             start, end = _cover_title(lines, body_size, s)
             title = "".join(line_text(ln, s=s) for ln in lines[start:end])
             lines = lines[:start] + lines[end:]
         elif not title:                 # no cover: the report's own title names the notice
             title = "".join(line_text(ln, s=s) for ln in lines[:_leading_title_count(lines, body_size, s)])
-        paras.extend(_paragraphs(part, lines, left, right, centers, s))
+        found = _paragraphs(part, lines, left, right, centers, s)
+        paras.extend(found)
+        segments.extend([segment] * len(found))
     ocr_pages = {lay.page.number for lay in layouts if lay.page.source == "ocr"}
     rows, footnotes = _rows(notice_id, paras, notes, cell_markers, ocr_pages, problems, s)
     problems.extend(_missing_attachments(rows, attached))
+    problems.extend(_doubtful_paragraphs(paras, rows, segments, layouts, left, right, s))
     return Narrative(title=title, paragraphs=rows, footnotes=footnotes, problems=problems)
 
 
@@ -243,6 +247,86 @@ def _heading_level(text: str) -> int | None:
     return None
 
 
+# ------------------------------------------------------------------ doubts about the paragraphs
+
+SENTENCE_END = "。！？；：!?;:…"
+CLOSING = "”’」』）)》〉】"
+# a paragraph starting with one of these starts in the middle of a sentence
+CONTINUING = "，。、；：？！）》」』”’,.;:?!)%‰"
+
+
+def _ends_sentence(ln: Line, s: LayoutSettings) -> bool:
+    """The line's text (footnote markers and closing quotes or brackets aside) ends a sentence."""
+    text = line_text(ln, keep=lambda c: not is_superscript(c, ln, s), s=s).rstrip()
+    text = text.rstrip(CLOSING)
+    return bool(text) and text[-1] in SENTENCE_END
+
+
+def _doubtful_paragraphs(paras: list[_Para], rows: list[ParagraphRow], segments: list[int],
+                         layouts: list[PageLayout], left: float, right: float, s: LayoutSettings) -> list[Problem]:
+    """Doubts about how the lines were made paragraphs: a break after a line that is full to the right
+    margin and ends no sentence (the paragraph may have been cut in two), a paragraph opening with
+    the punctuation that goes on a sentence, a heading whose number breaks its level's sequence."""
+    grids = {lay.page.number: lay.grids for lay in layouts}
+    item = data.regex("list_item")
+    problems: list[Problem] = []
+    for k in range(1, len(paras)):
+        a, b, row_a, row_b = paras[k - 1], paras[k], rows[k - 1], rows[k]
+        prev, first = a.lines[-1], b.lines[0]
+        if segments[k] != segments[k - 1] or row_a.kind != "paragraph" or row_b.kind != "paragraph":
+            continue
+        text = row_b.text.lstrip()
+        if text and text[0] in CONTINUING:
+            problems.append(Problem("narrative", "paragraph starts in the middle of a sentence", page=first.page,
+                                    text=_short(row_b.text), bbox=box([first]), code=Code.STARTS_MID_SENTENCE))
+            continue
+        full = prev.x1 >= right - s.full_line * prev.size and prev.x0 <= left + s.indent_max * prev.size
+        same_size = abs(first.size - prev.size) <= s.size_change * max(first.size, prev.size)
+        between = first.page == prev.page and any(prev.bottom <= g.top and g.bottom <= first.top
+                                                  for g in grids.get(first.page, ()))
+        if full and same_size and not between and not _ends_sentence(prev, s) \
+                and not item.match(row_a.text) and not item.match(row_b.text):
+            problems.append(Problem("narrative", "paragraph break after a full line that ends no sentence",
+                                    page=first.page, text=_short(line_text(prev, s=s)) + " ⏎ " + _short(line_text(first, s=s)),
+                                    bbox=box([first]), code=Code.BREAK_AFTER_FULL_LINE))
+    problems.extend(_heading_sequence(rows, segments))
+    return problems
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _heading_sequence(rows: list[ParagraphRow], segments: list[int]) -> list[Problem]:
+    """Each heading's number follows the last of its level under the same parent heading (the first
+    under a new parent is 1), or the last of its level anywhere before (some notices number on
+    across their parents); anything else breaks the sequence: a heading may be lost or misread."""
+    problems: list[Problem] = []
+    under: dict[int, int] = {}          # level → last number under the current parent
+    anywhere: dict[int, int] = {}       # level → last number in the part
+    segment = None
+    for row, seg in zip(rows, segments, strict=True):
+        if seg != segment:
+            under, anywhere, segment = {}, {}, seg
+        number = _heading_number(row.text) if row.kind == "heading" and row.level is not None else None
+        if number is None:
+            continue
+        due = under.get(row.level, 0) + 1
+        if number not in (due, anywhere.get(row.level, 0) + 1):
+            problems.append(Problem("narrative", f"heading numbered {number} where {due} was due at its level",
+                                    page=row.page_first, text=row.text, code=Code.HEADING_SEQUENCE))
+        under = {k: v for k, v in under.items() if k < row.level}
+        under[row.level] = anywhere[row.level] = number
+    return problems
+
+
+def _heading_number(text: str) -> int | None:
+    m = re.match(r"^\s*[（(]?\s*([一二三四五六七八九十百零〇两0-9]+)", unicodedata.normalize("NFKC", text))
+    if not m:
+        return None
+    return int(m.group(1)) if m.group(1).isdigit() else cn_to_number(m.group(1))
+
+
 # ------------------------------------------------------------------ footnotes
 
 def _collect_notes(layouts: list[PageLayout], s: LayoutSettings) -> tuple[dict[tuple[int, int], dict], list[Problem]]:
@@ -312,6 +396,9 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pag
                                      note_boxes=page_boxes(notes[key]["lines"])))
     for para_id, p in enumerate(paras, start=1):
         text, lead, markers = _assemble(p, notes, s)
+        if lead and not lead.rstrip(CLOSING)[-1:] in SENTENCE_END:
+            problems.append(Problem("narrative", "bold lead does not end where a sentence ends", page=p.lines[0].page,
+                                    text=lead, bbox=box([p.lines[0]]), code=Code.LEAD_NOT_SENTENCE))
         level = _heading_level(text) if len(text) <= data.patterns()["heading_max_chars"] \
             and not re.search(r"[。；;]", text[:-1]) and p.part == "report" else None
         if level is not None:

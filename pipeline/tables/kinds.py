@@ -223,6 +223,7 @@ def _walk(t: LogicalTable, cols: dict[int, str], what: str, besides: set[int] = 
         if w.groups:
             w.groups[-1].listed += 1
         w.rows.append((i, page, w.groups[-1] if w.groups else None, f, seq))
+    w.problems.extend(_doubtful_cells(t, w.rows, cols))
     unbroken = not any(p.code in (Code.SEQ_BREAK, Code.ROW_WITHOUT_NUMBER) for p in w.problems)
     for g in w.groups:
         if g.declared is not None and g.declared != g.listed:
@@ -235,6 +236,38 @@ def _walk(t: LogicalTable, cols: dict[int, str], what: str, besides: set[int] = 
             w.problems.append(Problem("check", "section without rows", page=g.page, text=g.text,
                                       table_no=t.table_no, code=Code.SECTION_EMPTY))
     return w
+
+
+NAME_FIELDS = ("indicator", "name")
+# columns that every row of a table fills where nearly all do: one left empty was lost or blanked
+FILLED_FIELDS = ("target_text", "investment_yi")
+# "nearly all": at least this many rows filled per row found empty
+FILLED_RATIO = 3
+BARE_NUMBER = re.compile(r"[-+]?[0-9][0-9.,]*%?")
+
+
+def _doubtful_cells(t: LogicalTable, rows: list[tuple], cols: dict[int, str]) -> list[Problem]:
+    """A name cell empty or holding a bare number (the row's cells shifted by a column), and a cell
+    left empty in a column that the other rows fill."""
+    problems = []
+    fields = set(cols.values())
+    for _, page, _, f, seq in rows:
+        for name in (n for n in NAME_FIELDS if n in fields):
+            text = compact(unicodedata.normalize("NFKC", f.get(name, "")))
+            if not text:
+                problems.append(Problem("table_kinds", f"row {seq} has an empty {name} cell", page=page,
+                                        text="|".join(f.values()), table_no=t.table_no, row=seq, code=Code.CELL_EMPTY))
+            elif BARE_NUMBER.fullmatch(text):
+                problems.append(Problem("table_kinds", f"a number in the {name} column: the row's cells may be shifted",
+                                        page=page, text="|".join(f.values()), table_no=t.table_no, row=seq,
+                                        code=Code.CELLS_SHIFTED))
+    for column in (c for c in FILLED_FIELDS if c in fields):
+        empty = [(page, f, seq) for _, page, _, f, seq in rows if not compact(f.get(column, ""))]
+        if empty and len(rows) - len(empty) >= FILLED_RATIO * len(empty):
+            problems.extend(Problem("table_kinds", f"row {seq} has an empty {column} cell, the other rows fill it",
+                                    page=page, text="|".join(f.values()), table_no=t.table_no, row=seq,
+                                    code=Code.CELL_EMPTY) for page, f, seq in empty)
+    return problems
 
 
 def _nothing_lost(rows: list[tuple], g: _Group) -> str | None:
