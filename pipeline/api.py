@@ -14,7 +14,7 @@ from pipeline.load.backend import InputError
 from pipeline.load.document import check_text, load_pdf, not_a_file
 from pipeline.load.render import render_pages
 from pipeline.model.problems import Code, doubts, source_issues, verdict
-from pipeline.model.records import Extraction, Problem, Summary
+from pipeline.model.records import Document, Extraction, Problem, Summary
 from pipeline.narrative.notice import notice_row
 from pipeline.narrative.paragraphs import build_narrative
 from pipeline.output.manifest import NAME, Manifest, file_sha256, pipeline_version
@@ -55,6 +55,22 @@ def extract(pdf: str | Path, backend: str | None = None, settings: Settings = DE
 
     doc = load_pdf(pdf, settings, backend=backend)
     lap("load")
+    return extract_document(doc, settings, timings)
+
+
+def extract_document(doc: Document, settings: LayoutSettings = DEFAULT,
+                     timings: dict[str, float] | None = None) -> Extraction:
+    """Every stage after loading, on a loaded document (`extract` loads it first; a test may change
+    a loaded document's chars to see what the stages make of a defect)."""
+    timings = {} if timings is None else timings
+    clock = time.perf_counter()
+
+    def lap(stage: str):
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = now - clock
+        clock = now
+
     check_text(doc)
     layouts = layout_document(doc.pages, settings.layout)
     lap("layout")

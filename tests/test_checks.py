@@ -7,7 +7,8 @@ import pytest
 
 from pipeline.api import extract
 from pipeline.checks.cross import project_totals
-from pipeline.model.problems import verdict
+from pipeline.model.problems import Code, verdict
+from pipeline.model.records import Problem
 from pipeline.model.rows import ProjectRow
 
 from conftest import NOTICES
@@ -83,7 +84,62 @@ def test_one_planted_disagreement_of_each_kind_is_found(tmp_path):
     assert "表1 row 1 (p.1) 地区生产总值: 1725.56亿元" in report.text
     assert totals.reason == "section projects add up to 9.0 亿元, the section prints 10.0 亿元"
     assert (totals.page, totals.text, totals.table_no) == (1, "区级骨干路网", 2)
-    assert verdict(ex.problems)[0] == "needs_review"
+    # read from a text layer, every row with its figure, 序号 unbroken: the notice's own contradictions
+    assert (report.code, totals.code, implausible.code) == (
+        Code.REPORT_TABLE_PRINTED, Code.TOTAL_PRINTED, Code.IMPLAUSIBLE)
+    assert report.evidence == ("both figures read from a text layer: the report prints 1752.56亿元, "
+                               "表1 prints 1725.56亿元")
+    assert totals.evidence.startswith("表2: 序号 1–3 without a gap or repeat, every row with its figure")
+    assert verdict(ex.problems) == ("needs_review", [implausible.reason])      # the 5000% is a doubt
+
+
+def _as_scanned(ex, doubtful: list[str]):
+    """The extraction as if its pages were OCR'd, with a low-confidence problem on each cell whose text
+    is in `doubtful` (or on the paragraph printing it, for a figure no cell prints)."""
+    tables = dict(ex.tables)
+    tables["table_cells"] = [replace(c, source="ocr", confidence=0.99) for c in ex.tables["table_cells"]]
+    tables["paragraphs"] = [replace(p, source="ocr") for p in ex.tables["paragraphs"]]
+    found = []
+    for number in doubtful:
+        cell = next((c for c in tables["table_cells"] if c.text == number), None)
+        if cell is not None:
+            page, box = cell.page, (cell.x0, cell.top, cell.x1, cell.bottom)
+        else:
+            para = next(p for p in tables["paragraphs"] if number in p.text)
+            page, *box = para.boxes[0]
+        found.append(Problem("ocr", "number read with low OCR confidence", page=page,
+                             text=f"{number} (0.61) in …", bbox=tuple(box), code=Code.OCR_LOW_CONFIDENCE))
+    return found, tables
+
+
+@pytest.mark.once
+def test_low_confidence_numbers_the_notice_confirms(tmp_path):
+    """On a scan, a number read with low confidence is confirmed by a total it makes add up, by the
+    序号 run, by a report sentence stating the same figure (a cross-check that agrees), or by the
+    same figure printed elsewhere and read for sure; a number nothing confirms stays a doubt."""
+    from pipeline.checks.evidence import weigh
+    ex = _notice(tmp_path / "scan.pdf", gdp="1725.56", section_total="9.0")
+    found, tables = _as_scanned(ex, ["3.0", "2", "1725.56亿元，增长6.5%", "增长6%"])
+    judged = {p.text.split(" (")[0]: p for p in weigh(found, tables) if p.stage == "ocr"}
+    assert judged["3.0"].code == Code.OCR_CONFIRMED
+    assert judged["3.0"].evidence == "the rows of section 区级骨干路网 add up to its printed total 9.0 亿元"
+    assert judged["2"].evidence == "表1's 序号 run without a gap or repeat through 2"
+    assert judged["1725.56亿元，增长6.5%"].evidence == "the report states the same figure on p.2: 1725.56亿元"
+    assert judged["增长6%"].code == Code.OCR_LOW_CONFIDENCE          # the target: nothing states it again
+    assert verdict(list(judged.values())) == ("needs_review", ["number read with low OCR confidence"])
+    # the report's 172.9 doubted, the table's read for sure: the cross-check confirms it, and without
+    # the cross-check (no facts read) the same figure printed elsewhere does
+    found, tables = _as_scanned(ex, ["172.9"])
+    (p,) = [p for p in weigh(found, tables) if p.stage == "ocr"]
+    assert p.evidence == "表1 row 2 states the same figure: 172.9亿元，增长13%"
+    (p,) = [p for p in weigh(found, {**tables, "facts": []}) if p.stage == "ocr"]
+    assert p.code == Code.OCR_CONFIRMED
+    assert p.evidence == "printed again in 表1 on p.1, read for sure: 172.9亿元，增长13%"
+    # a total the rows miss is a doubt while a figure of its table is doubtful
+    bad = _notice(tmp_path / "bad.pdf", gdp="1725.56", section_total="10.0")
+    found, tables = _as_scanned(bad, ["6.0"])
+    totals = [p for p in weigh(found, tables) if p.reason.startswith("section projects add up")]
+    assert [p.code for p in totals] == [Code.TOTAL_DISAGREES]
 
 
 @pytest.mark.once

@@ -1,10 +1,11 @@
 """The doubts the verdict raises about paragraphs, leads, headings and table rows, each on a small
 PDF built here: with the defect the notice is `needs_review` naming the page, without it `complete`."""
+from test_narrative import LEFT, PITCH, RIGHT, SIZE, _para, _report
+
 from pipeline.api import extract
 from pipeline.model.problems import Code, doubts, verdict
 
 from pdfs import Doc, table
-from test_narrative import LEFT, PITCH, RIGHT, SIZE, _para, _report
 
 LINES = ("全年新建绿道25公里，改造老旧小区12个，完成年度目", "标任务，新增公共停车泊位3200个，建成区级公园4座，城市")
 

@@ -99,12 +99,14 @@ def _rendered(cache: Path, style: Style, notice_id: str, pdf: Path) -> Printed:
 def typeset(tmp_path_factory, pytestconfig):
     """style, notice → (PDF, scores, extraction): each typeset (or taken from the cache of typeset
     PDFs), extracted and scored once per session."""
-    from pipeline.api import extract
+    from pipeline.api import extract_document
+    from pipeline.load.document import load_pdf
     from pipeline.output.write import write_extraction
     score = _scorer()
     root = tmp_path_factory.mktemp("matrix")
     cache = pytestconfig.cache.mkdir("typeset") if getattr(pytestconfig, "cache", None) else root   # -p no:cacheprovider
     done: dict[tuple[str, str], tuple] = {}
+    loaded: dict[tuple[str, str], object] = {}      # the loaded document, for the defects injected into it
 
     def get(style: Style, notice_id: str):
         key = (style.name, notice_id)
@@ -115,7 +117,9 @@ def typeset(tmp_path_factory, pytestconfig):
             printed = _rendered(cache, style, notice_id, pdf)
             values = folder / f"{notice_id}.values.json"
             values.write_text(json.dumps(printed.values, ensure_ascii=False), encoding="utf-8")
-            ex = extract(pdf)
+            doc = load_pdf(pdf)
+            ex = extract_document(doc)
+            loaded[key] = doc
             write_extraction(ex, folder)
             problems, out = [], {}
             score.score_tables(printed.golden, folder / notice_id, problems, out)
@@ -125,6 +129,7 @@ def typeset(tmp_path_factory, pytestconfig):
             done[key] = (pdf, out, ex)
         return done[key]
 
+    get.loaded = loaded
     return get
 
 
@@ -239,3 +244,24 @@ def test_style_is_complete_and_its_review_page_is_written(typeset, style, notice
 
 BLANK_PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                           "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+
+
+def _defect_cases():
+    """One injected defect per style, the notice and the defect taken in turn: a third of a second
+    pass over the matrix, without loading or typesetting again."""
+    from defects import DEFECTS
+    for k, style in enumerate(STYLES):
+        notice_id = NOTICES[k % len(NOTICES)]
+        defect = list(DEFECTS)[k % len(DEFECTS)]
+        yield pytest.param(style, notice_id, defect, k, id=f"{style.name}-{notice_id}-{defect}")
+
+
+@pytest.mark.parametrize("style, notice_id, defect, turn", list(_defect_cases()))
+def test_a_defect_injected_is_a_doubt_on_its_page(typeset, style, notice_id, defect, turn):
+    from defects import DEFECTS
+    from test_verdict import needs_review_at
+
+    from pipeline.api import extract_document
+    _, _, ex = typeset(style, notice_id)
+    changed, page, what = DEFECTS[defect](typeset.loaded[(style.name, notice_id)], ex, turn)
+    needs_review_at(extract_document(changed), page, what)

@@ -2,12 +2,15 @@
 summary line shows it and `extract --strict` fails a batch in which any notice needs review."""
 import json
 
+import pytest
+from defects import DEFECTS
+
 from pipeline.batch.summary import summary_line
 from pipeline.cli import main
 from pipeline.model.problems import verdict
 from pipeline.model.records import Problem
 
-from conftest import ROOT
+from conftest import NOTICES, ROOT
 from pdfs import Doc, table
 
 
@@ -113,3 +116,33 @@ def test_every_problem_the_pipeline_raises_has_a_code():
                     missing.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert missing == []
     assert all(c.kind in ("doubt", "source", "confirmed", "tool") for c in Code)
+
+
+# ------------------------------------------------------------------ defects injected
+
+@pytest.fixture(scope="module")
+def loaded():
+    """Each shared notice loaded once (with the run's backend) and extracted as it is."""
+    from pipeline.api import extract_document
+    from pipeline.load.document import load_pdf
+    docs = {n: load_pdf(ROOT / "raw" / f"{n}.pdf") for n in NOTICES}
+    return {n: (doc, extract_document(doc)) for n, doc in docs.items()}
+
+
+def needs_review_at(ex, page: int, what: str) -> None:
+    """The verdict a defect must give: needs_review, with a doubt on the page of the defect."""
+    from pipeline.model.problems import doubts
+    found = [(p.reason, p.page) for p in doubts(ex.problems)]
+    assert verdict(ex.problems)[0] == "needs_review", what
+    assert page in {p for _, p in found}, (what, page, found)
+
+
+@pytest.mark.parametrize("defect", list(DEFECTS))
+@pytest.mark.parametrize("notice_id", NOTICES)
+def test_a_defect_in_a_shared_notice_is_a_doubt_on_its_page(loaded, notice_id, defect):
+    from pipeline.api import extract_document
+    doc, ex = loaded[notice_id]
+    assert verdict(ex.problems) == ("complete", [])
+    for turn in range(2):                       # two places of each defect
+        changed, page, what = DEFECTS[defect](doc, ex, turn)
+        needs_review_at(extract_document(changed), page, what)

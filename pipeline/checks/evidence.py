@@ -82,8 +82,8 @@ class _Confirmations:
         for fact, para, _, _, found in report_table_pairs(tables.get("facts", []), self.paragraphs,
                                                            tables.get("indicators", []),
                                                            tables.get("indicator_values", [])):
-            if agrees(fact, found):
-                shown = [value_cells.get((v.table_no, v.seq, f"{v.measure}_text")) for v in found]
+            shown = [value_cells.get((v.table_no, v.seq, f"{v.measure}_text")) for v in found if agrees(fact, [v])]
+            if shown:
                 self.agreeing.append((fact, para, [c for c in shown if c is not None]))
 
     def __call__(self, p: Problem) -> Problem:
@@ -134,13 +134,14 @@ class _Confirmations:
 
     def _cell_agrees(self, cell: TableCellRow, number: str) -> str | None:
         for fact, para, cells in self.agreeing:
-            if cell in cells and self.sure.paragraph(para, fact.raw) and number in fact.raw:
+            if cell in cells and self.sure.paragraph(para, fact.raw) and _token(number).search(fact.raw):
                 return f"the report states the same figure on p.{para.page_first}: {fact.raw}"
         return None
 
     def _para_agrees(self, para: ParagraphRow, number: str) -> str | None:
         for fact, p, cells in self.agreeing:
-            if p.para_id == para.para_id and number in fact.raw and cells and all(self.sure.cell(c) for c in cells):
+            if p.para_id == para.para_id and _token(number).search(fact.raw) and cells \
+                    and all(self.sure.cell(c) for c in cells):
                 return f"表{cells[0].table_no} row {cells[0].seq} states the same figure: {cells[0].text}"
         return None
 

@@ -68,6 +68,7 @@ class Code(str, Enum):
     NOTE_WITHOUT_NUMBER = ("note_without_number", DOUBT)
     MARKER_WITHOUT_NOTE = ("marker_without_note", DOUBT)
     NOTE_WITHOUT_MARKER = ("note_without_marker", DOUBT)
+    NOTE_LINKED_BY_TOPIC = ("note_linked_by_topic", DOUBT)      # its marker lost: the anchor is a guess
     BREAK_AFTER_FULL_LINE = ("break_after_full_line", DOUBT)    # a paragraph may have been cut in two
     STARTS_MID_SENTENCE = ("starts_mid_sentence", DOUBT)
     LEAD_NOT_SENTENCE = ("lead_not_sentence", DOUBT)            # a bold lead that ends mid-sentence

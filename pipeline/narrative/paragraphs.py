@@ -280,7 +280,10 @@ def _doubtful_paragraphs(paras: list[_Para], rows: list[ParagraphRow], segments:
             problems.append(Problem("narrative", "paragraph starts in the middle of a sentence", page=first.page,
                                     text=_short(row_b.text), bbox=box([first]), code=Code.STARTS_MID_SENTENCE))
             continue
-        full = prev.x1 >= right - s.full_line * prev.size and prev.x0 <= left + s.indent_max * prev.size
+        # both lines where the body's lines start (flush or indented): a centred line (a subtitle, an
+        # author) opens no paragraph of the body, even under a line that fills the width
+        full = prev.x1 >= right - s.full_line * prev.size and prev.x0 <= left + s.indent_max * prev.size \
+            and first.x0 <= left + s.indent_max * first.size
         same_size = abs(first.size - prev.size) <= s.size_change * max(first.size, prev.size)
         between = first.page == prev.page and any(prev.bottom <= g.top and g.bottom <= first.top
                                                   for g in grids.get(first.page, ()))
@@ -396,7 +399,7 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pag
                                      note_boxes=page_boxes(notes[key]["lines"])))
     for para_id, p in enumerate(paras, start=1):
         text, lead, markers = _assemble(p, notes, s)
-        if lead and not lead.rstrip(CLOSING)[-1:] in SENTENCE_END:
+        if lead and lead.rstrip(CLOSING)[-1:] not in SENTENCE_END:
             problems.append(Problem("narrative", "bold lead does not end where a sentence ends", page=p.lines[0].page,
                                     text=lead, bbox=box([p.lines[0]]), code=Code.LEAD_NOT_SENTENCE))
         level = _heading_level(text) if len(text) <= data.patterns()["heading_max_chars"] \
@@ -441,6 +444,10 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pag
                                     bbox=box([ln for ln in note["lines"] if ln.page == note["page"]]),
                                     code=Code.NOTE_WITHOUT_MARKER))
         else:                             # its marker lost (a scan), its topic words tell the anchor
+            problems.append(Problem("footnotes", f"footnote {note['no']} has no marker: linked by its topic words",
+                                    page=note["page"], text=f"{anchor} ← {text}",
+                                    bbox=box([ln for ln in note["lines"] if ln.page == note["page"]]),
+                                    code=Code.NOTE_LINKED_BY_TOPIC))
             row = rows[para_id - 1]
             rows[para_id - 1] = replace(row, footnote_refs=",".join(filter(None, [row.footnote_refs, str(note["no"])])))
         footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=note["no"], text=text,
