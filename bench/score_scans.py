@@ -115,6 +115,13 @@ def main(argv: list[str]) -> int:
                     print(f"  {k:28s} {v:.4f}" + (f"  (target {target}{', BELOW' if low else ''})" if target else ""))
             for m in metrics.get("_table_misses", [])[:12] + metrics.get("_value_misses", [])[:8]:
                 print("    miss", m)
+            report = json.loads((work / "out" / notice / "report.json").read_text(encoding="utf-8"))
+            print(f"  verdict: {report['status']}, {len(report['problems'])} doubt(s), "
+                  f"{len(report['source_issues'])} source issue(s), {len(report['confirmed'])} number(s) confirmed")
+            for p in report["problems"]:
+                print(f"    doubt p.{p.get('page')}: {p['reason']}: {p.get('text', '')[:70]}")
+            for p in report["confirmed"]:
+                print(f"    confirmed p.{p.get('page')}: {p.get('text', '')[:40]} — {p['evidence']}")
     for f in failed:
         print("below target:", f)
     return 1 if failed else 0

@@ -110,6 +110,7 @@ def corpus_read(tmp_path_factory, pytestconfig, request):
     root = tmp_path_factory.mktemp("corpus")
     cache = pytestconfig.cache.mkdir("corpus") if getattr(pytestconfig, "cache", None) else root
     done: dict[tuple[str, str], dict] = {}
+    extracted: dict[tuple[str, str], tuple] = {}     # (PDF, extraction), for the review page
 
     def get(notice_id: str, case: Case) -> dict:
         key = (notice_id, case.name)
@@ -118,7 +119,9 @@ def corpus_read(tmp_path_factory, pytestconfig, request):
             folder.mkdir()
             pdf = folder / f"{notice_id}.pdf"
             _pdf(cache, case, notice_id, pdf, lambda: request.getfixturevalue("browser"))
-            write_extraction(extract(pdf), folder)
+            ex = extract(pdf)
+            extracted[key] = (pdf, ex)
+            write_extraction(ex, folder)
             golden, _ = load(notice_id)
             problems, out = [], {}
             score.score_tables(golden, folder / notice_id, problems, out)
@@ -130,6 +133,7 @@ def corpus_read(tmp_path_factory, pytestconfig, request):
             done[key] = out
         return done[key]
 
+    get.extracted = extracted
     return get
 
 
@@ -156,6 +160,28 @@ def test_corpus_notice_reads(corpus_read, notice_id, case, aspect):
     misses = {"tables": scores["_table_misses"][:6], "values": scores["_value_misses"][:6]}.get(aspect, [])
     spurious = {"tables": scores["table_rows_spurious"], "narrative": scores["footnotes_spurious"]}.get(aspect, 0)
     assert not wrong and not spurious, (wrong, spurious, misses)
+
+
+def _review_cases():
+    for notice_id in NOTICE_IDS:
+        golden, _ = load(notice_id)
+        for case in cases_for(golden):
+            yield pytest.param(notice_id, case, id=f"{notice_id}-{case.name}")
+
+
+@pytest.mark.parametrize("notice_id, case", list(_review_cases()))
+def test_corpus_review_page_is_written(corpus_read, notice_id, case):
+    """The review page of every corpus notice, whatever columns its tables have (建设内容, 责任单位 …):
+    made over blank page images from the session's extraction, a box for every cell."""
+    import pikepdf
+
+    from pipeline.output.review import review_html
+    corpus_read(notice_id, case)
+    pdf, ex = corpus_read.extracted[(notice_id, case.name)]
+    with pikepdf.open(pdf) as doc:
+        sizes = [(float(p.mediabox[2]), float(p.mediabox[3])) for p in doc.pages]
+    page = review_html(ex, [(n, w, h, b"") for n, (w, h) in enumerate(sizes, start=1)], pdf.name)
+    assert page.count('class="cell role-') == sum(c.x0 is not None for c in ex.tables["table_cells"])
 
 
 # ------------------------------------------------------------------ the corpus files themselves
