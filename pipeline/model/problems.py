@@ -16,10 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import Enum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pipeline.model.records import Problem
+from typing import Protocol
 
 DOUBT, SOURCE, CONFIRMED, TOOL = "doubt", "source", "confirmed", "tool"
 
@@ -83,6 +80,16 @@ class Code(str, Enum):
     ROW_LEFT_OUT = ("row_left_out", DOUBT)
     REVIEW_FAILED = ("review_failed", TOOL)                     # the review page failed; the outputs stand
     UNCLASSIFIED = ("unclassified", DOUBT)                      # a problem raised without a code
+
+
+class Problem(Protocol):
+    """What the verdict reads of a problem (pipeline/model/records.py has the record itself)."""
+
+    @property
+    def code(self) -> Code | None: ...
+
+    @property
+    def reason(self) -> str: ...
 
 
 def code_of(p: Problem) -> Code:
