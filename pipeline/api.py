@@ -58,7 +58,7 @@ def extract(pdf: str | Path, backend: str | None = None, settings: Settings = DE
     return extract_document(doc, settings, timings)
 
 
-def extract_document(doc: Document, settings: LayoutSettings = DEFAULT,
+def extract_document(doc: Document, settings: Settings = DEFAULT,
                      timings: dict[str, float] | None = None) -> Extraction:
     """Every stage after loading, on a loaded document (`extract` loads it first; a test may change
     a loaded document's chars to see what the stages make of a defect)."""

@@ -101,6 +101,7 @@ def typeset(tmp_path_factory, pytestconfig):
     PDFs), extracted and scored once per session."""
     from pipeline.api import extract_document
     from pipeline.load.document import load_pdf
+    from pipeline.settings import DEFAULT
     from pipeline.output.write import write_extraction
     score = _scorer()
     root = tmp_path_factory.mktemp("matrix")
@@ -117,7 +118,7 @@ def typeset(tmp_path_factory, pytestconfig):
             printed = _rendered(cache, style, notice_id, pdf)
             values = folder / f"{notice_id}.values.json"
             values.write_text(json.dumps(printed.values, ensure_ascii=False), encoding="utf-8")
-            doc = load_pdf(pdf)
+            doc = load_pdf(pdf, DEFAULT)
             ex = extract_document(doc)
             loaded[key] = doc
             write_extraction(ex, folder)

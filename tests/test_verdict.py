@@ -125,7 +125,8 @@ def loaded():
     """Each shared notice loaded once (with the run's backend) and extracted as it is."""
     from pipeline.api import extract_document
     from pipeline.load.document import load_pdf
-    docs = {n: load_pdf(ROOT / "raw" / f"{n}.pdf") for n in NOTICES}
+    from pipeline.settings import DEFAULT
+    docs = {n: load_pdf(ROOT / "raw" / f"{n}.pdf", DEFAULT) for n in NOTICES}
     return {n: (doc, extract_document(doc)) for n, doc in docs.items()}
 
 
