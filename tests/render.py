@@ -718,8 +718,8 @@ def _report(s: Setter, g: dict, body: float, at_foot: bool = True, after=None):
         if k == 0:                                      # the report's title
             s.paragraph([(text, "bold")], size=22, indent=0, align="center", pitch=1.6 * 22)
             s.skip(0.5)
-        elif k < first_heading and (text.startswith("——") or (len(text) <= 20 and not re.search(r"[，。：]", text))):
-            s.skip(0 if text.startswith("——") else 1)      # subtitle, then the issuer apart
+        elif k < first_heading and under_title(text):
+            s.skip(0 if text.startswith(("——", "（")) else 1)      # subtitle or approval line, the issuer apart
             s.paragraph([(text, "kai")], indent=0, align="center")
         elif k < first_heading and text.endswith("：") and len(text) <= 10:
             s.skip(1)
@@ -731,6 +731,13 @@ def _report(s: Setter, g: dict, body: float, at_foot: bool = True, after=None):
             s.paragraph(runs, indent=2, notes={no: notes[no] for no in b["footnote_refs"] if at_foot})
         if after:
             after(b)
+
+
+def under_title(text: str) -> bool:
+    """A line set centred under the report's title: `——2024年1月9日在…会议上`, the approval line in
+    brackets `（2024年1月12日…审议批准）`, or the issuer's name."""
+    return (text.startswith("——") or (text.startswith("（") and text.endswith("）"))
+            or (len(text) <= 20 and not re.search(r"[，。：]", text)))
 
 
 def _with_markers(text: str, lead: str | None, refs: list[int], anchors: dict[int, str], s: Setter):

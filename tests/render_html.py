@@ -40,6 +40,7 @@ from render import (
     printed_tables,
     section_text,
     table_label,
+    under_title,
 )
 
 # style.font → (CSS family, family of the 楷体 runs): Noto has a real bold (a CID font named …-Bold),
@@ -239,7 +240,7 @@ def notice_html(golden: dict, style: Style) -> str:
         text = b["text"]
         if k == 0:
             body.append(f'<p class="title">{_e(text)}</p>')
-        elif k < first_heading and (text.startswith("——") or (len(text) <= 20 and not re.search(r"[，。：]", text))):
+        elif k < first_heading and under_title(text):
             body.append(f'<p class="sub">{_e(text)}</p>')
         elif k < first_heading and text.endswith("：") and len(text) <= 10:
             body.append(f'<p class="left" style="margin-top:1em">{_e(text)}</p>')
