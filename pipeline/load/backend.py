@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 from pipeline.model.problems import Code
 from pipeline.model.records import Char, Page, Problem, Rule
@@ -21,16 +22,19 @@ class InputError(Exception):
         self.kind = kind
 
 
+Doc = TypeVar("Doc")   # the library's open document
+
+
 @dataclass(frozen=True)
-class Library:
+class Library(Generic[Doc]):
     """What the shared open/repair/page code needs to know of one PDF library."""
     errors: tuple[type[BaseException], ...]      # what it raises for a file or a page it cannot parse
-    open: Callable[[bytes], object]              # bytes → an open document, every page's place known
+    open: Callable[[bytes], Doc]                 # bytes → an open document, every page's place known
     password_needed: Callable[[BaseException], bool]
-    xref_rebuilt: Callable[[object], bool]       # it repaired a damaged cross-reference table itself
+    xref_rebuilt: Callable[[Doc], bool]          # it repaired a damaged cross-reference table itself
 
 
-def open_pdf(raw: bytes, lib: Library) -> tuple[object, list[Problem]]:
+def open_pdf(raw: bytes, lib: Library[Doc]) -> tuple[Doc, list[Problem]]:
     """Open the PDF; a file the library cannot open is rebuilt by qpdf and opened again."""
     try:
         doc = lib.open(raw)
@@ -79,7 +83,7 @@ def pages_that_exist(raw: bytes, declared: int) -> tuple[int, list[Problem]]:
                            code=Code.PAGES_MISSING)]
 
 
-def read_pages(n_pages: int, read: Callable[[int], Page], lib: Library) -> tuple[list[Page], list[Problem]]:
+def read_pages(n_pages: int, read: Callable[[int], Page], lib: Library[Doc]) -> tuple[list[Page], list[Problem]]:
     """Every page by `read(index)`; a page the library cannot parse is named and left blank, and the
     rest of the notice is read. Any other error (a bug, a missing data file) is not a bad page: it
     propagates."""

@@ -43,7 +43,8 @@ def load_pdf(path: str | Path, settings: Settings, backend: str | None = None) -
                                            sha256=hashlib.sha256(raw).hexdigest(), metadata=metadata,
                                            pages=tuple(pages), problems=tuple(problems)), settings.load)
     pages, ocr_problems = _read_scans(raw, list(doc.pages), unreadable, settings) if ocr_on() else (list(doc.pages), [])
-    return replace(doc, pages=tuple(pages), problems=(*doc.problems, *ocr_problems, *_empty_pages(pages, unreadable, settings.load)))
+    empty = _empty_pages(pages, unreadable, settings.load)
+    return replace(doc, pages=tuple(pages), problems=(*doc.problems, *ocr_problems, *empty))
 
 
 def ocr_on() -> bool:
@@ -81,7 +82,8 @@ def check_text(doc: Document) -> None:
     if any(p.chars for p in doc.pages):
         return
     after = "and OCR found no text on them" if ocr_on() else "needs OCR (OCR is off: NOTICE_EXTRACT_OCR)"
-    pages_of = {reason: [p.page for p in doc.problems if p.reason == reason] for reason in (UNREADABLE, OUTLINED)}
+    pages_of = {reason: [p.page for p in doc.problems if p.reason == reason and p.page is not None]
+                for reason in (UNREADABLE, OUTLINED)}
     if pages_of[UNREADABLE]:
         raise InputError("unreadable_text", "the text layer does not decode to text (a font without a ToUnicode "
                                             f"map?), {after}: pages {_ranges(pages_of[UNREADABLE])}")
@@ -227,7 +229,8 @@ def _check_inflation(raw: bytes) -> None:
         if end >= 0 and (end - m.end()) * 1032 <= limit // 4:     # deflate inflates at most ~1032:1
             continue
         d = zlib.decompressobj()
-        size, data = 0, view[m.end():end if end >= 0 else len(raw)]
+        size = 0
+        data: memoryview | bytes = view[m.end():end if end >= 0 else len(raw)]
         try:
             while data and size <= limit // 4:
                 size += len(d.decompress(data, 16 << 20))

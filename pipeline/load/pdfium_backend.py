@@ -16,12 +16,12 @@ from pipeline.load.backend import (
     read_pages,
     rules_from_box,
 )
-from pipeline.model.records import Page, Rule
+from pipeline.model.records import Page, Problem, Rule
 from pipeline.settings import LoadSettings
 from pipeline.vocab.text import nfc
 
 
-def read_pdfium(raw: bytes, s: LoadSettings):
+def read_pdfium(raw: bytes, s: LoadSettings) -> tuple[dict[str, str], list[Page], list[Problem]]:
     import pypdfium2 as pdfium
     import pypdfium2.raw as pr
 
@@ -57,7 +57,10 @@ def _pdfium_calls():
     P, I, D = ctypes.c_void_p, ctypes.c_int, ctypes.c_double  # noqa: E741  (ctypes' own letters)
 
     def fn(f, restype, *args):
-        return ctypes.CFUNCTYPE(restype, *args)(ctypes.cast(f, P).value)
+        address = ctypes.cast(f, P).value
+        if address is None:
+            raise RuntimeError(f"pdfium has no function behind {f!r}")
+        return ctypes.CFUNCTYPE(restype, *args)(address)
 
     return SimpleNamespace(
         unicode=fn(pr.FPDFText_GetUnicode, ctypes.c_uint, P, I),
@@ -185,7 +188,9 @@ def _pdfium_subpath_boxes(obj, pr, m: Matrix) -> tuple[list[tuple[float, float, 
     there; and whether the path has a curve (a Bézier segment)."""
     a, b, c, d, e, f = m
     x, y = ctypes.c_float(), ctypes.c_float()
-    subpaths, pts, curved = [], [], False
+    subpaths: list[list[tuple[float, float]]] = []
+    pts: list[tuple[float, float]] = []
+    curved = False
     for k in range(pr.FPDFPath_CountSegments(obj)):
         seg = pr.FPDFPath_GetPathSegment(obj, k)
         kind = pr.FPDFPathSegment_GetType(seg)

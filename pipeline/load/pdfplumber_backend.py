@@ -14,12 +14,12 @@ from pipeline.load.backend import (
     read_pages,
     rules_from_box,
 )
-from pipeline.model.records import Char, Page, Rule
+from pipeline.model.records import Char, Page, Problem, Rule
 from pipeline.settings import LoadSettings
 from pipeline.vocab.text import nfc
 
 
-def read_pdfplumber(raw: bytes, s: LoadSettings):
+def read_pdfplumber(raw: bytes, s: LoadSettings) -> tuple[dict[str, str], list[Page], list[Problem]]:
     import io
 
     import pdfplumber

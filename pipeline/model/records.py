@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline.model.problems import Code
 from pipeline.model.rows import Row
@@ -56,7 +57,7 @@ class Document:
     notice_id: str
     source_file: str
     sha256: str
-    metadata: dict
+    metadata: dict[str, str]
     pages: tuple[Page, ...]
     problems: tuple[Problem, ...] = ()
 
@@ -178,7 +179,7 @@ class Extraction:
     tables: dict[str, list[Row]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    furniture: list[dict] = field(default_factory=list)   # page furniture left out: page, box, text
+    furniture: list[dict[str, Any]] = field(default_factory=list)   # page furniture left out: page, box, text
     written: dict[str, int] = field(default_factory=dict)  # rows per table that write wrote (after validation)
 
 
@@ -188,7 +189,7 @@ class Summary:
     source: str
     ok: bool
     pages: int = 0
-    counts: dict | None = None
+    counts: dict[str, int] | None = None
     problems: int = 0           # doubts: what the extraction may have lost or misread
     status: str = ""            # the verdict of report.json: "complete" | "needs_review"
     source_issues: int = 0      # what the notice contradicts in itself (no doubt of the extraction)

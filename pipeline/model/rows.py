@@ -12,14 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import Any
+
+# Where something was printed, for the review page: (page, x0, top, x1, bottom).
+PageBox = tuple[int, float, float, float, float]
 
 
-def kept_off(default=None):
-    """A field passed on between the stages that the schema keeps off the written outputs."""
+def kept_off(default: object = None) -> Any:
+    """A field passed on between the stages that the schema keeps off the written outputs. (Typed
+    `Any` as `dataclasses.field` is: the class body assigns it to a field of any type.)"""
     return field(default=default, metadata={"written": False})
 
 
-def columns(record_type) -> tuple[str, ...]:
+def columns(record_type: type) -> tuple[str, ...]:
     """The written fields of a row record, in the order of its table's schema."""
     return tuple(f.name for f in fields(record_type) if f.metadata.get("written", True))
 
@@ -131,7 +136,7 @@ class ParagraphRow:
     page_first: int
     page_last: int
     source: str
-    boxes: tuple = kept_off(())     # (page, x0, top, x1, bottom) around its lines on each page, for the review page
+    boxes: tuple[PageBox, ...] = kept_off(())   # around its lines on each page, for the review page
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -145,8 +150,8 @@ class FootnoteRow:
     table_no: int | None = None
     cell_row: int | None = None
     cell_col: int | None = None
-    marker_box: tuple | None = kept_off()   # (page, x0, top, x1, bottom) of its marker, for the review page
-    note_boxes: tuple = kept_off(())        # (page, x0, top, x1, bottom) around the note on each page
+    marker_box: PageBox | None = kept_off()         # of its marker, for the review page
+    note_boxes: tuple[PageBox, ...] = kept_off(())  # around the note on each page
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,1 +1,2 @@
-"""The notice's vocabulary: access to the data files under schemas/, the text normaliser, the number/unit/qualifier grammar, header wordings, names and keys."""
+"""The notice's vocabulary: access to the data files under schemas/, the text normaliser, the
+number/unit/qualifier grammar, header wordings, names and keys."""

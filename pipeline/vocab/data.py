@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from typing import Any
 
 
 def text(name: str) -> str:
@@ -20,27 +21,27 @@ def text(name: str) -> str:
 
 
 @cache
-def json_file(name: str):
+def json_file(name: str) -> Any:
     return json.loads(text(name))
 
 
 @cache
-def patterns() -> dict:
+def patterns() -> dict[str, Any]:
     return json_file("patterns.json")
 
 
 @cache
-def regex(name: str) -> re.Pattern:
+def regex(name: str) -> re.Pattern[str]:
     return re.compile(patterns()[name])
 
 
 @cache
-def regex_list(name: str) -> tuple[re.Pattern, ...]:
+def regex_list(name: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in patterns()[name])
 
 
 @cache
-def csv_rows(name: str) -> tuple[dict, ...]:
+def csv_rows(name: str) -> tuple[dict[str, str], ...]:
     reader = csv.DictReader(io.StringIO(text(name), newline=""))
     return tuple(row for row in reader if not next(iter(row.values()), "").startswith("#"))
 
@@ -51,9 +52,9 @@ def plausible_ranges() -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
     return {(r["base_unit"], r["kind"]): (Decimal(r["min"]), Decimal(r["max"])) for r in csv_rows("plausible.csv")}
 
 
-def table_schema(table: str) -> dict:
+def table_schema(table: str) -> dict[str, Any]:
     return json_file(f"{table}.schema.json")
 
 
-def table_kinds() -> dict:
+def table_kinds() -> dict[str, Any]:
     return json_file("table_kinds.json")

@@ -41,7 +41,7 @@ def units() -> dict[str, Unit]:
 
 
 @cache
-def _grammar() -> re.Pattern:
+def _grammar() -> re.Pattern[str]:
     p = data.patterns()
     mags = "|".join(sorted(map(re.escape, p["magnitudes"]), key=len, reverse=True))
     unit_alt = "|".join(sorted(map(re.escape, units()), key=len, reverse=True))
@@ -124,7 +124,8 @@ def _qualifier_before(prefix: str) -> str | None:
     """The qualifier the prefix ends with, unless it is only the tail of a word (签约 is no 约)."""
     if any(prefix.endswith(w) for w in data.patterns()["not_qualifiers"]):
         return None
-    for q in sorted(data.patterns()["qualifiers_before"], key=len, reverse=True):
+    qualifiers: list[str] = data.patterns()["qualifiers_before"]
+    for q in sorted(qualifiers, key=len, reverse=True):
         if prefix.endswith(q):
             return q
     return None
@@ -179,7 +180,7 @@ def parse(text: str, skip_brackets: bool = False, min_chinese_len: int = 2) -> l
     return out
 
 
-def _printed_unit(m: re.Match) -> tuple[str, int] | None:
+def _printed_unit(m: re.Match[str]) -> tuple[str, int] | None:
     """The unit as printed and where the quantity ends: 3个-5个 ends at its first unit."""
     if m.group("unit1") and not m.group("num2"):
         return m.group("unit1"), m.end("unit1")
@@ -187,7 +188,7 @@ def _printed_unit(m: re.Match) -> tuple[str, int] | None:
     return (unit_text, m.end()) if unit_text else None
 
 
-def _stands_alone(m: re.Match, norm: str, hidden: list[tuple[int, int]], min_chinese_len: int) -> bool:
+def _stands_alone(m: re.Match[str], norm: str, hidden: list[tuple[int, int]], min_chinese_len: int) -> bool:
     """Not inside a hidden bracket, not a bare run of Chinese digits (一一), not the tail of a longer
     number or code, not an ordinal (第3批)."""
     num, start = m.group("num"), m.start()
@@ -202,7 +203,7 @@ def _stands_alone(m: re.Match, norm: str, hidden: list[tuple[int, int]], min_chi
     return not any(before.endswith(o) for o in data.patterns()["ordinal_before"])
 
 
-def _numbers_of(m: re.Match) -> list[tuple[str, str | None]] | None:
+def _numbers_of(m: re.Match[str]) -> list[tuple[str, str | None]] | None:
     """The number, or the two ends of a range (3-5个, 3万至5万人) with their bounds; None for a
     range whose ends carry different units or that joins two whole quantities with 至/到."""
     if not m.group("num2"):
@@ -214,7 +215,7 @@ def _numbers_of(m: re.Match) -> list[tuple[str, str | None]] | None:
     return [(m.group("num"), "low"), (m.group("num2"), "high")]
 
 
-def _qualifier(before: str, after: str, m: re.Match) -> str | None:
+def _qualifier(before: str, after: str, m: re.Match[str]) -> str | None:
     """The words that bound the number: 不低于 before it, 以上 after it, or both (控制在…以内)."""
     head = _qualifier_before(before.rstrip())
     tail = next((q for q in data.patterns()["qualifiers_after"] if after.startswith(q)), None)

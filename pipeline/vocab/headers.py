@@ -18,7 +18,8 @@ def map_columns(header: tuple[str, ...], allowed: list[str]) -> dict[int, str]:
     out: dict[int, str] = {}
     for i, h in enumerate(header):
         for row in data.csv_rows("header_synonyms.csv"):
-            if row["field"] in allowed and row["field"] not in out.values() and _matches(h, row["match"], row["synonym"]):
+            if (row["field"] in allowed and row["field"] not in out.values()
+                    and _matches(h, row["match"], row["synonym"])):
                 out[i] = row["field"]
                 break
     return out
