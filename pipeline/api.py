@@ -85,7 +85,8 @@ def extract_document(doc: Document, settings: Settings = DEFAULT,
     values, value_problems = indicator_values(indicators)
     fact_rows = facts(narrative.paragraphs, {v.indicator_key for v in values})
     lap("quantities")
-    ex = Extraction(notice_id=doc.notice_id, timings=timings, furniture=furniture_rows(layouts, settings.layout))
+    ex = Extraction(notice_id=doc.notice_id, timings=timings, furniture=furniture_rows(layouts, settings.layout),
+                    frames={p.number: (p.turn, p.skew) for p in doc.pages if p.turn or p.skew})
     notice = notice_row(doc, narrative.title, narrative.paragraphs, settings.layout)
     ex.tables = {
         "notices": [notice],
@@ -225,7 +226,7 @@ def extract_task(task: FileTask) -> Summary:
 
 def write_review(ex: Extraction, pdf: str | Path, folder: Path | str) -> Path | str:
     """`folder`/review.html: the page images of `pdf` with the extraction `ex` drawn over them."""
-    page = review_html(ex, render_pages(pdf), Path(pdf).name)
+    page = review_html(ex, render_pages(pdf, frames=ex.frames), Path(pdf).name)
     if is_remote(folder):
         write_bytes(folder, "review.html", page.encode("utf-8"))
         return f"{folder}/review.html"

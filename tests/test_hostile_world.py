@@ -398,3 +398,80 @@ def test_an_s3_server_that_dies_mid_run_fails_the_rest_as_output_error(s3_env, s
     assert "b.pdf: FAILED (output_error) the outputs could not be written" in captured.err
     assert "manifest.parquet could not be updated" in captured.err
     assert [(f["kind"], os.path.basename(f["file"])) for f in _local_failures(tmp_path)] == [("output_error", "b.pdf")]
+
+
+# ------------------------------------------------------------------ 3. the review page's frame
+
+def _on_ink(page, width: float, height: float, png: bytes) -> float:
+    """The share of the page's chars whose box, where the review page draws it over the image (the
+    image stretched over width × height points), holds ink."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
+    sx, sy = image.shape[1] / width, image.shape[0] / height
+    chars = [c for c in page.chars if c.text.strip()]
+    inked = 0
+    for c in chars:
+        pad_x, pad_y = (c.x1 - c.x0) * 0.15, (c.bottom - c.top) * 0.15
+        box = image[int((c.top + pad_y) * sy):int((c.bottom - pad_y) * sy) + 1,
+                    int((c.x0 + pad_x) * sx):int((c.x1 - pad_x) * sx) + 1]
+        inked += box.size > 0 and box.min() < 110
+    return inked / max(1, len(chars))
+
+
+def _frames_match(doc, rendered, scale: float = 1.5):
+    """Every page drawn in its displayed frame: the image's size is the frame's, and the chars'
+    boxes lie over ink."""
+    import io
+
+    from PIL import Image
+    for page, (number, width, height, png) in zip(doc.pages, rendered, strict=True):
+        size = Image.open(io.BytesIO(png)).size
+        assert number == page.number
+        assert size[0] / scale == pytest.approx(width, abs=1) and size[1] / scale == pytest.approx(height, abs=1)
+        assert (width, height) == (pytest.approx(page.width, abs=1), pytest.approx(page.height, abs=1))
+        if page.chars:
+            assert _on_ink(page, width, height, png) >= 0.9, number
+
+
+def test_the_review_draws_rotated_and_landscape_pages_in_their_frame(tmp_path, pytestconfig):
+    from test_matrix import STYLES, _rendered
+
+    from pipeline.load.document import load_pdf
+    from pipeline.load.render import render_pages
+    from pipeline.model.records import Extraction
+    from pipeline.output.review import review_html
+    cache = pytestconfig.cache.mkdir("typeset") if getattr(pytestconfig, "cache", None) else tmp_path
+    for name in ("rotated", "landscape"):       # /Rotate 90 over a portrait MediaBox; a wide MediaBox
+        pdf = tmp_path / f"{name}.pdf"
+        _rendered(cache, next(s for s in STYLES if s.name == name), "baoshan-2022", pdf)
+        doc = load_pdf(pdf, backend="pdfium")
+        rendered = render_pages(pdf)
+        assert any(w > h for _, w, h, _ in rendered), name        # the turned table pages are shown wide
+        _frames_match(doc, rendered)
+        page = review_html(Extraction(doc.notice_id), rendered)
+        for _, w, h, _ in rendered:
+            assert f'viewBox="0 0 {w:.1f} {h:.1f}"' in page
+
+
+def test_the_review_draws_a_sideways_scan_upright_as_ocr_read_it(tmp_path):
+    import pypdfium2 as pdfium
+
+    from pipeline.load.document import load_pdf
+    from pipeline.load.render import render_pages
+    pdf = pdfium.PdfDocument(GOOD)
+    image = pdf[1].render(scale=150 / 72).to_pil().convert("L")
+    pdf.close()
+    image = image.crop((0, 0, image.width, image.height * 2 // 5))     # a third of the OCR's work: quicker
+    scan = tmp_path / "sideways.pdf"
+    image.rotate(90, expand=True).save(scan, resolution=150)        # scanned lying on its side
+    page = load_pdf(scan).pages[0]
+    assert page.source == "ocr" and page.turn % 2 == 1 and len(page.chars) > 50
+    assert page.width > page.height         # read upright: the strip lies wide again, its chars in that frame
+    frames = {1: (page.turn, page.skew)}
+    rendered = render_pages(scan, frames=frames)
+    _frames_match(type("D", (), {"pages": (page,)}), rendered)
+    (_, width, height, png), = render_pages(scan)          # the image as the PDF shows it: boxes off the text
+    assert width < height and _on_ink(page, width, height, png) < 0.5

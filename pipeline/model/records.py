@@ -50,6 +50,8 @@ class Page:
     images: int = 0     # image objects drawn on the page (a scan shows up here, not in chars)
     outlines: int = 0   # path objects with curves (text drawn as glyph outlines shows up here, not in chars)
     source: str = "text"    # "text": read from the PDF's text layer; "ocr": read from its image
+    turn: int = 0           # quarter turns counterclockwise OCR gave the page image to read it upright (0-3)
+    skew: float = 0.0       # then degrees counterclockwise it was deskewed by: the frame of the chars' boxes
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +183,7 @@ class Extraction:
     timings: dict[str, float] = field(default_factory=dict)
     furniture: list[dict[str, Any]] = field(default_factory=list)   # page furniture left out: page, box, text
     written: dict[str, int] = field(default_factory=dict)  # rows per table that write wrote (after validation)
+    frames: dict[int, tuple[int, float]] = field(default_factory=dict)  # page → (turn, skew) of a page OCR turned
 
 
 @dataclass(frozen=True)

@@ -52,8 +52,10 @@ def read_page(rgb: np.ndarray, number: int, dpi: float, settings: OcrSettings) -
         grey = cv2.resize(grey, None, fx=scale, fy=scale,
                           interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
     ink = _binarize(grey)
+    turn = 0                # quarter turns counterclockwise, recorded so that the review page turns the image alike
     if _sideways(ink, settings):
         grey, ink = _turned(grey, -1), _turned(ink, -1)
+        turn = 3
     angle = _skew(ink, settings)
     if angle:
         grey = _rotate(grey, angle, 255)
@@ -62,12 +64,13 @@ def read_page(rgb: np.ndarray, number: int, dpi: float, settings: OcrSettings) -
     if read[-1]:                            # upside down: turn it and read again
         grey, ink = _turned(grey, 2), _turned(ink, 2)
         read = _read(grey, ink, settings)
+        turn = (turn + 2) % 4
     lines, boxes, text_ink, _ = read
     pt = 72.0 / settings.work_dpi           # PDF points per pixel
     chars, problems = _chars(lines, text_ink, pt, number, settings)
     h, w = grey.shape[:2]
     page = Page(number, round(w * pt, 2), round(h * pt, 2), tuple(chars), tuple(_rules(boxes, pt)), images=1,
-                source="ocr")
+                source="ocr", turn=turn, skew=float(angle or 0.0))
     return page, problems
 
 
