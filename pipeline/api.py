@@ -248,6 +248,22 @@ def review_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None,
     return write_review(ex, pdf, Path(out_dir) / ex.notice_id)
 
 
+def review_task(task: FileTask) -> Summary:
+    """What `review` runs for each file, in a child process under the memory limit: a Summary whose
+    failure kind is extract's (a bug of the page itself is `review`)."""
+    pdf = Path(task.pdf)
+    try:
+        review_to(pdf, task.out_dir, task.backend)
+        return Summary(pdf.stem, str(pdf), True)
+    except InputError as e:
+        return Summary(pdf.stem, str(pdf), False, error_kind=e.kind, error=str(e))
+    except MemoryError:
+        return Summary(pdf.stem, str(pdf), False, error_kind="too_large",
+                       error="needs more memory than the review may use (--max-memory)")
+    except Exception as e:      # a bug of the page: said, and the next notice's page is written
+        return Summary(pdf.stem, str(pdf), False, error_kind="review", error=f"{type(e).__name__}: {e}")
+
+
 def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = None, jobs: int = 1,
                  timeout: float | None = 300.0, executor=None, force: bool = False,
                  max_memory: int | None = None, review: bool = False, notes: list[str] | None = None,

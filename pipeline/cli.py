@@ -14,9 +14,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from pipeline import api
-from pipeline.batch.executors import executor_for
+from pipeline.batch.executors import FileTask, default_max_memory, executor_for, run_isolated
 from pipeline.batch.summary import summary_line
-from pipeline.load.backend import InputError
 from pipeline.load.document import BACKENDS, page_count
 from pipeline.output.storage import is_remote, write_bytes
 from pipeline.output.write import sweep_leftovers
@@ -214,14 +213,15 @@ def cmd_review(args) -> int:
             return 2
         pdfs.extend(found)
     failed = 0
+    limit = args.max_memory << 20 if args.max_memory else default_max_memory(1)
     for pdf in pdfs:
-        try:
-            print(api.review_to(pdf, args.out, backend=args.backend))
-        except InputError as e:
-            print(f"{pdf}: FAILED ({e.kind}) {e}", file=sys.stderr)
-            failed += 1
-        except Exception as e:      # a bug of the page: said, and the next notice's page is written
-            print(f"{pdf}: FAILED (review) {type(e).__name__}: {e}", file=sys.stderr)
+        # in a child process under the worker's memory limit, as extract runs it: a bomb or a page too
+        # large to draw is too_large there, not 7 GB of this process (or pdfium aborting it)
+        s = run_isolated(api.review_task, FileTask(str(pdf), str(args.out), args.backend, max_memory=limit), None)
+        if s.ok:
+            print(Path(args.out) / s.notice_id / "review.html")
+        else:
+            print(f"{pdf}: FAILED ({s.error_kind}) {s.error}", file=sys.stderr)
             failed += 1
     return 1 if failed else 0
 
@@ -350,6 +350,9 @@ def _main(argv: list[str] | None = None) -> int:
     rv.add_argument("inputs", nargs="*", metavar="PDF|DIR|notice_id")
     rv.add_argument("--out", default="extracted", help="output folder (default: extracted/)")
     rv.add_argument("--raw", default="raw", help="where a notice_id's PDF is (default: raw/)")
+    rv.add_argument("--max-memory", type=_number(int, "--max-memory"), metavar="MIB",
+                    help="MiB of address space the review of one file may use, as for extract (default: the "
+                         "machine's memory, between 2048 and 8192)")
     _shared(rv, "--backend")
     rv.set_defaults(func=cmd_review)
     ld = sub.add_parser("load", help="load extracted notices into the DuckDB warehouse (idempotent)")

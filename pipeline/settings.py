@@ -181,6 +181,9 @@ class OcrSettings:
     max_skew: float = 3.0           # degrees searched either way when deskewing
     skew_step: float = 0.05         # finest skew step, degrees
     sideways_ratio: float = 1.3     # ink runs this much longer down the page than across: sideways
+    inverted_below: int = 96        # a page image whose median grey is darker than this is stored inverted:
+                                    # paper is most of any page, so it is white ink on black (a CCITT image
+                                    # with the wrong BlackIs1, a CMYK JPEG stored inverted), read inverted back
     join_reach: float = 0.6         # glyphs this share of their size apart join into a line (orientation)
     flip_share: float = 0.6         # share of lines the classifier reads upside down: the page is
     rule_len_h: float = 0.05        # a horizontal ruling line is at least this share of the page width

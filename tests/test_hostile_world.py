@@ -475,3 +475,56 @@ def test_the_review_draws_a_sideways_scan_upright_as_ocr_read_it(tmp_path):
     _frames_match(type("D", (), {"pages": (page,)}), rendered)
     (_, width, height, png), = render_pages(scan)          # the image as the PDF shows it: boxes off the text
     assert width < height and _on_ink(page, width, height, png) < 0.5
+
+
+# ------------------------------------------------------------------ 6. right kinds
+
+def test_a_scan_with_its_ink_inverted_is_read_not_not_a_notice(tmp_path):
+    import pypdfium2 as pdfium
+    from PIL import ImageOps
+
+    from pipeline.api import extract
+    pdf = pdfium.PdfDocument(GOOD)
+    image = pdf[2].render(scale=150 / 72).to_pil().convert("L")       # a page of the indicator table
+    pdf.close()
+    image = image.crop((0, 0, image.width, image.height * 2 // 5))     # its first rows: quicker to read
+    scan = tmp_path / "inverted.pdf"
+    ImageOps.invert(image).convert("1").save(scan, resolution=150)     # white on black, one bit a pixel
+    ex = extract(scan)              # was not_a_notice: the whole black page read as ink, no table in it
+    assert len(ex.tables["indicators"]) >= 3
+    assert any("研发经费支出" in (r.indicator or "") for r in ex.tables["indicators"])
+
+
+def _huge_scan(path, side: float = 14400):
+    """One page of `side` points square (200 inches: the largest a PDF page may be) showing a small
+    scan stretched over it: drawn at the lowest resolution OCR reads (100 dpi), 6 GiB of pixels."""
+    from PIL import Image
+    Image.new("L", (200, 200), 255).save(path, resolution=200 / (side / 72))
+    return path
+
+
+def test_a_page_too_large_to_draw_is_too_large_before_drawing(tmp_path, capsys):
+    scan = _huge_scan(tmp_path / "poster.pdf")
+    out = tmp_path / "out"
+    assert main(["extract", str(scan), "--out", str(out), "--quiet", "--max-memory", "2048"]) == 1
+    failures = json.loads((out / "failures.json").read_text(encoding="utf-8"))
+    assert [f["kind"] for f in failures] == ["too_large"]       # was no_text: the page rendered as nothing
+    assert "page 1 is 14400 × 14400 pt" in failures[0]["reason"] and "--max-memory" in failures[0]["reason"]
+
+
+def test_review_runs_under_the_memory_limit_of_extract(tmp_path, capsys):
+    from pdfs import flate_blanks
+    bomb = tmp_path / "bomb.pdf"
+    with pikepdf.open(GOOD) as pdf:         # 600 MiB of blanks in one page's content: the bomb pre-check's
+        del pdf.pages[4:]
+        stream = pikepdf.Stream(pdf, flate_blanks(600))
+        stream.Filter = pikepdf.Name.FlateDecode
+        page = pdf.pages[1]
+        page.Contents = pikepdf.Array([stream, *page.obj.get("/Contents").wrap_in_array()])
+        pdf.save(bomb)
+    code = main(["review", str(bomb), str(_huge_scan(tmp_path / "poster.pdf")), "--out", str(tmp_path / "out"),
+                 "--max-memory", "2048"])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1 and len(err) == 2
+    assert err[0].startswith(f"{bomb}: FAILED (too_large) a compressed stream inflates past 512 MiB")
+    assert err[1].startswith(f"{tmp_path / 'poster.pdf'}: FAILED (too_large) page 1 is 14400 × 14400 pt")

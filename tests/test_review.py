@@ -215,7 +215,7 @@ def test_a_failed_review_leaves_the_extraction_standing(tmp_path, monkeypatch, e
     from pipeline import api
     monkeypatch.setattr(api, "extract", lambda pdf, backend=None, settings=None: copy.deepcopy(extractions["baoshan-2022"]))
     monkeypatch.setattr(api, "review_html", lambda *a, **k: (_ for _ in ()).throw(AttributeError("boom")))
-    monkeypatch.setattr(api, "render_pages", lambda pdf: [])
+    monkeypatch.setattr(api, "render_pages", lambda pdf, **frames: [])
     s = api.extract_to(ROOT / "raw" / "baoshan-2022.pdf", tmp_path, review=True)
     assert s.ok and s.status == "complete" and s.review_error == "AttributeError: boom"
     report = json.loads((tmp_path / "baoshan-2022" / "report.json").read_text(encoding="utf-8"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import math
 import os
 import re
 import stat
@@ -138,17 +139,42 @@ def _read_scans(raw: bytes, pages: list[Page], unreadable: dict[int, str],
         try:
             page = pdf[number - 1]
             dpi = _scan_dpi(page, pdfium)
+            check_drawing(number, *page.get_size(), dpi / 72, "be read by OCR")
             image = np.asarray(page.render(scale=dpi / 72).to_pil().convert("RGB"))
             page.close()
             read, found = ocr.read_page(image, number, dpi, settings.ocr)
             if read.chars or read.rules:
                 pages[number - 1] = read
             problems.extend(found)
+        except InputError:
+            pdf.close()
+            raise
         except Exception as e:  # one unreadable scan never loses the rest
             problems.append(Problem("load", f"scanned page could not be read by OCR: {e}", page=number,
                                     code=Code.OCR_FAILED))
     pdf.close()
     return pages, problems
+
+
+def memory_budget() -> int:
+    """Bytes one buffer may take: a quarter of the worker's address-space limit (--max-memory), or of
+    the machine's memory when the process has no limit (the library called directly)."""
+    import resource
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if limit == resource.RLIM_INFINITY:
+        limit = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return limit // 4
+
+
+def check_drawing(number: int, width: float, height: float, scale: float, purpose: str) -> None:
+    """A page drawn at `scale` pixels a point takes 4 bytes a pixel (pdfium's bitmaps): past the memory
+    budget it is `too_large` before pdfium is asked (it fails the allocation and the page would be read
+    as blank, or aborts the process)."""
+    need = math.ceil(width * scale) * math.ceil(height * scale) * 4
+    if need > memory_budget():
+        raise InputError("too_large", f"page {number} is {width:.0f} × {height:.0f} pt: drawn at {scale * 72:.0f} dpi "
+                                      f"to {purpose} it would take {need / 2**30:.1f} GiB, more than a quarter of "
+                                      "the worker's memory limit (--max-memory)")
 
 
 def _scan_dpi(page, pdfium, lowest: float = 100.0, highest: float = 300.0) -> float:

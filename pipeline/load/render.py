@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.load.backend import repaired
-from pipeline.load.document import read_checked
+from pipeline.load.document import check_drawing, read_checked
 
 GREYS = [v // 17 * 17 for v in range(256)]     # 16 grey levels: a 4-bit PNG, crisp text, fast to write
 
@@ -29,6 +29,7 @@ def render_pages(path: str | Path, scale: float = 1.5,
     for i in range(len(pdf)):
         page = pdf[i]
         width, height = page.get_size()         # as shown: pdfium's size has the page's /Rotate applied
+        check_drawing(i + 1, width, height, scale, "be drawn on the review page")
         image = page.render(scale=scale, grayscale=True).to_pil()
         turn, skew = (frames or {}).get(i + 1, (0, 0.0))
         if turn % 4:

@@ -47,6 +47,8 @@ def read_page(rgb: np.ndarray, number: int, dpi: float, settings: OcrSettings) -
     import cv2
 
     grey = _without_seal(rgb)
+    if np.median(grey) < settings.inverted_below:
+        grey = 255 - grey
     scale = settings.work_dpi / dpi
     if abs(scale - 1) > 0.05:
         grey = cv2.resize(grey, None, fx=scale, fy=scale,
