@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.output.manifest import Manifest
+from pipeline.settings import DEFAULT
 from pipeline.warehouse.load import load
 
 from conftest import ROOT
@@ -447,7 +448,7 @@ def test_the_review_draws_rotated_and_landscape_pages_in_their_frame(tmp_path, p
     for name in ("rotated", "landscape"):       # /Rotate 90 over a portrait MediaBox; a wide MediaBox
         pdf = tmp_path / f"{name}.pdf"
         _rendered(cache, next(s for s in STYLES if s.name == name), "baoshan-2022", pdf)
-        doc = load_pdf(pdf, backend="pdfium")
+        doc = load_pdf(pdf, DEFAULT, backend="pdfium")
         rendered = render_pages(pdf)
         assert any(w > h for _, w, h, _ in rendered), name        # the turned table pages are shown wide
         _frames_match(doc, rendered)
@@ -467,7 +468,7 @@ def test_the_review_draws_a_sideways_scan_upright_as_ocr_read_it(tmp_path):
     image = image.crop((0, 0, image.width, image.height * 2 // 5))     # a third of the OCR's work: quicker
     scan = tmp_path / "sideways.pdf"
     image.rotate(90, expand=True).save(scan, resolution=150)        # scanned lying on its side
-    page = load_pdf(scan).pages[0]
+    page = load_pdf(scan, DEFAULT).pages[0]
     assert page.source == "ocr" and page.turn % 2 == 1 and len(page.chars) > 50
     assert page.width > page.height         # read upright: the strip lies wide again, its chars in that frame
     frames = {1: (page.turn, page.skew)}
