@@ -89,7 +89,8 @@ def _body(page: Page, lines: list[Line], start: int, size: float, s: LayoutSetti
     above = lines[start - 1].bottom
     for ln in lines[start:]:
         in_margin = ln.top > page.height * (1 - s.footer_zone) or ln.bottom < page.height * s.header_zone
-        if _ends_table(ln, s) or (in_margin and any(p.match(line_text(ln, s=s)) for p in data.regex_list("page_number"))) \
+        page_number = in_margin and any(p.match(line_text(ln, s=s)) for p in data.regex_list("page_number"))
+        if _ends_table(ln, s) or page_number \
                 or abs(ln.size - size) >= s.aligned_size * size or ln.top - above > s.aligned_table_break * size:
             break
         body.append(ln)

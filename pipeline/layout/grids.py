@@ -162,8 +162,9 @@ def _parts(page: Page, stack: list[Rule], snap: float, min_rules: int, s: Layout
     ys = _snap([r.top for r in stack], snap)
     outside = [data.regex(name) for name in ("table_title", "table_continued", "table_note")]
     cuts = [(top, bottom) for top, bottom in zip(ys, ys[1:], strict=False)
-            if any(p.match(line_text(ln, s=s)) for ln in build_lines(_chars_in(page, stack[0].x0, top, stack[0].x1, bottom),
-                                                                 page.number, s) for p in outside)]
+            if any(p.match(line_text(ln, s=s))
+                   for ln in build_lines(_chars_in(page, stack[0].x0, top, stack[0].x1, bottom), page.number, s)
+                   for p in outside)]
     parts, start = [], ys[0] - snap
     for top, bottom in [*cuts, (ys[-1] + snap, None)]:
         part = [r for r in stack if start <= r.top <= top + snap]
@@ -206,7 +207,7 @@ def _three_line_grid(page: Page, stack: list[Rule], snap: float, s: LayoutSettin
         top = lines[0].top if i else ys[0]
         bottom = (header + body)[i + 1][0].top if i + 1 < len(header) + len(body) else ys[-1]
         cells.extend(_row_cells(lines, cols, i, top, bottom, min_gap, page.number, s))
-    if labels and body:
+    if labels and body and label_col is not None:      # (no label column, no labels)
         cells = _with_labels(cells, labels, label_col, cols, _row_bands(body, ys[1], ys[-1]), len(header),
                              s.row_gap * table_size, page.number, s)
     return Grid(x0, ys[0], x1, ys[-1], page=page.number, n_rows=len(header) + len(body), n_cols=len(cols) - 1,
@@ -234,7 +235,8 @@ def _with_labels(cells: list[Cell], labels: list[Char], col: int, cols: list[flo
     groups = _centred_groups(centres, rows, row_gap)
     if groups is None:          # each label in the row its centre falls in
         groups = [(r, r) for r in (_row_at(c, rows) for c in centres)]
-    texts = {g: _cell_text([c for ln in blk for c in ln.chars], page, s) for g, blk in zip(groups, blocks, strict=False)}
+    texts = {g: _cell_text([c for ln in blk for c in ln.chars], page, s)
+             for g, blk in zip(groups, blocks, strict=False)}
     covered = {r for a, b in groups for r in range(a, b + 1)}
     out = [c for c in cells if not (c.col == col and c.colspan == 1 and c.row - first_row in range(len(rows)))]
     starts = {a: b for a, b in groups}
@@ -248,7 +250,8 @@ def _with_labels(cells: list[Cell], labels: list[Char], col: int, cols: list[flo
     return sorted(out, key=lambda c: (c.row, c.col))
 
 
-def _centred_groups(centres: list[float], rows: list[tuple[float, float]], tolerance: float):
+def _centred_groups(centres: list[float], rows: list[tuple[float, float]],
+                    tolerance: float) -> list[tuple[int, int]] | None:
     """(first row, last row) of each label's group when every label is centred on its group's rows
     (see _with_labels), else None. The first group may start below the body's top: the rows above
     it end a group whose label was printed on the page before."""
@@ -256,8 +259,9 @@ def _centred_groups(centres: list[float], rows: list[tuple[float, float]], toler
         bounds = [rows[first][0]]
         for c in centres:
             bounds.append(2 * c - bounds[-1])
-        starts = [next((r for r, (top, _) in enumerate(rows) if abs(top - b) <= tolerance), None) for b in bounds[:-1]]
-        if None in starts or abs(bounds[-1] - rows[-1][1]) > tolerance or starts != sorted(set(starts)):
+        found = [next((r for r, (top, _) in enumerate(rows) if abs(top - b) <= tolerance), None) for b in bounds[:-1]]
+        starts = [r for r in found if r is not None]
+        if len(starts) < len(found) or abs(bounds[-1] - rows[-1][1]) > tolerance or starts != sorted(set(starts)):
             continue
         ends = [nxt - 1 for nxt in starts[1:]] + [len(rows) - 1]
         if all(a == b for a, b in zip(starts, ends, strict=False)):

@@ -140,7 +140,8 @@ def is_power(before: str) -> bool:
 
 def gap_space(prev: Char | None, c: Char, line: Line, s: LayoutSettings) -> str:
     """" " where a wide gap separates two Latin letters or digits (a word space), else ""."""
-    if prev is not None and c.x0 - prev.x1 > s.word_gap * line.size and _is_latin(prev.text[-1]) and _is_latin(c.text[0]):
+    if (prev is not None and c.x0 - prev.x1 > s.word_gap * line.size
+            and _is_latin(prev.text[-1]) and _is_latin(c.text[0])):
         return " "
     return ""
 

@@ -29,9 +29,10 @@ def off_furniture(problems: list[Problem], layouts: list[PageLayout]) -> list[Pr
     boxes = {(ln.page, (ln.x0, ln.top, ln.x1, ln.bottom)) for lay in layouts for ln in lay.furniture}
 
     def on_furniture(p: Problem) -> bool:
-        return p.stage == "ocr" and p.bbox is not None and any(
-            page == p.page and b[0] <= (p.bbox[0] + p.bbox[2]) / 2 <= b[2] and b[1] <= (p.bbox[1] + p.bbox[3]) / 2 <= b[3]
-            for page, b in boxes)
+        if p.stage != "ocr" or p.bbox is None:
+            return False
+        x, y = (p.bbox[0] + p.bbox[2]) / 2, (p.bbox[1] + p.bbox[3]) / 2
+        return any(page == p.page and b[0] <= x <= b[2] and b[1] <= y <= b[3] for page, b in boxes)
 
     return [p for p in problems if not on_furniture(p)]
 
@@ -113,12 +114,13 @@ def _drop_running_headers(layouts: list[PageLayout], s: LayoutSettings) -> list[
     def key(ln: Line) -> str:
         return re.sub(r"[0-9０-９]+", "#", line_text(ln, s=s))
 
-    tops = Counter()
+    tops: Counter[str] = Counter()
     for lay in layouts:
         for ln in lay.body[:2]:
             if ln.top < lay.page.height * s.header_zone:
                 tops[key(ln)] += 1
-    repeated = {k for k, n in tops.items() if n >= s.running_header_pages and n >= s.running_header_share * len(layouts)}
+    repeated = {k for k, n in tops.items()
+                if n >= s.running_header_pages and n >= s.running_header_share * len(layouts)}
     if not repeated:
         return layouts
     out = []
