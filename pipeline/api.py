@@ -83,7 +83,7 @@ def extract_document(doc: Document, settings: Settings = DEFAULT,
         raise NotANoticeError("not_a_notice", "no indicator or project table and no numbered report headings: "
                                               "not a development-plan notice")
     values, value_problems = indicator_values(indicators)
-    fact_rows = facts(narrative.paragraphs, {v.indicator_key for v in values})
+    fact_rows = facts(narrative.paragraphs, {v.indicator_key for v in values if v.indicator_key is not None})
     lap("quantities")
     ex = Extraction(notice_id=doc.notice_id, timings=timings, furniture=furniture_rows(layouts, settings.layout),
                     frames={p.number: (p.turn, p.skew) for p in doc.pages if p.turn or p.skew})
@@ -138,7 +138,7 @@ def plan_batch(pdfs: list[Path]) -> tuple[list[Path], list[Summary]]:
     b/report.pdf, plan.pdf and plan.PDF, ids that differ only in case) are all `duplicate_id` —
     neither may overwrite the other's outputs."""
     unique: dict[Path, Path] = {}
-    failures = []
+    failures: list[Summary] = []
     for pdf in map(Path, pdfs):
         reason = bad_notice_id(pdf.stem)
         problem = InputError("bad_name", reason) if reason else not_a_file(pdf)
@@ -245,7 +245,7 @@ def review_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None,
     the same code. Raises InputError for a file that is no notice."""
     ex = extract(pdf, backend=backend, settings=settings)
     validated(ex)           # rows the schemas would leave out are problems on the page too
-    return write_review(ex, pdf, Path(out_dir) / ex.notice_id)
+    return Path(write_review(ex, pdf, Path(out_dir) / ex.notice_id))     # a local folder: a Path
 
 
 def review_task(task: FileTask) -> Summary:
@@ -273,9 +273,10 @@ def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = No
     decides where those processes run (default: `jobs` at a time on this machine, see executors.py).
 
     `out_dir/manifest.parquet` records each file as it finishes; a file it shows done (same PDF, same
-    pipeline version, outputs intact) is not run again but yielded as skipped, unless `force`. The child allocates at most `max_memory` bytes (default: sized from the
-    machine, see executors.py). `notes` receives what was done about a damaged manifest (set aside
-    and rebuilt from the outputs on disk), one line each."""
+    pipeline version, outputs intact) is not run again but yielded as skipped, unless `force`. The
+    child allocates at most `max_memory` bytes (default: sized from the machine, see executors.py).
+    `notes` receives what was done about a damaged manifest (set aside and rebuilt from the outputs on
+    disk), one line each."""
     notes = notes if notes is not None else []
     max_memory = max_memory or default_max_memory(jobs)
     executor = executor or LocalExecutor(jobs=jobs, timeout=timeout)
@@ -292,9 +293,9 @@ def extract_many(pdfs: list[Path], out_dir: str | Path, backend: str | None = No
     notes.extend(manifest.notes)
     digests, tasks = {}, []
     for pdf in map(str, pdfs):
-        digests[pdf] = _sha256_or_none(pdf)
+        digests[pdf] = digest = _sha256_or_none(pdf)
         done = manifest.entries.get(Path(pdf).stem)
-        if not force and not review and digests[pdf] and manifest.done(Path(pdf).stem, digests[pdf], version):
+        if not force and not review and digest and done is not None and manifest.done(Path(pdf).stem, digest, version):
             yield Summary(done.notice_id, pdf, True, status=done.status, skipped=True)
         else:
             tasks.append(FileTask(pdf, out_dir, backend, version, max_memory, review, settings))

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -43,7 +44,8 @@ def _number(kind, what: str, zero: bool = False):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} must be a {'whole ' if kind is int else ''}number, not {text!r}") from None
+            whole = "whole " if kind is int else ""
+            raise argparse.ArgumentTypeError(f"{what} must be a {whole}number, not {text!r}") from None
         if not (math.isfinite(value) and (value > 0 or (zero and value == 0))):
             raise argparse.ArgumentTypeError(f"{what} must be a finite number {bound}, not {text!r}")
         return value
@@ -129,9 +131,10 @@ def cmd_extract(args) -> int:
         print(f"error: {quoted(report)} could not be written: {e.strerror or e}", file=sys.stderr)
         if not is_remote(out):
             return 2
-        report = _write_locally(text)       # the store is gone: the list of failures is not lost with it
-        if report is None:
+        local = _write_locally(text)        # the store is gone: the list of failures is not lost with it
+        if local is None:
             return 2
+        report = local
         print(f"the failures are in {quoted(report)} instead", file=sys.stderr)
     if failures:
         print(f"{len(failures)} of {len(pdfs)} file(s) failed; see {report}", file=sys.stderr)
@@ -176,7 +179,8 @@ def _format_table(header: tuple[str, ...], rows: list[tuple]) -> str:
 
     cells = [list(header)] + [[text(v) for v in r] for r in rows]
     widths = [max(width(r[i]) for r in cells) for i in range(len(header))]
-    return "\n".join("  ".join(c + " " * (w - width(c)) for c, w in zip(r, widths, strict=False)).rstrip() for r in cells)
+    return "\n".join("  ".join(c + " " * (w - width(c)) for c, w in zip(r, widths, strict=False)).rstrip()
+                     for r in cells)
 
 
 def cmd_series(args) -> int:
@@ -227,8 +231,9 @@ def cmd_review(args) -> int:
 
 
 # options more than one command takes: name → add_argument keywords
-_SHARED = {
-    "--backend": dict(choices=BACKENDS, default=None, help="PDF backend (default: $NOTICE_EXTRACT_BACKEND, else pdfium)"),
+_SHARED: dict[str, dict[str, Any]] = {
+    "--backend": dict(choices=BACKENDS, default=None,
+                      help="PDF backend (default: $NOTICE_EXTRACT_BACKEND, else pdfium)"),
     "--db": dict(default="extracted/warehouse.duckdb",
                  help="a DuckDB file (default: extracted/warehouse.duckdb) or a postgresql:// URL"),
 }

@@ -93,7 +93,9 @@ class _Child:
         return failed(self.task, "crashed", f"the worker process died (exit code {code})", seconds)
 
     def overdue(self, timeout: float | None, now: float) -> bool:
-        return bool(timeout) and now - self.started > timeout
+        if not timeout:         # no time limit
+            return False
+        return now - self.started > timeout
 
     def stop(self, timeout: float) -> Summary:
         self.proc.kill()
@@ -209,9 +211,10 @@ def default_max_memory(jobs: int = 1) -> int:
 def run_isolated(work: Work, task: FileTask, timeout: float | None, method: str | None = None) -> Summary:
     """Run one task in a child process and wait for it: its Summary, `timeout` or `crashed`."""
     child = _Child(multiprocessing.get_context(method or start_method()), work, task)
-    if child.conn.poll(timeout or None):
+    limit = timeout or None
+    if child.conn.poll(limit) or limit is None:     # (without a limit, poll waits until the pipe is readable)
         return child.result()
-    return child.stop(timeout)
+    return child.stop(limit)
 
 
 def _retry(summary: Summary, attempts: int, retries: int) -> bool:

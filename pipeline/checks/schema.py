@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 
@@ -24,7 +25,7 @@ def _ok_type(value, field: dict) -> bool:
     }[t](value)
 
 
-def validate(table: str, rows: list[Row]) -> tuple[list[Row], list[Problem]]:
+def validate(table: str, rows: Sequence[Row]) -> tuple[list[Row], list[Problem]]:
     """The rows that keep to the schema ("" read as no value in a column that is not a string). A
     row that breaks it (a missing required value, a wrong type, a value outside its enum, a repeated
     primary key) is left out of the output and reported, never written."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from pipeline.layout.grids import find_grids, rule_less_grids
 from pipeline.layout.lines import build_lines, line_text
@@ -23,7 +24,7 @@ def furniture_rows(layouts: list[PageLayout], s: LayoutSettings) -> list[dict]:
             for lay in layouts for ln in lay.furniture]
 
 
-def off_furniture(problems: list[Problem], layouts: list[PageLayout]) -> list[Problem]:
+def off_furniture(problems: Sequence[Problem], layouts: list[PageLayout]) -> list[Problem]:
     """`problems` without the OCR problems that sit on page furniture: a page number read with low
     confidence is no number of the outputs, so nobody need review it."""
     boxes = {(ln.page, (ln.x0, ln.top, ln.x1, ln.bottom)) for lay in layouts for ln in lay.furniture}

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from pipeline.model.problems import Code
-from pipeline.model.rows import Row
+from pipeline.model.rows import Tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +167,7 @@ class Quantity:
     end: int
     value: float
     unit: str
-    base_value: object   # decimal.Decimal
+    base_value: Decimal
     base_unit: str
     kind: str            # "level" | "growth"
     qualifier: str | None
@@ -178,7 +179,7 @@ class Quantity:
 class Extraction:
     """Everything extracted from one notice: the row records (pipeline/rows.py) of each output table."""
     notice_id: str
-    tables: dict[str, list[Row]] = field(default_factory=dict)
+    tables: Tables = field(default_factory=Tables)
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     furniture: list[dict[str, Any]] = field(default_factory=list)   # page furniture left out: page, box, text

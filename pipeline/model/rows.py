@@ -10,9 +10,10 @@ names the written fields; `write` turns a record into its columns there and nowh
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, cast
 
 # Where something was printed, for the review page: (page, x0, top, x1, bottom).
 PageBox = tuple[int, float, float, float, float]
@@ -214,3 +215,25 @@ RECORDS = {
 
 Row = (NoticeRow | IndicatorRow | IndicatorPartRow | IndicatorValueRow | ProjectRow | ParagraphRow | FootnoteRow
        | FactRow | TableCellRow | TableNoteRow)
+
+
+class Tables(TypedDict, total=False):
+    """The rows of each output table by its name, each table a list of its own record (RECORDS), so
+    `tables["projects"]` reads as ProjectRow. A table not extracted (yet) may be absent."""
+    notices: list[NoticeRow]
+    indicators: list[IndicatorRow]
+    indicator_parts: list[IndicatorPartRow]
+    indicator_values: list[IndicatorValueRow]
+    projects: list[ProjectRow]
+    paragraphs: list[ParagraphRow]
+    footnotes: list[FootnoteRow]
+    facts: list[FactRow]
+    table_cells: list[TableCellRow]
+    table_notes: list[TableNoteRow]
+
+
+def rows_of(tables: Tables, name: str) -> Sequence[Row]:
+    """The rows of the table named by a variable (none when absent), read as any row record: for code
+    that treats every table alike (validation, counts, writing)."""
+    # Every value of Tables is a list of one row record; a TypedDict is a Mapping[str, object] to mypy.
+    return cast("Mapping[str, Sequence[Row]]", tables).get(name, [])

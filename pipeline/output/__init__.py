@@ -1,1 +1,2 @@
-"""Output: CSV + Parquet + datapackage + report per notice, local or remote storage, the manifest of a run, the review page."""
+"""Output: CSV + Parquet + datapackage + report per notice, local or remote storage, the manifest of a
+run, the review page."""

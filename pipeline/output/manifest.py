@@ -160,8 +160,10 @@ class Manifest:
 
     def record(self, summary: Summary, sha256: str, version: str) -> None:
         """Add or replace the notice's row in the file as it is on disk now (other runs' rows kept)."""
-        entry = Entry(summary.notice_id, summary.source, sha256, version,
-                      summary.status if summary.ok else summary.error_kind, round(summary.seconds, 3),
+        status = summary.status if summary.ok else summary.error_kind
+        if status is None:
+            raise ValueError(f"a failed Summary names no error kind: {summary}")
+        entry = Entry(summary.notice_id, summary.source, sha256, version, status, round(summary.seconds, 3),
                       dt.datetime.now(dt.timezone.utc))
         with self._locked():
             self.entries = {**self._read_or_rebuild(), entry.notice_id: entry}

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from pipeline.checks.schema import validate
 from pipeline.model.problems import code_of, confirmed, doubts, source_issues, verdict
 from pipeline.model.records import Extraction
-from pipeline.model.rows import RECORDS, Row, columns
+from pipeline.model.rows import RECORDS, FactRow, Row, columns, rows_of
 from pipeline.output.storage import is_remote, publish
 from pipeline.vocab import data
 
@@ -68,7 +68,7 @@ def arrow_table(table: str, rows: list[Row]) -> pa.Table:
 def to_arrow(ex: Extraction) -> dict[str, pa.Table]:
     """Every output table as a pyarrow Table with the schema's types (decimal128 money, date32
     dates, int64 …): the rows `write` would write, validated the same way."""
-    return {t: arrow_table(t, validate(t, ex.tables.get(t, []))[0]) for t in TABLES}
+    return {t: arrow_table(t, validate(t, rows_of(ex.tables, t))[0]) for t in TABLES}
 
 
 def to_pandas(ex: Extraction) -> dict:
@@ -108,7 +108,7 @@ def validated(ex: Extraction) -> dict[str, list[Row]]:
     """Every table checked against its schema: the rows to write; rows left out become problems of `ex`."""
     clean = {}
     for t in TABLES:
-        clean[t], problems = validate(t, ex.tables.get(t, []))
+        clean[t], problems = validate(t, rows_of(ex.tables, t))
         ex.problems.extend(problems)
     ex.written = {t: len(rows) for t, rows in clean.items()}
     return clean
@@ -216,7 +216,7 @@ def report(ex: Extraction, tables: dict[str, list[Row]]) -> dict:
         "status": status,
         "reasons": reasons,
         "counts": {t: len(rows) for t, rows in tables.items()},
-        "facts_without_subject": sum(1 for f in tables.get("facts", []) if not f.subject),
+        "facts_without_subject": sum(1 for f in tables.get("facts", []) if isinstance(f, FactRow) and not f.subject),
         "problems": [_listing(p) for p in listed],
         "problems_not_listed": not_listed,
         "source_issues": [_listing(p) for p in source_issues(ex.problems)],

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 
 from pipeline.model.records import Quantity
 from pipeline.model.rows import FactRow, ParagraphRow
@@ -13,7 +14,7 @@ from pipeline.vocab.keys import indicator_key
 SENTENCE_END = re.compile(r"(?<=[。；！？!?;])")
 
 
-def facts(paragraphs: list[ParagraphRow], indicator_keys: set[str] = frozenset()) -> list[FactRow]:
+def facts(paragraphs: list[ParagraphRow], indicator_keys: Set[str] = frozenset()) -> list[FactRow]:
     """Every quantity stated in the paragraphs; `indicator_keys`: the keys of the notice's own
     indicators, which a fact about one of them carries."""
     out = []
@@ -34,7 +35,7 @@ def facts(paragraphs: list[ParagraphRow], indicator_keys: set[str] = frozenset()
     return out
 
 
-def _key_in(subject: str | None, keys: set[str]) -> str | None:
+def _key_in(subject: str | None, keys: Set[str]) -> str | None:
     key = indicator_key(subject) if subject else None
     return key if key in keys else None
 

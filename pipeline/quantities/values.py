@@ -2,10 +2,11 @@
 "/"-separated parts of the indicator name; and indicator_parts: each part, with or without a number."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 
 from pipeline.model.problems import Code
-from pipeline.model.records import Problem
+from pipeline.model.records import Problem, Quantity
 from pipeline.model.rows import IndicatorPartRow, IndicatorRow, IndicatorValueRow
 from pipeline.vocab.grammar import has_number, note_text, parse, split_parts
 from pipeline.vocab.keys import indicator_key
@@ -13,7 +14,7 @@ from pipeline.vocab.keys import indicator_key
 MEASURES = (("target", "target_text"), ("actual", "actual_text"))
 
 
-def _parts(row: IndicatorRow):
+def _parts(row: IndicatorRow) -> Iterator[tuple[str, int, str, str]]:
     """(measure, part number, the part's indicator name, the part's text) for each "/"-part of the
     row's target and actual cells; a cell split into as many parts as the name gets their names."""
     names = [row.indicator[a:b] for a, b in split_parts(row.indicator)]
@@ -56,7 +57,7 @@ def indicator_values(indicators: list[IndicatorRow]) -> tuple[list[IndicatorValu
     return out, problems
 
 
-def _with_column_unit(part: str, unit: str):
+def _with_column_unit(part: str, unit: str) -> list[Quantity]:
     """Bare numbers ("增长6.5") whose unit is printed in the table's 单位 column ("%"): read as if
     the unit followed them; `raw` stays what the cell prints."""
     return [replace(q, raw=q.raw[:max(0, len(part) - q.start)], end=min(q.end, len(part)))

@@ -11,8 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
 
@@ -21,6 +24,9 @@ from pipeline.output.storage import damage
 from pipeline.output.write import TABLES
 from pipeline.vocab import data
 from pipeline.warehouse.views import view_statements
+
+if TYPE_CHECKING:       # imported when a warehouse of that kind is opened
+    import duckdb
 
 SQL_TYPES = {"string": "TEXT", "integer": "BIGINT", "number": "DOUBLE PRECISION", "boolean": "BOOLEAN",
              "date": "DATE"}
@@ -177,11 +183,11 @@ def _add_new_columns(target: _Target, table: str) -> bool:
     return bool(new)
 
 
-class _Target:
-    con = None
+class _Target(ABC):
+    """A connection to the warehouse: SQL run and fetched with %s parameters, in transactions."""
 
     @contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[None]:
         self.begin()
         try:
             yield
@@ -190,11 +196,31 @@ class _Target:
             raise
         self.commit()
 
-    def close(self):
-        self.con.close()
+    @abstractmethod
+    def begin(self) -> None: ...
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+    @abstractmethod
+    def rollback(self) -> None: ...
+
+    @abstractmethod
+    def run(self, sql: str, params: Sequence[Any] | None = None) -> None: ...
+
+    @abstractmethod
+    def fetch(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]: ...
+
+    @abstractmethod
+    def insert_parquet(self, table: str, parquet: Path) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
 
 
 class _DuckDB(_Target):
+    con: duckdb.DuckDBPyConnection
+
     def __init__(self, path: str, wait: float = 60.0):
         """DuckDB lets one process write a file at a time: wait for another load to finish."""
         import duckdb
@@ -209,23 +235,26 @@ class _DuckDB(_Target):
                                     f"nothing was loaded: {e}") from e
                 time.sleep(0.2)
 
-    def begin(self):
+    def begin(self) -> None:
         self.con.execute("BEGIN TRANSACTION")
 
-    def commit(self):
+    def commit(self) -> None:
         self.con.execute("COMMIT")
 
-    def rollback(self):
+    def rollback(self) -> None:
         self.con.execute("ROLLBACK")
 
-    def run(self, sql, params=None):
+    def run(self, sql: str, params: Sequence[Any] | None = None) -> None:
         self.con.execute(sql.replace("%s", "?"), params or [])
 
-    def fetch(self, sql, params=None):
+    def fetch(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         return self.con.execute(sql.replace("%s", "?"), params or []).fetchall()
 
-    def insert_parquet(self, table: str, parquet: Path):
+    def insert_parquet(self, table: str, parquet: Path) -> None:
         self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [str(parquet)])
+
+    def close(self) -> None:
+        self.con.close()
 
 
 class _Postgres(_Target):
@@ -233,25 +262,28 @@ class _Postgres(_Target):
         import psycopg
         self.con = psycopg.connect(dsn)
 
-    def begin(self):
+    def begin(self) -> None:
         pass            # psycopg opens a transaction with the first statement
 
-    def commit(self):
+    def commit(self) -> None:
         self.con.commit()
 
-    def rollback(self):
+    def rollback(self) -> None:
         self.con.rollback()
 
-    def run(self, sql, params=None):
+    def run(self, sql: str, params: Sequence[Any] | None = None) -> None:
         with self.con.cursor() as cur:
             cur.execute(sql, params)
 
-    def fetch(self, sql, params=None):
+    def fetch(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         with self.con.cursor() as cur:
             cur.execute(sql, params)
             return cur.fetchall()
 
-    def insert_parquet(self, table: str, parquet: Path):
+    def close(self) -> None:
+        self.con.close()
+
+    def insert_parquet(self, table: str, parquet: Path) -> None:
         names = [f["name"] for f in data.table_schema(table)["fields"]]
         cols = ", ".join(f'"{n}"' for n in names)
         with self.con.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
