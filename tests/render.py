@@ -108,7 +108,7 @@ def derive(golden: dict, values: list[dict], style: Style) -> Printed:
         for row in t["rows"]:
             split = [_bare(row[f], by_cell.get((t["table_no"], row["seq"], m), [])) for m, f in measures]
             if all(split) and len({norm(u) for _, u in split}) == 1:
-                for (_, f), (bare, _) in zip(measures, split):
+                for (_, f), (bare, _) in zip(measures, split, strict=True):
                     row[f] = bare
                 out.units[(t["table_no"], row["seq"])] = split[0][1]
     return out
@@ -611,7 +611,7 @@ def _break(atoms, widths_of_atom, first: float, rest: float):
     """Greedy lines of atoms (each a group of (text, face)), flattened back to (text, face) pieces."""
     lines: list[list[tuple[str, str | None]]] = [[]]
     used = 0.0
-    for atom, w in zip(atoms, widths_of_atom):
+    for atom, w in zip(atoms, widths_of_atom, strict=True):
         room = first if len(lines) == 1 else rest
         if lines[-1] and used + w > room + 0.01:
             lines.append([])

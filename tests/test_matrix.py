@@ -101,8 +101,8 @@ def typeset(tmp_path_factory, pytestconfig):
     PDFs), extracted and scored once per session."""
     from pipeline.api import extract_document
     from pipeline.load.document import load_pdf
-    from pipeline.settings import DEFAULT
     from pipeline.output.write import write_extraction
+    from pipeline.settings import DEFAULT
     score = _scorer()
     root = tmp_path_factory.mktemp("matrix")
     cache = pytestconfig.cache.mkdir("typeset") if getattr(pytestconfig, "cache", None) else root   # -p no:cacheprovider

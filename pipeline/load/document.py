@@ -139,7 +139,8 @@ def _read_scans(raw: bytes, pages: list[Page], unreadable: dict[int, str],
         try:
             page = pdf[number - 1]
             dpi = _scan_dpi(page, pdfium)
-            check_drawing(number, *page.get_size(), dpi / 72, "be read by OCR")
+            width, height = page.get_size()
+            check_drawing(number, width, height, dpi / 72, "be read by OCR")
             image = np.asarray(page.render(scale=dpi / 72).to_pil().convert("RGB"))
             page.close()
             read, found = ocr.read_page(image, number, dpi, settings.ocr)
