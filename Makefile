@@ -7,7 +7,7 @@ RAW    ?= raw
 OUT    ?= extracted
 JOBS   ?= 1
 
-.PHONY: setup extract review test bench fuzz clean pg fonts browser score-scans
+.PHONY: setup extract review test lint bench fuzz clean pg fonts browser score-scans
 
 setup: $(STAMP)
 
@@ -45,6 +45,11 @@ else
 	$(PY) -m pytest
 	NOTICE_EXTRACT_BACKEND=pdfplumber $(PY) -m pytest -m "not once"
 endif
+
+# Style (ruff: pyproject.toml's [tool.ruff]) and types (mypy: [tool.mypy], strict on the records and
+# the quantity grammar) over the package, the tests and the bench.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check pipeline tests bench && $(VENV)/bin/mypy
 
 # PostgreSQL server binaries for the warehouse tests (each test run starts its own server on
 # 127.0.0.1): Debian's package, installed when missing and we may install.
