@@ -44,8 +44,8 @@ from pipeline.model.rows import (
 )
 from pipeline.vocab import data
 from pipeline.vocab.keys import compact_name, normalise_indicator
+from pipeline.vocab.text import CLAUSE_END, clause_start
 
-CLAUSE_BREAK = "，,；;：:。！？!?"
 YEAR = re.compile(r"((?:19|20)[0-9]{2})\s*年")
 
 
@@ -145,7 +145,7 @@ def _indicators_of(sentence: str, facts: list[FactRow], names: list[tuple[str, s
             yield f, cursor, None
             continue
         lead = sentence[cursor:start]
-        clause = _strip_verbs(compact_name(re.split(f"[{CLAUSE_BREAK}]", lead)[-1]))
+        clause = _strip_verbs(compact_name(lead[clause_start(lead, len(lead), CLAUSE_END):]))
         key = next((k for n, k in names if clause.endswith(n)), None)
         if key is None and not clause and f.kind == "growth":
             key = previous

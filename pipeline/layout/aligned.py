@@ -15,7 +15,7 @@ of another size (the report's body), or a gap wider than any row's padding.
 """
 from __future__ import annotations
 
-from pipeline.layout.lines import line_text
+from pipeline.layout.lines import chars_text, line_text, runs
 from pipeline.model.records import Line, Page, Rule
 from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
@@ -44,25 +44,14 @@ def implied_rules(page: Page, lines: list[Line], s: LayoutSettings) -> list[list
     return stacks
 
 
-def _runs(line: Line, s: LayoutSettings) -> list[str]:
-    """The line's texts parted at column gaps."""
-    runs: list[list] = []
-    for c in line.chars:
-        if runs and c.x0 - runs[-1][-1].x1 < s.column_gap * line.size:
-            runs[-1].append(c)
-        else:
-            runs.append([c])
-    return ["".join(c.text for c in run) for run in runs]
-
-
 def _is_header(line: Line, s: LayoutSettings) -> bool:
     """At least three of the line's runs are known column headers, and most of them are (a header
     cell wrapped onto the next line leaves one run that is only a part of its header)."""
-    runs = _runs(line, s)
-    if len(runs) < s.aligned_header_runs:       # most lines: one run, no need to look up headers
+    texts = [chars_text(run) for run in runs(line, s.column_gap * line.size)]   # parted at column gaps
+    if len(texts) < s.aligned_header_runs:       # most lines: one run, no need to look up headers
         return False
-    known = map_columns(tuple(runs), _header_fields())
-    return len(known) >= s.aligned_header_runs and 2 * len(known) >= len(runs)
+    known = map_columns(tuple(texts), _header_fields())
+    return len(known) >= s.aligned_header_runs and 2 * len(known) >= len(texts)
 
 
 def _header_fields() -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from pipeline.layout.aligned import implied_rules
-from pipeline.layout.lines import build_lines, confidence, line_text, marked_text
+from pipeline.layout.lines import build_lines, confidence, line_text, marked_text, runs, split_runs
 from pipeline.model.records import Cell, Char, Grid, Line, Page, Rule
 from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
@@ -229,7 +229,7 @@ def _with_labels(cells: list[Cell], labels: list[Char], col: int, cols: list[flo
     labels show themselves: groups follow one another, so each group's bottom is its label's centre
     mirrored about its top, and that chain of bottoms runs from the body's top through row
     boundaries to exactly the body's bottom. Then each label is one cell spanning its group."""
-    blocks = _split(sorted(build_lines(labels, page, s), key=lambda ln: ln.top),
+    blocks = split_runs(sorted(build_lines(labels, page, s), key=lambda ln: ln.top),
                     lambda blk, ln: ln.top - max(x.bottom for x in blk) > row_gap)
     centres = [(blk[0].top + max(x.bottom for x in blk)) / 2 for blk in blocks]
     groups = _centred_groups(centres, rows, row_gap)
@@ -283,22 +283,6 @@ def _row_at(y: float, rows: list[tuple[float, float]]) -> int:
     return next((r for r, (top, bottom) in enumerate(rows) if y < bottom), len(rows) - 1)
 
 
-def _runs(line: Line, min_gap: float) -> list[list[Char]]:
-    """The line's chars split at gaps wider than `min_gap`: one run per printed cell text."""
-    return _split(line.chars, lambda run, c: c.x0 - run[-1].x1 >= min_gap)
-
-
-def _split(items, opens) -> list[list]:
-    """`items` in runs, in order: a new run where `opens(the run so far, item)`."""
-    runs: list[list] = []
-    for x in items:
-        if runs and not opens(runs[-1], x):
-            runs[-1].append(x)
-        else:
-            runs.append([x])
-    return runs
-
-
 def _column_edges(header: list[Line], body: list[Line], x0: float, x1: float, min_gap: float,
                   aligned: float) -> list[float]:
     """Column boundaries in the vertical gaps no text run crosses. Lines of a single run (a section
@@ -312,8 +296,8 @@ def _column_edges(header: list[Line], body: list[Line], x0: float, x1: float, mi
     side whose texts are aligned on it (left-aligned cells start at their cell's edge), else in
     the middle."""
     lines = header + body
-    multi = [ln for ln in lines if len(_runs(ln, min_gap)) > 1] or lines
-    spans = [(run[0].x0, run[-1].x1) for ln in multi for run in _runs(ln, min_gap)]
+    multi = [ln for ln in lines if len(runs(ln, min_gap)) > 1] or lines
+    spans = [(run[0].x0, run[-1].x1) for ln in multi for run in runs(ln, min_gap)]
     shown = _gaps(sorted(spans), min_gap)
     for is_header, part in ((True, header), (False, body)):
         for ln in part:
@@ -365,7 +349,7 @@ def _body_rows(lines: list[Line], cols: list[float], row_gap: float) -> list[lis
     if not lines:
         return []
     key = _key_column(lines, cols)
-    stacks = _split(sorted(lines, key=lambda ln: ln.top),
+    stacks = split_runs(sorted(lines, key=lambda ln: ln.top),
                     lambda stack, ln: ln.top - max(x.bottom for x in stack) > row_gap)
     rows: list[list[Line]] = []
     for stack in stacks:          # rows set without padding: split the stack at its 2nd, 3rd … opener
@@ -394,7 +378,7 @@ def _row_cells(lines: list[Line], cols: list[float], row: int, top: float, botto
     owner = list(range(n_cols))             # column → first column of the cell it belongs to
     chars: dict[int, list[Char]] = {}
     for ln in lines:
-        for run in _runs(ln, min_gap):
+        for run in runs(ln, min_gap):
             first = _col_of((run[0].x0 + run[0].x1) / 2, cols)
             last = _col_of((run[-1].x0 + run[-1].x1) / 2, cols)
             for j in range(first + 1, last + 1):

@@ -1,14 +1,17 @@
 """Chars → text lines. Shared by the layout stage (body text, footnotes) and the table stage (cell text)."""
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from statistics import median
+from typing import TypeVar
 
 from pipeline.model.records import Char, Line
 from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
+from pipeline.vocab.text import nfkc
+
+T = TypeVar("T")
 
 
 def _is_latin(ch: str) -> bool:
@@ -61,15 +64,30 @@ def _raised_marker(small: Line, big: Line, s: LayoutSettings) -> bool:
     word space) must be a marker."""
     if small.size > big.size / s.small:
         return False
-    runs: list[str] = []
-    prev: Char | None = None
-    for c in small.chars:
-        if prev is not None and c.x0 - prev.x1 <= s.word_gap * small.size:
-            runs[-1] += c.text
+    words = runs(small, s.word_gap * small.size)
+    return all(data.regex("footnote_marker").match(chars_text(run)) for run in words)
+
+
+def runs(line: Line, min_gap: float) -> list[list[Char]]:
+    """The line's chars parted where the gap between two is `min_gap` or wider: one run per word
+    (`min_gap` a word gap) or per printed cell text (a column gap)."""
+    return split_runs(line.chars, lambda run, c: c.x0 - run[-1].x1 >= min_gap)
+
+
+def split_runs(items: Iterable[T], opens: Callable[[list[T], T], bool]) -> list[list[T]]:
+    """`items` in runs, in order: a new run where `opens(the run so far, item)`."""
+    out: list[list[T]] = []
+    for x in items:
+        if out and not opens(out[-1], x):
+            out[-1].append(x)
         else:
-            runs.append(c.text)
-        prev = c
-    return all(data.regex("footnote_marker").match(run) for run in runs)
+            out.append([x])
+    return out
+
+
+def chars_text(chars: Iterable[Char]) -> str:
+    """The chars' texts as they are, with no word spaces: for matching, where spacing does not count."""
+    return "".join(c.text for c in chars)
 
 
 def _make_line(chars: list[Char], page: int, s: LayoutSettings) -> Line:
@@ -104,7 +122,7 @@ def marker_number(token: str) -> int | None:
     """1, ①, [1] → 1; None for anything that is not a footnote number."""
     if token in CIRCLED:
         return CIRCLED[token]
-    t = unicodedata.normalize("NFKC", token).strip("[]")
+    t = nfkc(token).strip("[]")
     return int(t) if t.isdigit() else None
 
 

@@ -90,10 +90,6 @@ class Line:
     baseline: float
     size: float         # the dominant (body) size of the line
 
-    @property
-    def text(self) -> str:
-        return "".join(c.text for c in self.chars)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Cell(Box):

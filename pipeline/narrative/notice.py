@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
 from pipeline.model.records import Document
 from pipeline.model.rows import NoticeRow, ParagraphRow
@@ -11,6 +10,7 @@ from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
 from pipeline.vocab.grammar import cn_to_number
 from pipeline.vocab.keys import district
+from pipeline.vocab.text import nfkc
 
 
 def notice_row(doc: Document, title: str, paragraphs: list[ParagraphRow], s: LayoutSettings) -> NoticeRow:
@@ -18,7 +18,7 @@ def notice_row(doc: Document, title: str, paragraphs: list[ParagraphRow], s: Lay
     title = title or doc.metadata.get("Title", "")
     issue_date, issuer = None, None
     for i in range(len(cover) - 1, -1, -1):
-        m = data.regex("issue_date").search(_arabic_date(unicodedata.normalize("NFKC", cover[i])))
+        m = data.regex("issue_date").search(_arabic_date(nfkc(cover[i])))
         if m and len(cover[i]) <= s.signature_chars:
             try:
                 issue_date = dt.date(*(int(g) for g in m.groups()))
@@ -27,8 +27,8 @@ def notice_row(doc: Document, title: str, paragraphs: list[ParagraphRow], s: Lay
             issuer = cover[i - 1] if i > 0 and len(cover[i - 1]) <= s.issuer_chars else None
             break
     issuer = issuer or doc.metadata.get("Author") or _issuer_from_title(title)
-    years = data.regex("plan_years").search(unicodedata.normalize("NFKC", title)) or \
-        next((m for p in paragraphs if (m := data.regex("plan_years").search(unicodedata.normalize("NFKC", p.text)))), None)
+    years = data.regex("plan_years").search(nfkc(title)) or \
+        next((m for p in paragraphs if (m := data.regex("plan_years").search(nfkc(p.text)))), None)
     return NoticeRow(
         notice_id=doc.notice_id, title=title or None, issuer=issuer, district=district(issuer, title),
         issue_date=issue_date,

@@ -3,7 +3,6 @@ and footnote markers linked to the notes at the page bottoms."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -21,6 +20,7 @@ from pipeline.model.rows import FootnoteRow, ParagraphRow
 from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
 from pipeline.vocab.grammar import cn_to_number
+from pipeline.vocab.text import first_sentence_end, nfkc
 
 
 @dataclass
@@ -99,7 +99,7 @@ def _split_parts(layouts: list[PageLayout], skip: set[Line], s: LayoutSettings) 
 
 
 def _numeral(text: str) -> int | None:
-    t = unicodedata.normalize("NFKC", text)
+    t = nfkc(text)
     return int(t) if t.isdigit() else cn_to_number(t)
 
 
@@ -197,16 +197,30 @@ def _typical_pitch(lines: list[Line]) -> dict[int, float]:
 def _hangs_under_label(ln: Line, first: Line, s: LayoutSettings) -> bool:
     """A wrapped line of a list item ("1、…" in the cover's attachment list) set under the item's
     text, after its number: the item goes on (however deep or shallow that hanging indent is)."""
-    m = data.regex("list_item").match(first.text)
-    if m is None or m.end() >= len(first.chars) or ln.page != first.page:
+    opens = _item_text(first, s)
+    if opens is None or ln.page != first.page:
         return False
-    return abs(ln.x0 - first.chars[m.end()].x0) < s.hang_align * ln.size
+    return abs(ln.x0 - opens.x0) < s.hang_align * ln.size
+
+
+def _item_text(ln: Line, s: LayoutSettings) -> Char | None:
+    """The first char after a list item's number ("1、" of "1、…"); None when the line opens no
+    item or is nothing but its number."""
+    m = data.regex("list_item").match(line_text(ln, s=s))
+    if m is None:
+        return None
+    label, seen = len("".join(m.group().split())), 0
+    for c in ln.chars:
+        if seen >= label:
+            return c
+        seen += len(c.text)
+    return None
 
 
 def _next_item(ln: Line, first: Line, s: LayoutSettings) -> bool:
     """The next numbered item of a list opens a paragraph of its own, even flush left."""
     item = data.regex("list_item")
-    return bool(item.match(first.text) and item.match(ln.text)) and abs(ln.x0 - first.x0) < s.hang_align * ln.size
+    return bool(item.match(line_text(first, s=s)) and item.match(line_text(ln, s=s))) and abs(ln.x0 - first.x0) < s.hang_align * ln.size
 
 
 def _centered(ln: Line, left: float, centers: dict[int, float], s: LayoutSettings) -> bool:
@@ -240,7 +254,7 @@ def _starts_paragraph(ln: Line, prev: Line, left: float, right: float, pitch: di
 
 
 def _heading_level(text: str) -> int | None:
-    t = unicodedata.normalize("NFKC", text).strip()
+    t = nfkc(text).strip()
     for h in data.patterns()["heading"]:
         if re.match(h["pattern"], t):
             return h["level"]
@@ -463,11 +477,11 @@ def _topic_anchor(note: str, paras: list[tuple[int, _Para]], page: int, s: Layou
     each at most once, all in one paragraph; the anchor is the text before the last term found. A
     term may be found with a few chars between its own (the note shortens 3个产业技术研究院). None
     when no term is found, or one is found twice, or in two paragraphs: guessing would link wrongly."""
-    head = data.regex("note_topic").match(_nfkc(note))
+    head = data.regex("note_topic").match(nfkc(note))
     if head is None:
         return None, None
     terms = [t.strip(" “”\"'") for t in data.regex("note_topic_split").split(head.group(1))]
-    texts = [(para_id, _nfkc(marked_text(on_page, s=s)[0])) for para_id, p in paras
+    texts = [(para_id, nfkc(marked_text(on_page, s=s)[0])) for para_id, p in paras
              if (on_page := [ln for ln in p.lines if ln.page == page])]
     found: list[tuple[int, int, str]] = []          # (para_id, end of the term, paragraph text on the page)
     for term in (t for t in terms if len(t) >= 2):
@@ -482,10 +496,6 @@ def _topic_anchor(note: str, paras: list[tuple[int, _Para]], page: int, s: Layou
     while end < len(text) and text[end] in "”’」』》）)":     # a marker stands after the closing quote
         end += 1
     return para_id, _anchor(text[:end])
-
-
-def _nfkc(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
 
 
 def page_boxes(lines: list[Line]) -> tuple[tuple[int, float, float, float, float], ...]:
@@ -526,9 +536,9 @@ def _lead(opening: list[Char], text: str) -> str | None:
     """The opening sentence when it is set apart: in bold (up to its first sentence end), or in
     another face than the paragraph's (a whole sentence, 楷体 leads)."""
     run = "".join(c.text for c in opening).strip()
-    end = re.search(r"[。！？；!?;]", run)
-    if end:
-        run = run[: end.end()]
+    end = first_sentence_end(run)
+    if end is not None:
+        run = run[:end]
     elif not all(c.bold for c in opening):
         return None
     if not run or len(run) >= len(text.strip()):

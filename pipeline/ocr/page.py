@@ -12,7 +12,6 @@ PDF. Numbers read with low confidence, and text too uncertain to keep, are probl
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from statistics import median
 
@@ -22,6 +21,7 @@ from pipeline.model.problems import Code
 from pipeline.model.records import Char, Page, Problem, Rule
 from pipeline.settings import OcrSettings
 from pipeline.vocab import data
+from pipeline.vocab.text import first_sentence_end, nfkc
 
 FONT = "OCR"        # the font name OCR'd chars carry: one face; bold told by stroke weight (_bold_opening)
 
@@ -537,7 +537,7 @@ def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tu
                 raised = _raised(blobs, x0, x1, base_px, size_px, s) or _raised(
                     _as_blobs(_column_runs(ink, x0 - size_px, x1 + size_px, top_px, bottom_px)), x0, x1, base_px, size_px, s)
             if c in SUPERSCRIPT_DIGITS:     # the recogniser read a superscript ("规划⁵"): its ink is the
-                c = unicodedata.normalize("NFKC", c)    # raised run nearest its (loose) box, if one is seen
+                c = nfkc(c)    # raised run nearest its (loose) box, if one is seen
                 runs = [r for r in _column_runs(ink, x0 - size_px / 2, x1 + size_px / 2, top_px, bottom_px)
                         if _raised_run(r, base_px, size_px, s)]
                 raised = raised or min(runs, key=lambda r: abs(r[0] + r[2] - x0 - x1), default=None) or (
@@ -562,9 +562,6 @@ def _dashes_between_names(glyphs: list) -> list:
     return [("—", *g[1:]) if k in at else g for k, g in enumerate(glyphs)] if at else glyphs
 
 
-SENTENCE_END = re.compile(r"[。！？；!?;]")
-
-
 def _bold_opening(glyphs, depth: np.ndarray, top: int, bottom: int, s: OcrSettings) -> int:
     """How many glyphs the line opens with in bold: its first sentence ("一是……。", "创新发展新引擎加速
     打造。") when that sentence's strokes are clearly heavier than the rest of the line's. The OCR'd
@@ -573,7 +570,7 @@ def _bold_opening(glyphs, depth: np.ndarray, top: int, bottom: int, s: OcrSettin
     same line (same scan, blur and threshold), not an absolute width in pixels nor the whole page
     (lines of one page differ by up to a fifth)."""
     text = "".join(g[0] for g in glyphs)
-    end = SENTENCE_END.search(text)
+    end = first_sentence_end(text)
     if end is None:
         return 0
 
@@ -584,8 +581,8 @@ def _bold_opening(glyphs, depth: np.ndarray, top: int, bottom: int, s: OcrSettin
             return None
         return float(np.concatenate(values).mean())
 
-    opening, rest = weight(glyphs[:end.end()]), weight(glyphs[end.end():])
-    return end.end() if opening and rest and opening >= s.bold_stroke * rest else 0
+    opening, rest = weight(glyphs[:end]), weight(glyphs[end:])
+    return end if opening and rest and opening >= s.bold_stroke * rest else 0
 
 
 def _blobs(ink: np.ndarray, top: int, bottom: int) -> np.ndarray:

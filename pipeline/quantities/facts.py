@@ -1,17 +1,15 @@
 """Narrative paragraphs → facts: every quantity with its sentence and the subject it measures."""
 from __future__ import annotations
 
-import re
 from collections.abc import Set
 
 from pipeline.model.records import Quantity
 from pipeline.model.rows import FactRow, ParagraphRow
 from pipeline.quantities.subjects import QUOTED, subject
 from pipeline.vocab import data
-from pipeline.vocab.grammar import parse, units
+from pipeline.vocab.grammar import parse, split_unit, units
 from pipeline.vocab.keys import indicator_key
-
-SENTENCE_END = re.compile(r"(?<=[。；！？!?;])")
+from pipeline.vocab.text import sentences
 
 
 def facts(paragraphs: list[ParagraphRow], indicator_keys: Set[str] = frozenset()) -> list[FactRow]:
@@ -21,7 +19,7 @@ def facts(paragraphs: list[ParagraphRow], indicator_keys: Set[str] = frozenset()
     for p in paragraphs:
         if p.kind != "paragraph":
             continue
-        for sentence in (s for s in SENTENCE_END.split(p.text) if s.strip()):
+        for sentence in (s for s in sentences(p.text) if s.strip()):
             previous: tuple[str | None, int] = (None, 0)
             for q in stated_quantities(sentence):
                 found = subject(sentence, q.start, q.end, _is_count(q.unit), q.kind == "growth", previous)
@@ -58,10 +56,5 @@ def _is_count(unit: str) -> bool:
 
 def _base_printed(unit: str) -> str:
     """The unit without its magnitude prefix: 万个 → 个."""
-    table = units()
-    if unit in table:
-        return unit
-    for mag in sorted(data.patterns()["magnitudes"], key=len, reverse=True):
-        if unit.startswith(mag) and unit[len(mag):] in table:
-            return unit[len(mag):]
-    return unit
+    split = split_unit(unit)
+    return split[1].printed if split else unit

@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from pipeline.vocab import data
-from pipeline.vocab.text import CLAUSE_BREAK
+from pipeline.vocab.text import CLAUSE_BREAK, clause_end, clause_start
 
 QUOTED = re.compile(r"“[^“”]*”|《[^《》]*》|「[^「」]*」")
 NOUNS = ("n", "s", "j", "l", "eng", "vn", "an")   # jieba tags that name things (n covers nr, ns, nz …)
@@ -90,13 +90,7 @@ def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
     """The clause around [start, end): from the last break before it to the first break after it.
     Quoted spans are skipped over (a quote may hold a comma)."""
     masked = QUOTED.sub(lambda m: "“" * len(m.group()), sentence)
-    left = start
-    while left > 0 and masked[left - 1] not in CLAUSE_BREAK:
-        left -= 1
-    right = end
-    while right < len(masked) and masked[right] not in CLAUSE_BREAK:
-        right += 1
-    return left, right
+    return clause_start(masked, start), clause_end(masked, end)
 
 
 def subject(sentence: str, start: int, end: int, counted: bool, growth: bool,
@@ -229,10 +223,7 @@ def topic_before(text: str, counted: bool) -> str | None:
     (既有多层住宅加装电梯全力推进 → 电梯)."""
     predicates, attributes, _ = _lists()
     text = text.rstrip(CLAUSE_BREAK)
-    at = len(text)
-    while at > 0 and text[at - 1] not in CLAUSE_BREAK:
-        at -= 1
-    ws = words(text[at:])
+    ws = words(text[clause_start(text, len(text)):])
     first = next((i for i, w in enumerate(ws) if w.noun), None)
     if first is None:
         return None

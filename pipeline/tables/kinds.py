@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
@@ -10,11 +9,11 @@ from pipeline.model.problems import Code
 from pipeline.model.records import LogicalTable, Problem
 from pipeline.model.rows import IndicatorRow, ProjectRow, TableCellRow
 from pipeline.vocab import data
-from pipeline.vocab.grammar import split_unit
+from pipeline.vocab.grammar import magnitudes, split_unit
 from pipeline.vocab.headers import map_columns
-from pipeline.vocab.text import compact
+from pipeline.vocab.text import compact, nfkc
 
-YI = Decimal(100_000_000)
+YI = Decimal(magnitudes()["亿"])
 
 
 def _kinds() -> dict:
@@ -43,12 +42,12 @@ def _year(table: LogicalTable, cols: dict[int, str]) -> int | None:
 
 
 def _int(text: str) -> int | None:
-    t = unicodedata.normalize("NFKC", text).strip()
+    t = nfkc(text).strip()
     return int(t) if re.fullmatch(r"\d+", t) else None
 
 
 def _decimal(text: str) -> Decimal | None:
-    t = unicodedata.normalize("NFKC", text).replace(",", "").strip()
+    t = nfkc(text).replace(",", "").strip()
     try:
         return Decimal(t) if re.fullmatch(r"-?\d+(\.\d+)?", t) else None
     except InvalidOperation:
@@ -164,7 +163,7 @@ def _label_row(row: tuple[str, ...], besides: set[int] = frozenset()) -> tuple[s
     for pattern in ("section_row", "group_row"):
         m = data.regex(pattern).match(compact(filled[0]))
         if m:
-            declared = int(unicodedata.normalize("NFKC", m.group(3))) if m.group(3) else None
+            declared = int(nfkc(m.group(3))) if m.group(3) else None
             return m.group(1), m.group(2), declared, filled[0].strip()
     return None
 
@@ -357,5 +356,5 @@ def _money_factor(t: LogicalTable, cols: dict[int, str]) -> Decimal:
 def _progress_pct(text: str | None) -> float | None:
     if not text:
         return None
-    m = data.regex("progress_pct").search(unicodedata.normalize("NFKC", text))
+    m = data.regex("progress_pct").search(nfkc(text))
     return float(m.group(1)) if m else None

@@ -14,13 +14,13 @@ from functools import cache
 
 from pipeline.model.records import Quantity
 from pipeline.vocab import data
-from pipeline.vocab.text import CLAUSE_BREAK, nfkc_indexed
+from pipeline.vocab.text import clause_start, nfkc_indexed
 
 BASE_PLACES = Decimal("0.000001")
 GROWTH_DIMENSIONS = ("percent", "percent_point", "permille", "multiple")   # a verb makes these a change
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_SMALL = {"十": 10, "百": 100, "千": 1000}
-CN_BIG = {"万": 10_000, "亿": 100_000_000}
+CN_BIG = ("万", "亿")      # the places that close a section (一千二百万); factors: magnitudes()
 OPEN_BRACKETS, CLOSE_BRACKETS = "（(", "）)"
 
 
@@ -30,6 +30,13 @@ class Unit:
     base: str
     factor: Fraction
     dimension: str
+
+
+@cache
+def magnitudes() -> dict[str, int]:
+    """A magnitude as printed (万, 亿, 万亿 …) → its factor: schemas/patterns.json "magnitudes", the one
+    place that says what 亿 is."""
+    return {printed: int(factor) for printed, factor in data.patterns()["magnitudes"].items()}
 
 
 @cache
@@ -43,9 +50,9 @@ def units() -> dict[str, Unit]:
 @cache
 def _grammar() -> re.Pattern[str]:
     p = data.patterns()
-    mags = "|".join(sorted(map(re.escape, p["magnitudes"]), key=len, reverse=True))
+    mags = "|".join(sorted(map(re.escape, magnitudes()), key=len, reverse=True))
     unit_alt = "|".join(sorted(map(re.escape, units()), key=len, reverse=True))
-    cn = "[零〇一二两三四五六七八九十百千万亿]+"
+    cn = f"[{''.join((*CN_DIGITS, *CN_SMALL, *CN_BIG))}]+"
     arabic = r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?"
     joiners = "|".join(map(re.escape, p["range_joiners"]))
     return re.compile(
@@ -72,7 +79,8 @@ def cn_to_number(s: str) -> int | None:
             digit = None
         else:
             section += digit or 0
-            total = (total + section) * CN_BIG[ch] if total < CN_BIG[ch] else total + section * CN_BIG[ch]
+            big = magnitudes()[ch]
+            total = (total + section) * big if total < big else total + section * big
             section, digit = 0, None
     return total + section + (digit or 0)
 
@@ -93,7 +101,7 @@ def split_unit(printed: str) -> tuple[Fraction, Unit] | None:
     table = units()
     if printed in table:
         return Fraction(1), table[printed]
-    for mag, factor in sorted(data.patterns()["magnitudes"].items(), key=lambda kv: -len(kv[0])):
+    for mag, factor in sorted(magnitudes().items(), key=lambda kv: -len(kv[0])):
         if printed.startswith(mag) and printed[len(mag):] in table:
             return Fraction(factor), table[printed[len(mag):]]
     return None
@@ -111,13 +119,6 @@ def _bracket_spans(text: str) -> list[tuple[int, int]]:
             if depth == 0:
                 spans.append((start, i + 1))
     return spans
-
-
-def _clause_start(text: str, pos: int) -> int:
-    i = pos
-    while i > 0 and text[i - 1] not in CLAUSE_BREAK:
-        i -= 1
-    return i
 
 
 def _qualifier_before(prefix: str) -> str | None:
@@ -164,7 +165,7 @@ def parse(text: str, skip_brackets: bool = False, min_chinese_len: int = 2) -> l
         if split is None or numbers is None:
             continue
         magnitude, unit = split
-        before = norm[_clause_start(norm, m.start()):m.start()]
+        before = norm[clause_start(norm, m.start()):m.start()]
         qualifier = _qualifier(before, norm[end:end + 2], m)
         sign = _growth_sign(before) if unit.dimension in GROWTH_DIMENSIONS else 0
         raw = text[index[m.start()]:index[end]]
@@ -199,7 +200,7 @@ def _stands_alone(m: re.Match[str], norm: str, hidden: list[tuple[int, int]], mi
     prev = norm[start - 1] if start > 0 else ""
     if prev and (prev.isdigit() or prev == "." or prev.isascii() and prev.isalpha()):
         return False
-    before = norm[_clause_start(norm, start):start]
+    before = norm[clause_start(norm, start):start]
     return not any(before.endswith(o) for o in data.patterns()["ordinal_before"])
 
 

@@ -1,5 +1,5 @@
 """Text utilities shared by the stages: the one place that says how text is normalised and where
-a clause ends."""
+a sentence or a clause ends."""
 from __future__ import annotations
 
 import json
@@ -7,9 +7,47 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# punctuation that ends a clause: the words before a number (its qualifier, its label) and the
-# noun phrase a fact measures are looked for within one clause
-CLAUSE_BREAK = "，,。；;：:、/（(）)！？!?\n"
+from pipeline.vocab import data
+
+# The punctuation that parts a text, from schemas/patterns.json "breaks"; each set holds the one
+# before it and adds its own entry there.
+# - ends a sentence: facts are read a sentence at a time; a bold lead is the opening sentence
+SENTENCE_END: str = data.patterns()["breaks"]["sentence_end"]
+# - ends a clause of a sentence (a comma, a colon too): the cross-check names a figure by the
+#   clause before it
+CLAUSE_END: str = SENTENCE_END + data.patterns()["breaks"]["clause_end"]
+# - where the words around a number stop (an enumeration comma, a slash, a bracket, a line break
+#   too): its qualifier, its label and the noun phrase a fact measures are looked for within it
+CLAUSE_BREAK: str = CLAUSE_END + data.patterns()["breaks"]["clause_break"]
+
+_SENTENCE_SPLIT = re.compile(f"(?<=[{re.escape(SENTENCE_END)}])")
+_SENTENCE_MARK = re.compile(f"[{re.escape(SENTENCE_END)}]")
+
+
+def sentences(text: str) -> list[str]:
+    """The text cut after each sentence end, the mark kept with its sentence (the last piece may
+    have none; a piece may be blank)."""
+    return _SENTENCE_SPLIT.split(text)
+
+
+def first_sentence_end(text: str) -> int | None:
+    """The index just past the first sentence end mark; None when there is none."""
+    m = _SENTENCE_MARK.search(text)
+    return m.end() if m else None
+
+
+def clause_start(text: str, pos: int, breaks: str = CLAUSE_BREAK) -> int:
+    """Where the clause holding `pos` starts: just after the last of `breaks` before `pos`, else 0."""
+    while pos > 0 and text[pos - 1] not in breaks:
+        pos -= 1
+    return pos
+
+
+def clause_end(text: str, pos: int, breaks: str = CLAUSE_BREAK) -> int:
+    """Where the clause holding `pos` ends: at the first of `breaks` from `pos` on, else the end."""
+    while pos < len(text) and text[pos] not in breaks:
+        pos += 1
+    return pos
 
 
 def nfkc(text: str) -> str:
@@ -28,7 +66,7 @@ def nfkc_indexed(text: str) -> tuple[str, list[int]]:
     the end included), so that what is found in the normalised text can be cut from the original."""
     out, index = [], []
     for i, ch in enumerate(text):
-        n = unicodedata.normalize("NFKC", ch)
+        n = nfkc(ch)
         out.append(n)
         index.extend([i] * len(n))
     index.append(len(text))
