@@ -220,7 +220,8 @@ def _item_text(ln: Line, s: LayoutSettings) -> Char | None:
 def _next_item(ln: Line, first: Line, s: LayoutSettings) -> bool:
     """The next numbered item of a list opens a paragraph of its own, even flush left."""
     item = data.regex("list_item")
-    return bool(item.match(line_text(first, s=s)) and item.match(line_text(ln, s=s))) and abs(ln.x0 - first.x0) < s.hang_align * ln.size
+    both = item.match(line_text(first, s=s)) and item.match(line_text(ln, s=s))
+    return bool(both) and abs(ln.x0 - first.x0) < s.hang_align * ln.size
 
 
 def _centered(ln: Line, left: float, centers: dict[int, float], s: LayoutSettings) -> bool:
@@ -338,7 +339,7 @@ def _heading_sequence(rows: list[ParagraphRow], segments: list[int]) -> list[Pro
 
 
 def _heading_number(text: str) -> int | None:
-    m = re.match(r"^\s*[（(]?\s*([一二三四五六七八九十百零〇两0-9]+)", unicodedata.normalize("NFKC", text))
+    m = re.match(r"^\s*[（(]?\s*([一二三四五六七八九十百零〇两0-9]+)", nfkc(text))
     if not m:
         return None
     return int(m.group(1)) if m.group(1).isdigit() else cn_to_number(m.group(1))

@@ -252,7 +252,7 @@ def _doubtful_cells(t: LogicalTable, rows: list[tuple], cols: dict[int, str]) ->
     fields = set(cols.values())
     for _, page, _, f, seq in rows:
         for name in (n for n in NAME_FIELDS if n in fields):
-            text = compact(unicodedata.normalize("NFKC", f.get(name, "")))
+            text = compact(nfkc(f.get(name, "")))
             if not text:
                 problems.append(Problem("table_kinds", f"row {seq} has an empty {name} cell", page=page,
                                         text="|".join(f.values()), table_no=t.table_no, row=seq, code=Code.CELL_EMPTY))
