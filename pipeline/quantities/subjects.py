@@ -30,7 +30,7 @@ from pipeline.vocab.text import CLAUSE_BREAK, clause_end, clause_start
 
 QUOTED = re.compile(r"“[^“”]*”|《[^《》]*》|「[^「」]*」")
 NOUNS = ("n", "s", "j", "l", "eng", "vn", "an")   # jieba tags that name things (n covers nr, ns, nz …)
-MODIFIERS = ("a", "b", "f")       # 合同外资, 三星级以上, 外环以南: inside a noun phrase
+MODIFIERS = ("a", "b", "f", "z")  # 合同外资, 三星级以上, 外环以南, 优良: inside a noun phrase
 LINKS = ("等", "和", "及")        # 高架等涂装, 科创产业基金和城市更新发展基金
 VERBS = ("v", "vd", "vi", "vg")
 
@@ -56,11 +56,23 @@ def _tagger():
 
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
+    # the catalogue's printed indicator names are names (城镇新增就业, 空气质量优良天数比率 …)
+    for name in _catalogue_words():
+        tokenizer.add_word(name, tag="n")
     for row in data.csv_rows("subject_words.csv"):
         tokenizer.add_word(row["word"], freq=int(row["freq"]) if row["freq"] else None, tag=row["tag"])
     tagger = jieba.posseg.POSTokenizer(tokenizer)
     tagger.initialize()
     return tagger
+
+
+def _catalogue_words() -> list[str]:
+    """The catalogue's names written in Chinese characters only (a name with Latin letters or
+    brackets is read by the span rules of `words`)."""
+    from pipeline.vocab.keys import catalogue
+    predicates = _governing()
+    return sorted({n for ind in catalogue() for n in (ind.key, *ind.names)
+                   if re.fullmatch(r"[\u4e00-\u9fff]{3,}", n) and not any(n.startswith(p) for p in predicates)})
 
 
 def warm_up() -> None:
@@ -69,14 +81,23 @@ def warm_up() -> None:
 
 
 def words(text: str) -> list[Word]:
-    """Tagged words; a quoted name (“活力楼组”, 《…》) is one noun."""
+    """Tagged words; a quoted name (“活力楼组”, 《…》) is one noun, a name in Latin letters and digits
+    (PM2.5, R&D, GDP) one noun, a short bracketed span (（助理）, （含海关代征）) one word tagged
+    "paren" (part of the name inside a noun phrase, a note where it closes one)."""
     out, at = [], 0
-    for m in QUOTED.finditer(text):
+    for m in _spans().finditer(text):
         out += [Word(w.word, w.flag) for w in _tagger().cut(text[at:m.start()])]
-        out.append(Word(m.group(), "nz"))
+        kind = "nz" if m.lastgroup == "quoted" else "eng" if m.lastgroup == "latin" else "paren"
+        out.append(Word(m.group(), kind))
         at = m.end()
     out += [Word(w.word, w.flag) for w in _tagger().cut(text[at:])]
     return [w for w in out if w.text.strip()]
+
+
+@lru_cache(maxsize=1)
+def _spans() -> re.Pattern:
+    return re.compile(f"(?P<quoted>{QUOTED.pattern})|(?P<paren>{data.patterns()['subject_parenthetical']})"
+                      f"|(?P<latin>{data.patterns()['subject_latin_name']})")
 
 
 @lru_cache(maxsize=1)
@@ -86,10 +107,19 @@ def _lists() -> tuple[frozenset, frozenset, tuple]:
     return predicates, frozenset(p["subject_attributes"]), tuple(sorted(p["subject_prefixes"], key=len, reverse=True))
 
 
+@lru_cache(maxsize=1)
+def _governing() -> frozenset:
+    """Verbs that govern the noun phrase after them (调整公交线路9条, 培育…企业18家): the predicate,
+    never the start of a subject, whatever jieba tags them."""
+    return frozenset(data.patterns()["subject_governing_verbs"]) | _lists()[0]
+
+
 def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
     """The clause around [start, end): from the last break before it to the first break after it.
     Quoted spans are skipped over (a quote may hold a comma)."""
     masked = QUOTED.sub(lambda m: "“" * len(m.group()), sentence)
+    masked = re.sub(data.patterns()["subject_parenthetical"],
+                    lambda m: m.group() if m.start() < end and start < m.end() else "“" * len(m.group()), masked)
     return clause_start(masked, start), clause_end(masked, end)
 
 
@@ -173,48 +203,138 @@ def noun_after(after: list[Word]) -> str | None:
 def share_phrase(before: list[Word]) -> str | None:
     """研发支出占地区生产总值之比达到 → 研发支出占地区生产总值之比: a share names both of its terms."""
     m = data.regex("share_phrase").search("".join(w.text for w in before))
-    return _phrase([Word(m.group(1), "n")]) if m else None
+    if not m:
+        return None
+    ws = words(m.group(1))
+    while len(ws) > 1 and (ws[0].text in _governing() or ws[0].tag in ("d", "ad")):
+        ws = ws[1:]                      # 确保产业投资占…比重: 确保 is the predicate
+    return _phrase([Word("".join(w.text for w in ws), "n")])
 
 
 def noun_before(ws: list[Word]) -> str | None:
     """The noun phrase that ends where the number's predicate began (predicate already stripped)."""
-    predicates = _lists()[0]
+    predicates = _lists()[0] | _trailing_predicates()
     # Verbs right before the number: after a noun they belong to the subject (人才引进1141人, 全程接种198.9
-    # 万人); with no noun before them, or holding a predicate (试点累计支出), they are the predicate.
+    # 万人); with no noun before them, or holding a predicate (试点累计支出, 科技型中小企业入库, 比例保持),
+    # they are the predicate.
     chain = len(ws)
-    while chain > 0 and ws[chain - 1].verb:
+    while chain > 0 and (ws[chain - 1].verb or ws[chain - 1].text in predicates):
         chain -= 1
     kept = chain > 0 and (ws[chain - 1].noun or ws[chain - 1].text in LINKS) and \
         not any(w.text in predicates for w in ws[chain:])
-    if not kept:
-        ws = ws[:chain]
-    run = _run_before(ws, len(ws) - chain if kept else 0)
+    base = ws if kept else ws[:chain]
+    run = _run_before(ws[:chain], base[chain:])
     if not run:
         return None
-    if len(run) < len(ws) and ws[len(ws) - len(run) - 1].text == "的":
+    if len(run) < len(base) and base[len(base) - len(run) - 1].text == "的":
         # 接受普惠性学前教育的在园幼儿: a 的-modifier belongs to the noun; it reaches the clause start
-        return _phrase(ws)
-    return _phrase(run)
+        return _phrase(base)
+    return _phrase(_after_enumeration(run))
 
 
-def _run_before(ws: list[Word], verbs_at_end: int) -> list[Word]:
-    """The longest noun phrase ending at the end of `ws`, read leftwards: nouns and modifiers, a link
-    after a noun (高架等涂装), a verb between two nouns (产业扶持资金) that is no predicate, and the
-    `verbs_at_end` that noun_before kept. It ends on a noun (or a locality word: 外环以南)."""
-    predicates = _lists()[0]
-    run = ws[len(ws) - verbs_at_end:]
-    i = len(ws) - verbs_at_end - 1
-    while run == [] and i >= 0 and ws[i].tag in ("a", "b", "ad"):
+@lru_cache(maxsize=1)
+def _trailing_predicates() -> frozenset:
+    """Verbs that, between a noun phrase and its number, are the predicate (比例保持100%, 服务覆盖
+    56万人): schemas/patterns.json."""
+    return frozenset(data.patterns()["subject_trailing_predicates"])
+
+
+NUMERIC = ("m", "q", "mq")
+BOUNDS = ("以上", "以下", "以内")
+
+
+def _run_before(ws: list[Word], tail: list[Word] = ()) -> list[Word]:
+    """The longest noun phrase ending at the end of `ws`, read leftwards: nouns and modifiers; a
+    size or class (亿元以上, 3岁以下, 500米, 每万人口); a link after a noun (高架等涂装); a bracket
+    inside it (执业（助理）医师数), while a bracket that closes it is a note and left out (税收收入
+    （含海关代征））; a verb attached to it (就业岗位, 促消费活动, 认定登记成交额). A verb that
+    governs the phrase (调整, 改扩建, 确保 …) or a predicate ends it. It ends on a noun."""
+    governing = _governing()
+    run: list[Word] = list(tail)
+    i = len(ws) - 1
+    while not run and i >= 0 and ws[i].tag in ("a", "b", "ad", "paren"):
         i -= 1                           # 生活费平均调整为: a trailing modifier is no part of the noun
     while i >= 0:
-        w, prev = ws[i], ws[i - 1] if i > 0 else None
-        after_noun = bool(run) and prev is not None and prev.noun
-        between_nouns = after_noun and run[0].noun and w.verb and w.text not in predicates
-        if not (w.noun or w.tag in MODIFIERS or (after_noun and w.text in LINKS) or between_nouns):
+        w = ws[i]
+        if w.text in governing and not _compound(ws, i):
+            break
+        if w.tag == "paren":
+            pass
+        elif w.noun or w.tag in MODIFIERS:
+            pass
+        elif w.text in LINKS and run and i > 0 and ws[i - 1].noun:
+            pass
+        elif _numeric(w) and run and (run[0].noun or run[0].text in BOUNDS or _numeric(run[0])):
+            pass
+        elif w.text == "每" and run and _numeric(run[0]):
+            pass
+        elif w.verb and run and _attached(ws, i):
+            pass
+        else:
             break
         run.insert(0, w)
         i -= 1
+    while run and run[0].tag == "paren":
+        run.pop(0)
+    digits = [k for k, w in enumerate(run) if re.fullmatch(r"[0-9.]+", w.text)]
+    if digits and not any(w.text in BOUNDS for w in run) and _counts(run[digits[-1] + 1:]):
+        run = run[digits[-1] + 1:]       # 91个商务载体: a count of the noun, not a part of its name
+        while run and _numeric(run[0]):
+            run.pop(0)
     return run
+
+
+def _counts(ws: list[Word]) -> bool:
+    """The words after a number start with a count's classifier (个, 家, 万人 …)."""
+    from pipeline.vocab.grammar import units
+    table = units()
+    unit = next((w.text for w in ws if _numeric(w)), "")
+    for mag in ("", *sorted(data.patterns()["magnitudes"], key=len, reverse=True)):
+        if unit.startswith(mag) and unit[len(mag):] in table:
+            return table[unit[len(mag):]].dimension == "count"
+    return False
+
+
+def _numeric(w: Word) -> bool:
+    return w.tag in NUMERIC or bool(re.fullmatch(r"[0-9.]+", w.text))
+
+
+def _compound(ws: list[Word], i: int) -> bool:
+    """A governing verb between a noun and the phrase's head is part of a compound (产业扶持资金,
+    经费投入强度); a predicate (新增, 完成 …) or one after a prefix (全区, 全年) never is."""
+    if ws[i].text in _lists()[0] or i == 0:
+        return False
+    left = ws[i - 1]
+    if left.verb and left.text not in _governing() and (i == 1 or not ws[i - 2].noun):
+        return True                      # 支出救助资金: the verb before it is the predicate
+    return left.noun and left.text not in _lists()[2] and left.text not in _governing()
+
+
+def _attached(ws: list[Word], i: int) -> bool:
+    """Whether the verb ws[i] (and the verbs just before it) modify the noun after them rather than
+    govern it: they follow a noun (认定登记 after 技术合同) or a predicate that is the clause's
+    (新增就业岗位, 举办促消费活动); a verb that opens the clause governs (疏通河道)."""
+    governing = _governing()
+    if i + 1 < len(ws) and not ws[i + 1].noun:
+        return False                     # 竣工投产亿元以上项目: a verb before a size is the predicate
+    j = i
+    while j > 0 and ws[j - 1].verb and ws[j - 1].text not in governing:
+        j -= 1
+    if j == 0:
+        # 成交金额: an attribute alone is no subject, the verb before it says which
+        return all(w.text in _lists()[1] for w in ws[i + 1:]) and i + 1 < len(ws)
+    left = ws[j - 1]
+    return left.text in governing or left.noun or left.text in LINKS
+
+
+def _after_enumeration(run: list[Word]) -> list[Word]:
+    """纺织服装、新材料、智能装备三大主导产业产值: the words before 三大 are the last item of a list
+    that 三大 sums up; the phrase starts at 三大. Likewise a list closed by 等 (汽车消费节、星沙购物节等
+    促消费活动): the phrase is what follows 等."""
+    head = data.regex("subject_enumeration_head")
+    at = next((k for k, w in enumerate(run) if k > 0 and head.match(w.text)), 0)
+    closed = [k for k, w in enumerate(run) if w.text == "等" and any(x.noun for x in run[k + 1:])]
+    return run[max(at, closed[-1] + 1 if closed else 0):]
 
 
 def topic_before(text: str, counted: bool) -> str | None:
