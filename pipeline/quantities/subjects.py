@@ -29,8 +29,8 @@ from pipeline.vocab import data
 from pipeline.vocab.text import CLAUSE_BREAK, clause_end, clause_start
 
 QUOTED = re.compile(r"“[^“”]*”|《[^《》]*》|「[^「」]*」")
-NOUNS = ("n", "s", "j", "l", "eng", "vn", "an")   # jieba tags that name things (n covers nr, ns, nz …)
-MODIFIERS = ("a", "b", "f", "z")  # 合同外资, 三星级以上, 外环以南, 优良: inside a noun phrase
+NOUNS = ("n", "s", "j", "l", "i", "eng", "vn", "an")   # jieba tags that name things (n covers nr, ns, nz …)
+MODIFIERS = ("a", "b", "f", "z", "k", "t")  # 合同外资, 三星级以上, 外环以南, 优良, 总部型, 老年: inside a noun phrase
 LINKS = ("等", "和", "及")        # 高架等涂装, 科创产业基金和城市更新发展基金
 VERBS = ("v", "vd", "vi", "vg")
 
@@ -111,7 +111,8 @@ def _lists() -> tuple[frozenset, frozenset, tuple]:
 def _governing() -> frozenset:
     """Verbs that govern the noun phrase after them (调整公交线路9条, 培育…企业18家): the predicate,
     never the start of a subject, whatever jieba tags them."""
-    return frozenset(data.patterns()["subject_governing_verbs"]) | _lists()[0]
+    p = data.patterns()
+    return frozenset(p["subject_governing_verbs"]) | frozenset(p["clause_verbs"]) | _lists()[0]
 
 
 def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
@@ -128,10 +129,14 @@ def subject(sentence: str, start: int, end: int, counted: bool, growth: bool,
     """The subject of the quantity sentence[start:end]; `counted` when its unit is a classifier,
     `growth` for a rate of change; `previous`: the subject of the quantity before it in the same
     sentence and where that quantity ended."""
-    if data.regex("respectively").search(sentence[:start]):
-        return None                     # 分别增长34.8%、24.4%: which is which is not in the words
     left_at, right_at = clause_bounds(sentence, start, end)
-    before = strip_predicate(words(data.regex("comparison_base").sub("", sentence[left_at:start])))
+    if data.regex("respectively").search(sentence[:start]):
+        # 分别增长34.8%、24.4%: which is which is not in the words; a subject joined by 和 (城镇和农村居民
+        # 人均可支配收入分别达到…) is the pair's, one cut by 、 (集成电路、生物医药产业分别…) is no one's
+        return _joint_subject(sentence, start)
+    before_text = data.regex("subject_rate_period").sub("", sentence[left_at:start])   # 提高到每月1400元
+    before_text = data.regex("subject_period").sub("", data.regex("comparison_base").sub("", before_text))
+    before = strip_predicate(words(before_text))
     after = words(sentence[end:right_at])
     found = None
     if counted or (after and after[0].text == "的"):
@@ -144,14 +149,34 @@ def subject(sentence: str, start: int, end: int, counted: bool, growth: bool,
         said, said_at = previous
         just_before = clause_bounds(sentence, max(0, left_at - 1), max(0, left_at - 1))[0]
         found = said if said and (growth or said_at > just_before) else topic_before(sentence[:left_at], counted)
+    if found and counted:
+        # 高新技术企业数量达到3000家: a count is of the things, not of their number
+        for attribute in data.patterns()["subject_count_attributes"]:
+            if found.endswith(attribute) and len(found) > len(attribute):
+                return found[:-len(attribute)]
     return found
+
+
+def _joint_subject(sentence: str, start: int) -> str | None:
+    m = data.regex("respectively").search(sentence[:start])
+    left_at, _ = clause_bounds(sentence, m.start(), m.start())
+    if left_at > 0 and sentence[left_at - 1] in "、，,":
+        return None
+    found = noun_before(strip_predicate(words(sentence[left_at:m.start()])))
+    return found if found and any(link in found for link in ("和", "及", "与")) else None
 
 
 def _continues(before: list[Word], after: list[Word]) -> bool:
     """A clause of nothing but predicate and number (总数达1106家, 新增403台, 占地163.1万平方米) goes on
     about what the sentence was already saying."""
     _, attributes, _ = _lists()
-    return all(w.text in attributes or w.tag in ("d", "p", "c") for w in before) and not any(w.noun for w in after)
+    return all(w.text in attributes or w.tag in ("d", "p", "c", "t", "f") or _period(w) for w in before) and \
+        not any(w.noun for w in after)
+
+
+def _period(w: Word) -> bool:
+    """前三季度, 第四季度, 上半年: a part of the year, not a subject."""
+    return bool(re.fullmatch(r"[前第上下全]?[一二三四1-4]?(?:季度|半年)", w.text)) or w.text in ("前", "第")
 
 
 def strip_predicate(ws: list[Word]) -> list[Word]:
@@ -208,7 +233,7 @@ def share_phrase(before: list[Word]) -> str | None:
     ws = words(m.group(1))
     while len(ws) > 1 and (ws[0].text in _governing() or ws[0].tag in ("d", "ad")):
         ws = ws[1:]                      # 确保产业投资占…比重: 确保 is the predicate
-    return _phrase([Word("".join(w.text for w in ws), "n")])
+    return _phrase([Word("".join(w.text for w in _after_enumeration(ws)), "n")])
 
 
 def noun_before(ws: list[Word]) -> str | None:
@@ -252,12 +277,16 @@ def _run_before(ws: list[Word], tail: list[Word] = ()) -> list[Word]:
     governing = _governing()
     run: list[Word] = list(tail)
     i = len(ws) - 1
-    while not run and i >= 0 and ws[i].tag in ("a", "b", "ad", "paren"):
+    while not run and i >= 0 and ws[i].tag in ("a", "b", "ad", "d", "paren"):
         i -= 1                           # 生活费平均调整为: a trailing modifier is no part of the noun
     while i >= 0:
         w = ws[i]
         if w.text in governing and not _compound(ws, i):
             break
+        if w.tag == "vn" and run and _numeric(run[0]):
+            break                        # 竣工投产亿元以上项目: a verb before a size is the predicate
+        if w.tag == "t" and (w.text in _lists()[2] or re.search(r"[0-9]", w.text)):
+            break                        # 全年, 2023年: when, not what
         if w.tag == "paren":
             pass
         elif w.noun or w.tag in MODIFIERS:
