@@ -137,6 +137,8 @@ def subject(sentence: str, start: int, end: int, counted: bool, growth: bool,
     before_text = data.regex("subject_rate_period").sub("", sentence[left_at:start])   # 提高到每月1400元
     before_text = data.regex("subject_period").sub("", data.regex("comparison_base").sub("", before_text))
     before = strip_predicate(words(before_text))
+    while before and before[-1].text == "的":
+        before = strip_predicate(before[:-1])       # 完成年度计划的106.3%: a share of the plan
     after = words(sentence[end:right_at])
     found = None
     if counted or (after and after[0].text == "的"):
@@ -158,12 +160,25 @@ def subject(sentence: str, start: int, end: int, counted: bool, growth: bool,
 
 
 def _joint_subject(sentence: str, start: int) -> str | None:
+    """The subject of one of the quantities listed after 分别: with as many names joined by 和 / 及 /
+    与 as quantities, the one in the same place (生产安全事故起数和死亡人数分别下降12.5%和9.1%);
+    else the pair's phrase when it is joined by 和 or a joint word (城镇和农村居民人均可支配收入,
+    城乡居民人均可支配收入); else none."""
+    from pipeline.vocab.grammar import parse
     m = data.regex("respectively").search(sentence[:start])
     left_at, _ = clause_bounds(sentence, m.start(), m.start())
-    if left_at > 0 and sentence[left_at - 1] in "、，,":
+    if left_at > 0 and sentence[left_at - 1] == "、":
         return None
     found = noun_before(strip_predicate(words(sentence[left_at:m.start()])))
-    return found if found and any(link in found for link in ("和", "及", "与")) else None
+    if not found:
+        return None
+    tail = next((k for k in range(m.end(), len(sentence)) if sentence[k] in "，,。；;"), len(sentence))
+    starts = [q.start for q in parse(sentence[:tail]) if q.start >= m.start()]
+    parts = [p for p in re.split("[和及与]", found) if p]
+    if len(parts) > 1 and len(parts) == len(starts) and start in starts and all(len(p) >= 3 for p in parts):
+        return parts[starts.index(start)]
+    joint = len(parts) > 1 or any(found.startswith(w) for w in data.patterns()["subject_joint_words"])
+    return found if joint else None
 
 
 def _continues(before: list[Word], after: list[Word]) -> bool:
@@ -251,6 +266,12 @@ def noun_before(ws: list[Word]) -> str | None:
     run = _run_before(ws[:chain], base[chain:])
     if not run:
         return None
+    at = len(base) - len(run)
+    if at > 0 and base[at - 1].text in data.patterns()["subject_beneficiary"]:
+        # 为企业减税降费…45亿元: the noun after 为 is who benefits, the phrase is what follows it
+        first_verb = next((k for k, w in enumerate(run) if w.verb), 0)
+        if first_verb and all(w.noun for w in run[:first_verb]):
+            run = run[first_verb:]
     if len(run) < len(base) and base[len(base) - len(run) - 1].text == "的":
         # 接受普惠性学前教育的在园幼儿: a 的-modifier belongs to the noun; it reaches the clause start
         return _phrase(base)
@@ -281,7 +302,8 @@ def _run_before(ws: list[Word], tail: list[Word] = ()) -> list[Word]:
         i -= 1                           # 生活费平均调整为: a trailing modifier is no part of the noun
     while i >= 0:
         w = ws[i]
-        if w.text in governing and not _compound(ws, i):
+        if w.text in governing and not _compound(ws, i) and \
+                not (w.verb and run and all(x.text in _lists()[1] for x in run)):
             break
         if w.tag == "vn" and run and _numeric(run[0]):
             break                        # 竣工投产亿元以上项目: a verb before a size is the predicate
@@ -299,6 +321,8 @@ def _run_before(ws: list[Word], tail: list[Word] = ()) -> list[Word]:
             pass
         elif w.verb and run and _attached(ws, i):
             pass
+        elif w.tag == "d" and run and run[0].noun and (i == 0 or ws[i - 1].text in governing or ws[i - 1].tag == "p"):
+            pass                         # 帮助长期失业青年: an adverb that opens the phrase
         else:
             break
         run.insert(0, w)
@@ -331,7 +355,7 @@ def _numeric(w: Word) -> bool:
 def _compound(ws: list[Word], i: int) -> bool:
     """A governing verb between a noun and the phrase's head is part of a compound (产业扶持资金,
     经费投入强度); a predicate (新增, 完成 …) or one after a prefix (全区, 全年) never is."""
-    if ws[i].text in _lists()[0] or i == 0:
+    if ws[i].text in _lists()[0] or ws[i].text in data.patterns()["clause_verbs"] or i == 0:
         return False
     left = ws[i - 1]
     if left.verb and left.text not in _governing() and (i == 1 or not ws[i - 2].noun):
@@ -349,11 +373,11 @@ def _attached(ws: list[Word], i: int) -> bool:
     j = i
     while j > 0 and ws[j - 1].verb and ws[j - 1].text not in governing:
         j -= 1
-    if j == 0:
-        # 成交金额: an attribute alone is no subject, the verb before it says which
+    if j == 0 or all(w.text in _lists()[1] for w in ws[i + 1:]):
+        # 成交金额, 改造面积: an attribute alone is no subject, the verb before it says which
         return all(w.text in _lists()[1] for w in ws[i + 1:]) and i + 1 < len(ws)
     left = ws[j - 1]
-    return left.text in governing or left.noun or left.text in LINKS
+    return left.text in governing or left.noun or left.text in LINKS or left.tag == "r"
 
 
 def _after_enumeration(run: list[Word]) -> list[Word]:
