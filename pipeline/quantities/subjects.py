@@ -137,13 +137,18 @@ def subject(sentence: str, start: int, end: int, counted: bool, growth: bool,
     before_text = data.regex("subject_rate_period").sub("", sentence[left_at:start])   # 提高到每月1400元
     before_text = data.regex("subject_period").sub("", data.regex("comparison_base").sub("", before_text))
     before = strip_predicate(words(before_text))
+    while before and _period(before[-1]):
+        before = strip_predicate(before[:-1])       # 能耗前三季度下降3.2%: when, not what
     while before and before[-1].text == "的":
         before = strip_predicate(before[:-1])       # 完成年度计划的106.3%: a share of the plan
     after = words(sentence[end:right_at])
     found = None
     if counted or (after and after[0].text == "的"):
         found = noun_after(after[1:] if after and after[0].text == "的" else after)
-    found = found or share_phrase(before) or noun_before(before)
+    share = share_phrase(before)
+    if share and share.startswith("占") and previous[0]:
+        share = previous[0] + share      # …产值达到2150亿元，占…比重提高到64.1%: the share of what was said
+    found = found or share or noun_before(before)
     if not counted and not found:
         found = noun_after(after)
     if not found and _continues(before, after):
@@ -152,7 +157,7 @@ def subject(sentence: str, start: int, end: int, counted: bool, growth: bool,
         just_before = clause_bounds(sentence, max(0, left_at - 1), max(0, left_at - 1))[0]
         found = said if said and (growth or said_at > just_before) else topic_before(sentence[:left_at], counted)
     if found and counted:
-        # 高新技术企业数量达到3000家: a count is of the things, not of their number
+        # 高新技术企业数量达到3000家, 美丽街区建设24条: a count is of the things, not of their number
         for attribute in data.patterns()["subject_count_attributes"]:
             if found.endswith(attribute) and len(found) > len(attribute):
                 return found[:-len(attribute)]
@@ -313,7 +318,7 @@ def _run_before(ws: list[Word], tail: list[Word] = ()) -> list[Word]:
             pass
         elif w.noun or w.tag in MODIFIERS:
             pass
-        elif w.text in LINKS and run and i > 0 and ws[i - 1].noun:
+        elif w.text in LINKS and run and i > 0 and (ws[i - 1].noun or ws[i - 1].tag in MODIFIERS):
             pass
         elif _numeric(w) and run and (run[0].noun or run[0].text in BOUNDS or _numeric(run[0])):
             pass
