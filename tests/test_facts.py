@@ -101,7 +101,8 @@ def test_subject_grammar(text, expected):
     # the county's own prefixes are left out like the district's
     ("全县常住人口城镇化率达到58.6%。", [("58.6%", "常住人口城镇化率")]),
     # a growth rate against another base (同口径, 按可比价格计算) is of what was just measured
-    ("一般公共预算收入完成31.2亿元，同口径增长6.1%。", [("31.2亿元", "一般公共预算收入"), ("6.1%", "一般公共预算收入")]),
+    ("一般公共预算收入完成31.2亿元，同口径增长6.1%。",
+     [("31.2亿元", "一般公共预算收入"), ("6.1%", "一般公共预算收入")]),
     ("实现地区生产总值612亿元，按可比价格计算增长5.2%。", [("612亿元", "地区生产总值"), ("5.2%", "地区生产总值")]),
 ])
 def test_subject_grammar_in_other_wordings(text, expected):
@@ -158,7 +159,7 @@ def test_facts_about_a_table_indicator_carry_its_key(extractions):
     keys = {(r.raw, r.subject): r.indicator_key for r in rows}
     assert keys[("1725.56亿元", "地区生产总值")] == "地区生产总值"
     assert keys[("6.5%", "地区生产总值")] == "地区生产总值"
-    assert keys[("127.97亿元", "工业投资")] == "工业固定资产投资"          # through the catalogue, schemas/indicators.csv
+    assert keys[("127.97亿元", "工业投资")] == "工业固定资产投资"       # through the catalogue (indicators.csv)
     assert keys[("5.7亿美元", "实到外资")] == "实际使用外资"
     assert keys[("696张", "樱花卡")] is None                                # no indicator of the tables
     table_keys = {v.indicator_key for v in extractions["baoshan-2022"].tables["indicator_values"]}

@@ -95,7 +95,7 @@ def words(text: str) -> list[Word]:
 
 
 @lru_cache(maxsize=1)
-def _spans() -> re.Pattern:
+def _spans() -> re.Pattern[str]:
     return re.compile(f"(?P<quoted>{QUOTED.pattern})|(?P<paren>{data.patterns()['subject_parenthetical']})"
                       f"|(?P<latin>{data.patterns()['subject_latin_name']})")
 
@@ -108,7 +108,7 @@ def _lists() -> tuple[frozenset, frozenset, tuple]:
 
 
 @lru_cache(maxsize=1)
-def _governing() -> frozenset:
+def _governing() -> frozenset[str]:
     """Verbs that govern the noun phrase after them (调整公交线路9条, 培育…企业18家): the predicate,
     never the start of a subject, whatever jieba tags them."""
     p = data.patterns()
@@ -171,6 +171,8 @@ def _joint_subject(sentence: str, start: int) -> str | None:
     城乡居民人均可支配收入); else none."""
     from pipeline.vocab.grammar import parse
     m = data.regex("respectively").search(sentence[:start])
+    if m is None:
+        return None
     left_at, _ = clause_bounds(sentence, m.start(), m.start())
     if left_at > 0 and sentence[left_at - 1] == "、":
         return None
@@ -284,7 +286,7 @@ def noun_before(ws: list[Word]) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _trailing_predicates() -> frozenset:
+def _trailing_predicates() -> frozenset[str]:
     """Verbs that, between a noun phrase and its number, are the predicate (比例保持100%, 服务覆盖
     56万人): schemas/patterns.json."""
     return frozenset(data.patterns()["subject_trailing_predicates"])
@@ -294,14 +296,14 @@ NUMERIC = ("m", "q", "mq")
 BOUNDS = ("以上", "以下", "以内")
 
 
-def _run_before(ws: list[Word], tail: list[Word] = ()) -> list[Word]:
+def _run_before(ws: list[Word], tail: list[Word] | None = None) -> list[Word]:
     """The longest noun phrase ending at the end of `ws`, read leftwards: nouns and modifiers; a
     size or class (亿元以上, 3岁以下, 500米, 每万人口); a link after a noun (高架等涂装); a bracket
     inside it (执业（助理）医师数), while a bracket that closes it is a note and left out (税收收入
     （含海关代征））; a verb attached to it (就业岗位, 促消费活动, 认定登记成交额). A verb that
     governs the phrase (调整, 改扩建, 确保 …) or a predicate ends it. It ends on a noun."""
     governing = _governing()
-    run: list[Word] = list(tail)
+    run: list[Word] = list(tail or [])
     i = len(ws) - 1
     while not run and i >= 0 and ws[i].tag in ("a", "b", "ad", "d", "paren"):
         i -= 1                           # 生活费平均调整为: a trailing modifier is no part of the noun
@@ -314,21 +316,7 @@ def _run_before(ws: list[Word], tail: list[Word] = ()) -> list[Word]:
             break                        # 竣工投产亿元以上项目: a verb before a size is the predicate
         if w.tag == "t" and (w.text in _lists()[2] or re.search(r"[0-9]", w.text)):
             break                        # 全年, 2023年: when, not what
-        if w.tag == "paren":
-            pass
-        elif w.noun or w.tag in MODIFIERS:
-            pass
-        elif w.text in LINKS and run and i > 0 and (ws[i - 1].noun or ws[i - 1].tag in MODIFIERS):
-            pass
-        elif _numeric(w) and run and (run[0].noun or run[0].text in BOUNDS or _numeric(run[0])):
-            pass
-        elif w.text == "每" and run and _numeric(run[0]):
-            pass
-        elif w.verb and run and _attached(ws, i):
-            pass
-        elif w.tag == "d" and run and run[0].noun and (i == 0 or ws[i - 1].text in governing or ws[i - 1].tag == "p"):
-            pass                         # 帮助长期失业青年: an adverb that opens the phrase
-        else:
+        if not _in_phrase(ws, i, run):
             break
         run.insert(0, w)
         i -= 1
@@ -351,6 +339,20 @@ def _counts(ws: list[Word]) -> bool:
         if unit.startswith(mag) and unit[len(mag):] in table:
             return table[unit[len(mag):]].dimension == "count"
     return False
+
+
+def _in_phrase(ws: list[Word], i: int, run: list[Word]) -> bool:
+    """Whether ws[i] continues the noun phrase `run` leftwards (see _run_before)."""
+    w, governing = ws[i], _governing()
+    left = ws[i - 1] if i > 0 else None
+    return (w.tag == "paren" or w.noun or w.tag in MODIFIERS
+            or (w.text in LINKS and bool(run) and left is not None and (left.noun or left.tag in MODIFIERS))
+            or (_numeric(w) and bool(run) and (run[0].noun or run[0].text in BOUNDS or _numeric(run[0])))
+            or (w.text == "每" and bool(run) and _numeric(run[0]))
+            or (w.verb and bool(run) and _attached(ws, i))
+            # 帮助长期失业青年: an adverb that opens the phrase
+            or (w.tag == "d" and bool(run) and run[0].noun
+                and (left is None or left.text in governing or left.tag == "p")))
 
 
 def _numeric(w: Word) -> bool:
