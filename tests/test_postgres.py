@@ -86,3 +86,24 @@ def test_series_command_reads_postgresql_as_duckdb(written, dsn, tmp_path, capsy
     assert main(["series", "地区生产总值", "--db", str(tmp_path / "w.duckdb")]) == 0
     assert from_postgres == capsys.readouterr().out
     assert "2022  可比增长6%（增长高于全市平均水平）  1841.02亿元，增长6.7%  yes" in from_postgres
+
+
+def test_indicator_panel_of_two_districts_is_the_same_in_postgresql(dsn, tmp_path):
+    """Two districts' notices (built by test_views.two_districts) in a database of their own: the
+    panel puts their GDP under one key, with the same rows as DuckDB."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import duckdb
+    from test_views import two_districts
+    out = two_districts(tmp_path)
+    with psycopg.connect(dsn, autocommit=True) as con:
+        con.execute("DROP DATABASE IF EXISTS districts_panel")
+        con.execute("CREATE DATABASE districts_panel")
+    other = urlunsplit(urlsplit(dsn)._replace(path="/districts_panel"))
+    load(out, other)
+    load(out, str(tmp_path / "w.duckdb"))
+    query = "SELECT district, year, indicator_key, catalogued, target_text, actual_text, met FROM indicator_panel"
+    in_postgres = sorted(_one(other, query), key=repr)
+    assert in_postgres == sorted(duckdb.connect(str(tmp_path / "w.duckdb")).execute(query).fetchall(), key=repr)
+    assert [r[:3] for r in in_postgres if r[2] == "地区生产总值"] == [("乙区", 2023, "地区生产总值"),
+                                                                   ("甲县", 2023, "地区生产总值")]

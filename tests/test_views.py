@@ -260,17 +260,22 @@ def _district_notice(folder, notice_id: str, district: str, rows: list[tuple[str
     write_extraction(extract(d.save(folder / f"{notice_id}.pdf")), folder / "out")
 
 
-@pytest.fixture(scope="module")
-def districts(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("districts")
+def two_districts(folder):
+    """The outputs of a county's and a district's notice, each naming its indicators its own way."""
     _district_notice(folder, "jiaxian-2024", "甲县", [("生产总值", "增长6%", "增长6.5%"),
                                                       ("城镇登记失业率", "3.5%", "3.2%"),
                                                       ("地方一般公共预算收入", "增长5%", "增长4%")])
     _district_notice(folder, "yiqu-2024", "乙区", [("GDP（亿元）", "增长5.5%", "增长5.1%"),
                                                    ("城镇登记失业率", "3.5%", "3.8%"),
                                                    ("某乙区特色指标", "10%", "12%")])
+    return folder / "out"
+
+
+@pytest.fixture(scope="module")
+def districts(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("districts")
     db = folder / "w.duckdb"
-    load(folder / "out", str(db))
+    load(two_districts(folder), str(db))
     con = duckdb.connect(str(db))
     yield con
     con.close()
