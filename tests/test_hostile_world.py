@@ -529,3 +529,148 @@ def test_review_runs_under_the_memory_limit_of_extract(tmp_path, capsys):
     assert code == 1 and len(err) == 2
     assert err[0].startswith(f"{bomb}: FAILED (too_large) a compressed stream inflates past 512 MiB")
     assert err[1].startswith(f"{tmp_path / 'poster.pdf'}: FAILED (too_large) page 1 is 14400 × 14400 pt")
+
+
+def _lzw(data: bytes) -> bytes:
+    """PDF's LZW (EarlyChange 1) of `data`: the encoder the decoder under test mirrors."""
+    table = {bytes([i]): i for i in range(256)}
+    codes, width, out, bits, held = [], 9, bytearray(), 0, 0
+    current = b""
+    for byte in data:
+        grown = current + bytes([byte])
+        if grown in table:
+            current = grown
+            continue
+        codes.append((table[current], width))
+        table[grown] = len(table) + 2
+        current = bytes([byte])
+        if len(table) + 2 >= 1 << width:
+            width += 1
+        if len(table) + 2 >= 4094:          # full: clear, and start again at 9 bits
+            codes.append((256, width))
+            table = {bytes([i]): i for i in range(256)}
+            width = 9
+    if current:
+        codes.append((table[current], width))
+    codes.append((257, width))
+    for code, w in codes:
+        bits, held = (bits << w) | code, held + w
+        while held >= 8:
+            held -= 8
+            out.append((bits >> held) & 0xFF)
+    if held:
+        out.append((bits << (8 - held)) & 0xFF)
+    return bytes(out)
+
+
+def _run_length(data: bytes) -> bytes:
+    out = bytearray()
+    for i in range(0, len(data), 128):
+        block = data[i:i + 128]
+        out += bytes([257 - len(block), block[0]]) if block == block[:1] * len(block) and len(block) > 1 \
+            else bytes([len(block) - 1]) + block
+    return bytes(out + b"\x80")
+
+
+def test_each_filter_decodes_as_qpdf_decodes_it():
+    import base64
+    import random
+    import zlib
+
+    from pipeline.load.inflation import decoded
+    rng = random.Random(26)
+    text = bytes(rng.choice(b"   aaab\ncd0123") for _ in range(20000)) + b" " * 5000
+    samples = {"LZWDecode": _lzw(text), "RunLengthDecode": _run_length(text), "FlateDecode": zlib.compress(text),
+               "ASCII85Decode": base64.a85encode(text) + b"~>", "ASCIIHexDecode": text.hex().encode() + b">"}
+    pdf = pikepdf.new()
+    for name, encoded in samples.items():
+        stream = pikepdf.Stream(pdf, encoded)
+        stream.Filter = pikepdf.Name("/" + name)
+        assert stream.read_bytes(pikepdf.StreamDecodeLevel.specialized) == text, name   # qpdf reads it …
+        assert b"".join(decoded([name], memoryview(encoded))) == text, name   # … and so do we
+    bomb = pikepdf.Stream(pdf, _blanks_lzw(1))             # the bomb's codes, read by qpdf and by us
+    bomb.Filter = pikepdf.Name.LZWDecode
+    assert bomb.read_bytes() == b"".join(decoded(["LZW"], memoryview(_blanks_lzw(1)))) == b" " * 8 * _blank_cycle()[1]
+    chained = base64.a85encode(zlib.compress(_run_length(text))) + b"~>"
+    assert b"".join(decoded(["A85", "FlateDecode", "RL"], memoryview(chained))) == text
+
+
+def _bomb(path, filters: list[str], encoded: bytes, indirect: bool = False):
+    """The small notice with a content stream that decodes through `filters` to a bomb."""
+    with pikepdf.open(GOOD) as pdf:
+        del pdf.pages[2:]
+        stream = pikepdf.Stream(pdf, encoded)
+        names = pikepdf.Array([pikepdf.Name("/" + f) for f in filters])
+        stream.Filter = pdf.make_indirect(names) if indirect else names
+        page = pdf.pages[1]
+        page.Contents = pikepdf.Array([stream, *page.obj.get("/Contents").wrap_in_array()])
+        pdf.save(path, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return path
+
+
+def _packed(codes: list[tuple[int, int]]) -> bytes:
+    """(code, width) pairs as PDF's LZW writes them: most significant bit first, the last byte padded."""
+    out, bits, held = bytearray(), 0, 0
+    for code, width in codes:
+        bits, held = (bits << width) | code, held + width
+        while held >= 8:
+            held -= 8
+            out.append((bits >> held) & 0xFF)
+        bits &= (1 << held) - 1
+    return bytes(out + (bytes([(bits << (8 - held)) & 0xFF]) if held else b""))
+
+
+def _blank_cycle() -> tuple[list[tuple[int, int]], int]:
+    """One table's worth of LZW codes for blanks, each code one blank longer than the one before (the
+    code the decoder is about to make itself), then a clear; and how many blanks they decode to."""
+    codes, size, width, blanks = [(32, 9)], 258, 9, 1
+    for k in range(1, 3837):
+        codes.append((257 + k, width))
+        size, blanks = size + 1, blanks + k + 1
+        if size + 1 >= 1 << width and width < 12:
+            width += 1
+    return [*codes, (256, width)], blanks
+
+
+def _blanks_lzw(mib: int) -> bytes:
+    """LZW of at least `mib` MiB of blanks: eight cycles (a whole number of bytes) over and over."""
+    cycle, blanks = _blank_cycle()
+    eight = _packed(cycle * 8)
+    return eight * max(1, -(-(mib << 20) // (8 * blanks))) + _packed([(257, 9)])
+
+
+BOMBS = {
+    "LZW": lambda: (["LZWDecode"], _blanks_lzw(1200), False),
+    "ASCII85 over Flate": lambda: (["ASCII85Decode", "FlateDecode"], __import__("base64").a85encode(
+        __import__("pdfs").flate_blanks(1200)) + b"~>", False),
+    "Flate over RunLength": lambda: (["FlateDecode", "RunLengthDecode"], __import__("zlib").compress(
+        b"\x81 " * (1200 << 13), 9), False),
+    "Flate twice, the filters an indirect object": lambda: (["FlateDecode", "FlateDecode"], __import__("zlib").compress(
+        __import__("pdfs").flate_blanks(1200), 9), True),
+}
+
+
+@pytest.mark.parametrize("bomb", BOMBS)
+def test_every_filter_chain_is_under_the_bomb_check(tmp_path, bomb):
+    from pipeline.load.inflation import check_streams
+    filters, encoded, indirect = BOMBS[bomb]()
+    pdf = _bomb(tmp_path / "bomb.pdf", filters, encoded, indirect)
+    assert pdf.stat().st_size < 8 << 20
+    with pytest.raises(api_input_error()) as refused:
+        check_streams(pdf.read_bytes(), 512 << 20)
+    assert refused.value.kind == "too_large" and "inflates past 512 MiB" in str(refused.value)
+    check_streams(GOOD.read_bytes(), 512 << 20)        # a real notice passes
+
+
+def api_input_error():
+    from pipeline.load.backend import InputError
+    return InputError
+
+
+def test_an_lzw_bomb_is_too_large_not_crashed(tmp_path):
+    bomb = _bomb(tmp_path / "lzw.pdf", ["LZWDecode"], _blanks_lzw(4000))     # 3 MB → 4 GB
+    out = tmp_path / "out"
+    assert main(["extract", str(bomb), "--out", str(out), "--quiet", "--max-memory", "2048", "--retries", "0"]) == 1
+    failures = json.loads((out / "failures.json").read_text(encoding="utf-8"))
+    assert [f["kind"] for f in failures] == ["too_large"], failures
+    assert "(LZWDecode) inflates past 512 MiB" in failures[0]["reason"]

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipeline.load.backend import InputError, repaired
+from pipeline.load.inflation import check_streams
 from pipeline.load.pdfium_backend import read_pdfium
 from pipeline.load.pdfplumber_backend import read_pdfplumber
 from pipeline.load.textcheck import screen_text
@@ -242,31 +243,15 @@ def read_checked(path: Path) -> bytes:
 
 
 def _check_inflation(raw: bytes) -> None:
-    """Under a memory limit (the worker's RLIMIT_AS), a compressed stream that would inflate past a
-    quarter of it (a Flate bomb) is `too_large` before a PDF library inflates it whole: pdfium aborts
-    the process when an allocation fails. The streams are inflated piecewise and thrown away."""
+    """Under a memory limit (the worker's RLIMIT_AS), a stream whose filters would decode it past a
+    quarter of it (a Flate, LZW, RunLength … bomb, or a chain of them), or an image declaring more
+    pixels than that, is `too_large` before a PDF library decodes it whole (inflation.py): pdfium
+    aborts the process when an allocation fails. Without a limit nothing is checked."""
     import resource
-    import zlib
     limit = resource.getrlimit(resource.RLIMIT_AS)[0]
-    if limit == resource.RLIM_INFINITY:
-        return
-    view = memoryview(raw)
-    for m in re.finditer(rb"stream\r?\n", raw):
-        end = raw.find(b"endstream", m.end())
-        if end >= 0 and (end - m.end()) * 1032 <= limit // 4:     # deflate inflates at most ~1032:1
-            continue
-        d = zlib.decompressobj()
-        size = 0
-        data: memoryview | bytes = view[m.end():end if end >= 0 else len(raw)]
-        try:
-            while data and size <= limit // 4:
-                size += len(d.decompress(data, 16 << 20))
-                data = d.unconsumed_tail
-        except zlib.error:
-            continue
-        if size > limit // 4:
-            raise InputError("too_large", f"a compressed stream inflates past {limit // 4 >> 20} MiB, a quarter "
-                                          "of the worker's memory limit (--max-memory)")
+    if limit != resource.RLIM_INFINITY:
+        check_streams(raw, limit // 4)
+
 
 def _cut(raw: bytes) -> bool:
     """No %%EOF at all, or what follows the last one is the start of a further revision (objects, a
