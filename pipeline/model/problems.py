@@ -7,6 +7,9 @@ Every Problem carries a code. A code is one of three kinds:
   right: the data team may want to know, but there is nothing to review in the extraction;
 - `confirmed`: something that would be a doubt (a number OCR read with low confidence) that the
   notice itself confirms; Problem.evidence says how;
+- `note`: what the notice prints that the outputs hold another way, nothing lost or doubted (a
+  column no output field takes, kept in table_cells; a table without a printed number, numbered
+  by its order);
 - `tool`: a failure of the tool beside the extraction (the review page could not be written): the
   outputs stand, and say nothing about it.
 
@@ -18,7 +21,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Protocol
 
-DOUBT, SOURCE, CONFIRMED, TOOL = "doubt", "source", "confirmed", "tool"
+DOUBT, SOURCE, CONFIRMED, NOTE, TOOL = "doubt", "source", "confirmed", "note", "tool"
 
 
 class Code(str, Enum):
@@ -46,9 +49,9 @@ class Code(str, Enum):
     TABLE_UNTITLED = ("table_untitled", DOUBT)
     TABLE_EMPTY = ("table_empty", DOUBT)
     TITLE_WITHOUT_TABLE = ("title_without_table", DOUBT)
-    TABLE_UNNUMBERED = ("table_unnumbered", DOUBT)
+    TABLE_UNNUMBERED = ("table_unnumbered", NOTE)               # numbered by its order among its kind
     TABLE_KIND_UNKNOWN = ("table_kind_unknown", DOUBT)
-    COLUMN_UNKNOWN = ("column_unknown", DOUBT)
+    COLUMN_UNKNOWN = ("column_unknown", NOTE)                   # its cells kept in table_cells
     NO_SEQ_COLUMN = ("no_seq_column", DOUBT)
     ROW_WITHOUT_NUMBER = ("row_without_number", DOUBT)
     SEQ_BREAK = ("seq_break", DOUBT)                            # 序号 repeats or jumps
@@ -110,6 +113,10 @@ def source_issues(problems: Iterable[Problem]) -> list[Problem]:
 
 def confirmed(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if kind_of(p) == CONFIRMED]
+
+
+def notes(problems: Iterable[Problem]) -> list[Problem]:
+    return [p for p in problems if kind_of(p) == NOTE]
 
 
 def distinct(problems: Iterable[Problem]) -> list[str]:

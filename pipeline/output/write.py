@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.checks.schema import validate
-from pipeline.model.problems import code_of, confirmed, doubts, source_issues, verdict
+from pipeline.model.problems import code_of, confirmed, doubts, notes, source_issues, verdict
 from pipeline.model.records import Extraction
 from pipeline.model.rows import RECORDS, FactRow, Row, columns, rows_of
 from pipeline.output.storage import is_remote, publish
@@ -208,7 +208,8 @@ def _listing(p) -> dict:
 def report(ex: Extraction, tables: dict[str, list[Row]]) -> dict:
     """report.json: the verdict; `reasons` and `problems`, what the extraction doubts (something may
     be lost or misread); `source_issues`, what the notice contradicts in itself, each with the
-    evidence that the reading is right; `confirmed`, the uncertain readings the notice confirms."""
+    evidence that the reading is right; `confirmed`, the uncertain readings the notice confirms;
+    `notes`, what the outputs hold another way (a column kept in table_cells only …)."""
     status, reasons = verdict(ex.problems)
     listed, not_listed = _listed(doubts(ex.problems))
     return {
@@ -221,5 +222,6 @@ def report(ex: Extraction, tables: dict[str, list[Row]]) -> dict:
         "problems_not_listed": not_listed,
         "source_issues": [_listing(p) for p in source_issues(ex.problems)],
         "confirmed": [_listing(p) for p in confirmed(ex.problems)],
+        "notes": [_listing(p) for p in notes(ex.problems)],
         "timings_s": {k: round(v, 3) for k, v in ex.timings.items()},
     }
