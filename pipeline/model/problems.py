@@ -1,6 +1,6 @@
 """What a notice's problems mean for its verdict.
 
-Every Problem carries a code. A code is one of three kinds:
+Every Problem carries a code. A code is of one of these kinds:
 - `doubt`: the extraction may have lost or misread something; a person should look (the notice is
   `needs_review` while it has one);
 - `source`: the notice contradicts itself, and the evidence (Problem.evidence) says the reading is
