@@ -17,7 +17,7 @@ from pdfs import Doc, table
 LEFT, SIZE, PITCH, CHARS = 80, 16, 28, 27
 
 
-def _notice(path, gdp: str, section_total: str, revenue_target: str = "增长5%"):
+def _notice(path, gdp: str, section_total: str, revenue_target: str = "增长5%", declared: str = "2"):
     d = Doc()
     d.text(60, 60, "表1：2021年某区国民经济和社会发展主要目标完成情况", size=14)
     table(d, [60, 100, 260, 400, 540], 90, [
@@ -26,7 +26,7 @@ def _notice(path, gdp: str, section_total: str, revenue_target: str = "增长5%"
         ["2", "区级一般公共预算收入", revenue_target, "172.9亿元，增长13%"]])
     d.text(60, 200, "表2：2021年重大政府投资项目计划完成情况", size=14)
     rows = [["序号", "项目名称", "投资总额(亿元)", "目标"],
-            ["（一）区级骨干路网（2项）", "", section_total, ""],
+            [f"（一）区级骨干路网（{declared}项）", "", section_total, ""],
             ["1", "某路新建工程", "3.0", "施工"],
             ["2", "某桥改建工程", "6.0", "竣工"],
             ["（二）民生设施（1项）", "", "2.5", ""],
@@ -135,6 +135,16 @@ def test_low_confidence_numbers_the_notice_confirms(tmp_path):
     (p,) = [p for p in weigh(found, {**tables, "facts": []}) if p.stage == "ocr"]
     assert p.code == Code.OCR_CONFIRMED
     assert p.evidence == "printed again in 表1 on p.1, read for sure: 172.9亿元，增长13%"
+    # a declared count over another number of rows is a doubt while the count itself is doubtful
+    short = _notice(tmp_path / "short.pdf", gdp="1725.56", section_total="9.0", declared="3")
+    assert [p.code for p in short.problems if p.reason.startswith("section declares")] == [Code.SECTION_COUNT_PRINTED]
+    found, tables = _as_scanned(short, [])
+    label = next(c for c in tables["table_cells"] if "（3项）" in (c.text or ""))
+    found = [Problem("ocr", "number read with low OCR confidence", page=label.page, text="3 (0.77) in …",
+                     bbox=(label.x0, label.top, label.x1, label.bottom), code=Code.OCR_LOW_CONFIDENCE)]
+    counts = [p for p in weigh([*found, *short.problems], tables)
+              if p.reason.startswith("section declares")]
+    assert [(p.code, p.evidence) for p in counts] == [(Code.SECTION_COUNT, "")]
     # a total the rows miss is a doubt while a figure of its table is doubtful
     bad = _notice(tmp_path / "bad.pdf", gdp="1725.56", section_total="10.0")
     found, tables = _as_scanned(bad, ["6.0"])

@@ -1,6 +1,8 @@
 """Evidence weighs the problems: what the notice itself proves turns a doubt into a source issue
 (the notice contradicts itself and the reading is right) or confirms an uncertain reading.
 
+- A declared section count the rows listed disagree with (while 序号 shows no row lost) is the
+  notice's own when the count was read for sure.
 - A printed total the rows miss is the notice's own when its table's rows were all read (序号
   without a gap or repeat, no row skipped, every figure present) and every figure of the table was
   read for sure (a text layer, or OCR with high confidence).
@@ -35,7 +37,8 @@ def weigh(found: list[Problem], tables: dict[str, list[Row]]) -> list[Problem]:
     """`found` (every stage's problems) with the cross-checks added, each judged by the evidence."""
     sure = Certainty(found)
     problems = [*found, *cross_checks(tables, sure)]
-    problems = [_total(p, problems, tables, sure) if p.code == Code.TOTAL_DISAGREES else p for p in problems]
+    problems = [_total(p, problems, tables, sure) if p.code == Code.TOTAL_DISAGREES
+                else _declared(p, tables, sure) if p.code == Code.SECTION_COUNT_PRINTED else p for p in problems]
     if sure.uncertain:
         confirm = _Confirmations(problems, tables, sure)
         problems = [confirm(p) if p.code == Code.OCR_LOW_CONFIDENCE else p for p in problems]
@@ -60,6 +63,16 @@ def _total(p: Problem, problems: list[Problem], tables: dict[str, list[Row]], su
     return replace(p, code=Code.TOTAL_PRINTED,
                    evidence=f"表{p.table_no}: {_seq_run(rows)} without a gap or repeat, every row with its figure, "
                             f"every figure read from {where}; the rows as printed add up to {_sum(rows)} 亿元")
+
+
+def _declared(p: Problem, tables: dict[str, list[Row]], sure: Certainty) -> Problem:
+    """A declared count over another number of rows is the notice's own only when the count itself
+    was read for sure: a (7项) OCR read with low confidence may be a misread (6项)."""
+    row = [c for c in tables.get("table_cells", []) if c.table_no == p.table_no and c.page == p.page
+           and (c.text or "").strip() == p.text.strip()]
+    if (row and all(sure.cell(c) for c in row)) or not sure.uncertain:
+        return p
+    return replace(p, code=Code.SECTION_COUNT, evidence="")
 
 
 def _token(number: str) -> re.Pattern:
