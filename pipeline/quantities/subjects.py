@@ -142,6 +142,8 @@ def subject(sentence: str, start: int, end: int, counted: bool, growth: bool,
     while before and before[-1].text == "的":
         before = strip_predicate(before[:-1])       # 完成年度计划的106.3%: a share of the plan
     after = words(sentence[end:right_at])
+    if len(after) > 1 and after[0].text in BOUNDS and after[1].noun:
+        return None                     # 10亿元以上项目12个: 10亿元 is a threshold inside a name
     found = None
     if counted or (after and after[0].text == "的"):
         found = noun_after(after[1:] if after and after[0].text == "的" else after)
@@ -384,7 +386,9 @@ def _attached(ws: list[Word], i: int) -> bool:
         # 成交金额, 改造面积: an attribute alone is no subject, the verb before it says which
         return all(w.text in _lists()[1] for w in ws[i + 1:]) and i + 1 < len(ws)
     left = ws[j - 1]
-    return left.text in governing or left.noun or left.text in LINKS or left.tag == "r"
+    # after an adverb (共, 全力) the verb is the predicate itself: 共办理不动产登记
+    return (left.text in governing and left.tag not in ("d", "ad")) or left.noun or left.text in LINKS \
+        or left.tag == "r"
 
 
 def _after_enumeration(run: list[Word]) -> list[Word]:
