@@ -674,3 +674,16 @@ def test_an_lzw_bomb_is_too_large_not_crashed(tmp_path):
     failures = json.loads((out / "failures.json").read_text(encoding="utf-8"))
     assert [f["kind"] for f in failures] == ["too_large"], failures
     assert "(LZWDecode) inflates past 512 MiB" in failures[0]["reason"]
+
+
+def test_a_file_system_without_locks_still_records_every_row(done, tmp_path, monkeypatch):
+    import fcntl
+    out = tmp_path / "out"
+    shutil.copytree(done, out)
+
+    def no_locks(fd, op):
+        raise OSError(37, "No locks available")
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    from pipeline.model.records import Summary
+    Manifest(out).record(Summary("x", "x.pdf", True, status="complete"), "0" * 64, "v")
+    assert _manifest_ids(out) == ["a", "b", "x"]

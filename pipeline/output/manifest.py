@@ -148,7 +148,8 @@ class Manifest:
         Path(self.out_dir).mkdir(parents=True, exist_ok=True)
         fd = os.open(self.out_dir, os.O_RDONLY)        # the folder itself: no lock file is left behind
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            with contextlib.suppress(OSError):      # a file system without locks (ENOLCK): as a remote store
+                fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
             os.close(fd)
