@@ -91,6 +91,12 @@ def test_one_planted_disagreement_of_each_kind_is_found(tmp_path):
                                "表1 prints 1725.56亿元")
     assert totals.evidence.startswith("表2: 序号 1–3 without a gap or repeat, every row with its figure")
     assert verdict(ex.problems) == ("needs_review", [implausible.reason])      # the 5000% is a doubt
+    # while another cell of 表1 is in doubt, its columns may be misread: the disagreement is a doubt too
+    from pipeline.checks.evidence import weigh
+    lost = Problem("quantities", "no quantity read in target cell part 1", page=1, table_no=1, row=2,
+                   code=Code.NO_QUANTITY)
+    again = [p for p in weigh([lost], ex.tables) if p.reason.startswith("report and table")]
+    assert [(p.code, p.evidence) for p in again] == [(Code.REPORT_TABLE_DISAGREE, "")]
 
 
 def _as_scanned(ex, doubtful: list[str]):

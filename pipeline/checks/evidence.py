@@ -7,7 +7,8 @@
   without a gap or repeat, no row skipped, every figure present) and every figure of the table was
   read for sure (a text layer, or OCR with high confidence).
 - A report figure that disagrees with its table is the notice's own when both were read for sure
-  (pipeline/checks/cross.py, with `Certainty`).
+  (pipeline/checks/cross.py, with `Certainty`) and nothing else about that table is in doubt (a
+  cell without a quantity read, a row skipped …: its columns may have been read wrong).
 - A number OCR read with low confidence is confirmed when the notice confirms it: it makes a
   printed total add up, it is a 序号 of a run without a gap or repeat, or a declared section count
   that the rows listed agree with, a cross-check that uses it agrees (report and table state the same
@@ -21,7 +22,7 @@ from dataclasses import replace
 
 from pipeline.checks.certainty import Certainty, cell_box, inside, number_of
 from pipeline.checks.cross import _adds_up, _sum, agrees, cross_checks, report_table_pairs
-from pipeline.model.problems import Code
+from pipeline.model.problems import DOUBT, Code
 from pipeline.model.records import Problem
 from pipeline.model.rows import ParagraphRow, ProjectRow, Row, TableCellRow
 
@@ -39,6 +40,10 @@ def weigh(found: list[Problem], tables: dict[str, list[Row]]) -> list[Problem]:
     problems = [*found, *cross_checks(tables, sure)]
     problems = [_total(p, problems, tables, sure) if p.code == Code.TOTAL_DISAGREES
                 else _declared(p, tables, sure) if p.code == Code.SECTION_COUNT_PRINTED else p for p in problems]
+    troubled = {q.table_no for q in problems if q.table_no is not None and q.code is not None
+                and q.code.kind == DOUBT}
+    problems = [replace(p, code=Code.REPORT_TABLE_DISAGREE, evidence="")
+                if p.code == Code.REPORT_TABLE_PRINTED and p.table_no in troubled else p for p in problems]
     if sure.uncertain:
         confirm = _Confirmations(problems, tables, sure)
         problems = [confirm(p) if p.code == Code.OCR_LOW_CONFIDENCE else p for p in problems]
