@@ -377,18 +377,23 @@ def _attached(ws: list[Word], i: int) -> bool:
     govern it: they follow a noun (认定登记 after 技术合同) or a predicate that is the clause's
     (新增就业岗位, 举办促消费活动); a verb that opens the clause governs (疏通河道)."""
     governing = _governing()
-    if i + 1 < len(ws) and not ws[i + 1].noun:
-        return False                     # 竣工投产亿元以上项目: a verb before a size is the predicate
+    nxt = ws[i + 1] if i + 1 < len(ws) else None
+    sized = nxt is not None and _numeric(nxt) and any(w.text in BOUNDS for w in ws[i + 1:])
+    if nxt is not None and not (nxt.noun or sized):
+        return False
     j = i
     while j > 0 and ws[j - 1].verb and ws[j - 1].text not in governing:
         j -= 1
+    if sized and not (j > 0 and (ws[j - 1].noun or ws[j - 1].tag in MODIFIERS)):
+        # 竣工投产亿元以上项目: a verb before a size is the predicate; 每千人口拥有3岁以下…托位数 is not
+        return False
     if j == 0 or all(w.text in _lists()[1] for w in ws[i + 1:]):
         # 成交金额, 改造面积: an attribute alone is no subject, the verb before it says which
         return all(w.text in _lists()[1] for w in ws[i + 1:]) and i + 1 < len(ws)
     left = ws[j - 1]
     # after an adverb (共, 全力) the verb is the predicate itself: 共办理不动产登记
     return (left.text in governing and left.tag not in ("d", "ad")) or left.noun or left.text in LINKS \
-        or left.tag == "r"
+        or left.tag == "r" or sized
 
 
 def _after_enumeration(run: list[Word]) -> list[Word]:
