@@ -130,6 +130,7 @@ def corpus_read(tmp_path_factory, pytestconfig, request):
             score.score_values(CORPUS / f"{notice_id}.values.json", folder / notice_id, problems, out)
             assert not problems, problems
             out["_pdf"] = pdf
+            out["_outputs"] = folder / notice_id
             done[key] = out
         return done[key]
 
@@ -182,6 +183,30 @@ def test_corpus_review_page_is_written(corpus_read, notice_id, case):
         sizes = [(float(p.mediabox[2]), float(p.mediabox[3])) for p in doc.pages]
     page = review_html(ex, [(n, w, h, b"") for n, (w, h) in enumerate(sizes, start=1)], pdf.name)
     assert page.count('class="cell role-') == sum(c.x0 is not None for c in ex.tables["table_cells"])
+
+
+def test_indicator_panel_across_the_corpus(corpus_read, tmp_path):
+    """Every corpus notice (its own layout) in one warehouse: indicator_panel has one row per district,
+    year and indicator, and the districts' GDP rows, whatever each notice calls it (地区生产总值,
+    地区生产总值增长, 地区生产总值增速), share the catalogue's key."""
+    import duckdb
+
+    from pipeline.warehouse.load import load as load_warehouse
+    extracted = tmp_path / "extracted"
+    for notice_id in NOTICE_IDS:
+        outputs = corpus_read(notice_id, cases_for(load(notice_id)[0])[0])["_outputs"]
+        shutil.copytree(outputs, extracted / notice_id)
+    load_warehouse(extracted, str(tmp_path / "w.duckdb"))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    assert con.execute("SELECT district, year, indicator_key FROM indicator_panel "
+                       "GROUP BY ALL HAVING count(*) > 1").fetchall() == []
+    gdp = {d for d, in con.execute("SELECT DISTINCT district FROM indicator_panel "
+                                   "WHERE indicator_key = '地区生产总值'").fetchall()}
+    names = {n: {r["indicator"] for t in load(n)[0]["tables"] if t["kind"] == "indicators" for r in t["rows"]
+                 if r["indicator"].startswith("地区生产总值")} for n in NOTICE_IDS}
+    assert len(gdp) == sum(1 for n in NOTICE_IDS if names[n]) >= 2
+    assert len(set().union(*names.values())) >= 2          # printed in more than one wording
+    con.close()
 
 
 # ------------------------------------------------------------------ the corpus files themselves
