@@ -527,7 +527,7 @@ def test_review_runs_under_the_memory_limit_of_extract(tmp_path, capsys):
                  "--max-memory", "2048"])
     err = capsys.readouterr().err.splitlines()
     assert code == 1 and len(err) == 2
-    assert err[0].startswith(f"{bomb}: FAILED (too_large) a compressed stream inflates past 512 MiB")
+    assert err[0].startswith(f"{bomb}: FAILED (too_large) a compressed stream (FlateDecode) inflates past 512 MiB")
     assert err[1].startswith(f"{tmp_path / 'poster.pdf'}: FAILED (too_large) page 1 is 14400 × 14400 pt")
 
 
