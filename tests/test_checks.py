@@ -141,6 +141,12 @@ def test_low_confidence_numbers_the_notice_confirms(tmp_path):
     (p,) = [p for p in weigh(found, {**tables, "facts": []}) if p.stage == "ocr"]
     assert p.code == Code.OCR_CONFIRMED
     assert p.evidence == "printed again in 表1 on p.1, read for sure: 172.9亿元，增长13%"
+    # a declared count the rows agree with confirms itself
+    found, tables = _as_scanned(ex, [])
+    label = next(c for c in tables["table_cells"] if "（2项）" in (c.text or ""))
+    found = [Problem("ocr", "number read with low OCR confidence", page=label.page, text="2 (0.55) in …",
+                     bbox=(label.x0, label.top, label.x1, label.bottom), code=Code.OCR_LOW_CONFIDENCE)]
+    assert [p.evidence for p in weigh(found, tables)] == ["the section lists 2 rows, as its row declares"]
     # a declared count over another number of rows is a doubt while the count itself is doubtful
     short = _notice(tmp_path / "short.pdf", gdp="1725.56", section_total="9.0", declared="3")
     assert [p.code for p in short.problems if p.reason.startswith("section declares")] == [Code.SECTION_COUNT_PRINTED]

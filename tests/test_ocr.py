@@ -105,6 +105,12 @@ def test_low_confidence_number_is_a_problem_with_its_box():
     found = ocr._doubtful_numbers(chars, 7, DEFAULT.ocr)
     assert [(p.page, p.text.split()[0], p.bbox) for p in found] == [(7, "6.5%", (20.0, 100, 59.0, 116))]
     assert ocr._doubtful_numbers(_line_chars("新增12家", [1, 0.95, 0.93, 1]), 1, DEFAULT.ocr) == []
+    # a comma read uncertainly is no part of the number; the 2 of km2 is a unit's, no figure
+    assert ocr._doubtful_numbers(_line_chars("开工，5个", [1, 1, 0.6, 0.99, 1]), 1, DEFAULT.ocr) == []
+    assert ocr._doubtful_numbers(_line_chars("3.76km/km2", [1, 1, 1, 1, 1, 1, 1, 1, 1, 0.85]), 1,
+                                 DEFAULT.ocr) == []
+    found = ocr._doubtful_numbers(_line_chars("开工，5个", [1, 1, 1, 0.7, 1]), 1, DEFAULT.ocr)
+    assert [p.text for p in found] == ["5 (0.70) in 开工，5个"]
 
 
 def test_nothing_is_downloaded(monkeypatch):

@@ -25,6 +25,7 @@ from pipeline.checks.cross import _adds_up, _sum, agrees, cross_checks, report_t
 from pipeline.model.problems import DOUBT, Code
 from pipeline.model.records import Problem
 from pipeline.model.rows import ParagraphRow, ProjectRow, Row, TableCellRow
+from pipeline.vocab.text import compact
 
 # problems that say a row of a table may be lost or misread: a total the rows miss is then a doubt
 ROW_DOUBTS = {Code.SEQ_BREAK, Code.ROW_WITHOUT_NUMBER, Code.SECTION_COUNT, Code.INVESTMENT_NOT_NUMBER,
@@ -93,7 +94,7 @@ class _Confirmations:
         self.paragraphs: list[ParagraphRow] = tables.get("paragraphs", [])
         self.projects: list[ProjectRow] = tables.get("projects", [])
         self.broken_tables = {q.table_no for q in problems if q.code in (Code.SEQ_BREAK, Code.ROW_WITHOUT_NUMBER)}
-        self.counts_off = {(q.table_no, q.page) for q in problems
+        self.counts_off = {(q.table_no, compact(q.text)) for q in problems          # sections whose count is off
                            if q.code in (Code.SECTION_COUNT, Code.SECTION_COUNT_PRINTED)}
         self.agreeing = []          # (fact, paragraph, the indicator cells it agrees with) of sure figures
         value_cells = {(c.table_no, c.seq, c.field): c for c in self.cells if c.output == "indicators"}
@@ -145,7 +146,8 @@ class _Confirmations:
 
     def _count(self, cell: TableCellRow, number: str) -> str | None:
         """A section row's declared count that the rows listed under it agree with."""
-        if cell.output is None and cell.role == "section" and (cell.table_no, cell.page) not in self.counts_off \
+        if cell.output is None and (cell.table_no, compact(cell.text or "")) \
+                not in self.counts_off \
                 and re.search(rf"[（(]\s*{re.escape(number)}\s*[个项]", cell.text or ""):
             return f"the section lists {number} rows, as its row declares"
         return None

@@ -629,7 +629,9 @@ def _line_metrics(glyphs, inks, s: OcrSettings, top: int, bottom: int) -> tuple[
 
 def _doubtful_numbers(chars: list[Char], number: int, s: OcrSettings) -> list[Problem]:
     """Every number of the line with a glyph read below the confidence bar, with its box. A footnote
-    marker (a superscript) is no part of a number: "5" raised before "1+1+3" is not "51"."""
+    marker (a superscript) is no part of a number: "5" raised before "1+1+3" is not "51"; nor is a
+    comma before or after it (the "，" of "开工，5个"), and digits glued to a Latin letter are part of
+    a unit or a name, no figure (the 2 of km2, PM2.5)."""
     if not chars:
         return []
     text = "".join(c.text for c in chars)
@@ -637,11 +639,18 @@ def _doubtful_numbers(chars: list[Char], number: int, s: OcrSettings) -> list[Pr
     numbers = "".join(" " if c.size < (1 + s.sup_size) / 2 * full else c.text for c in chars)   # markers out
     out = []
     for m in NUMBER.finditer(numbers):
-        run = chars[m.start():m.end()]
+        start, end = m.start(), m.end()
+        while numbers[start] in ",，":
+            start += 1
+        while numbers[end - 1] in ",，":
+            end -= 1
+        if start > 0 and numbers[start - 1].isascii() and numbers[start - 1].isalpha():
+            continue
+        run = chars[start:end]
         worst = min(c.conf for c in run)
         if worst < s.low_confidence:
             out.append(Problem("ocr", "number read with low OCR confidence", page=number,
-                               text=f"{m.group()} ({worst:.2f}) in {text}",
+                               text=f"{numbers[start:end]} ({worst:.2f}) in {text}",
                                bbox=(min(c.x0 for c in run), min(c.top for c in run),
                                      max(c.x1 for c in run), max(c.bottom for c in run)), code=Code.OCR_LOW_CONFIDENCE))
     return out
