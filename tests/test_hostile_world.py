@@ -143,6 +143,14 @@ def test_load_names_a_folder_whose_last_extract_failed(done, tmp_path, capsys):
                             "an earlier run's"}
 
 
+def test_load_names_a_notice_whose_folder_is_gone(done, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(done, out)
+    shutil.rmtree(out / "a")
+    assert load(out, str(tmp_path / "w.duckdb")) == {
+        "b": "loaded", "a": "not loaded: the manifest shows it extracted, but its folder a/ is missing"}
+
+
 # ------------------------------------------------------------------ 4. a damaged manifest
 
 def _extra_column(path):

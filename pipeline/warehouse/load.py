@@ -69,6 +69,9 @@ def _folders(extracted: Path, notes: list[str]) -> tuple[list[Path], dict[str, s
             refused[folder.name] = why
         else:
             load.append(folder)
+    for notice_id, entry in manifest.entries.items():
+        if entry.status in EXTRACTED and not (Path(extracted) / notice_id).is_dir():
+            refused[notice_id] = f"the manifest shows it extracted, but its folder {notice_id}/ is missing"
     return load, refused
 
 
