@@ -7,7 +7,7 @@ RAW    ?= raw
 OUT    ?= extracted
 JOBS   ?= 1
 
-.PHONY: setup extract review test lint bench fuzz clean pg fonts browser score-scans
+.PHONY: setup extract review test test-fast lint bench fuzz clean pg fonts browser score-scans
 
 setup: $(STAMP)
 
@@ -24,27 +24,23 @@ extract: $(STAMP)
 	$(PY) -m pipeline extract $(RAW) --out $(OUT) --jobs $(JOBS); status=$$?; \
 	$(PY) -m pipeline load --extracted $(OUT) --db $(OUT)/warehouse.duckdb && exit $$status
 
-# `make test PARALLEL=1` runs the two passes side by side on the 2 cores (each is mostly one Python
-# thread; PostgreSQL, S3 and chromium take a free port and a fresh temporary folder per run, and the
-# second pass keeps its own pytest cache), each into its own log under $(TESTLOGS), both printed when
-# both are done; it fails if either failed. Not the default yet: not measured on an idle machine, and
-# the tests with time limits (fuzz 60 s a file, executors, cluster) get half the CPU each.
-TESTLOGS := .test-logs
-PARALLEL ?= 0
+# The whole suite in one run: a test that reads PDF text runs once per backend (the `backend` fixture
+# in tests/conftest.py), every other test once. `make test BACKEND=pdfium` runs the backend-dependent
+# tests with one backend only.
+# The tests are spread over TEST_WORKERS processes (pytest-xdist; the cluster's tests stay on one
+# worker, as they share one LocalCluster); TEST_WORKERS=0 runs them in this process.
+BACKEND ?=
+TEST_WORKERS ?= 2
+PYTEST_BACKEND := $(if $(BACKEND),--backend $(BACKEND),)
 test: $(STAMP) pg fonts browser
-ifeq ($(PARALLEL),1)
-	@mkdir -p $(TESTLOGS); \
-	$(PY) -m pytest >$(TESTLOGS)/pdfium.log 2>&1 & one=$$!; \
-	NOTICE_EXTRACT_BACKEND=pdfplumber $(PY) -m pytest -m "not once" -o cache_dir=.pytest_cache/pdfplumber \
-	  >$(TESTLOGS)/pdfplumber.log 2>&1 & two=$$!; \
-	wait $$one; first=$$?; wait $$two; second=$$?; \
-	echo "== pytest (pdfium backend): exit $$first"; cat $(TESTLOGS)/pdfium.log; \
-	echo "== NOTICE_EXTRACT_BACKEND=pdfplumber pytest -m 'not once': exit $$second"; cat $(TESTLOGS)/pdfplumber.log; \
-	[ $$first = 0 ] && [ $$second = 0 ]
-else
-	$(PY) -m pytest
-	NOTICE_EXTRACT_BACKEND=pdfplumber $(PY) -m pytest -m "not once"
-endif
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_BACKEND)
+
+# Unit tests of the stages on small PDFs and data, one backend, no services: under a minute.
+FAST := tests/test_quantities.py tests/test_data_files.py tests/test_keys.py tests/test_architecture.py \
+        tests/test_lines.py tests/test_notice.py tests/test_narrative.py tests/test_tables.py \
+        tests/test_aligned.py tests/test_load.py tests/test_checks.py
+test-fast: $(STAMP) fonts
+	$(PY) -m pytest --backend pdfium $(FAST)
 
 # Style (ruff: pyproject.toml's [tool.ruff]) and types (mypy: [tool.mypy], strict on the records and
 # the quantity grammar) over the package, the tests and the bench.
@@ -91,4 +87,4 @@ fuzz: $(STAMP)
 	FUZZ_CASES=300 $(PY) -m pytest tests/test_fuzz.py -q
 
 clean:
-	rm -rf $(OUT) .pytest_cache $(TESTLOGS)
+	rm -rf $(OUT) .pytest_cache

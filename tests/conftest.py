@@ -7,7 +7,40 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOTICES = ("baoshan-2022", "baoshan-2023")
+BACKENDS = ("pdfium", "pdfplumber")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+# ------------------------------------------------------------------ the PDF backend of a test
+# A test that reads PDF text takes the `backend` fixture (directly, through a fixture such as
+# `extractions`, or with `pytestmark = pytest.mark.usefixtures("backend")` on its module) and runs
+# once per backend; every other test runs once. `--backend pdfium` narrows the run to one backend.
+# A test marked `once` reads with the default backend only (it tests no backend-dependent text).
+
+
+def pytest_addoption(parser):
+    parser.addoption("--backend", action="append", choices=BACKENDS, default=None,
+                     help="run the backend-dependent tests with this PDF backend only (repeatable; default: all)")
+
+
+def pytest_generate_tests(metafunc):
+    own = any("backend" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize"))
+    if "backend" in metafunc.fixturenames and not own and not metafunc.definition.get_closest_marker("once"):
+        metafunc.parametrize("backend", metafunc.config.getoption("backend") or BACKENDS, scope="session")
+
+
+@pytest.fixture(scope="session")
+def backend() -> str:
+    """The backend of a test that is not run per backend (marked `once`): the default one."""
+    return BACKENDS[0]
+
+
+@pytest.fixture(autouse=True)
+def _backend_env(request, monkeypatch):
+    """Code under test that is not handed the backend (the CLI, a child process) reads it from
+    $NOTICE_EXTRACT_BACKEND: set to the test's backend while it runs."""
+    if "backend" in request.fixturenames:
+        monkeypatch.setenv("NOTICE_EXTRACT_BACKEND", request.getfixturevalue("backend"))
 
 
 def relist(folder: Path) -> None:
@@ -30,10 +63,10 @@ def expected_values(notice_id: str) -> list[dict]:
 
 
 @pytest.fixture(scope="session")
-def extractions():
-    """Both shared notices extracted once for the whole session (pdfium backend)."""
+def extractions(backend):
+    """Both shared notices extracted once per backend for the whole session."""
     from pipeline.api import extract
-    return {n: extract(ROOT / "raw" / f"{n}.pdf") for n in NOTICES}
+    return {n: extract(ROOT / "raw" / f"{n}.pdf", backend=backend) for n in NOTICES}
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,7 @@
 """Tables printed with no rules at all: found from their header's wording and read as a three-line
 table whose rules the text implies (pipeline/aligned.py); aligned narrative stays narrative."""
+import pytest
+
 from pipeline.api import extract
 from pipeline.layout.lines import line_text
 from pipeline.layout.page import layout_document
@@ -7,6 +9,9 @@ from pipeline.load.document import load_pdf
 from pipeline.settings import DEFAULT
 
 from pdfs import Doc
+
+# reads PDF text: runs once per backend (conftest)
+pytestmark = pytest.mark.usefixtures("backend")
 
 X = [60, 100, 330, 430, 530]
 

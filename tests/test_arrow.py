@@ -4,9 +4,13 @@ from decimal import Decimal
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 
 from pipeline.api import to_arrow, to_pandas
 from pipeline.output.write import TABLES
+
+# reads no PDF text that depends on the backend: runs once
+pytestmark = pytest.mark.once
 
 
 def test_to_arrow_has_every_table_with_the_schema_types(extractions):

@@ -12,6 +12,9 @@ from pipeline.cli import main
 from conftest import ROOT
 from pdfs import Doc, encrypt, table
 
+# reads PDF text: runs once per backend (conftest)
+pytestmark = pytest.mark.usefixtures("backend")
+
 GOOD = ROOT / "raw" / "baoshan-2022.pdf"
 
 

@@ -14,6 +14,9 @@ from pipeline.model.rows import ProjectRow
 from conftest import NOTICES
 from pdfs import Doc, table
 
+# reads no PDF text that depends on the backend: runs once
+pytestmark = pytest.mark.once
+
 LEFT, SIZE, PITCH, CHARS = 80, 16, 28, 27
 
 

@@ -25,7 +25,8 @@ from pipeline.cli import main
 from conftest import NOTICES, ROOT
 from s3server import s3_server
 
-pytestmark = pytest.mark.once
+# one LocalCluster for the module: its tests stay on one pytest-xdist worker
+pytestmark = [pytest.mark.once, pytest.mark.xdist_group("cluster")]
 BAD = ("zero.pdf", "text.pdf", "truncated.pdf", "encrypted.pdf", "english-table.pdf")
 # The work functions below run on the workers, which cannot import the test modules.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -157,7 +158,7 @@ def test_an_interrupted_run_restarted_does_only_what_was_left(address, tmp_path,
     assert [line.split(":")[0] for line in lines if "skipped" not in line] == left
     assert f"{len(before)} of 8 file(s) unchanged since the last run, skipped (--force redoes them)" in lines
     assert all(after[n]["finished_at"] == before[n]["finished_at"] for n in before)
-    assert all(after[n]["status"] == "needs_review" for n in after)
+    assert all(after[n]["status"] == "complete" for n in after)
 
 
 def test_s3_output_equals_local_output(address, s3, tmp_path, capsys):

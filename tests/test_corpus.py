@@ -1,7 +1,7 @@
 """The corpus of other places' notices (tests/corpus/, issue 22): every notice found there is typeset in
 its own layout and in two more ways that suit any notice — three-line rules in another face and size,
 and the other producer (a reportlab notice printed by headless chromium too, a browser notice set by
-reportlab too) — extracted with the run's backend (NOTICE_EXTRACT_BACKEND) and scored with the shared
+reportlab too) — extracted with each PDF backend (the `backend` fixture) and scored with the shared
 scorer against the golden, which is what every one of these prints.
 
 Targets (issue 22): 1.0 on table rows and cells (no spurious row, every table note found), paragraphs,
@@ -28,7 +28,6 @@ from render import Style, layout_of, render
 
 CORPUS = ROOT / "tests" / "corpus"
 SCORER = ROOT.parent / "shared" / "tools" / "score.py"
-BACKEND = os.environ.get("NOTICE_EXTRACT_BACKEND", "pdfium")
 NOTICE_IDS = sorted(p.name[: -len(".golden.json")] for p in CORPUS.glob("*.golden.json"))
 SUBJECTS_TARGET = 0.95
 ASPECTS = {
@@ -102,12 +101,12 @@ def _pdf(cache: Path, case: Case, notice_id: str, pdf: Path, browser) -> None:
 
 
 @pytest.fixture(scope="session")
-def corpus_read(tmp_path_factory, pytestconfig, request):
+def corpus_read(tmp_path_factory, pytestconfig, request, backend):
     """notice, case → scores: typeset (or from the cache), extracted and scored once per session."""
     from pipeline.api import extract
     from pipeline.output.write import write_extraction
     score = _scorer()
-    root = tmp_path_factory.mktemp("corpus")
+    root = tmp_path_factory.mktemp(f"corpus-{backend}")
     cache = pytestconfig.cache.mkdir("corpus") if getattr(pytestconfig, "cache", None) else root
     done: dict[tuple[str, str], dict] = {}
     extracted: dict[tuple[str, str], tuple] = {}     # (PDF, extraction), for the review page
@@ -119,7 +118,7 @@ def corpus_read(tmp_path_factory, pytestconfig, request):
             folder.mkdir()
             pdf = folder / f"{notice_id}.pdf"
             _pdf(cache, case, notice_id, pdf, lambda: request.getfixturevalue("browser"))
-            ex = extract(pdf)
+            ex = extract(pdf, backend=backend)
             extracted[key] = (pdf, ex)
             write_extraction(ex, folder)
             golden, _ = load(notice_id)
@@ -139,20 +138,20 @@ def corpus_read(tmp_path_factory, pytestconfig, request):
 
 
 def _cases():
-    failures = expected_failures()
     for notice_id in NOTICE_IDS:
         golden, _ = load(notice_id)
         for case in cases_for(golden):
             for aspect in ASPECTS:
-                reason = next((f["what_fails"] for f in failures
-                               if f["notice"] == notice_id and f["case"] == case.name and f["aspect"] == aspect
-                               and f.get("backend") in (None, BACKEND)), None)
-                marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-                yield pytest.param(notice_id, case, aspect, id=f"{notice_id}-{case.name}-{aspect}", marks=marks)
+                yield pytest.param(notice_id, case, aspect, id=f"{notice_id}-{case.name}-{aspect}")
 
 
 @pytest.mark.parametrize("notice_id, case, aspect", list(_cases()))
-def test_corpus_notice_reads(corpus_read, notice_id, case, aspect):
+def test_corpus_notice_reads(request, corpus_read, backend, notice_id, case, aspect):
+    reason = next((f["what_fails"] for f in expected_failures()
+                   if f["notice"] == notice_id and f["case"] == case.name and f["aspect"] == aspect
+                   and f.get("backend") in (None, backend)), None)
+    if reason:      # listed in expected_failures.json: a strict xfail, so the entry goes with the fix
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
     scores = corpus_read(notice_id, case)
     if aspect == "subjects":
         assert scores["facts_subject_exact"] >= SUBJECTS_TARGET, round(scores["facts_subject_exact"], 4)

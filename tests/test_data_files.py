@@ -13,6 +13,9 @@ from pipeline.output.write import TABLES
 from pipeline.tables.kinds import map_columns
 from pipeline.vocab import data
 
+# reads no PDF text that depends on the backend: runs once
+pytestmark = pytest.mark.once
+
 
 def test_header_synonyms_are_well_formed():
     for row in data.csv_rows("header_synonyms.csv"):

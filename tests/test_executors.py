@@ -14,6 +14,9 @@ from pipeline.batch.executors import FileTask, LocalExecutor
 
 from conftest import ROOT
 
+# reads no PDF text that depends on the backend: runs once
+pytestmark = pytest.mark.once
+
 GOOD = ROOT / "raw" / "baoshan-2022.pdf"
 TIME_LIMIT = 10      # seconds: ten times what the good notice takes after warm_up, all the test waits
 

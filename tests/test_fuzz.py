@@ -10,11 +10,15 @@ import random
 import unicodedata
 
 import pikepdf
+import pytest
 
 from pipeline.api import extract_many
 
 from conftest import ROOT
 from pdfs import flate_blanks
+
+# reads PDF text: runs once per backend (conftest)
+pytestmark = pytest.mark.usefixtures("backend")
 
 CASES = int(os.environ.get("FUZZ_CASES", "10"))
 TIME_LIMIT = 60.0

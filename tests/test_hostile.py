@@ -24,6 +24,9 @@ from pipeline.output import write
 from conftest import ROOT
 from pdfs import flate_blanks
 
+# reads no PDF text that depends on the backend: runs once
+pytestmark = pytest.mark.once
+
 GOOD = ROOT / "raw" / "baoshan-2022.pdf"
 
 

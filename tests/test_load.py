@@ -6,6 +6,9 @@ from reportlab.pdfgen import canvas
 from pipeline.load.document import load_pdf
 from pipeline.settings import DEFAULT
 
+# reads PDF text: runs once per backend (conftest)
+pytestmark = pytest.mark.usefixtures("backend")
+
 W, H = 595, 842
 UPRIGHT = {0: (0, 0), 90: (W, 0), 180: (W, H), 270: (0, H)}     # translation that keeps text upright
 

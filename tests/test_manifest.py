@@ -42,7 +42,7 @@ def test_a_rerun_redoes_only_changed_or_damaged_notices(tmp_path, capsys):
     assert rows["a"] == first["a"]
     assert rows["b"]["sha256"] == file_sha256(folder / "b.pdf") != first["b"]["sha256"]
     assert rows["c"]["finished_at"] > first["c"]["finished_at"]
-    assert {r["status"] for r in rows.values()} == {"needs_review"}
+    assert {r["status"] for r in rows.values()} == {"complete"}
     assert {r["pipeline_version"] for r in rows.values()} == {pipeline_version()}
     assert pq.read_table(out / "c" / "facts.parquet").num_rows > 100
 

@@ -22,7 +22,6 @@ from pdfs import Doc
 from render import MM, Printed, Style, derive, missing_fonts, render
 
 SCORER = ROOT.parent / "shared" / "tools" / "score.py"
-BACKEND = os.environ.get("NOTICE_EXTRACT_BACKEND", "pdfium")
 NARROW = (25 * MM, 25 * MM, 22 * MM, 22 * MM)
 WIDE = (45 * MM, 40 * MM, 35 * MM, 35 * MM)
 
@@ -96,15 +95,15 @@ def _rendered(cache: Path, style: Style, notice_id: str, pdf: Path) -> Printed:
 
 
 @pytest.fixture(scope="session")
-def typeset(tmp_path_factory, pytestconfig):
+def typeset(tmp_path_factory, pytestconfig, backend):
     """style, notice → (PDF, scores, extraction): each typeset (or taken from the cache of typeset
-    PDFs), extracted and scored once per session."""
+    PDFs), extracted with each backend and scored once per session and backend."""
     from pipeline.api import extract_document
     from pipeline.load.document import load_pdf
     from pipeline.output.write import write_extraction
     from pipeline.settings import DEFAULT
     score = _scorer()
-    root = tmp_path_factory.mktemp("matrix")
+    root = tmp_path_factory.mktemp(f"matrix-{backend}")
     cache = pytestconfig.cache.mkdir("typeset") if getattr(pytestconfig, "cache", None) else root   # -p no:cacheprovider
     done: dict[tuple[str, str], tuple] = {}
     loaded: dict[tuple[str, str], object] = {}      # the loaded document, for the defects injected into it
@@ -118,7 +117,7 @@ def typeset(tmp_path_factory, pytestconfig):
             printed = _rendered(cache, style, notice_id, pdf)
             values = folder / f"{notice_id}.values.json"
             values.write_text(json.dumps(printed.values, ensure_ascii=False), encoding="utf-8")
-            doc = load_pdf(pdf, DEFAULT)
+            doc = load_pdf(pdf, DEFAULT, backend=backend)
             ex = extract_document(doc)
             loaded[key] = doc
             write_extraction(ex, folder)
@@ -137,14 +136,20 @@ def typeset(tmp_path_factory, pytestconfig):
 def _cases():
     for style in STYLES:
         for notice_id in NOTICES:
-            reason = next((r for (s, n, b), r in XFAIL.items()
-                           if s == style.name and n in (None, notice_id) and b in (None, BACKEND)), None)
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            yield pytest.param(style, notice_id, id=f"{style.name}-{notice_id}", marks=marks)
+            yield pytest.param(style, notice_id, id=f"{style.name}-{notice_id}")
+
+
+def _expect_failure(request, style: Style, notice_id: str, backend: str) -> None:
+    """A style listed in XFAIL for this notice and backend is a strict xfail: it goes with the fix."""
+    reason = next((r for (s, n, b), r in XFAIL.items()
+                   if s == style.name and n in (None, notice_id) and b in (None, backend)), None)
+    if reason:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
 
 
 @pytest.mark.parametrize("style, notice_id", list(_cases()))
-def test_style_reads_exactly(typeset, style, notice_id):
+def test_style_reads_exactly(request, typeset, backend, style, notice_id):
+    _expect_failure(request, style, notice_id, backend)
     assert not missing_fonts(style), f"fonts missing (make test installs them): {missing_fonts(style)}"
     _, scores, _ = typeset(style, notice_id)
     wrong = {k: round(scores[k], 4) for k in METRICS if scores[k] != 1.0}

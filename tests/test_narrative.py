@@ -11,6 +11,9 @@ from pipeline.settings import DEFAULT
 
 from pdfs import Doc
 
+# reads PDF text: runs once per backend (conftest)
+pytestmark = pytest.mark.usefixtures("backend")
+
 LEFT, SIZE, PITCH = 80, 16, 28
 WIDTH_CHARS = 27          # chars per full line at 16 pt between 80 and 512
 RIGHT = LEFT + WIDTH_CHARS * SIZE

@@ -1,10 +1,15 @@
 """The notices row from the cover notice's paragraphs."""
 import datetime as dt
 
+import pytest
+
 from pipeline.model.records import Document
 from pipeline.model.rows import ParagraphRow
 from pipeline.narrative.notice import notice_row
 from pipeline.settings import DEFAULT
+
+# reads no PDF text that depends on the backend: runs once
+pytestmark = pytest.mark.once
 
 
 def _doc(metadata=None):

@@ -13,6 +13,9 @@ from pipeline.warehouse.load import LoadError, load
 from conftest import NOTICES, relist
 from pgserver import postgres_server
 
+# reads no PDF text that depends on the backend: runs once
+pytestmark = pytest.mark.once
+
 
 @pytest.fixture(scope="module")
 def dsn():

@@ -10,6 +10,9 @@ from pipeline.model.rows import IndicatorRow
 from pipeline.vocab import data
 from pipeline.vocab.grammar import cn_to_number, note_text, parse, split_parts, units
 
+# reads no PDF text that depends on the backend: runs once
+pytestmark = pytest.mark.once
+
 # text, [(raw, value, unit, base_value, base_unit, kind, qualifier), ...]
 CASES = [
     # money

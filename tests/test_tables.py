@@ -13,6 +13,9 @@ from pipeline.tables.assemble import assemble_tables
 
 from pdfs import Doc, table
 
+# reads PDF text: runs once per backend (conftest)
+pytestmark = pytest.mark.usefixtures("backend")
+
 COLS = [60, 95, 175, 330, 440, 540]
 HEADER = ["序号", "类别", "指标内容", "2025年预期目标", "全年完成情况"]
 

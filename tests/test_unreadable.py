@@ -30,6 +30,9 @@ from pipeline.settings import DEFAULT
 from conftest import NOTICES, ROOT
 from pdfs import Doc, table
 
+# reads PDF text: runs once per backend (conftest)
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 def garbage(c: Char) -> bool:
     return unmappable(c.text) or misdecoded(c, DEFAULT.load)

@@ -121,12 +121,12 @@ def test_every_problem_the_pipeline_raises_has_a_code():
 # ------------------------------------------------------------------ defects injected
 
 @pytest.fixture(scope="module")
-def loaded():
-    """Each shared notice loaded once (with the run's backend) and extracted as it is."""
+def loaded(backend):
+    """Each shared notice loaded once per backend and extracted as it is."""
     from pipeline.api import extract_document
     from pipeline.load.document import load_pdf
     from pipeline.settings import DEFAULT
-    docs = {n: load_pdf(ROOT / "raw" / f"{n}.pdf", DEFAULT) for n in NOTICES}
+    docs = {n: load_pdf(ROOT / "raw" / f"{n}.pdf", DEFAULT, backend=backend) for n in NOTICES}
     return {n: (doc, extract_document(doc)) for n, doc in docs.items()}
 
 

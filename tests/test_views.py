@@ -8,6 +8,9 @@ import pytest
 
 from pipeline.warehouse.load import load
 
+# reads no PDF text that depends on the backend: runs once
+pytestmark = pytest.mark.once
+
 
 @pytest.fixture(scope="module")
 def con(written, tmp_path_factory):

@@ -12,6 +12,9 @@ from pipeline.warehouse.load import LoadError, load
 
 from conftest import NOTICES, ROOT, relist
 
+# reads no PDF text that depends on the backend: runs once
+pytestmark = pytest.mark.once
+
 
 def test_load_is_idempotent_and_typed(written, tmp_path):
     db = tmp_path / "w.duckdb"

@@ -10,6 +10,9 @@ import pytest
 
 from conftest import ROOT
 
+# reads no PDF text that depends on the backend: runs once
+pytestmark = pytest.mark.once
+
 SOURCES = ("pipeline", "schemas", "pyproject.toml", "README.md")
 
 

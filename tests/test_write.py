@@ -6,6 +6,9 @@ import pytest
 from pipeline.output import write
 from pipeline.output.write import write_extraction
 
+# reads no PDF text that depends on the backend: runs once
+pytestmark = pytest.mark.once
+
 
 def _snapshot(folder: pathlib.Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
