@@ -38,7 +38,7 @@ test: $(STAMP) pg fonts browser
 # Unit tests of the stages on small PDFs and data, one backend, no services: under a minute.
 FAST := tests/test_quantities.py tests/test_data_files.py tests/test_keys.py tests/test_architecture.py \
         tests/test_lines.py tests/test_notice.py tests/test_narrative.py tests/test_tables.py \
-        tests/test_aligned.py tests/test_load.py tests/test_checks.py
+        tests/test_aligned.py tests/test_load.py tests/test_checks.py tests/test_grids.py
 test-fast: $(STAMP) fonts
 	$(PY) -m pytest --backend pdfium $(FAST)
 
