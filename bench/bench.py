@@ -128,8 +128,7 @@ def main() -> int:
             pages = ex.tables["notices"][0].page_count
             t = time.perf_counter()
             write_extraction(ex, out)
-            ex.timings["write"] = time.perf_counter() - t
-            for k, v in ex.timings.items():
+            for k, v in {**ex.timings, "write": time.perf_counter() - t}.items():
                 stages.setdefault(k, []).append(v)
             return ex
 

@@ -5,25 +5,28 @@ import json
 import os
 import time
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.batch.executors import FileTask, LocalExecutor, default_max_memory
 from pipeline.checks.evidence import weigh
-from pipeline.layout.page import furniture_rows, layout_document, off_furniture
+from pipeline.checks.schema import validated
+from pipeline.layout.page import furniture, layout_document, off_furniture
 from pipeline.load.backend import InputError
 from pipeline.load.document import check_text, load_pdf, not_a_file
 from pipeline.load.render import render_pages
 from pipeline.model.problems import Code, doubts, source_issues, verdict
 from pipeline.model.records import Document, Extraction, Problem, Summary
+from pipeline.model.rows import Tables, rows_of
 from pipeline.narrative.notice import notice_row
 from pipeline.narrative.paragraphs import build_narrative
 from pipeline.output.manifest import NAME, Manifest, file_sha256, pipeline_version
 from pipeline.output.review import review_html
 from pipeline.output.storage import is_remote, write_bytes
 from pipeline.output.write import (
+    TABLES,
     to_arrow,
     to_pandas,
-    validated,
     write_extraction,
 )
 from pipeline.quantities.facts import facts
@@ -85,10 +88,8 @@ def extract_document(doc: Document, settings: Settings = DEFAULT,
     values, value_problems = indicator_values(indicators)
     fact_rows = facts(narrative.paragraphs, {v.indicator_key for v in values if v.indicator_key is not None})
     lap("quantities")
-    ex = Extraction(notice_id=doc.notice_id, timings=timings, furniture=furniture_rows(layouts, settings.layout),
-                    frames={p.number: (p.turn, p.skew) for p in doc.pages if p.turn or p.skew})
     notice = notice_row(doc, narrative.title, narrative.paragraphs, settings.layout)
-    ex.tables = {
+    rows: Tables = {
         "notices": [notice],
         "indicators": indicators, "indicator_parts": indicator_parts(indicators), "indicator_values": values,
         "projects": keyed_projects(projects, notice.district),
@@ -96,9 +97,13 @@ def extract_document(doc: Document, settings: Settings = DEFAULT,
         "table_cells": table_cell_rows(doc.notice_id, tables, indicators, projects),
         "table_notes": table_note_rows(doc.notice_id, tables),
     }
-    ex.problems = weigh([*off_furniture(doc.problems, layouts), *table_problems, *kind_problems,
-                         *narrative.problems, *value_problems], ex.tables)
-    return ex
+    problems = weigh([*off_furniture(doc.problems, layouts), *table_problems, *kind_problems,
+                      *narrative.problems, *value_problems], rows)
+    ex = validated(Extraction(notice_id=doc.notice_id, tables=rows, problems=tuple(problems),
+                              furniture=furniture(layouts, settings.layout),
+                              frames={p.number: (p.turn, p.skew) for p in doc.pages if p.turn or p.skew}))
+    lap("validate")
+    return replace(ex, timings=dict(timings))
 
 
 # What the tool itself writes in an output folder beside the notice folders: no notice may take
@@ -173,14 +178,15 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None,
         if reason:
             raise InputError("bad_name", reason)
         ex = extract(pdf, backend=backend, settings=settings)
-        t = time.perf_counter()
         try:
             folder = write_extraction(ex, out_dir)
-            ex.timings["write"] = time.perf_counter() - t
         except OSError as e:
             raise InputError("output_error", f"the outputs could not be written: {e}") from e
         review_error = _try_review(ex, pdf, folder) if review else None
-        counts = ex.written            # what was written: rows the schema check left out are not counted
+        if review_error is not None:        # a problem of its own, counted in the summary
+            ex = replace(ex, problems=(*ex.problems, Problem("review", "review page could not be written",
+                                                             text=review_error, code=Code.REVIEW_FAILED)))
+        counts = {t: len(rows_of(ex.tables, t)) for t in TABLES}   # as written: without rows the schemas left out
         return Summary(ex.notice_id, str(pdf), True, pages=ex.tables["notices"][0].page_count, counts=counts,
                        problems=len(doubts(ex.problems)), status=verdict(ex.problems)[0],
                        source_issues=len(source_issues(ex.problems)), review_error=review_error,
@@ -203,7 +209,6 @@ def _try_review(ex: Extraction, pdf: Path, folder: Path | str) -> str | None:
         return None
     except Exception as e:      # any failure of the page: the extraction is not failed for it
         error = f"{type(e).__name__}: {e}"
-    ex.problems.append(Problem("review", "review page could not be written", text=error, code=Code.REVIEW_FAILED))
     if not is_remote(folder):
         path = Path(folder) / "report.json"
         try:
@@ -243,8 +248,7 @@ def review_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None,
     """Extract one PDF and write only its review page, `out_dir`/<notice_id>/review.html; the page
     shows this extraction's verdict and problems, the ones its report.json has when written by
     the same code. Raises InputError for a file that is no notice."""
-    ex = extract(pdf, backend=backend, settings=settings)
-    validated(ex)           # rows the schemas would leave out are problems on the page too
+    ex = extract(pdf, backend=backend, settings=settings)     # rows the schemas leave out: problems on the page too
     return Path(write_review(ex, pdf, Path(out_dir) / ex.notice_id))     # a local folder: a Path
 
 

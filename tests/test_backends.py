@@ -42,7 +42,7 @@ def test_backends_agree(notice_id):
         assert len(other.tables[table]) == len(rows), table
         for a, b in zip(other.tables[table], rows, strict=False):
             assert _same(a, b), (table, a, b)
-    assert [(f["page"], f["text"]) for f in other.furniture] == [(f["page"], f["text"]) for f in reference.furniture]
+    assert [(f.page, f.text) for f in other.furniture] == [(f.page, f.text) for f in reference.furniture]
 
 
 @pytest.mark.once

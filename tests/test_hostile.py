@@ -127,7 +127,7 @@ def test_a_lying_page_count_reads_the_pages_that_exist(tmp_path):
 def test_report_lists_a_bounded_number_of_problems_per_reason():
     ex = Extraction("n", problems=[Problem("load", "page could not be parsed", page=i) for i in range(1, 1001)]
                     + [Problem("tables", "unknown column")])
-    report = write.report(ex, {})
+    report = write.report(ex)
     assert len(report["problems"]) == write.PROBLEMS_PER_REASON + 1
     assert report["problems"][0]["page"] == 1
     assert report["problems_not_listed"] == {"page could not be parsed": 1000 - write.PROBLEMS_PER_REASON}

@@ -262,7 +262,7 @@ def test_three_line_project_table_at_a_page_foot(tmp_path, backend):
         (2, "一", "区级骨干路网", 3, "某桥改建工程", 3.1, "竣工", 2),
         (3, "一", "区级骨干路网", 3, "某隧道工程（一期及二期）", 10.0, "施工", 2),
         (4, "二", "民生设施", 1, "某学校", 2.0, "竣工", 2)]
-    assert ex.problems == []
+    assert ex.problems == ()
     section = next(c for c in ex.tables["table_cells"] if c.text.startswith("（一）"))
     assert (section.col, section.colspan) == (0, 4)
 
@@ -292,7 +292,7 @@ def test_three_line_indicator_table_category_in_first_row_only(tmp_path, backend
         (3, "民生", "新增就业岗位", "1万个", "1.2万个", 2025, 1),
         (4, "民生", "城镇登记失业人数", "2万人以内", "1.8万人", 2025, 2),
         (5, "环境", "污水处理率", "96%", "97%", 2025, 2)]
-    assert ex.problems == []
+    assert ex.problems == ()
     year_cell = next(c for c in ex.tables["table_cells"] if c.text == "2025年")
     assert (year_cell.col, year_cell.colspan, year_cell.is_header) == (3, 2, True)
 
@@ -373,7 +373,7 @@ def test_unit_column_and_group_rows(tmp_path, backend):
             for p in ex.tables["projects"]] == [(1, "某路新建工程", 8.9, 890_000_000, "施工", "区建管委"),
                                                 (2, "某学校", 2.0, 200_000_000, "竣工", "区教育局")]
     assert "新建道路2公里" in [c.text for c in ex.tables["table_cells"]]
-    assert ex.problems == []
+    assert ex.problems == ()
 
 
 def test_sequence_gaps_repeats_and_empty_sections_need_review(tmp_path):
@@ -391,10 +391,13 @@ def test_sequence_gaps_repeats_and_empty_sections_need_review(tmp_path):
         "（三）生态环境",
         ["1", "某公园", "1.2", "竣工"]])
     ex = extract(d.save(tmp_path / "gaps.pdf"))
-    assert [p.seq for p in ex.tables["projects"]] == [1, 2, 2, 5, 1]
+    # the extraction is what is written: a row whose key (table, 序号) repeats is left out, and said so
+    assert [p.seq for p in ex.tables["projects"]] == [1, 2, 5]
     assert [(p.reason, p.text) for p in ex.problems] == [
         ("序号 2 repeated", "2|某隧道|3.0|施工"), ("序号 jumps from 2 to 5", "5|某立交|4.0|竣工"),
-        ("section without rows", "（二）民生设施")]
+        ("section without rows", "（二）民生设施"),
+        ("projects row left out: repeats the primary key ('gaps', 2, 2)", "某隧道"),
+        ("projects row left out: repeats the primary key ('gaps', 2, 1)", "某公园")]
     assert verdict(ex.problems)[0] == "needs_review"
 
 

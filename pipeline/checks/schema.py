@@ -5,10 +5,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
+from typing import cast
 
 from pipeline.model.problems import Code
-from pipeline.model.records import Problem
-from pipeline.model.rows import Row
+from pipeline.model.records import Extraction, Problem
+from pipeline.model.rows import RECORDS, Row, Tables, rows_of
 from pipeline.vocab import data
 
 
@@ -60,6 +61,20 @@ def validate(table: str, rows: Sequence[Row]) -> tuple[list[Row], list[Problem]]
         changed = {n: v for n, v in clean.items() if v is not getattr(row, n)}
         out.append(replace(row, **changed) if changed else row)
     return out, problems
+
+
+def validated(ex: Extraction) -> Extraction:
+    """`ex` with every table checked against its schema: its tables the rows to write, the rows left
+    out among its problems (after the others). Done once: an extraction already checked is returned
+    as it is."""
+    if ex.validated:
+        return ex
+    clean: dict[str, list[Row]] = {}
+    left_out: list[Problem] = []
+    for t in RECORDS:
+        clean[t], problems = validate(t, rows_of(ex.tables, t))
+        left_out.extend(problems)
+    return replace(ex, tables=cast(Tables, clean), problems=(*ex.problems, *left_out), validated=True)
 
 
 def _first(row: Row, *names: str):

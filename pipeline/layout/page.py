@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from pipeline.layout.grids import find_grids, rule_less_grids
 from pipeline.layout.lines import build_lines, line_text
-from pipeline.model.records import Line, Page, PageLayout, Problem, Rule
+from pipeline.model.records import Furniture, Line, Page, PageLayout, Problem, Rule
 from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
 
@@ -18,10 +18,10 @@ def layout_document(pages: tuple[Page, ...], s: LayoutSettings) -> list[PageLayo
     return _drop_running_headers(layouts, s)
 
 
-def furniture_rows(layouts: list[PageLayout], s: LayoutSettings) -> list[dict]:
+def furniture(layouts: list[PageLayout], s: LayoutSettings) -> tuple[Furniture, ...]:
     """The page furniture left out of the text (page numbers, running headers), with its box."""
-    return [{"page": ln.page, "bbox": (ln.x0, ln.top, ln.x1, ln.bottom), "text": line_text(ln, s=s)}
-            for lay in layouts for ln in lay.furniture]
+    return tuple(Furniture(ln.page, (ln.x0, ln.top, ln.x1, ln.bottom), line_text(ln, s=s))
+                 for lay in layouts for ln in lay.furniture)
 
 
 def off_furniture(problems: Sequence[Problem], layouts: list[PageLayout]) -> list[Problem]:

@@ -1,9 +1,9 @@
 """Small immutable records passed from one stage to the next."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from pipeline.model.problems import Code
 from pipeline.model.rows import Tables
@@ -125,6 +125,16 @@ class PageLayout:
 
 
 @dataclass(frozen=True, slots=True)
+class Segment:
+    """A stretch of a notice's body text between two 附件 labels: the cover notice before the first,
+    then each attachment (all of it the report when there is no label)."""
+    part: str                   # "notice" | "report"
+    lines: tuple[Line, ...]     # its body lines, without the label and the lines the tables took
+    table_rows: int             # rows of the table grids set in it
+    attachment: int | None      # the number its 附件 label gives; None before the first label
+
+
+@dataclass(frozen=True, slots=True)
 class TableCell:
     page: int
     row: int            # numbered across the continuation pages of one logical table
@@ -171,16 +181,27 @@ class Quantity:
     bound: str | None = None  # "low" | "high" for the two ends of a range
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class Furniture:
+    """A line left out of the text as page furniture (a page number, a running header): drawn on the
+    review page."""
+    page: int
+    bbox: tuple[float, float, float, float]     # x0, top, x1, bottom on `page`, PDF points
+    text: str
+
+
+@dataclass(frozen=True)
 class Extraction:
-    """Everything extracted from one notice: the row records (pipeline/rows.py) of each output table."""
+    """Everything extracted from one notice: the row records (pipeline/rows.py) of each output table.
+    A stage that adds to it makes a new one (dataclasses.replace); the schema check does so once
+    (checks.schema.validated), and the outputs are written from what it returns, as it is."""
     notice_id: str
     tables: Tables = field(default_factory=Tables)
-    problems: list[Problem] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    furniture: list[dict[str, Any]] = field(default_factory=list)   # page furniture left out: page, box, text
-    written: dict[str, int] = field(default_factory=dict)  # rows per table that write wrote (after validation)
-    frames: dict[int, tuple[int, float]] = field(default_factory=dict)  # page → (turn, skew) of a page OCR turned
+    problems: tuple[Problem, ...] = ()
+    timings: Mapping[str, float] = field(default_factory=dict)     # seconds per stage
+    furniture: tuple[Furniture, ...] = ()       # page furniture left out of the text
+    frames: Mapping[int, tuple[int, float]] = field(default_factory=dict)  # page → (turn, skew) of a page OCR turned
+    validated: bool = False     # `tables` are the rows the schema check keeps; what it left out is in `problems`
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pipeline.layout.lines import (
     marker_number,
 )
 from pipeline.model.problems import Code
-from pipeline.model.records import Char, Line, PageLayout, Problem
+from pipeline.model.records import Char, Line, PageLayout, Problem, Segment
 from pipeline.model.rows import FootnoteRow, ParagraphRow
 from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
@@ -49,7 +49,8 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
     title = ""
     paras: list[_Para] = []
     segments: list[int] = []            # per paragraph: the part (notice, report, attachment) it is in
-    for segment, (part, lines) in enumerate(parts):
+    for segment, seg in enumerate(parts):
+        part, lines = seg.part, list(seg.lines)
         if part == "notice":            # the cover's title is the notice's title, not a paragraph
             start, end = _cover_title(lines, body_size, s)
             title = "".join(line_text(ln, s=s) for ln in lines[start:end])
@@ -68,34 +69,42 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
 
 # ------------------------------------------------------------------ parts
 
-def _split_parts(layouts: list[PageLayout], skip: set[Line], s: LayoutSettings) -> tuple[list[tuple[str, list[Line]]], dict]:
+def _split_parts(layouts: list[PageLayout], skip: set[Line],
+                 s: LayoutSettings) -> tuple[list[Segment], dict[int | None, int]]:
     """Text before the first 附件 label is the notice; an attachment that is mostly tables (附件 1:
     titles and tables; no numbered headings, or far more table rows than lines of text) is left to
     the table stage; any other attachment is the report (tables inside it are fine). Without
     labels, everything is the report. Also returns, per attachment number, how many lines and
     table rows follow its label."""
+    segments = _segments(layouts, skip, s)
+    attached: dict[int | None, int] = {}
+    for seg in segments[1:]:
+        attached[seg.attachment] = attached.get(seg.attachment, 0) + len(seg.lines) + seg.table_rows
+
+    def tables_only(seg: Segment) -> bool:
+        return seg.table_rows > 0 and (seg.table_rows >= 2 * len(seg.lines)
+                                       or not any(_heading_level(line_text(ln, s=s)) for ln in seg.lines))
+
+    return [seg for seg in segments if not (seg.part == "report" and tables_only(seg))], attached
+
+
+def _segments(layouts: list[PageLayout], skip: set[Line], s: LayoutSettings) -> list[Segment]:
+    """The body text parted at its 附件 labels, in reading order (lines in `skip` left out)."""
     label = data.regex("attachment_label")
-    segments: list[list] = [["notice", [], 0, None]]       # part, lines, table rows, attachment number
+    flow: list[Line | int] = []         # body lines and the row counts of table grids, in reading order
     for lay in layouts:
-        items = [(ln.top, ln, 0) for ln in lay.body] + [(g.top, None, g.n_rows) for g in lay.grids]
-        for _, ln, rows in sorted(items, key=lambda t: t[0]):
-            if ln is None:
-                segments[-1][2] += rows
-            elif m := label.match(line_text(ln, s=s)):
-                segments.append(["report", [], 0, _numeral(m.group(1))])
-            elif ln not in skip:
-                segments[-1][1].append(ln)
-    if len(segments) == 1:
-        segments[0][0] = "report"
-    attached: dict[int, int] = {}
-    for _, lines, rows, number in segments[1:]:
-        attached[number] = attached.get(number, 0) + len(lines) + rows
-
-    def tables_only(lines: list[Line], rows: int) -> bool:
-        return rows > 0 and (rows >= 2 * len(lines) or not any(_heading_level(line_text(ln, s=s)) for ln in lines))
-
-    return [(part, lines) for part, lines, rows, _ in segments
-            if not (part == "report" and tables_only(lines, rows))], attached
+        items: list[tuple[float, Line | int]] = [(ln.top, ln) for ln in lay.body]
+        items += [(g.top, g.n_rows) for g in lay.grids]
+        flow.extend(x for _, x in sorted(items, key=lambda t: t[0]))
+    starts: list[tuple[int, int | None]] = [(0, None)]     # where each segment starts in `flow`, its 附件 number
+    for k, x in enumerate(flow):
+        if isinstance(x, Line) and (m := label.match(line_text(x, s=s))):
+            starts.append((k + 1, _numeral(m.group(1))))
+    ends = [k - 1 for k, _ in starts[1:]] + [len(flow)]
+    return [Segment(part="notice" if i == 0 and len(starts) > 1 else "report",
+                    lines=tuple(x for x in flow[a:b] if isinstance(x, Line) and x not in skip),
+                    table_rows=sum(x for x in flow[a:b] if isinstance(x, int)), attachment=number)
+            for i, ((a, number), b) in enumerate(zip(starts, ends, strict=True))]
 
 
 def _numeral(text: str) -> int | None:
@@ -103,7 +112,7 @@ def _numeral(text: str) -> int | None:
     return int(t) if t.isdigit() else cn_to_number(t)
 
 
-def _missing_attachments(rows: list[ParagraphRow], attached: dict[int, int]) -> list[Problem]:
+def _missing_attachments(rows: list[ParagraphRow], attached: dict[int | None, int]) -> list[Problem]:
     """Each item of the cover's attachment list (after "附件：", numbered 1、2、…) must open an
     attachment with something in it."""
     problems: list[Problem] = []

@@ -88,7 +88,7 @@ def review_html(ex: Extraction, pages: list[tuple[int, float, float, bytes]], so
     _paragraphs(ex, drawn)
     _footnotes(ex, drawn, sizes)
     for f in ex.furniture:
-        drawn[f["page"]]["furniture"].append(_rect(f["bbox"], "furniture", f"page furniture, left out: {f['text']}"))
+        drawn[f.page]["furniture"].append(_rect(f.bbox, "furniture", f"page furniture, left out: {f.text}"))
     placed = _problems(ex, drawn, sizes)
     body = "".join(_page(n, w, h, png, drawn[n]) for n, w, h, png in pages)
     nav = _sidebar(ex, source, placed)

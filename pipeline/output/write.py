@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.checks.schema import validate
+from pipeline.checks.schema import validated
 from pipeline.model.problems import code_of, confirmed, doubts, notes, source_issues, verdict
 from pipeline.model.records import Extraction
 from pipeline.model.rows import RECORDS, FactRow, Row, columns, rows_of
@@ -53,13 +54,13 @@ def arrow_schema(table: str) -> pa.Schema:
     return pa.schema([pa.field(f["name"], _arrow_type(f)) for f in data.table_schema(table)["fields"]])
 
 
-def _values(table: str, rows: list[Row]) -> list[tuple]:
+def _values(table: str, rows: Sequence[Row]) -> list[tuple]:
     """The boundary where records become bytes: each row's written fields, in the schema's order."""
     names = columns(RECORDS[table])
     return [tuple(getattr(r, n) for n in names) for r in rows]
 
 
-def arrow_table(table: str, rows: list[Row]) -> pa.Table:
+def arrow_table(table: str, rows: Sequence[Row]) -> pa.Table:
     """Validated rows as a pyarrow Table typed as the table's schema."""
     schema = arrow_schema(table)
     return pa.Table.from_pylist([dict(zip(schema.names, v, strict=False)) for v in _values(table, rows)], schema=schema)
@@ -68,7 +69,8 @@ def arrow_table(table: str, rows: list[Row]) -> pa.Table:
 def to_arrow(ex: Extraction) -> dict[str, pa.Table]:
     """Every output table as a pyarrow Table with the schema's types (decimal128 money, date32
     dates, int64 …): the rows `write` would write, validated the same way."""
-    return {t: arrow_table(t, validate(t, rows_of(ex.tables, t))[0]) for t in TABLES}
+    clean = validated(ex)
+    return {t: arrow_table(t, rows_of(clean.tables, t)) for t in TABLES}
 
 
 def to_pandas(ex: Extraction) -> dict:
@@ -76,7 +78,7 @@ def to_pandas(ex: Extraction) -> dict:
     return {t: table.to_pandas() for t, table in to_arrow(ex).items()}
 
 
-def _write_table(folder: Path, table: str, rows: list[Row]) -> None:
+def _write_table(folder: Path, table: str, rows: Sequence[Row]) -> None:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns(RECORDS[table]))
@@ -104,25 +106,17 @@ def _datapackage(notice_id: str, folder: Path) -> dict:
             "title": f"notice-extract outputs of {notice_id}", "resources": resources}
 
 
-def validated(ex: Extraction) -> dict[str, list[Row]]:
-    """Every table checked against its schema: the rows to write; rows left out become problems of `ex`."""
-    clean = {}
-    for t in TABLES:
-        clean[t], problems = validate(t, rows_of(ex.tables, t))
-        ex.problems.extend(problems)
-    ex.written = {t: len(rows) for t, rows in clean.items()}
-    return clean
-
-
 def write_extraction(ex: Extraction, out_dir: str | Path) -> Path | str:
-    """Validate every table, write into a temporary folder, then swap it into place (into a remote
-    store, an fsspec URL: write locally, then publish it there, see outputs.py)."""
+    """Write the tables of a checked extraction (checks.schema.validated) as they are into a temporary
+    folder, then swap it into place (into a remote store, an fsspec URL: write locally, then publish
+    it there, see outputs.py). Writing it again writes the same bytes (report.json's timings aside)."""
+    if not ex.validated:
+        raise ValueError(f"{ex.notice_id}: the extraction is not checked against the schemas (checks.schema.validated)")
     if is_remote(out_dir):
         with tempfile.TemporaryDirectory(prefix="notice-extract-") as staging:
             publish(str(out_dir), Path(write_extraction(ex, staging)), ex.notice_id)
         return f"{str(out_dir).rstrip('/')}/{ex.notice_id}"
     out_dir = Path(out_dir)
-    clean = validated(ex)
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / ex.notice_id
     tmp = out_dir / f".{ex.notice_id}.tmp-{os.getpid()}"
@@ -131,10 +125,10 @@ def write_extraction(ex: Extraction, out_dir: str | Path) -> Path | str:
     tmp.mkdir()
     try:
         for t in TABLES:
-            _write_table(tmp, t, clean[t])
+            _write_table(tmp, t, rows_of(ex.tables, t))
         (tmp / "datapackage.json").write_text(
             json.dumps(_datapackage(ex.notice_id, tmp), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        (tmp / "report.json").write_text(json.dumps(report(ex, clean), ensure_ascii=False, indent=1) + "\n",
+        (tmp / "report.json").write_text(json.dumps(report(ex), ensure_ascii=False, indent=1) + "\n",
                                          encoding="utf-8")
         old = out_dir / f".{ex.notice_id}.old-{os.getpid()}"
         if final.exists():
@@ -205,12 +199,13 @@ def _listing(p) -> dict:
             **{k: v for k, v in asdict(p).items() if k != "code" and v not in (None, "")}}
 
 
-def report(ex: Extraction, tables: dict[str, list[Row]]) -> dict:
+def report(ex: Extraction) -> dict:
     """report.json: the verdict; `reasons` and `problems`, what the extraction doubts (something may
     be lost or misread); `source_issues`, what the notice contradicts in itself, each with the
     evidence that the reading is right; `confirmed`, the uncertain readings the notice confirms;
     `notes`, what the outputs hold another way (a column kept in table_cells only …)."""
     status, reasons = verdict(ex.problems)
+    tables = ex.tables
     listed, not_listed = _listed(doubts(ex.problems))
     return {
         "notice_id": ex.notice_id,
