@@ -33,7 +33,7 @@ from pipeline.quantities.facts import facts
 from pipeline.quantities.values import indicator_parts, indicator_values
 from pipeline.settings import DEFAULT, Settings
 from pipeline.tables.assemble import assemble_tables, cell_markers, table_note_rows
-from pipeline.tables.kinds import table_cell_rows, table_rows
+from pipeline.tables.kinds import classify, table_cell_rows, table_rows
 from pipeline.vocab.keys import keyed_projects
 from pipeline.vocab.text import quoted
 
@@ -78,7 +78,8 @@ def extract_document(doc: Document, settings: Settings = DEFAULT,
     layouts = layout_document(doc.pages, settings.layout)
     lap("layout")
     tables, used_lines, table_problems = assemble_tables(layouts, settings.layout)
-    indicators, projects, kind_problems = table_rows(doc.notice_id, tables)
+    kinds = [classify(t) for t in tables]
+    indicators, projects, kind_problems = table_rows(doc.notice_id, tables, kinds)
     lap("tables")
     narrative = build_narrative(doc.notice_id, layouts, used_lines, cell_markers(tables), settings.layout)
     lap("narrative")
@@ -94,7 +95,7 @@ def extract_document(doc: Document, settings: Settings = DEFAULT,
         "indicators": indicators, "indicator_parts": indicator_parts(indicators), "indicator_values": values,
         "projects": keyed_projects(projects, notice.district),
         "paragraphs": narrative.paragraphs, "footnotes": narrative.footnotes, "facts": fact_rows,
-        "table_cells": table_cell_rows(doc.notice_id, tables, indicators, projects),
+        "table_cells": table_cell_rows(doc.notice_id, tables, kinds, indicators, projects),
         "table_notes": table_note_rows(doc.notice_id, tables),
     }
     problems = weigh([*off_furniture(doc.problems, layouts), *table_problems, *kind_problems,

@@ -68,7 +68,7 @@ def assemble_tables(layouts: list[PageLayout], s: LayoutSettings) -> tuple[list[
                 title, unit = _title_text(title_lines, s)
                 tables.append(_open(grid, s, title, unit))
             elif tables and not between and tables[-1].last_page < grid.page and tables[-1].n_cols == grid.n_cols:
-                _continue(tables[-1], grid, problems)
+                _continue(tables[-1], grid)
             else:
                 tables.append(_open(grid, s, ""))
                 problems.append(Problem("tables", "table without a title 表N", page=grid.page, code=Code.TABLE_UNTITLED))
@@ -146,7 +146,7 @@ def _open(grid: Grid, s: LayoutSettings, title: str, unit: str = "") -> _Open:
     return t
 
 
-def _continue(t: _Open, grid: Grid, problems: list[Problem]) -> None:
+def _continue(t: _Open, grid: Grid) -> None:
     h = 0
     while h < min(len(t.header_rows), grid.n_rows) and \
             [compact(x) for x in _row_texts(grid, h)] == [compact(x) for x in t.header_rows[h]]:

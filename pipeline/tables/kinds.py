@@ -20,7 +20,10 @@ def _kinds() -> dict:
     return data.table_kinds()
 
 
-def classify(table: LogicalTable) -> tuple[str | None, dict[int, str]]:
+Kind = tuple[str | None, dict[int, str]]      # a table's kind (None: not recognised), its column → field
+
+
+def classify(table: LogicalTable) -> Kind:
     best = (None, {})
     for kind, spec in _kinds().items():
         cols = map_columns(table.header, spec["fields"])
@@ -54,14 +57,15 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
-def table_rows(notice_id: str, tables: list[LogicalTable]) -> tuple[list[IndicatorRow], list[ProjectRow], list[Problem]]:
+def table_rows(notice_id: str, tables: list[LogicalTable],
+               kinds: list[Kind]) -> tuple[list[IndicatorRow], list[ProjectRow], list[Problem]]:
     """Returns (indicators, projects, problems): IndicatorRow and ProjectRow records (a project's
-    `project_key` is filled in once the notice's district is known: keys.keyed_projects)."""
+    `project_key` is filled in once the notice's district is known: keys.keyed_projects). `kinds`:
+    `classify` of each table."""
     indicators, projects, problems = [], [], []
     numbers = [t.table_no for t in tables if t.table_no is not None]
     next_no = max(numbers, default=0) + 1
-    for t in tables:
-        kind, cols = classify(t)
+    for t, (kind, cols) in zip(tables, kinds, strict=True):
         if kind is not None and t.table_no is None:
             problems.append(Problem("table_kinds", f"{kind} table without a printed number; numbered {next_no}",
                                     page=t.row_pages[0] if t.row_pages else None, code=Code.TABLE_UNNUMBERED))
@@ -98,7 +102,7 @@ def _source(t: LogicalTable, i: int) -> dict:
             "confidence": t.row_confidence[i] if i < len(t.row_confidence) else None}
 
 
-def table_cell_rows(notice_id: str, tables: list[LogicalTable], indicators: list[IndicatorRow],
+def table_cell_rows(notice_id: str, tables: list[LogicalTable], kinds: list[Kind], indicators: list[IndicatorRow],
                     projects: list[ProjectRow]) -> list[TableCellRow]:
     """The audit trail: every printed cell of every table, with its box on the page, its role
     (header, category, section row, data, or unused: in no output row), and the output row
@@ -106,8 +110,7 @@ def table_cell_rows(notice_id: str, tables: list[LogicalTable], indicators: list
     linked = {(r.table_index, r.source_row): (name, r)
               for name, rows in (("indicators", indicators), ("projects", projects)) for r in rows}
     out = []
-    for t in tables:
-        kind, cols = classify(t)
+    for t, (kind, cols) in zip(tables, kinds, strict=True):
         numbers = [r.table_no for (index, _), (_, r) in linked.items() if index == t.index]
         table_no = numbers[0] if numbers else t.table_no
         texts: dict[int, list] = {}

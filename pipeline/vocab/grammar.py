@@ -177,7 +177,7 @@ def parse(text: str, skip_brackets: bool = False, min_chinese_len: int = 2) -> l
             out.append(Quantity(raw=raw, start=index[m.start()], end=index[end], value=float(value), unit=unit_text,
                                 base_value=_base_value(value, magnitude, unit), base_unit=unit.base,
                                 kind="growth" if sign else "level", qualifier=qualifier,
-                                label=_label(before, qualifier), bound=bound))
+                                label=_label(before), bound=bound))
     return out
 
 
@@ -233,7 +233,7 @@ def _base_value(value: Decimal, magnitude: Fraction, unit: Unit) -> Decimal:
                 / (Decimal(magnitude.denominator) * Decimal(unit.factor.denominator))).quantize(BASE_PLACES)
 
 
-def _label(before: str, qualifier: str | None) -> str | None:
+def _label(before: str) -> str | None:
     """The words of the clause before the number that name it: 市级60个 → 市级."""
     p = data.patterns()
     words = before.strip()
