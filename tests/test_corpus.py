@@ -142,7 +142,9 @@ def _cases():
         golden, _ = load(notice_id)
         for case in cases_for(golden):
             for aspect in ASPECTS:
-                yield pytest.param(notice_id, case, aspect, id=f"{notice_id}-{case.name}-{aspect}")
+                # one notice's tests on one pytest-xdist worker: each case is read there once
+                yield pytest.param(notice_id, case, aspect, id=f"{notice_id}-{case.name}-{aspect}",
+                                   marks=pytest.mark.xdist_group(f"corpus-{notice_id}"))
 
 
 @pytest.mark.parametrize("notice_id, case, aspect", list(_cases()))
@@ -166,7 +168,8 @@ def _review_cases():
     for notice_id in NOTICE_IDS:
         golden, _ = load(notice_id)
         for case in cases_for(golden):
-            yield pytest.param(notice_id, case, id=f"{notice_id}-{case.name}")
+            yield pytest.param(notice_id, case, id=f"{notice_id}-{case.name}",
+                               marks=pytest.mark.xdist_group(f"corpus-{notice_id}"))
 
 
 @pytest.mark.parametrize("notice_id, case", list(_review_cases()))

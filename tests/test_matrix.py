@@ -136,7 +136,9 @@ def typeset(tmp_path_factory, pytestconfig, backend):
 def _cases():
     for style in STYLES:
         for notice_id in NOTICES:
-            yield pytest.param(style, notice_id, id=f"{style.name}-{notice_id}")
+            # one style's tests on one pytest-xdist worker: its extraction is made there once
+            yield pytest.param(style, notice_id, id=f"{style.name}-{notice_id}",
+                               marks=pytest.mark.xdist_group(f"matrix-{style.name}"))
 
 
 def _expect_failure(request, style: Style, notice_id: str, backend: str) -> None:
@@ -259,7 +261,8 @@ def _defect_cases():
     for k, style in enumerate(STYLES):
         notice_id = NOTICES[k % len(NOTICES)]
         defect = list(DEFECTS)[k % len(DEFECTS)]
-        yield pytest.param(style, notice_id, defect, k, id=f"{style.name}-{notice_id}-{defect}")
+        yield pytest.param(style, notice_id, defect, k, id=f"{style.name}-{notice_id}-{defect}",
+                           marks=pytest.mark.xdist_group(f"matrix-{style.name}"))
 
 
 @pytest.mark.parametrize("style, notice_id, defect, turn", list(_defect_cases()))
