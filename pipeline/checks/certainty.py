@@ -6,6 +6,7 @@ lies on it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from pipeline.model.problems import Code
 from pipeline.model.records import Problem
@@ -20,7 +21,7 @@ def number_of(p: Problem) -> str:
     return m.group() if m else ""
 
 
-def inside(bbox: tuple[float, float, float, float] | None, box) -> bool:
+def inside(bbox: tuple[float, float, float, float] | None, box: Sequence[float] | None) -> bool:
     """Whether the centre of `bbox` lies in `box` (x0, top, x1, bottom)."""
     if bbox is None or box is None or None in box:
         return False
@@ -28,8 +29,11 @@ def inside(bbox: tuple[float, float, float, float] | None, box) -> bool:
     return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
 
 
-def cell_box(c: TableCellRow) -> tuple | None:
-    return None if c.x0 is None else (c.x0, c.top, c.x1, c.bottom)
+def cell_box(c: TableCellRow) -> tuple[float, float, float, float] | None:
+    """The cell's box (x0, top, x1, bottom), None for a cell without one (its four are set together)."""
+    if c.x0 is None or c.top is None or c.x1 is None or c.bottom is None:
+        return None
+    return c.x0, c.top, c.x1, c.bottom
 
 
 class Certainty:

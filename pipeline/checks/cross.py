@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 
-from pipeline.checks.certainty import Certainty
+from pipeline.checks.certainty import Certainty, cell_box
 from pipeline.model.problems import Code
 from pipeline.model.records import Problem
 from pipeline.model.rows import (
@@ -39,8 +40,8 @@ from pipeline.model.rows import (
     IndicatorValueRow,
     ParagraphRow,
     ProjectRow,
-    Row,
     TableCellRow,
+    Tables,
 )
 from pipeline.vocab import data
 from pipeline.vocab.keys import compact_name, normalise_indicator
@@ -49,7 +50,7 @@ from pipeline.vocab.text import CLAUSE_END, clause_start
 YEAR = re.compile(r"((?:19|20)[0-9]{2})\s*年")
 
 
-def cross_checks(tables: dict[str, list[Row]], sure: Certainty | None = None) -> list[Problem]:
+def cross_checks(tables: Tables, sure: Certainty | None = None) -> list[Problem]:
     """Every disagreement between figures the notice states twice. `sure` tells the figures read for
     sure (a text layer, or OCR with high confidence): a disagreement of two such figures is the
     notice's own (a source issue), not a doubt of the extraction."""
@@ -66,10 +67,10 @@ def report_table_pairs(facts: list[FactRow], paragraphs: list[ParagraphRow], ind
     of the same year, kind and base unit."""
     years = {(r.table_no, r.seq): r.year for r in indicators}
     cells: dict[tuple, list[IndicatorValueRow]] = defaultdict(list)
-    for v in values:
-        cells[(normalise_indicator(v.indicator_part), years.get((v.table_no, v.seq)), v.kind,
-               v.base_unit)].append(v)
-    names = _names({v.indicator_part for v in values})
+    named = [(v, v.indicator_part) for v in values if v.indicator_part is not None]    # (values.py names each)
+    for v, part in named:
+        cells[(normalise_indicator(part), years.get((v.table_no, v.seq)), v.kind, v.base_unit)].append(v)
+    names = _names({part for _, part in named})
     paras = {p.para_id: p for p in paragraphs}
     for (para_id, sentence), group in _sentences(facts).items():
         para = paras.get(para_id)
@@ -88,7 +89,7 @@ def agrees(fact: FactRow, found: list[IndicatorValueRow]) -> bool:
 
 
 def report_against_tables(facts: list[FactRow], paragraphs: list[ParagraphRow], indicators: list[IndicatorRow],
-                          values: list[IndicatorValueRow], table_cells: list[TableCellRow] = (),
+                          values: list[IndicatorValueRow], table_cells: Sequence[TableCellRow] = (),
                           sure: Certainty | None = None) -> list[Problem]:
     value_cells = {(c.table_no, c.seq, c.field): c for c in table_cells if c.output == "indicators"}
     problems = []
@@ -191,12 +192,13 @@ def _half_step(q: FactRow | IndicatorValueRow) -> Decimal:
     return Decimal(5) / Decimal(10) ** (places + 1) * per_unit
 
 
-def implausible(tables: dict[str, list[Row]]) -> list[Problem]:
+def implausible(tables: Tables) -> list[Problem]:
     """Every typed quantity outside the plausible range of its base unit and kind, with the page and
     box of the cell (or the paragraph) that prints it."""
     cells = {(c.output, c.table_no, c.seq, c.field): c for c in tables.get("table_cells", []) if c.output}
     paras = {p.para_id: p for p in tables.get("paragraphs", [])}
-    found = []                      # (raw, base value, base unit, kind, cell or None, paragraph or None, text)
+    # (raw, base value, base unit, kind, cell or None, paragraph or None, text)
+    found: list[tuple[str, Decimal | None, str, str, TableCellRow | None, ParagraphRow | None, str]] = []
     for v in tables.get("indicator_values", []):
         found.append((v.raw, v.base_value, v.base_unit, v.kind,
                       cells.get(("indicators", v.table_no, v.seq, f"{v.measure}_text")), None,
@@ -209,14 +211,20 @@ def implausible(tables: dict[str, list[Row]]) -> list[Problem]:
         found.append((f.raw, f.base_value, f.base_unit, f.kind, None, paras.get(f.para_id), f.sentence))
     problems = []
     for raw, value, unit, kind, cell, para, text in found:
-        low, high = data.plausible_ranges().get((unit, kind), (None, None))
-        if value is None or low is None or low <= Decimal(value) <= high:
+        bounds = data.plausible_ranges().get((unit, kind))
+        if value is None or bounds is None:
             continue
+        low, high = bounds
+        if low <= Decimal(value) <= high:
+            continue
+        page: int | None = None
+        bbox: tuple[float, float, float, float] | None = None
         if cell is not None:
-            page, bbox = cell.page, (cell.x0, cell.top, cell.x1, cell.bottom)
-        else:
-            page, bbox = (para.page_first, tuple(para.boxes[0][1:])) if para and para.boxes else (None, None)
-        problems.append(Problem("check", f"{raw} is out of the plausible range for {unit} ({kind}): {low:g} to {high:g}",
+            page, bbox = cell.page, cell_box(cell)
+        elif para and para.boxes:
+            page, bbox = para.page_first, para.boxes[0][1:]
+        problems.append(Problem("check", f"{raw} is out of the plausible range for {unit} ({kind}): "
+                                         f"{low:g} to {high:g}",
                                 page=page, text=text, bbox=bbox, code=Code.IMPLAUSIBLE))
     return problems
 
@@ -256,4 +264,7 @@ def _adds_up(rows: list[ProjectRow], printed: float) -> bool:
 
 
 def _step(x: Decimal) -> Decimal:
-    return Decimal(1).scaleb(min(x.as_tuple().exponent, 0))
+    exponent = x.as_tuple().exponent
+    if not isinstance(exponent, int):       # "n", "N", "F": a NaN or an infinity prints no step
+        raise ValueError(f"not a finite figure: {x}")
+    return Decimal(1).scaleb(min(exponent, 0))

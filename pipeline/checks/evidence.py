@@ -24,7 +24,7 @@ from pipeline.checks.certainty import Certainty, cell_box, inside, number_of
 from pipeline.checks.cross import _adds_up, _sum, agrees, cross_checks, report_table_pairs
 from pipeline.model.problems import DOUBT, Code
 from pipeline.model.records import Problem
-from pipeline.model.rows import ParagraphRow, ProjectRow, Row, TableCellRow
+from pipeline.model.rows import ParagraphRow, ProjectRow, Row, TableCellRow, Tables
 from pipeline.vocab.text import compact
 
 # problems that say a row of a table may be lost or misread: a total the rows miss is then a doubt
@@ -35,7 +35,7 @@ SPECIFIC_DIGITS = 3
 ROUND = re.compile(r"[0-9]0+(?:\.0+)?")
 
 
-def weigh(found: list[Problem], tables: dict[str, list[Row]]) -> list[Problem]:
+def weigh(found: list[Problem], tables: Tables) -> list[Problem]:
     """`found` (every stage's problems) with the cross-checks added, each judged by the evidence."""
     sure = Certainty(found)
     problems = [*found, *cross_checks(tables, sure)]
@@ -56,7 +56,7 @@ def _seq_run(rows: list[ProjectRow]) -> str:
     return f"序号 {seqs[0]}–{seqs[-1]}" if seqs else "no rows"
 
 
-def _total(p: Problem, problems: list[Problem], tables: dict[str, list[Row]], sure: Certainty) -> Problem:
+def _total(p: Problem, problems: list[Problem], tables: Tables, sure: Certainty) -> Problem:
     rows = [r for r in tables.get("projects", []) if r.table_no == p.table_no]
     if not rows or any(q.code in ROW_DOUBTS and q.table_no == p.table_no for q in problems):
         return p
@@ -88,7 +88,7 @@ def _token(number: str) -> re.Pattern:
 class _Confirmations:
     """What in the notice confirms each low-confidence number."""
 
-    def __init__(self, problems: list[Problem], tables: dict[str, list[Row]], sure: Certainty):
+    def __init__(self, problems: list[Problem], tables: Tables, sure: Certainty):
         self.sure = sure
         self.cells = [c for c in tables.get("table_cells", []) if c.x0 is not None]
         self.paragraphs: list[ParagraphRow] = tables.get("paragraphs", [])
