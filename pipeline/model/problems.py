@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import Enum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 DOUBT, SOURCE, CONFIRMED, NOTE, TOOL = "doubt", "source", "confirmed", "note", "tool"
 
@@ -95,6 +95,9 @@ class Problem(Protocol):
     def reason(self) -> str: ...
 
 
+P = TypeVar("P", bound=Problem)     # the problem record itself: the lists below keep its type
+
+
 def code_of(p: Problem) -> Code:
     return p.code if p.code is not None else Code.UNCLASSIFIED
 
@@ -103,15 +106,15 @@ def kind_of(p: Problem) -> str:
     return code_of(p).kind
 
 
-def doubts(problems: Iterable[Problem]) -> list[Problem]:
+def doubts(problems: Iterable[P]) -> list[P]:
     return [p for p in problems if kind_of(p) == DOUBT]
 
 
-def source_issues(problems: Iterable[Problem]) -> list[Problem]:
+def source_issues(problems: Iterable[P]) -> list[P]:
     return [p for p in problems if kind_of(p) == SOURCE]
 
 
-def confirmed(problems: Iterable[Problem]) -> list[Problem]:
+def confirmed(problems: Iterable[P]) -> list[P]:
     return [p for p in problems if kind_of(p) == CONFIRMED]
 
 

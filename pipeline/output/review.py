@@ -13,10 +13,12 @@ import hashlib
 import html
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 
+from pipeline.checks.certainty import cell_box
 from pipeline.model.problems import DOUBT, kind_of, source_issues, verdict
 from pipeline.model.records import Extraction, Problem
-from pipeline.model.rows import IndicatorRow, NoticeRow, ProjectRow, TableCellRow
+from pipeline.model.rows import IndicatorRow, NoticeRow, PageBox, ParagraphRow, ProjectRow, TableCellRow, rows_of
 from pipeline.vocab.text import compact
 
 ROLES = {               # cell role → colour; the page images are grey, so the overlays stand out
@@ -125,7 +127,9 @@ def _cell_id(c: TableCellRow) -> str:
 
 
 def _cells(ex: Extraction, drawn) -> None:
-    rows = {(name, r.table_no, r.seq): r for name in ("indicators", "projects") for r in ex.tables.get(name, [])}
+    rows: dict[tuple[str | None, int | None, int | None], IndicatorRow | ProjectRow] = {
+        **{("indicators", r.table_no, r.seq): r for r in ex.tables.get("indicators", [])},
+        **{("projects", r.table_no, r.seq): r for r in ex.tables.get("projects", [])}}
     values = defaultdict(list)
     for v in ex.tables.get("indicator_values", []):
         values[(v.table_no, v.seq, v.measure)].append(v)
@@ -162,9 +166,9 @@ def _typed(cell: TableCellRow, row: IndicatorRow | ProjectRow | None, values) ->
         return [f"value: {v.raw} = {v.value:g} {v.unit} ({v.kind}"
                 + (f", {v.qualifier}" if v.qualifier else "") + f") → {v.base_value} {v.base_unit}"
                 for v in found] or ["value: no quantity read"]
-    if field == "investment_yi" and hasattr(row, "investment_cny"):
+    if field == "investment_yi" and isinstance(row, ProjectRow):
         return [f"value: {row.investment_yi} 亿元 = {row.investment_cny} CNY"]
-    if field == "progress_text" and hasattr(row, "progress_pct"):
+    if field == "progress_text" and isinstance(row, ProjectRow):
         return [f"value: {row.progress_text!s}", f"progress_pct: {row.progress_pct}"]
     if not hasattr(row, field):
         return [f"(no field {field} in the {cell.output} row: the cell's text is what was read)"]
@@ -188,7 +192,7 @@ def _paragraphs(ex: Extraction, drawn) -> None:
 
 def _footnotes(ex: Extraction, drawn, sizes) -> None:
     for i, f in enumerate(ex.tables.get("footnotes", [])):
-        notes = f.note_boxes or []
+        notes: Sequence[PageBox] = f.note_boxes or []
         cited = (f"¶{f.para_id}" if f.para_id else f"表{f.table_no} cell") if f.marker_box \
             else "no marker"
         tip = f"footnote {f.footnote_no} (page {f.page}), cited by {cited} after «{_short(f.anchor, 40)}»" \
@@ -223,35 +227,37 @@ def _problems(ex: Extraction, drawn, sizes) -> list[tuple[Problem, str | None]]:
     for c in ex.tables.get("table_cells", []):
         if c.x0 is not None:
             cells[c.page].append(c)
-    paras = defaultdict(list)
-    for p in ex.tables.get("paragraphs", []):
-        for page, *box in p.boxes:
-            paras[page].append((p, box))
-    placed = []
+    paras: defaultdict[int, list[tuple[ParagraphRow, list[float]]]] = defaultdict(list)
+    for para in ex.tables.get("paragraphs", []):
+        for page, *para_box in para.boxes:
+            paras[page].append((para, para_box))
+    placed: list[tuple[Problem, str | None]] = []
     for i, p in enumerate(ex.problems):
         if p.page is None or p.page not in sizes:
             placed.append((p, None))
             continue
-        box = p.bbox or _box_of_text(p, cells[p.page], paras[p.page])
+        box: Sequence[float] | None = p.bbox or _box_of_text(p, cells[p.page], paras[p.page])
         tip = f"problem ({p.stage}, {kind_of(p)}): {p.reason}" + (f"\n{_short(p.text)}" if p.text else "") \
             + (f"\nevidence: {_short(p.evidence)}" if p.evidence else "")
         if box is None:
             box = (0, 0, sizes[p.page][0], 14)
         mark = _rect(box, "problem", tip, f"problem-{i}", f' data-problem="{i}"')
+        label_y = box[1] - 1.5 if box[1] > 10 else box[3] + 7      # above the box, or below one at the top
         drawn[p.page]["problems"].append(
             f'<g>{mark}'
-            f'<text class="problem-label" x="{_n(box[0] + 2)}" y="{_n(box[1] - 1.5 if box[1] > 10 else box[3] + 7)}">{_e(_short(p.reason, 80))}</text></g>')
+            f'<text class="problem-label" x="{_n(box[0] + 2)}" y="{_n(label_y)}">{_e(_short(p.reason, 80))}</text></g>')
         placed.append((p, f"problem-{i}"))
     return placed
 
 
-def _box_of_text(p: Problem, cells: list[TableCellRow], paras: list) -> tuple | None:
+def _box_of_text(p: Problem, cells: list[TableCellRow],
+                 paras: list[tuple[ParagraphRow, list[float]]]) -> tuple[float, ...] | None:
     want = compact(p.text or "")
     if not want:
         return None
     for c in cells:
-        if (p.table_no is None or c.table_no == p.table_no) and compact(c.text) == want:
-            return c.x0, c.top, c.x1, c.bottom
+        if (p.table_no is None or c.table_no == p.table_no) and compact(c.text or "") == want:
+            return cell_box(c)
     for para, box in paras:
         if want in compact(para.text):
             return tuple(box)
@@ -276,7 +282,7 @@ def _sidebar(ex: Extraction, source: str, placed) -> str:
         f'<label><input type="checkbox" id="show-{layer}" checked> {layer}</label> ' for layer in LAYERS))
     out.append("<div>" + "".join(f'<span class="swatch role-{r}"></span>{r} ' for r in ROLES) + "</div>")
     out.append("<h2>Rows per output</h2><table>" + "".join(
-        f"<tr><td>{_e(t)}</td><td>{len(rows)}</td></tr>" for t, rows in ex.tables.items()) + "</table>")
+        f"<tr><td>{_e(t)}</td><td>{len(rows_of(ex.tables, t))}</td></tr>" for t in ex.tables) + "</table>")
     out.append("<h2>Tables</h2><ol>" + "".join(_table_entry(cells) for cells in _tables(ex)) + "</ol>")
     out.append(f"<h2>Problems ({len(placed)})</h2><ol id=\"problem-list\">")
     for p, anchor in placed:
@@ -303,7 +309,7 @@ def _table_entry(cells: list[TableCellRow]) -> str:
     for c in cells:
         if c.output:
             outputs[c.output].add(c.seq)
-    roles = defaultdict(int)
+    roles: defaultdict[str | None, int] = defaultdict(int)
     for c in cells:
         roles[c.role] += 1
     name = f"表{first.table_no}" if first.table_no is not None else f"table {first.table_index + 1}"
