@@ -131,8 +131,11 @@ def _missing_attachments(rows: list[ParagraphRow], attached: dict[int | None, in
         else:
             listing = False
             continue
-        number = _numeral(re.match(r"\s*([0-9０-９]+)", text).group(1))
-        if not attached.get(number):
+        digits = re.match(r"\s*([0-9０-９]+)", text)       # (a list item opens with its number)
+        if digits is None:
+            continue
+        number = _numeral(digits.group(1))
+        if number is None or not attached.get(number):
             problems.append(Problem("narrative", f"attachment {number} listed on the cover yields nothing",
                                     page=r.page_first, text=text, code=Code.ATTACHMENT_EMPTY))
     return problems
@@ -168,7 +171,7 @@ def _cover_title(lines: list[Line], body_size: float, s: LayoutSettings) -> tupl
     for a, b in runs:
         if data.regex("cover_title_words").search("".join(line_text(ln, s=s) for ln in lines[a:b])):
             return a, b
-    return tuple(runs[0]) if runs else (0, 0)
+    return (runs[0][0], runs[0][1]) if runs else (0, 0)
 
 
 def _leading_title_count(lines: list[Line], body_size: float, s: LayoutSettings) -> int:
@@ -235,7 +238,8 @@ def _next_item(ln: Line, first: Line, s: LayoutSettings) -> bool:
 
 def _centered(ln: Line, left: float, centers: dict[int, float], s: LayoutSettings) -> bool:
     """Set in the middle of the page (a title, a subtitle), not flush with the left margin."""
-    return ln.x0 - left > s.centred * ln.size and abs((ln.x0 + ln.x1) / 2 - centers.get(ln.page, 0)) < s.centred * ln.size
+    return (ln.x0 - left > s.centred * ln.size
+            and abs((ln.x0 + ln.x1) / 2 - centers.get(ln.page, 0)) < s.centred * ln.size)
 
 
 def _font(ln: Line) -> str:
@@ -246,7 +250,8 @@ def _starts_paragraph(ln: Line, prev: Line, left: float, right: float, pitch: di
                       centers: dict[int, float], s: LayoutSettings) -> bool:
     size = ln.size
     offset = (ln.x0 - left) / size
-    if abs(ln.size - prev.size) > s.size_change * max(ln.size, prev.size) or (_font(ln) != _font(prev) and _heading_level(line_text(ln, s=s))):
+    if abs(ln.size - prev.size) > s.size_change * max(ln.size, prev.size) \
+            or (_font(ln) != _font(prev) and _heading_level(line_text(ln, s=s))):
         return True
     if ln.page == prev.page:
         normal = pitch.get(round(size), s.default_pitch * size)
@@ -314,7 +319,8 @@ def _doubtful_paragraphs(paras: list[_Para], rows: list[ParagraphRow], segments:
         if full and same_size and not between and not _ends_sentence(prev, s) \
                 and not item.match(row_a.text) and not item.match(row_b.text):
             problems.append(Problem("narrative", "paragraph break after a full line that ends no sentence",
-                                    page=first.page, text=_short(line_text(prev, s=s)) + " ⏎ " + _short(line_text(first, s=s)),
+                                    page=first.page,
+                                    text=_short(line_text(prev, s=s)) + " ⏎ " + _short(line_text(first, s=s)),
                                     bbox=box([first]), code=Code.BREAK_AFTER_FULL_LINE))
     problems.extend(_heading_sequence(rows, segments))
     return problems
@@ -335,15 +341,16 @@ def _heading_sequence(rows: list[ParagraphRow], segments: list[int]) -> list[Pro
     for row, seg in zip(rows, segments, strict=True):
         if seg != segment:
             under, anywhere, segment = {}, {}, seg
-        number = _heading_number(row.text) if row.kind == "heading" and row.level is not None else None
-        if number is None:
+        level = row.level
+        number = _heading_number(row.text) if row.kind == "heading" and level is not None else None
+        if number is None or level is None:
             continue
-        due = under.get(row.level, 0) + 1
-        if number not in (due, anywhere.get(row.level, 0) + 1):
+        due = under.get(level, 0) + 1
+        if number not in (due, anywhere.get(level, 0) + 1):
             problems.append(Problem("narrative", f"heading numbered {number} where {due} was due at its level",
                                     page=row.page_first, text=row.text, code=Code.HEADING_SEQUENCE))
-        under = {k: v for k, v in under.items() if k < row.level}
-        under[row.level] = anywhere[row.level] = number
+        under = {k: v for k, v in under.items() if k < level}
+        under[level] = anywhere[level] = number
     return problems
 
 
@@ -371,7 +378,8 @@ def _collect_notes(layouts: list[PageLayout], s: LayoutSettings) -> tuple[dict[t
                 last["parts"].append(line_text(ln, s=s))
                 last["lines"].append(ln)
             else:
-                problems.append(Problem("footnotes", "footnote text with no number", page=ln.page, text=line_text(ln, s=s),
+                problems.append(Problem("footnotes", "footnote text with no number", page=ln.page,
+                                        text=line_text(ln, s=s),
                                         code=Code.NOTE_WITHOUT_NUMBER))
     return notes, problems
 
@@ -436,14 +444,14 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pag
         else:
             section = " / ".join(path[k] for k in sorted(path))
         for number, page, anchor, marker_box in markers:
-            key = (page, number) if (page, number) in notes else next(
+            note_key = (page, number) if (page, number) in notes else next(
                 (k for k in notes if k[1] == number and k not in used_notes), None)
-            if key is None:
+            if note_key is None:
                 problems.append(Problem("footnotes", f"marker {number} has no footnote text", page=page, text=anchor,
                                         bbox=marker_box, code=Code.MARKER_WITHOUT_NOTE))
                 continue
-            used_notes.add(key)
-            note = notes[key]
+            used_notes.add(note_key)
+            note = notes[note_key]
             footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=number, text=join_lines(note["parts"]),
                                          page=note["page"], para_id=para_id, anchor=anchor,
                                          marker_box=(page, *marker_box), note_boxes=page_boxes(note["lines"])))
@@ -461,8 +469,8 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pag
         if key in used_notes:
             continue
         text = join_lines(note["parts"])
-        para_id, anchor = _topic_anchor(text, [(i, p) for i, p in enumerate(paras, start=1)], note["page"], s)
-        if para_id is None:               # kept, unlinked: a note is never dropped
+        linked, anchor = _topic_anchor(text, [(i, p) for i, p in enumerate(paras, start=1)], note["page"], s)
+        if linked is None:                # kept, unlinked: a note is never dropped
             problems.append(Problem("footnotes", f"footnote {note['no']} has no marker in the text",
                                     page=note["page"], text=text,
                                     bbox=box([ln for ln in note["lines"] if ln.page == note["page"]]),
@@ -472,16 +480,17 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pag
                                     page=note["page"], text=f"{anchor} ← {text}",
                                     bbox=box([ln for ln in note["lines"] if ln.page == note["page"]]),
                                     code=Code.NOTE_LINKED_BY_TOPIC))
-            row = rows[para_id - 1]
-            rows[para_id - 1] = replace(row, footnote_refs=",".join(filter(None, [row.footnote_refs, str(note["no"])])))
+            row = rows[linked - 1]
+            rows[linked - 1] = replace(row, footnote_refs=",".join(filter(None, [row.footnote_refs, str(note["no"])])))
         footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=note["no"], text=text,
-                                     page=note["page"], para_id=para_id, anchor=anchor,
+                                     page=note["page"], para_id=linked, anchor=anchor,
                                      marker_box=None, note_boxes=page_boxes(note["lines"])))
     footnotes.sort(key=lambda f: (f.footnote_no, f.page))
     return rows, footnotes
 
 
-def _topic_anchor(note: str, paras: list[tuple[int, _Para]], page: int, s: LayoutSettings) -> tuple[int | None, str | None]:
+def _topic_anchor(note: str, paras: list[tuple[int, _Para]], page: int,
+                  s: LayoutSettings) -> tuple[int | None, str | None]:
     """(para_id, anchor) of the paragraph a note whose marker is lost explains, told by its topic
     words: the terms before the note's first colon (5个基地、3个产业研究院：…) found on the note's page,
     each at most once, all in one paragraph; the anchor is the text before the last term found. A
@@ -530,8 +539,8 @@ def _assemble(p: _Para, notes: dict, s: LayoutSettings):
 def _opening(p: _Para, s: LayoutSettings) -> list[Char]:
     """The run of emphasised chars (bold, or another face than the paragraph's) it opens with."""
     chars = [(c, ln) for ln in p.lines for c in ln.chars]
-    body_font = Counter(c.font for c, ln in chars if not is_superscript(c, ln, s)).most_common(1)
-    body_font = body_font[0][0] if body_font else ""
+    commonest = Counter(c.font for c, ln in chars if not is_superscript(c, ln, s)).most_common(1)
+    body_font = commonest[0][0] if commonest else ""
     opening: list[Char] = []
     for c, ln in chars:
         if is_superscript(c, ln, s):

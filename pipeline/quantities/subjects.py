@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pipeline.vocab import data
 from pipeline.vocab.text import CLAUSE_BREAK, clause_end, clause_start
@@ -49,7 +49,7 @@ class Word(NamedTuple):
 
 
 @lru_cache(maxsize=1)
-def _tagger():
+def _tagger() -> Any:       # a jieba.posseg.POSTokenizer: jieba ships no type information
     """A private jieba tagger with the domain dictionary (jieba's global one is left untouched)."""
     import jieba
     import jieba.posseg
@@ -101,7 +101,7 @@ def _spans() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def _lists() -> tuple[frozenset, frozenset, tuple]:
+def _lists() -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
     p = data.patterns()
     predicates = frozenset({*p["subject_predicates"], *p["qualifiers_before"], *p["growth_up"], *p["growth_down"]})
     return predicates, frozenset(p["subject_attributes"]), tuple(sorted(p["subject_prefixes"], key=len, reverse=True))

@@ -42,16 +42,18 @@ class _Open:
     unit: str = ""
 
 
-def assemble_tables(layouts: list[PageLayout], s: LayoutSettings) -> tuple[list[LogicalTable], set[Line], list[Problem]]:
+def assemble_tables(layouts: list[PageLayout],
+                    s: LayoutSettings) -> tuple[list[LogicalTable], set[Line], list[Problem]]:
     """Join grids into logical tables; returns the tables, the title/note lines they used, problems."""
     tables: list[_Open] = []
     used: set[Line] = set()
     problems: list[Problem] = []
     between: list[Line] = []          # body lines seen since the last grid
     for lay in layouts:
-        items = [(ln.top, 0, ln) for ln in lay.body] + [(g.top, 1, g) for g in lay.grids]
-        for _, is_grid, item in sorted(items, key=lambda t: (t[0], t[1])):
-            if not is_grid:
+        items: list[tuple[float, int, Line | Grid]] = [(ln.top, 0, ln) for ln in lay.body]
+        items += [(g.top, 1, g) for g in lay.grids]
+        for _, _, item in sorted(items, key=lambda t: (t[0], t[1])):
+            if not isinstance(item, Grid):
                 if tables and not between and data.regex("table_note").match(line_text(item, s=s)):
                     tables[-1].notes.append((item.page, line_text(item, s=s)))
                     used.add(item)
@@ -61,7 +63,7 @@ def assemble_tables(layouts: list[PageLayout], s: LayoutSettings) -> tuple[list[
                     continue
                 between.append(item)
                 continue
-            grid: Grid = item
+            grid = item
             title_lines = _title_lines(between, grid, s)
             if title_lines:
                 used.update(title_lines)
@@ -71,7 +73,8 @@ def assemble_tables(layouts: list[PageLayout], s: LayoutSettings) -> tuple[list[
                 _continue(tables[-1], grid)
             else:
                 tables.append(_open(grid, s, ""))
-                problems.append(Problem("tables", "table without a title 表N", page=grid.page, code=Code.TABLE_UNTITLED))
+                problems.append(Problem("tables", "table without a title 表N", page=grid.page,
+                                        code=Code.TABLE_UNTITLED))
             between = []
     problems.extend(_lost_titles(layouts, used, s))
     closed = [_close(i, t) for i, t in enumerate(tables)]
@@ -181,7 +184,8 @@ def _append_fragment(t: _Open, grid: Grid, skip: int, header_rows: int) -> None:
                 t.rows[first_body + r - skip][c.col] = shared
                 if c.confidence is not None:
                     k = first_body + r - skip
-                    t.row_confidence[k] = min(c.confidence, t.row_confidence[k] if t.row_confidence[k] is not None else 1.0)
+                    before = t.row_confidence[k]
+                    t.row_confidence[k] = min(c.confidence, before if before is not None else 1.0)
                 t.spans[first_body + r - skip][c.col] = c
 
 
@@ -202,7 +206,7 @@ def _carry_merged_cells(t: _Open, first_new: int) -> None:
 def _close(index: int, t: _Open) -> LogicalTable:
     header = []
     for col in range(t.n_cols):
-        parts = []
+        parts: list[str] = []
         for row in t.header_rows:
             if row[col] and (not parts or parts[-1] != row[col]):
                 parts.append(row[col])
@@ -225,5 +229,5 @@ def table_note_rows(notice_id: str, tables: list[LogicalTable]) -> list[TableNot
 
 def cell_markers(tables: list[LogicalTable]) -> list[dict]:
     """Footnote markers printed in table cells, for the narrative stage to pair with their notes."""
-    return [{"number": n, "page": c.page, "table_no": t.table_no, "row": c.row, "col": c.col, "anchor": a, "bbox": c.bbox}
-            for t in tables for c in t.cells for n, a in c.markers]
+    return [{"number": n, "page": c.page, "table_no": t.table_no, "row": c.row, "col": c.col, "anchor": a,
+             "bbox": c.bbox} for t in tables for c in t.cells for n, a in c.markers]

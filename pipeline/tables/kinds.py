@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
@@ -24,7 +25,7 @@ Kind = tuple[str | None, dict[int, str]]      # a table's kind (None: not recogn
 
 
 def classify(table: LogicalTable) -> Kind:
-    best = (None, {})
+    best: Kind = (None, {})
     for kind, spec in _kinds().items():
         cols = map_columns(table.header, spec["fields"])
         found = set(cols.values())
@@ -62,20 +63,24 @@ def table_rows(notice_id: str, tables: list[LogicalTable],
     """Returns (indicators, projects, problems): IndicatorRow and ProjectRow records (a project's
     `project_key` is filled in once the notice's district is known: keys.keyed_projects). `kinds`:
     `classify` of each table."""
-    indicators, projects, problems = [], [], []
+    indicators: list[IndicatorRow] = []
+    projects: list[ProjectRow] = []
+    problems: list[Problem] = []
     numbers = [t.table_no for t in tables if t.table_no is not None]
     next_no = max(numbers, default=0) + 1
     for t, (kind, cols) in zip(tables, kinds, strict=True):
-        if kind is not None and t.table_no is None:
-            problems.append(Problem("table_kinds", f"{kind} table without a printed number; numbered {next_no}",
-                                    page=t.row_pages[0] if t.row_pages else None, code=Code.TABLE_UNNUMBERED))
-            t = replace(t, table_no=next_no)
-            next_no += 1
         if kind is None:
             problems.append(Problem("table_kinds", f"table kind not recognised from header {list(t.header)}",
                                     page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no,
                                     code=Code.TABLE_KIND_UNKNOWN))
             continue
+        if t.table_no is None:
+            problems.append(Problem("table_kinds", f"{kind} table without a printed number; numbered {next_no}",
+                                    page=t.row_pages[0] if t.row_pages else None, code=Code.TABLE_UNNUMBERED))
+            table_no, next_no = next_no, next_no + 1
+            t = replace(t, table_no=table_no)
+        else:
+            table_no = t.table_no
         for i, h in enumerate(t.header):
             if i not in cols:
                 problems.append(Problem("table_kinds", f"unknown column {h!r} kept in table_cells only",
@@ -86,9 +91,12 @@ def table_rows(notice_id: str, tables: list[LogicalTable],
                                     page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no,
                                     code=Code.NO_SEQ_COLUMN))
         year = _year(t, cols)
-        rows = _indicator_rows if kind == "indicators" else _project_rows
-        out, probs = rows(notice_id, t, cols, year)
-        (indicators if kind == "indicators" else projects).extend(out)
+        if kind == "indicators":
+            found_indicators, probs = _indicator_rows(notice_id, t, table_no, cols, year)
+            indicators.extend(found_indicators)
+        else:
+            found_projects, probs = _project_rows(notice_id, t, table_no, cols, year)
+            projects.extend(found_projects)
         problems.extend(probs)
     return indicators, projects, problems
 
@@ -156,7 +164,7 @@ def _fields(row: tuple[str, ...], cols: dict[int, str]) -> dict[str, str]:
             for i, f in cols.items()}
 
 
-def _label_row(row: tuple[str, ...], besides: set[int] = frozenset()) -> tuple[str, str, int | None, str] | None:
+def _label_row(row: tuple[str, ...], besides: Set[int | None] = frozenset()) -> tuple[str, str, int | None, str] | None:
     """A row whose only text (cells in `besides` aside: a section's total investment) names a group
     of rows: a section ("（一）区级骨干路网（7项）") or a group row ("一、经济发展") → (number, name,
     declared count, text as printed)."""
@@ -192,7 +200,7 @@ class _Walk:
     problems: list[Problem]
 
 
-def _walk(t: LogicalTable, cols: dict[int, str], what: str, besides: set[int] = frozenset()) -> _Walk:
+def _walk(t: LogicalTable, cols: dict[int, str], what: str, besides: Set[int | None] = frozenset()) -> _Walk:
     """The table's rows in order, sorted into numbered rows, group rows and total rows, with the
     problems met: a row without a number, a 序号 that repeats or skips (numbering may restart at 1
     under a new group), a group without rows, a section declaring another count than it lists."""
@@ -287,7 +295,8 @@ def _nothing_lost(rows: list[tuple], g: _Group) -> str | None:
             f"序号 {after}: the notice prints {g.declared} over {g.listed} rows")
 
 
-def _indicator_rows(notice_id, t: LogicalTable, cols, year):
+def _indicator_rows(notice_id: str, t: LogicalTable, table_no: int, cols: dict[int, str],
+                    year: int | None) -> tuple[list[IndicatorRow], list[Problem]]:
     w = _walk(t, cols, "indicator")
     out = []
     category, group = None, None
@@ -297,7 +306,7 @@ def _indicator_rows(notice_id, t: LogicalTable, cols, year):
             group, category = g, g.name
         category = f.get("category") or category        # a 类别 printed once is filled down
         out.append(IndicatorRow(
-            **_source(t, i), notice_id=notice_id, table_no=t.table_no, year=year, seq=seq,
+            **_source(t, i), notice_id=notice_id, table_no=table_no, year=year, seq=seq,
             category=category, indicator=f.get("indicator", ""),
             target_text=f.get("target_text", ""),
             actual_text=f.get("actual_text", "") if has_actual else None,
@@ -306,7 +315,8 @@ def _indicator_rows(notice_id, t: LogicalTable, cols, year):
     return out, w.problems
 
 
-def _project_rows(notice_id, t: LogicalTable, cols, year):
+def _project_rows(notice_id: str, t: LogicalTable, table_no: int, cols: dict[int, str],
+                  year: int | None) -> tuple[list[ProjectRow], list[Problem]]:
     money_factor = _money_factor(t, cols)
     inv_col = next((j for j, f in cols.items() if f == "investment_yi"), None)
     w = _walk(t, cols, "project", besides={inv_col})
@@ -323,7 +333,7 @@ def _project_rows(notice_id, t: LogicalTable, cols, year):
         section_total = _money(g.subtotal or g.row, inv_col, money_factor) if g else None
         progress = f.get("progress_text", "") if has_progress else None
         out.append(ProjectRow(
-            **_source(t, i), notice_id=notice_id, table_no=t.table_no, year=year, seq=seq,
+            **_source(t, i), notice_id=notice_id, table_no=table_no, year=year, seq=seq,
             section_no=g.number if g else None, section=g.name if g else None,
             section_declared_count=g.declared if g else None,
             name=f.get("name", ""), project_key="",     # keyed with the notice's district: keys.keyed_projects
