@@ -1,1 +1,2 @@
-"""The OCR load backend: a page image → the same Page records the text backends give (seal, orientation, deskew, rules, glyphs)."""
+"""The OCR load backend: a page image → the same Page records the text backends give (seal, orientation,
+deskew, rules, glyphs)."""

@@ -12,6 +12,7 @@ PDF. Numbers read with low confidence, and text too uncertain to keep, are probl
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from statistics import median
 
@@ -353,13 +354,13 @@ def _with_missed_ink(quads: np.ndarray, scores: list, ink: np.ndarray, rules: tu
 
 
 def _with_lost_markers(lines: list, grey: np.ndarray, ink: np.ndarray, s: OcrSettings,
-                       verticals: list = ()) -> list:
+                       verticals: Sequence[Sequence[float]] = ()) -> list:
     """Lines with the footnote markers the recogniser dropped put back: a small raised digit after
     a word ("研究院¹初步") or a note's own number left of its detected line box ("² 成果转化…") is
     often read as nothing. Every run of ink columns in a line's band that no recognised glyph's box
     holds, raised and short against the line (`_raised_run`), is recognised on its own; one that
     reads as digits joins the line as a glyph with its box, so `_chars` makes it a superscript."""
-    found = []                                  # (line index, run box) of every candidate
+    found: list[tuple[int, tuple]] = []         # (line index, run box) of every candidate
     for k, (quad, text, _score, words) in enumerate(lines):
         if not words:
             continue
@@ -398,7 +399,8 @@ def _with_lost_markers(lines: list, grey: np.ndarray, ink: np.ndarray, s: OcrSet
     return [tuple(line) for line in out]
 
 
-def _in_cell(left: float, right: float, quad: np.ndarray, verticals: list) -> tuple[float, float]:
+def _in_cell(left: float, right: float, quad: np.ndarray,
+             verticals: Sequence[Sequence[float]]) -> tuple[float, float]:
     """left..right cut back to the vertical ruling lines on either side of the line box: a marker
     belongs to its own cell (past the rule, the foot of the next cell's 居 was taken for a "1")."""
     x0, x1 = float(quad[:, 0].min()), float(quad[:, 0].max())
@@ -416,7 +418,7 @@ def _within(ink: np.ndarray, run: tuple, top: int, bottom: int) -> bool:
     """The run's ink ends inside the band top..bottom: no stroke in its columns goes on above or below
     (the foot of a glyph of the cell above, or of the line above, is cut by the band and looks raised)."""
     x0, t, x1, b = (int(v) for v in run)
-    cols = ink[:, x0:x1].any(axis=1)
+    cols = np.any(ink[:, x0:x1], axis=1)
     above, below = t, b
     while above > 0 and cols[above - 1]:
         above -= 1
@@ -445,7 +447,8 @@ def _column_runs(ink: np.ndarray, left: float, right: float, top: int, bottom: i
 
 def _as_blobs(runs: list[tuple]) -> np.ndarray:
     """Column runs as rows of `_blobs` (x0, top, x1, bottom, centre x)."""
-    return np.array([(x0, top, x1, bottom, (x0 + x1) / 2) for x0, top, x1, bottom in runs], dtype=np.float64).reshape(-1, 5)
+    return np.array([(x0, top, x1, bottom, (x0 + x1) / 2) for x0, top, x1, bottom in runs],
+                    dtype=np.float64).reshape(-1, 5)
 
 
 def _raised_run(run: tuple, base: float, size: float, s: OcrSettings) -> bool:
@@ -465,7 +468,7 @@ def _is_cjk(ch: str) -> bool:
 def _glyphs(quad: np.ndarray, text: str, words: list) -> list[tuple[str, float | None, float, float]]:
     """(glyph, score, x0, x1) in pixels for every non-space glyph of a line: from the recogniser's
     glyph boxes where it gave them, else the line box shared out by glyph width."""
-    out = []
+    out: list[tuple[str, float | None, float, float]] = []
     for txt, score, box in words:
         box = np.asarray(box, dtype=np.float64)
         x0, x1 = float(box[:, 0].min()), float(box[:, 0].max())
@@ -512,7 +515,9 @@ def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tu
 
     chars: list[Char] = []
     problems: list[Problem] = []
-    depth = cv2.distanceTransform(ink, cv2.DIST_L2, 3) if lines else None      # ink pixel → distance to paper
+    if not lines:
+        return chars, problems
+    depth = cv2.distanceTransform(ink, cv2.DIST_L2, 3)      # ink pixel → distance to paper
     for quad, text, score, words in lines:
         top_px, bottom_px = int(quad[:, 1].min()), int(quad[:, 1].max()) + 1
         bbox = tuple(round(v * pt, 1) for v in (quad[:, 0].min(), quad[:, 1].min(), quad[:, 0].max(), quad[:, 1].max()))
@@ -522,7 +527,7 @@ def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tu
             continue
         glyphs = _glyphs(quad, text, words)
         if DASHED_NUMBER.fullmatch("".join(g[0] for g in glyphs)):
-            glyphs = [("—" if c == "一" else c, *rest) for c, *rest in glyphs]
+            glyphs = [("—" if c == "一" else c, conf, x0, x1) for c, conf, x0, x1 in glyphs]
         glyphs = _dashes_between_names(glyphs)
         inks = [_ink_rows(ink, x0, x1, top_px, bottom_px) for _, _, x0, x1 in glyphs]
         size_px, base_px = _line_metrics(glyphs, inks, s, top_px, bottom_px)
@@ -535,7 +540,8 @@ def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tu
             raised = None
             if c.isdigit():         # the digit's own ink decides, as blobs or as a run of inked columns
                 raised = _raised(blobs, x0, x1, base_px, size_px, s) or _raised(
-                    _as_blobs(_column_runs(ink, x0 - size_px, x1 + size_px, top_px, bottom_px)), x0, x1, base_px, size_px, s)
+                    _as_blobs(_column_runs(ink, x0 - size_px, x1 + size_px, top_px, bottom_px)),
+                    x0, x1, base_px, size_px, s)
             if c in SUPERSCRIPT_DIGITS:     # the recogniser read a superscript ("规划⁵"): its ink is the
                 c = nfkc(c)    # raised run nearest its (loose) box, if one is seen
                 runs = [r for r in _column_runs(ink, x0 - size_px / 2, x1 + size_px / 2, top_px, bottom_px)
@@ -647,7 +653,7 @@ def _doubtful_numbers(chars: list[Char], number: int, s: OcrSettings) -> list[Pr
         if start > 0 and numbers[start - 1].isascii() and numbers[start - 1].isalpha():
             continue
         run = chars[start:end]
-        worst = min(c.conf for c in run)
+        worst = min(c.conf for c in run if c.conf is not None)     # (OCR's chars all carry one)
         if worst < s.low_confidence:
             out.append(Problem("ocr", "number read with low OCR confidence", page=number,
                                text=f"{numbers[start:end]} ({worst:.2f}) in {text}",
