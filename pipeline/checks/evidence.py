@@ -71,7 +71,7 @@ def _total(p: Problem, problems: list[Problem], tables: Tables, sure: Certainty)
                             f"every figure read from {where}; the rows as printed add up to {_sum(rows)} 亿元")
 
 
-def _declared(p: Problem, tables: dict[str, list[Row]], sure: Certainty) -> Problem:
+def _declared(p: Problem, tables: Tables, sure: Certainty) -> Problem:
     """A declared count over another number of rows is the notice's own only when the count itself
     was read for sure: a (7项) OCR read with low confidence may be a misread (6项)."""
     row = [c for c in tables.get("table_cells", []) if c.table_no == p.table_no and c.page == p.page
