@@ -24,7 +24,7 @@ from pipeline.checks.certainty import Certainty, cell_box, inside, number_of
 from pipeline.checks.cross import _adds_up, _sum, agrees, cross_checks, report_table_pairs
 from pipeline.model.problems import DOUBT, Code
 from pipeline.model.records import Problem
-from pipeline.model.rows import ParagraphRow, ProjectRow, Row, TableCellRow, Tables
+from pipeline.model.rows import ParagraphRow, ProjectRow, TableCellRow, Tables
 from pipeline.vocab.text import compact
 
 # problems that say a row of a table may be lost or misread: a total the rows miss is then a doubt
