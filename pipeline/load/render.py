@@ -1,6 +1,7 @@
 """Page images for the review page: every page drawn by pdfium as it is shown."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from pipeline.load.backend import repaired
@@ -10,7 +11,7 @@ GREYS = [v // 17 * 17 for v in range(256)]     # 16 grey levels: a 4-bit PNG, cr
 
 
 def render_pages(path: str | Path, scale: float = 1.5,
-                 frames: dict[int, tuple[int, float]] | None = None) -> list[tuple[int, float, float, bytes]]:
+                 frames: Mapping[int, tuple[int, float]] | None = None) -> list[tuple[int, float, float, bytes]]:
     """Every page drawn by pdfium as it is shown (its /Rotate applied), in 16 greys, as PNG:
     (page number, displayed width and height in PDF points, image bytes). A page in `frames` (page →
     quarter turns and degrees, counterclockwise) was read by OCR turned upright: its image is turned

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from pipeline.checks.schema import validated
 from pipeline.model.problems import code_of, confirmed, doubts, notes, source_issues, verdict
 from pipeline.model.records import Extraction
-from pipeline.model.rows import RECORDS, FactRow, Row, columns, rows_of
+from pipeline.model.rows import RECORDS, Row, columns, rows_of
 from pipeline.output.storage import is_remote, publish
 from pipeline.vocab import data
 
@@ -211,8 +211,8 @@ def report(ex: Extraction) -> dict:
         "notice_id": ex.notice_id,
         "status": status,
         "reasons": reasons,
-        "counts": {t: len(rows) for t, rows in tables.items()},
-        "facts_without_subject": sum(1 for f in tables.get("facts", []) if isinstance(f, FactRow) and not f.subject),
+        "counts": {t: len(rows_of(tables, t)) for t in tables},
+        "facts_without_subject": sum(1 for f in tables.get("facts", []) if not f.subject),
         "problems": [_listing(p) for p in listed],
         "problems_not_listed": not_listed,
         "source_issues": [_listing(p) for p in source_issues(ex.problems)],
