@@ -314,8 +314,11 @@ def _doubtful_paragraphs(paras: list[_Para], rows: list[ParagraphRow], segments:
         full = prev.x1 >= right - s.full_line * prev.size and prev.x0 <= left + s.indent_max * prev.size \
             and first.x0 <= left + s.indent_max * first.size
         same_size = abs(first.size - prev.size) <= s.size_change * max(first.size, prev.size)
-        between = first.page == prev.page and any(prev.bottom <= g.top and g.bottom <= first.top
-                                                  for g in grids.get(first.page, ()))
+        if first.page == prev.page:     # a table between the two lines parts them, whatever they end with
+            between = any(prev.bottom <= g.top and g.bottom <= first.top for g in grids.get(first.page, ()))
+        else:
+            between = any(g.top >= prev.bottom for g in grids.get(prev.page, ())) or any(
+                g.bottom <= first.top for g in grids.get(first.page, ()))
         if full and same_size and not between and not _ends_sentence(prev, s) \
                 and not item.match(row_a.text) and not item.match(row_b.text):
             problems.append(Problem("narrative", "paragraph break after a full line that ends no sentence",
