@@ -33,7 +33,7 @@ from pipeline.quantities.facts import facts
 from pipeline.quantities.values import indicator_parts, indicator_values
 from pipeline.settings import DEFAULT, Settings
 from pipeline.tables.assemble import assemble_tables, cell_markers, table_note_rows
-from pipeline.tables.kinds import classify, table_cell_rows, table_rows
+from pipeline.tables.kinds import classify, table_cell_rows, table_rows, with_years
 from pipeline.vocab.keys import keyed_projects
 from pipeline.vocab.text import quoted
 
@@ -86,10 +86,12 @@ def extract_document(doc: Document, settings: Settings = DEFAULT,
     if not indicators and not projects and not any(p.kind == "heading" for p in narrative.paragraphs):
         raise NotANoticeError("not_a_notice", "no indicator or project table and no numbered report headings: "
                                               "not a development-plan notice")
+    notice = notice_row(doc, narrative.title, narrative.paragraphs, settings.layout)
+    indicators = with_years(indicators, notice.plan_year, notice.review_year)
+    projects = with_years(projects, notice.plan_year, notice.review_year)
     values, value_problems = indicator_values(indicators)
     fact_rows = facts(narrative.paragraphs, {v.indicator_key for v in values if v.indicator_key is not None})
     lap("quantities")
-    notice = notice_row(doc, narrative.title, narrative.paragraphs, settings.layout)
     rows: Tables = {
         "notices": [notice],
         "indicators": indicators, "indicator_parts": indicator_parts(indicators), "indicator_values": values,

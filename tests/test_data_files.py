@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.model.rows import RECORDS, columns
 from pipeline.output.write import TABLES
-from pipeline.tables.kinds import map_columns
+from pipeline.vocab.headers import Column, header_words, map_columns, read_columns
 from pipeline.vocab import data
 
 # reads no PDF text that depends on the backend: runs once
@@ -96,21 +96,47 @@ def test_row_record_matches_its_schema(table):
 
 @pytest.mark.parametrize("header,field", [
     ("2024年预期目标", "target_text"), ("目标值", "target_text"), ("2025年计划目标", "target_text"),
+    ("2023年目标值", "target_text"), ("2023年计划", "target_text"), ("2024年目标", "target_text"),
     ("全年完成情况", "actual_text"), ("预计全年完成", "actual_text"), ("1-11月完成情况", "actual_text"),
-    ("执行情况", "actual_text"), ("指标名称", "indicator"), ("指 标", "indicator"), ("序 号", "seq"),
+    ("执行情况", "actual_text"), ("2023年预计完成", "actual_text"), ("2023年完成", "actual_text"),
+    ("指标名称", "indicator"), ("指 标", "indicator"), ("序 号", "seq"), ("计量单位", "unit"), ("单位", "unit"),
+    ("属性", "attribute"), ("指标属性", "attribute"),
 ])
 def test_indicator_header_wordings(header, field):
-    fields = ["seq", "category", "indicator", "target_text", "actual_text"]
+    fields = ["seq", "category", "indicator", "target_text", "actual_text", "unit", "attribute"]
     assert map_columns((header,), fields) == {0: field}
 
 
 @pytest.mark.parametrize("header,field", [
-    ("投资总额(亿元)", "investment_yi"), ("总投资（万元）", "investment_yi"), ("计划投资", "investment_yi"),
-    ("项目名称", "name"), ("建设单位", "builder"), ("目标", "target_stage"), ("进展情况", "progress_text"),
+    ("投资总额(亿元)", "investment_yi"), ("总投资（万元）", "investment_yi"), ("计划总投资", "investment_yi"),
+    ("2024年计划投资（万元）", "plan_investment_yi"), ("计划投资", "plan_investment_yi"),
+    ("年度计划投资", "plan_investment_yi"), ("项目名称", "name"), ("建设单位", "builder"),
+    ("责任单位", "builder"), ("目标", "target_stage"), ("2023年计划目标", "target_stage"),
+    ("2024年形象进度", "target_stage"), ("形象进度", "target_stage"), ("进展情况", "progress_text"),
+    ("2023年完成情况", "progress_text"), ("建设内容", "content"), ("建设规模及内容", "content"),
+    ("建设年限", "period"), ("建设起止年限", "period"),
 ])
 def test_project_header_wordings(header, field):
-    fields = ["seq", "name", "investment_yi", "target_stage", "progress_text", "builder"]
+    fields = ["seq", "name", "investment_yi", "plan_investment_yi", "target_stage", "progress_text", "builder",
+              "content", "period"]
     assert map_columns((header,), fields) == {0: field}
+
+
+@pytest.mark.parametrize("header,year,unit,stem", [
+    ("2023年计划目标", 2023, None, "计划目标"), ("总投资（万元）", None, "万元", "总投资"),
+    ("2024年计划投资（万元）", 2024, "万元", "计划投资"), ("2024 年度目标", 2024, None, "目标"),
+    ("投资总额(亿元)", None, "亿元", "投资总额"), ("建设规模（及内容）", None, None, "建设规模(及内容)"),
+])
+def test_a_header_is_read_as_its_year_unit_and_words(header, year, unit, stem):
+    assert header_words(header) == (year, unit, stem)
+
+
+def test_a_table_with_several_measures_has_a_column_per_field_and_year():
+    header = ("序号", "指标名称", "计量单位", "属性", "2023年计划", "2023年预计完成", "2024年目标", "备注")
+    fields = ["seq", "category", "indicator", "target_text", "actual_text", "unit", "attribute"]
+    assert read_columns(header, fields) == {
+        0: Column("seq"), 1: Column("indicator"), 2: Column("unit"), 3: Column("attribute"),
+        4: Column("target_text", 2023), 5: Column("actual_text", 2023), 6: Column("target_text", 2024)}
 
 
 @pytest.mark.parametrize("line,number", [

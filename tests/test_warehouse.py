@@ -87,6 +87,31 @@ def test_a_column_added_to_a_schema_reaches_an_existing_warehouse(written, tmp_p
         "高新技术企业",)
 
 
+def test_a_key_changed_in_a_schema_reaches_an_existing_warehouse(written, tmp_path):
+    """A warehouse made when indicators were keyed by (notice_id, table_no, seq) gets the key with
+    `year` (a table with several measures has a row per year under one number): the table is made
+    again with its rows, and every notice is loaded again."""
+    db = tmp_path / "w.duckdb"
+    load(written, str(db))
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE old_indicators AS SELECT * FROM indicators")
+    con.execute("DROP TABLE indicators")
+    con.execute("CREATE TABLE indicators AS SELECT * FROM old_indicators LIMIT 0")
+    con.execute("ALTER TABLE indicators ADD PRIMARY KEY (notice_id, table_no, seq)")
+    con.execute("INSERT INTO indicators SELECT * FROM old_indicators")
+    con.execute("DROP TABLE old_indicators")
+    rows = con.execute("SELECT count(*) FROM indicators").fetchone()
+    con.close()
+    assert load(written, str(db)) == {n: "loaded" for n in NOTICES}
+    con = duckdb.connect(str(db))
+    assert con.execute("SELECT count(*) FROM indicators").fetchone() == rows
+    keys = con.execute("SELECT k.column_name FROM information_schema.key_column_usage k "
+                       "WHERE k.table_name = 'indicators'").fetchall()
+    assert sorted(k for (k,) in keys) == ["notice_id", "seq", "table_no", "year"]
+    con.execute("INSERT INTO indicators (notice_id, table_no, year, seq, indicator, page, source) "
+                "SELECT notice_id, table_no, year + 1, seq, indicator, page, source FROM indicators LIMIT 1")
+
+
 def test_failed_load_keeps_previous_contents(written, tmp_path):
     db = tmp_path / "w.duckdb"
     load(written, str(db))

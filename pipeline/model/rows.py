@@ -54,18 +54,22 @@ class IndicatorRow:
     indicator: str
     target_text: str | None = None
     actual_text: str | None = None
+    unit: str | None = None                 # the row's 单位 cell: the unit of bare numbers in its target and actual
+    attribute: str | None = None
     page: int
     source: str
     confidence: float | None = None
     table_index: int | None = kept_off()    # the logical table and printed row it came from (table_cells links them)
     source_row: int | None = kept_off()
-    unit: str | None = kept_off()           # the row's 单位 cell: the unit of bare numbers in its target and actual
+    target_unit: str | None = kept_off()    # the unit the target / actual column's header prints (目标（%）)
+    actual_unit: str | None = kept_off()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IndicatorPartRow:
     notice_id: str
     table_no: int
+    year: int | None = None
     seq: int
     measure: str
     part: int
@@ -78,6 +82,7 @@ class IndicatorPartRow:
 class IndicatorValueRow:
     notice_id: str
     table_no: int
+    year: int | None = None
     seq: int
     measure: str
     part: int
@@ -116,6 +121,10 @@ class ProjectRow:
     progress_text: str | None = None
     progress_pct: float | None = None
     builder: str | None = None
+    content: str | None = None
+    period: str | None = None
+    plan_investment_yi: float | None = None
+    plan_investment_cny: Decimal | None = None
     page: int
     source: str
     confidence: float | None = None

@@ -11,7 +11,7 @@ from pipeline.model.records import LogicalTable, Problem
 from pipeline.model.rows import IndicatorRow, ProjectRow, TableCellRow
 from pipeline.vocab import data
 from pipeline.vocab.grammar import magnitudes, split_unit
-from pipeline.vocab.headers import map_columns
+from pipeline.vocab.headers import Column, read_columns
 from pipeline.vocab.text import compact, nfkc
 
 YI = Decimal(magnitudes()["亿"])
@@ -21,28 +21,65 @@ def _kinds() -> dict:
     return data.table_kinds()
 
 
-Kind = tuple[str | None, dict[int, str]]      # a table's kind (None: not recognised), its column → field
+Kind = tuple[str | None, dict[int, Column]]   # a table's kind (None: not recognised), what its columns mean
 
 
 def classify(table: LogicalTable) -> Kind:
+    """The table's kind and what each of its known columns means (column index → Column)."""
     best: Kind = (None, {})
     for kind, spec in _kinds().items():
-        cols = map_columns(table.header, spec["fields"])
-        found = set(cols.values())
+        cols = read_columns(table.header, spec["fields"])
+        found = {c.field for c in cols.values()}
         if set(spec["requires"]) <= found and (not spec.get("requires_any") or found & set(spec["requires_any"])) \
                 and len(cols) > len(best[1]):
             best = (kind, cols)
     return best
 
 
-def _year(table: LogicalTable, cols: dict[int, str]) -> int | None:
-    for i, f in cols.items():
-        if f in ("target_text", "target_stage"):
-            m = data.regex("year_of_column").search(compact(table.header[i]))
-            if m:
-                return int(m.group(1))
+def _year(table: LogicalTable, cols: dict[int, Column]) -> int | None:
+    """The year a one-year table is about: its target column's, else any measure column's, else its title's."""
+    order = ("target_text", "target_stage", "actual_text", "progress_text", "plan_investment_yi")
+    for f in order:
+        year = next((c.year for c in cols.values() if c.field == f and c.year is not None), None)
+        if year is not None:
+            return year
     m = data.regex("year_of_column").search(compact(table.title))
     return int(m.group(1)) if m else None
+
+
+def views(kind: str, table: LogicalTable, cols: dict[int, Column]) -> list[tuple[int | None, dict[int, Column]]]:
+    """The table read once per year its measure columns name (table_kinds.json `measures`): a table
+    printing 2023年计划 | 2023年预计完成 | 2024年目标 is read as the 2023 table (target and actual of
+    2023) and the 2024 table (its target), each with the columns that are no measure (序号, 指标名称,
+    单位 …); a measure column printing no year goes to the first year that lacks its field. A table
+    whose measures name one year or none is read once, its year from its columns or its title."""
+    measures = set(_kinds()[kind].get("measures", ()))
+    years = sorted({c.year for c in cols.values() if c.field in measures and c.year is not None})
+    if len(years) <= 1:
+        out: list[tuple[int | None, dict[int, Column]]] = [(_year(table, cols), dict(cols))]
+    else:
+        out = [(y, {i: c for i, c in cols.items() if c.field not in measures or c.year == y}) for y in years]
+        for i, c in cols.items():
+            if c.field in measures and c.year is None:
+                view = next((v for _, v in out if c.field not in {x.field for x in v.values()}), None)
+                if view is not None:
+                    view[i] = c
+    return [(y, _first_of_each(v)) for y, v in out]
+
+
+def _first_of_each(cols: dict[int, Column]) -> dict[int, Column]:
+    """One column per field: the first (leftmost) printed."""
+    seen: set[str] = set()
+    out = {}
+    for i in sorted(cols):
+        if cols[i].field not in seen:
+            seen.add(cols[i].field)
+            out[i] = cols[i]
+    return out
+
+
+def _fieldmap(cols: dict[int, Column]) -> dict[int, str]:
+    return {i: c.field for i, c in cols.items()}
 
 
 def _int(text: str) -> int | None:
@@ -86,19 +123,27 @@ def table_rows(notice_id: str, tables: list[LogicalTable],
                 problems.append(Problem("table_kinds", f"unknown column {h!r} kept in table_cells only",
                                         page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no,
                                         code=Code.COLUMN_UNKNOWN))
-        if "seq" not in cols.values():
+        if "seq" not in {c.field for c in cols.values()}:
             problems.append(Problem("table_kinds", "no 序号 column: rows numbered by their position",
                                     page=t.row_pages[0] if t.row_pages else None, table_no=t.table_no,
                                     code=Code.NO_SEQ_COLUMN))
-        year = _year(t, cols)
         if kind == "indicators":
-            found_indicators, probs = _indicator_rows(notice_id, t, table_no, cols, year)
+            found_indicators, probs = _indicator_rows(notice_id, t, table_no, views(kind, t, cols))
             indicators.extend(found_indicators)
         else:
-            found_projects, probs = _project_rows(notice_id, t, table_no, cols, year)
+            found_projects, probs = _project_rows(notice_id, t, table_no, views(kind, t, cols))
             projects.extend(found_projects)
         problems.extend(probs)
     return indicators, projects, problems
+
+
+def with_years(rows: list, plan_year: int | None, review_year: int | None) -> list:
+    """Rows of a table that prints no year (neither in a column header nor in its title) take the
+    notice's: the review year for a table reporting outcomes (a 完成情况 column), else the plan year."""
+    def year(r) -> int | None:
+        reviewed = getattr(r, "actual_text", None) is not None or getattr(r, "progress_text", None) is not None
+        return review_year if reviewed else plan_year
+    return [r if r.year is not None else replace(r, year=year(r)) for r in rows]
 
 
 def _source(t: LogicalTable, i: int) -> dict:
@@ -115,18 +160,24 @@ def table_cell_rows(notice_id: str, tables: list[LogicalTable], kinds: list[Kind
     """The audit trail: every printed cell of every table, with its box on the page, its role
     (header, category, section row, data, or unused: in no output row), and the output row
     (indicators/projects, seq) and field its text became."""
-    linked = {(r.table_index, r.source_row): (name, r)
-              for name, rows in (("indicators", indicators), ("projects", projects)) for r in rows}
+    linked: dict[tuple, list] = {}
+    for name, rows in (("indicators", indicators), ("projects", projects)):
+        for r in rows:
+            linked.setdefault((r.table_index, r.source_row), []).append((name, r))
     out = []
     for t, (kind, cols) in zip(tables, kinds, strict=True):
-        numbers = [r.table_no for (index, _), (_, r) in linked.items() if index == t.index]
+        numbers = [r.table_no for (index, _), found in linked.items() if index == t.index for _, r in found]
         table_no = numbers[0] if numbers else t.table_no
         texts: dict[int, list] = {}
         for c in t.cells:
             texts.setdefault(c.row, []).append(c)
         for c in t.cells:
-            name, row = linked.get((t.index, c.row), (None, None))
-            field = cols.get(c.col) if kind and not c.is_header else None
+            column = cols.get(c.col) if kind and not c.is_header else None
+            found = linked.get((t.index, c.row), [])
+            # a measure column of one year of a table with several feeds that year's row
+            name, row = next(((n, r) for n, r in found if column is not None and column.year is not None
+                              and r.year == column.year), found[0] if found else (None, None))
+            field = column.field if column is not None else None
             if c.is_header:
                 role = "header"
             elif row is None:
@@ -155,7 +206,8 @@ def _section_row(cells) -> bool:
 # dash means "no value". OCR reads that dash as 一 (the CJK "one" is the same stroke); in a value
 # field a lone 一 is the dash, because a value of one is printed in digits (1, 1个) — whereas in 序号
 # or in a name a lone 一 is the numeral.
-VALUE_FIELDS = frozenset({"target_text", "actual_text", "investment_yi", "target_stage", "progress_text"})
+VALUE_FIELDS = frozenset({"target_text", "actual_text", "investment_yi", "plan_investment_yi", "target_stage",
+                          "progress_text"})
 LONE_YI = re.compile(r"一{1,2}")
 
 
@@ -295,55 +347,82 @@ def _nothing_lost(rows: list[tuple], g: _Group) -> str | None:
             f"序号 {after}: the notice prints {g.declared} over {g.listed} rows")
 
 
-def _indicator_rows(notice_id: str, t: LogicalTable, table_no: int, cols: dict[int, str],
-                    year: int | None) -> tuple[list[IndicatorRow], list[Problem]]:
-    w = _walk(t, cols, "indicator")
+def _indicator_rows(notice_id: str, t: LogicalTable, table_no: int,
+                    table_views: list[tuple[int | None, dict[int, Column]]]) -> tuple[list[IndicatorRow], list[Problem]]:
+    """One row per printed row and year of the table (table_views: `views`)."""
+    w = _walk(t, _fieldmap(table_views[0][1]), "indicator")
     out = []
-    category, group = None, None
-    has_actual = "actual_text" in cols.values()
-    for i, page, g, f, seq in w.rows:
-        if g is not group:              # a group row names the category of the rows under it
-            group, category = g, g.name
-        category = f.get("category") or category        # a 类别 printed once is filled down
-        out.append(IndicatorRow(
-            **_source(t, i), notice_id=notice_id, table_no=table_no, year=year, seq=seq,
-            category=category, indicator=f.get("indicator", ""),
-            target_text=f.get("target_text", ""),
-            actual_text=f.get("actual_text", "") if has_actual else None,
-            unit=f.get("unit") or None, page=page,
-        ))
+    for year, cols in table_views:
+        fields = _fieldmap(cols)
+        has_actual = "actual_text" in fields.values()
+        header_unit = {c.field: c.unit for c in cols.values() if c.unit}
+        category, group = None, None
+        for i, page, g, _, seq in w.rows:
+            f = _fields(t.rows[i], fields)
+            if g is not group:              # a group row names the category of the rows under it
+                group, category = g, g.name
+            category = f.get("category") or category        # a 类别 printed once is filled down
+            out.append(IndicatorRow(
+                **_source(t, i), notice_id=notice_id, table_no=table_no, year=year, seq=seq,
+                category=category, indicator=f.get("indicator", ""),
+                target_text=f.get("target_text", ""),
+                actual_text=f.get("actual_text", "") if has_actual else None,
+                unit=_text_or_none(f.get("unit")), attribute=_text_or_none(f.get("attribute")), page=page,
+                target_unit=header_unit.get("target_text"), actual_unit=header_unit.get("actual_text"),
+            ))
     return out, w.problems
 
 
-def _project_rows(notice_id: str, t: LogicalTable, table_no: int, cols: dict[int, str],
-                  year: int | None) -> tuple[list[ProjectRow], list[Problem]]:
-    money_factor = _money_factor(t, cols)
-    inv_col = next((j for j, f in cols.items() if f == "investment_yi"), None)
-    w = _walk(t, cols, "project", besides={inv_col})
+def _text_or_none(text: str | None) -> str | None:
+    """A cell's text, None when the table has no such column or the cell is blank or a dash."""
+    t = compact(text or "")
+    return None if not t or re.fullmatch(r"[—–\-－/]+", t) else (text or "").strip()
+
+
+def _project_rows(notice_id: str, t: LogicalTable, table_no: int,
+                  table_views: list[tuple[int | None, dict[int, Column]]]) -> tuple[list[ProjectRow], list[Problem]]:
+    """One row per printed project and year of the table (table_views: `views`)."""
+    first = table_views[0][1]
+    inv_col = next((j for j, c in first.items() if c.field == "investment_yi"), None)
+    money_factor = _money_factor(t, first.get(inv_col) if inv_col is not None else None)
+    w = _walk(t, _fieldmap(first), "project", besides={inv_col})
     problems = w.problems
     table_total = _money(w.total, inv_col, money_factor) if w.total else None
     out = []
-    has_progress = "progress_text" in cols.values()
-    for i, page, g, f, seq in w.rows:
-        inv_text = f.get("investment_yi", "")
-        inv = _money(t.rows[i], inv_col, money_factor)
-        if inv_text and inv is None:
-            problems.append(Problem("table_kinds", "investment is not a number", page=page, text=inv_text,
-                                    table_no=t.table_no, row=seq, code=Code.INVESTMENT_NOT_NUMBER))
-        section_total = _money(g.subtotal or g.row, inv_col, money_factor) if g else None
-        progress = f.get("progress_text", "") if has_progress else None
-        out.append(ProjectRow(
-            **_source(t, i), notice_id=notice_id, table_no=table_no, year=year, seq=seq,
-            section_no=g.number if g else None, section=g.name if g else None,
-            section_declared_count=g.declared if g else None,
-            name=f.get("name", ""), project_key="",     # keyed with the notice's district: keys.keyed_projects
-            investment_yi=float(inv) if inv is not None else None,
-            investment_cny=inv * YI if inv is not None else None,
-            target_stage=f.get("target_stage", ""), progress_text=progress,
-            progress_pct=_progress_pct(progress), builder=f.get("builder"), page=page,
-            section_total_yi=float(section_total) if section_total is not None else None,
-            table_total_yi=float(table_total) if table_total is not None else None,
-        ))
+    for year, cols in table_views:
+        fields = _fieldmap(cols)
+        has_progress = "progress_text" in fields.values()
+        plan_col = next((j for j, c in cols.items() if c.field == "plan_investment_yi"), None)
+        plan_factor = _money_factor(t, cols.get(plan_col) if plan_col is not None else None)
+        for i, page, g, _, seq in w.rows:
+            f = _fields(t.rows[i], fields)
+            inv_text = f.get("investment_yi", "")
+            inv = _money(t.rows[i], inv_col, money_factor)
+            if inv_text and inv is None and year == table_views[0][0]:
+                problems.append(Problem("table_kinds", "investment is not a number", page=page, text=inv_text,
+                                        table_no=t.table_no, row=seq, code=Code.INVESTMENT_NOT_NUMBER))
+            plan = _money(t.rows[i], plan_col, plan_factor)
+            if f.get("plan_investment_yi") and plan is None and _text_or_none(f["plan_investment_yi"]):
+                problems.append(Problem("table_kinds", "planned investment is not a number", page=page,
+                                        text=f["plan_investment_yi"], table_no=t.table_no, row=seq,
+                                        code=Code.INVESTMENT_NOT_NUMBER))
+            section_total = _money(g.subtotal or g.row, inv_col, money_factor) if g else None
+            progress = f.get("progress_text", "") if has_progress else None
+            out.append(ProjectRow(
+                **_source(t, i), notice_id=notice_id, table_no=table_no, year=year, seq=seq,
+                section_no=g.number if g else None, section=g.name if g else None,
+                section_declared_count=g.declared if g else None,
+                name=f.get("name", ""), project_key="",     # keyed with the notice's district: keys.keyed_projects
+                investment_yi=float(inv) if inv is not None else None,
+                investment_cny=inv * YI if inv is not None else None,
+                target_stage=f.get("target_stage", ""), progress_text=progress,
+                progress_pct=_progress_pct(progress), builder=f.get("builder"),
+                content=_text_or_none(f.get("content")), period=_text_or_none(f.get("period")),
+                plan_investment_yi=float(plan) if plan is not None else None,
+                plan_investment_cny=plan * YI if plan is not None else None, page=page,
+                section_total_yi=float(section_total) if section_total is not None else None,
+                table_total_yi=float(table_total) if table_total is not None else None,
+            ))
     return out, problems
 
 
@@ -353,12 +432,10 @@ def _money(row: tuple[str, ...], col: int | None, factor: Decimal) -> Decimal | 
     return found * factor / YI if found is not None else None
 
 
-def _money_factor(t: LogicalTable, cols: dict[int, str]) -> Decimal:
-    """CNY per printed unit of the investment column: from "(万元)" in its header, else the table's
-    "单位：" line, else 亿元 (the unit these tables use)."""
-    header = next((compact(t.header[i]) for i, f in cols.items() if f == "investment_yi"), "")
-    m = re.search(r"[(（](.+?)[)）]", header)
-    for unit in ((m.group(1) if m else None), t.unit or None, "亿元"):
+def _money_factor(t: LogicalTable, column: Column | None) -> Decimal:
+    """CNY per printed unit of a money column: the unit its header prints ("(万元)"), else the
+    table's "单位：" line, else 亿元 (the unit these tables use)."""
+    for unit in ((column.unit if column else None), t.unit or None, "亿元"):
         split = split_unit(unit) if unit else None
         if split and split[1].base == "CNY":
             magnitude, u = split

@@ -14,7 +14,7 @@ from functools import cache
 
 from pipeline.model.records import Quantity
 from pipeline.vocab import data
-from pipeline.vocab.text import clause_start, nfkc_indexed
+from pipeline.vocab.text import CLAUSE_BREAK, clause_start, nfkc_indexed
 
 BASE_PLACES = Decimal("0.000001")
 GROWTH_DIMENSIONS = ("percent", "percent_point", "permille", "multiple")   # a verb makes these a change
@@ -107,6 +107,12 @@ def split_unit(printed: str) -> tuple[Fraction, Unit] | None:
     return None
 
 
+def is_rate(printed: str) -> bool:
+    """A unit a growth verb makes a change of (%, 百分点, ‰, 倍)."""
+    split = split_unit(printed)
+    return split is not None and split[1].dimension in GROWTH_DIMENSIONS
+
+
 def _bracket_spans(text: str) -> list[tuple[int, int]]:
     spans, depth, start = [], 0, 0
     for i, ch in enumerate(text):
@@ -150,13 +156,19 @@ def _growth_sign(prefix: str) -> int:
     return sign
 
 
-def parse(text: str, skip_brackets: bool = False, min_chinese_len: int = 2) -> list[Quantity]:
-    """Every quantity in `text` with a known unit. Offsets and `raw` refer to the original text."""
+def parse(text: str, skip_brackets: bool = False, min_chinese_len: int = 2,
+          default_unit: str | None = None) -> list[Quantity]:
+    """Every quantity in `text` with a known unit. Offsets and `raw` refer to the original text.
+    `default_unit`: the unit of numbers the text prints bare (a table's 单位 column, or its header's
+    "（万元）"): "增长6.5左右", "≤32", "控制在1.6以内" read as if the unit followed the number; a number
+    followed by anything but a qualifier, punctuation or the end (2020年) is no bare quantity."""
     norm, index = nfkc_indexed(text)
     hidden = _bracket_spans(norm) if skip_brackets else []
+    if default_unit is not None and split_unit(default_unit) is None:
+        default_unit = None
     out: list[Quantity] = []
     for m in _grammar().finditer(norm):
-        printed = _printed_unit(m)
+        printed = _printed_unit(m) or (_bare(m, norm, default_unit) if default_unit else None)
         if printed is None or not _stands_alone(m, norm, hidden, min_chinese_len):
             continue
         unit_text, end = printed
@@ -189,7 +201,20 @@ def _printed_unit(m: re.Match[str]) -> tuple[str, int] | None:
     return (unit_text, m.end()) if unit_text else None
 
 
-def _stands_alone(m: re.Match[str], norm: str, hidden: list[tuple[int, int]], min_chinese_len: int) -> bool:
+def _bare(m: re.Match[str], norm: str, unit: str) -> tuple[str, int] | None:
+    """(unit, end) for a number printed without its unit, when nothing but a qualifier (左右, 以内),
+    punctuation or the end of the text follows it."""
+    if m.group("approx"):
+        return None
+    end = m.end("num2") if m.group("num2") else m.end("num")
+    after = norm[end:].lstrip()
+    if not after or after[0] in CLAUSE_BREAK or after[0] in CLOSE_BRACKETS \
+            or any(after.startswith(q) for q in data.patterns()["qualifiers_after"]):
+        return unit, end
+    return None
+
+
+def _stands_alone(m: re.Match, norm: str, hidden: list[tuple[int, int]], min_chinese_len: int) -> bool:
     """Not inside a hidden bracket, not a bare run of Chinese digits (一一), not the tail of a longer
     number or code, not an ordinal (第3批)."""
     num, start = m.group("num"), m.start()

@@ -43,9 +43,48 @@ def create_table_sql(table: str) -> str:
     for f in schema["fields"]:
         required = " NOT NULL" if f.get("constraints", {}).get("required") else ""
         cols.append(f'"{f["name"]}" {_sql_type(f)}{required}')
-    if schema.get("primaryKey"):
-        cols.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in schema["primaryKey"]) + ")")
+    key = schema.get("primaryKey") or []
+    if key:
+        # a key with a column that may be empty (the year of a table that prints none) is UNIQUE:
+        # PRIMARY KEY would make the column NOT NULL
+        required = {f["name"] for f in schema["fields"] if f.get("constraints", {}).get("required")}
+        kind = "PRIMARY KEY" if set(key) <= required else "UNIQUE"
+        cols.append(f"{kind} (" + ", ".join(f'"{k}"' for k in key) + ")")
     return f"CREATE TABLE IF NOT EXISTS {table} (" + ", ".join(cols) + ")"
+
+
+def _key_columns(target: _Target, table: str) -> set[str] | None:
+    """The columns of the table's primary key or unique constraint in the warehouse (None: no table)."""
+    rows = target.fetch("SELECT k.column_name FROM information_schema.table_constraints c "
+                        "JOIN information_schema.key_column_usage k ON k.constraint_name = c.constraint_name "
+                        "AND k.table_name = c.table_name AND k.table_schema = c.table_schema "
+                        "WHERE c.table_name = %s AND c.table_schema = current_schema() "
+                        "AND c.constraint_type IN ('PRIMARY KEY', 'UNIQUE')", [table])
+    return {r[0] for r in rows}
+
+
+def _rekey(target: _Target, table: str) -> bool:
+    """A table whose key the schema has changed since it was made (indicators gained `year`: a table
+    with several measures has a row per year under one 表 number) is made again with the new key and
+    its rows copied over (the views, which depend on it, are made again after the load); returns
+    whether it was, as every notice must then be loaded again."""
+    want = set(data.table_schema(table).get("primaryKey") or [])
+    have = _key_columns(target, table)
+    if not have or not want or have == want:
+        return False
+    for sql in view_statements():
+        if sql.startswith("DROP"):
+            target.run(sql)
+    names = ", ".join(f'"{r[0]}"' for r in target.fetch(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+        "AND table_schema = current_schema() ORDER BY ordinal_position", [table]))
+    target.run(f"ALTER TABLE {table} RENAME TO {table}__rekey")
+    target.run(create_table_sql(table))
+    target.run(f"INSERT INTO {table} ({names}) SELECT {names} FROM {table}__rekey")
+    target.run(f"DROP TABLE {table}__rekey")
+    return True
+
+
 
 
 def _folders(extracted: Path, notes: list[str]) -> tuple[list[Path], dict[str, str]]:
@@ -114,6 +153,7 @@ def load(extracted: Path, db: str, force: bool = False, wait: float = 60.0,
             for t in TABLES:
                 target.run(create_table_sql(t))
                 force = _add_new_columns(target, t) or force
+                force = _rekey(target, t) or force
             target.run(LOADS_SQL)
             _add_verdict_columns(target)
         for folder in folders:

@@ -1,0 +1,109 @@
+"""Other districts' tables on small PDFs built here: columns understood by their words once the year
+and the unit are taken off, a table with several measures read once per year, 单位 and 属性
+columns, bare numbers with their qualifiers, project tables in 万元 with a planned investment,
+建设规模及内容, 建设起止年限, 形象进度 and 责任单位 columns."""
+from decimal import Decimal
+
+import pytest
+
+from pipeline.api import extract
+
+from pdfs import Doc, table
+
+BACKENDS = ["pdfium", "pdfplumber"]
+
+
+def _three_measures(tmp_path):
+    d = Doc()
+    d.text(30, 50, "表1：2023年主要指标完成情况及2024年目标", size=12)
+    table(d, [30, 58, 180, 228, 268, 345, 425, 505], 80, [
+        ["序号", "指标名称", "计量单位", "属性", "2023年计划", "2023年预计完成", "2024年目标"],
+        ["1", "地区生产总值", "亿元", "预期性", "1720", "1695", "1790左右"],
+        ["2", "地区生产总值增速", "%", "预期性", "5.5左右", "5.2", "增长5以上"],
+        ["3", "PM2.5年均浓度", "微克/立方米", "约束性", "≤32", "28", "控制在30以内"],
+        ["4", "单位地区生产总值能耗", "%", "约束性", "完成市下达任务", "下降2.8", "提高0.1左右"],
+        ["5", "城镇调查失业率", "%", "预期性", "5.5以内", "4.6", "不低于40.6"],
+    ], size=9)
+    return d.save(tmp_path / "three_measures.pdf")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_three_measures_give_the_review_year_and_the_plan_year(tmp_path, backend):
+    """2023年计划 | 2023年预计完成 | 2024年目标: the 2023 rows carry target and actual, the 2024 rows
+    the 2024 target; the 单位 and 属性 columns are written; every bare number is a quantity in the
+    column's unit, whatever qualifier or sign word surrounds it."""
+    ex = extract(_three_measures(tmp_path), backend=backend)
+    rows = [(r.year, r.seq, r.indicator, r.unit, r.attribute, r.target_text, r.actual_text)
+            for r in ex.tables["indicators"]]
+    assert rows == [
+        (2023, 1, "地区生产总值", "亿元", "预期性", "1720", "1695"),
+        (2023, 2, "地区生产总值增速", "%", "预期性", "5.5左右", "5.2"),
+        (2023, 3, "PM2.5年均浓度", "微克/立方米", "约束性", "≤32", "28"),
+        (2023, 4, "单位地区生产总值能耗", "%", "约束性", "完成市下达任务", "下降2.8"),
+        (2023, 5, "城镇调查失业率", "%", "预期性", "5.5以内", "4.6"),
+        (2024, 1, "地区生产总值", "亿元", "预期性", "1790左右", None),
+        (2024, 2, "地区生产总值增速", "%", "预期性", "增长5以上", None),
+        (2024, 3, "PM2.5年均浓度", "微克/立方米", "约束性", "控制在30以内", None),
+        (2024, 4, "单位地区生产总值能耗", "%", "约束性", "提高0.1左右", None),
+        (2024, 5, "城镇调查失业率", "%", "预期性", "不低于40.6", None)]
+    values = [(v.year, v.seq, v.measure, v.raw, v.value, v.unit, v.kind, v.qualifier, v.base_value, v.base_unit)
+              for v in ex.tables["indicator_values"]]
+    assert values == [
+        (2023, 1, "target", "1720", 1720.0, "亿元", "level", None, Decimal("172000000000"), "CNY"),
+        (2023, 1, "actual", "1695", 1695.0, "亿元", "level", None, Decimal("169500000000"), "CNY"),
+        (2023, 2, "target", "5.5", 5.5, "%", "growth", "左右", Decimal("5.5"), "%"),     # the name says 增速
+        (2023, 2, "actual", "5.2", 5.2, "%", "growth", None, Decimal("5.2"), "%"),
+        (2023, 3, "target", "32", 32.0, "微克/立方米", "level", "≤", Decimal("32"), "μg/m3"),
+        (2023, 3, "actual", "28", 28.0, "微克/立方米", "level", None, Decimal("28"), "μg/m3"),
+        (2023, 4, "actual", "2.8", -2.8, "%", "growth", None, Decimal("-2.8"), "%"),
+        (2023, 5, "target", "5.5", 5.5, "%", "level", "以内", Decimal("5.5"), "%"),
+        (2023, 5, "actual", "4.6", 4.6, "%", "level", None, Decimal("4.6"), "%"),
+        (2024, 1, "target", "1790", 1790.0, "亿元", "level", "左右", Decimal("179000000000"), "CNY"),
+        (2024, 2, "target", "5", 5.0, "%", "growth", "以上", Decimal("5"), "%"),
+        (2024, 3, "target", "30", 30.0, "微克/立方米", "level", "控制在…以内", Decimal("30"), "μg/m3"),
+        (2024, 4, "target", "0.1", 0.1, "%", "growth", "左右", Decimal("0.1"), "%"),
+        (2024, 5, "target", "40.6", 40.6, "%", "level", "不低于", Decimal("40.6"), "%")]
+    assert not [p for p in ex.problems if p.stage in ("table_kinds", "quantities", "validate")]
+    cells = {(c.row, c.col): (c.seq, c.field, c.output) for c in ex.tables["table_cells"] if not c.is_header}
+    assert [cells[(1, col)] for col in (2, 3, 4, 5, 6)] == [
+        (1, "unit", "indicators"), (1, "attribute", "indicators"), (1, "target_text", "indicators"),
+        (1, "actual_text", "indicators"), (1, "target_text", "indicators")]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_project_table_in_wan_yuan_with_planned_investment(tmp_path, backend):
+    """总投资（万元）| 2024年计划投资（万元）: both converted to 亿元; 建设规模及内容, 建设起止年限,
+    2024年形象进度 (the goal) and 责任单位 go to their columns."""
+    d = Doc()
+    d.text(30, 50, "表2：2024年重点建设项目计划", size=12)
+    table(d, [25, 50, 120, 215, 275, 340, 430, 500, 570], 80, [
+        ["序号", "项目名称", "建设规模及内容", "建设起止年限", "总投资（万元）", "2024年计划投资（万元）",
+         "2024年形象进度", "责任单位"],
+        ["1", "某产业园", "厂房28万平方米", "2023—2025年", "356000", "120000", "主体完工", "区工信局"],
+        ["2", "某中学", "新建校舍", "2024—2026年", "18500", "6000", "开工建设", "区教育局"],
+    ], size=7)
+    ex = extract(d.save(tmp_path / "wan_yuan_projects.pdf"), backend=backend)
+    assert [(p.year, p.seq, p.name, p.content, p.period, p.investment_yi, p.investment_cny,
+             p.plan_investment_yi, p.plan_investment_cny, p.target_stage, p.progress_text, p.builder)
+            for p in ex.tables["projects"]] == [
+        (2024, 1, "某产业园", "厂房28万平方米", "2023—2025年", 35.6, 3_560_000_000, 12.0, 1_200_000_000,
+         "主体完工", None, "区工信局"),
+        (2024, 2, "某中学", "新建校舍", "2024—2026年", 1.85, 185_000_000, 0.6, 60_000_000,
+         "开工建设", None, "区教育局")]
+    assert not [p for p in ex.problems if p.stage in ("table_kinds", "validate")]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_project_goal_column_headed_with_a_plan_year(tmp_path, backend):
+    """`2023年计划目标` is the goal column of a project table (it was unknown, and every project lost
+    its target_stage)."""
+    d = Doc()
+    d.text(30, 50, "表4：2023年重大项目计划", size=12)
+    table(d, [60, 95, 260, 370, 500], 80, [
+        ["序号", "项目名称", "投资总额（亿元）", "2023年计划目标"],
+        ["1", "某配套道路工程", "18.6", "竣工"],
+        ["2", "某公路改建工程", "42.3", "施工"]], size=10)
+    ex = extract(d.save(tmp_path / "goal_column.pdf"), backend=backend)
+    assert [(p.year, p.seq, p.investment_yi, p.target_stage) for p in ex.tables["projects"]] == [
+        (2023, 1, 18.6, "竣工"), (2023, 2, 42.3, "施工")]
+    assert not [p for p in ex.problems if p.stage == "table_kinds"]
