@@ -103,9 +103,13 @@ class LayoutSettings:
     # ---- logical tables (tables.py)
     # at most this many leading rows of a ruled grid are header rows
     max_header_rows: int = 3
-    # the table title (表N …) is one of this many lines above its grid (it may wrap, and a
-    # 单位：亿元 line may follow it)
-    title_lines: int = 3
+    # the table title (表N …) is one of this many lines above its grid (a 附表N label may stand on a
+    # line of its own above it, the title may wrap, and a 单位：亿元 line may follow it)
+    title_lines: int = 4
+    # a line under a table note (注：…) continues it when the gap between them is below this share
+    # of the note's size (notes are set at a line pitch up to ~1.9 sizes: a gap up to ~0.9) and it
+    # starts no further right than the note's first line (`flush`)
+    note_wrap: float = 1.0
     # a title line may end this share of its size below the grid's top rule (descenders)
     title_overlap: float = 0.08
 

@@ -195,7 +195,7 @@ def test_review_command_and_extract_flag(tmp_path, capsys):
 
 
 def test_a_field_no_row_record_has_shows_the_cells_text(extractions):
-    """A column kept in table_cells with a field its row record lacks (a 建设内容 column as `content`)
+    """A column kept in table_cells with a field its row record lacks (a 备注 column as `remark`)
     crashed the page with AttributeError; the page shows the cell's text and role instead."""
     import copy
     from dataclasses import replace
@@ -204,9 +204,9 @@ def test_a_field_no_row_record_has_shows_the_cells_text(extractions):
     ex = copy.deepcopy(extractions["baoshan-2022"])
     cells = ex.tables["table_cells"]
     k = next(i for i, c in enumerate(cells) if c.output == "projects" and c.field == "name" and c.text)
-    cells[k] = replace(cells[k], field="content")
+    cells[k] = replace(cells[k], field="remark")
     page = review_html(ex, [(n, 595.0, 842.0, b"") for n in range(1, 40)], "x.pdf")
-    assert "no field content in the projects row" in page and cells[k].text[:20] in page
+    assert "no field remark in the projects row" in page and cells[k].text[:20] in page
 
 
 def test_a_failed_review_leaves_the_extraction_standing(tmp_path, monkeypatch, extractions):

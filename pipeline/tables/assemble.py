@@ -49,6 +49,7 @@ def assemble_tables(layouts: list[PageLayout],
     used: set[Line] = set()
     problems: list[Problem] = []
     between: list[Line] = []          # body lines seen since the last grid
+    note: list[Line] = []             # the lines of the table note being read (注：… wrapped)
     for lay in layouts:
         items: list[tuple[float, int, Line | Grid]] = [(ln.top, 0, ln) for ln in lay.body]
         items += [(g.top, 1, g) for g in lay.grids]
@@ -57,7 +58,15 @@ def assemble_tables(layouts: list[PageLayout],
                 if tables and not between and data.regex("table_note").match(line_text(item, s=s)):
                     tables[-1].notes.append((item.page, line_text(item, s=s)))
                     used.add(item)
+                    note = [item]
                     continue
+                if tables and not between and note and _wraps(note, item, s):
+                    page, text = tables[-1].notes[-1]
+                    tables[-1].notes[-1] = (page, text + line_text(item, s=s))
+                    used.add(item)
+                    note.append(item)
+                    continue
+                note = []
                 if tables and not between and data.regex("table_continued").match(line_text(item, s=s)):
                     used.add(item)        # "续表 1" above a continuation: not text between tables
                     continue
@@ -75,12 +84,23 @@ def assemble_tables(layouts: list[PageLayout],
                 tables.append(_open(grid, s, ""))
                 problems.append(Problem("tables", "table without a title 表N", page=grid.page,
                                         code=Code.TABLE_UNTITLED))
-            between = []
+            between, note = [], []
     problems.extend(_lost_titles(layouts, used, s))
     closed = [_close(i, t) for i, t in enumerate(tables)]
     problems.extend(Problem("tables", "table without rows", page=t.row_pages[0] if t.row_pages else None,
                             text=t.title, table_no=t.table_no, code=Code.TABLE_EMPTY) for t in closed if not t.rows)
     return closed, used, problems
+
+
+def _wraps(note: list[Line], line: Line, s: LayoutSettings) -> bool:
+    """`line` continues the table note above it: right under its last line at the line pitch, in its
+    size, starting no further right than its first line (a paragraph after the note is indented
+    from the margin), and no note, title or 续表 line itself."""
+    first, last = note[0], note[-1]
+    text = line_text(line, s=s)
+    return line.page == last.page and line.top - last.bottom < s.note_wrap * last.size \
+        and abs(line.size - last.size) < s.aligned_size * last.size and line.x0 < first.x0 + s.flush * first.size \
+        and not any(data.regex(n).match(text) for n in ("table_note", "table_title", "table_continued"))
 
 
 def _lost_titles(layouts: list[PageLayout], used: set[Line], s: LayoutSettings) -> list[Problem]:
@@ -94,11 +114,15 @@ def _lost_titles(layouts: list[PageLayout], used: set[Line], s: LayoutSettings) 
 
 
 def _title_lines(lines: list[Line], grid: Grid, s: LayoutSettings) -> list[Line]:
-    """The "表 N：…" line above the grid on its page (the title may wrap onto a second line), and a
-    "单位：亿元" line between title and grid."""
+    """The "表 N：…" line above the grid on its page (the title may wrap onto a second line), or the
+    label "附表1" / "表1" on a line of its own above the title, and a "单位：亿元" line between title
+    and grid; on the page before when the grid opens its page (a title left at the foot of a page).""" 
     on_page = [ln for ln in lines if ln.page == grid.page and ln.bottom <= grid.top + s.title_overlap * ln.size]
+    if not on_page:         # the grid opens its page: its title may close the page before
+        on_page = [ln for ln in lines if ln.page < grid.page]
     for k in range(len(on_page) - 1, max(-1, len(on_page) - 1 - s.title_lines), -1):
-        if data.regex("table_title").match(line_text(on_page[k], s=s)):
+        text = line_text(on_page[k], s=s)
+        if data.regex("table_title").match(text) or data.regex("table_label").match(compact(text)):
             return on_page[k:]
     return []
 
@@ -111,6 +135,8 @@ def _title_text(lines: list[Line], s: LayoutSettings) -> tuple[str, str]:
         m = data.regex("table_unit_line").match(text)
         if m:
             unit = compact(text[m.end():]).strip("（()）")
+        elif data.regex("table_label").match(compact(text)):
+            title.append(compact(text).rstrip("：:") + "：")     # 附表1 over its title: 附表1：title
         else:
             title.append(text)
     return "".join(title), unit
