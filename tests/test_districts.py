@@ -107,3 +107,88 @@ def test_project_goal_column_headed_with_a_plan_year(tmp_path, backend):
     assert [(p.year, p.seq, p.investment_yi, p.target_stage) for p in ex.tables["projects"]] == [
         (2023, 1, 18.6, "竣工"), (2023, 2, 42.3, "施工")]
     assert not [p for p in ex.problems if p.stage == "table_kinds"]
+
+
+LEFT, SIZE, PITCH = 80, 16, 28
+
+
+def _ruled(d: Doc, x: list[float], top: float, rows: list, h: float = 24, size: float = 10) -> float:
+    """A ruled table; a row given as one string is a section row across the whole table."""
+    for i, row in enumerate(rows):
+        y = top + i * h
+        d.hline(x[0], x[-1], y)
+        for xv in (x if not isinstance(row, str) else (x[0], x[-1])):
+            d.vline(xv, y, y + h)
+        for j, cell in enumerate([row] if isinstance(row, str) else row):
+            if cell:
+                d.text(x[j] + 3, y + (h - size) / 2, cell, size=size)
+    d.hline(x[0], x[-1], top + h * len(rows))
+    return top + h * len(rows)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_notes_gathered_under_zhushi_at_the_end_of_the_report(tmp_path, backend):
+    """The notes printed after the report's last paragraph under `注释：` (1．… 2．…), not at the page
+    foot: each is a footnote linked to the paragraph holding its [N] marker, none is a paragraph."""
+    d = Doc()
+    d.text(LEFT, 60, "附件2")
+    d.text(LEFT + 2 * SIZE, 100, "一、2024年主要任务")
+    d.runs(LEFT + 2 * SIZE, 128, [("深入实施“强省会”战略", {}), ("[1]", {"sup": True}), ("，做强县域经济。", {})])
+    d.footer(1)
+    d.new_page()
+    d.runs(LEFT + 2 * SIZE, 60, [("深化“三查”", {}), ("[2]", {"sup": True}), ("行动，守住安全底线。", {})])
+    d.text(LEFT, 110, "注释：", size=14)
+    d.text(LEFT + 28, 134, "1．“强省会”战略：做强做优省会城市、带动全省发展的", size=14)
+    d.text(LEFT, 156, "战略部署。", size=14)
+    d.text(LEFT + 28, 178, "2．“三查”：查隐患、查制度、查责任落实。", size=14)
+    d.footer(2)
+    ex = extract(d.save(tmp_path / "end_notes.pdf"), backend=backend)
+    paras = [p for p in ex.tables["paragraphs"] if p.kind == "paragraph"]
+    assert [(p.text, p.footnote_refs) for p in paras] == [("深入实施“强省会”战略，做强县域经济。", "1"),
+                                                         ("深化“三查”行动，守住安全底线。", "2")]
+    assert [(f.footnote_no, f.text, f.para_id, f.anchor, f.page) for f in ex.tables["footnotes"]] == [
+        (1, "“强省会”战略：做强做优省会城市、带动全省发展的战略部署。", paras[0].para_id, "深入实施“强省会”战略", 2),
+        (2, "“三查”：查隐患、查制度、查责任落实。", paras[1].para_id, "深化“三查”", 2)]
+    assert not [p for p in ex.problems if p.stage == "footnotes"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_table_label_on_its_own_line_sections_counted_in_ge_and_a_wrapped_note(tmp_path, backend):
+    """`附表2` on a line of its own above the title (at the foot of the page before the table);
+    section rows `（一）交通基础设施（2个）`; a note under the table wrapped onto a second line."""
+    d = Doc()
+    d.text(LEFT, 60, "附件2")
+    d.text(LEFT + 2 * SIZE, 100, "一、2024年主要任务")
+    d.text(LEFT, 700, "附表2", size=14)
+    d.text(LEFT + 60, 730, "2024年重点建设项目计划", size=14)
+    d.footer(1)
+    d.new_page()
+    bottom = _ruled(d, [60, 95, 300, 400, 520], 60, [
+        ["序号", "项目名称", "总投资（亿元）", "2024年目标"],
+        "（一）交通基础设施（2个）",
+        ["1", "某快速路改造工程", "12.5", "开工"],
+        ["2", "某大桥新建工程", "8", "竣工"],
+        "（二）社会事业（1个）",
+        ["3", "某医院迁建工程", "6.2", "主体完工"]])
+    d.text(60, bottom + 8, "注：项目总投资以立项批复金额为准，建设内容以最终", size=10.5)
+    d.text(60, bottom + 24, "批复为准。", size=10.5)
+    d.footer(2)
+    ex = extract(d.save(tmp_path / "label_line.pdf"), backend=backend)
+    assert [(p.table_no, p.seq, p.section_no, p.section, p.section_declared_count, p.name, p.investment_yi)
+            for p in ex.tables["projects"]] == [
+        (2, 1, "一", "交通基础设施", 2, "某快速路改造工程", 12.5), (2, 2, "一", "交通基础设施", 2, "某大桥新建工程", 8.0),
+        (2, 3, "二", "社会事业", 1, "某医院迁建工程", 6.2)]
+    assert [(n.table_no, n.text) for n in ex.tables["table_notes"]] == [
+        (2, "注：项目总投资以立项批复金额为准，建设内容以最终批复为准。")]
+    assert not [p for p in ex.problems if p.stage in ("tables", "table_kinds", "check")]
+    assert all("批复为准" not in p.text for p in ex.tables["paragraphs"])
+
+
+def test_radicals_are_read_as_the_ideographs_they_stand_for():
+    """A browser's print-to-PDF maps some glyphs to radical code points (⻓ for 长, ⺠ for 民): the
+    one text normaliser the load stage applies gives the ideographs, for the Kangxi block (which NFKC
+    maps too) and the supplement (which NFKC leaves)."""
+    from pipeline.vocab.text import nfc
+    assert nfc("⻓沙县⼈⺠政府") == "长沙县人民政府"
+    assert nfc("⻔") == "门" and nfc("⻢") == "马" and nfc("⼀") == "一"
+    assert nfc("長") == "長"          # a unified ideograph stays as printed

@@ -20,7 +20,7 @@ from pipeline.model.rows import FootnoteRow, ParagraphRow
 from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
 from pipeline.vocab.grammar import cn_to_number
-from pipeline.vocab.text import first_sentence_end, nfkc
+from pipeline.vocab.text import compact, first_sentence_end, nfkc
 
 
 @dataclass
@@ -45,12 +45,17 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
     parts, attached = _split_parts(layouts, skip, s)
     left, right, body_size = _margins(layouts, s)
     centers = {lay.page.number: lay.page.width / 2 for lay in layouts}
-    notes, problems = _collect_notes(layouts, s)
+    notes, problems = _collect_notes([ln for lay in layouts for ln in lay.footnote_lines], s)
     title = ""
     paras: list[_Para] = []
     segments: list[int] = []            # per paragraph: the part (notice, report, attachment) it is in
+    end_notes: dict[tuple[int, int], dict] = {}
     for segment, seg in enumerate(parts):
         part, lines = seg.part, list(seg.lines)
+        if part == "report":            # notes gathered under 注释： after the report's last paragraph
+            lines, gathered, more = _end_notes(lines, s)
+            end_notes.update(gathered)
+            problems.extend(more)
         if part == "notice":            # the cover's title is the notice's title, not a paragraph
             start, end = _cover_title(lines, body_size, s)
             title = "".join(line_text(ln, s=s) for ln in lines[start:end])
@@ -61,7 +66,8 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
         paras.extend(found)
         segments.extend([segment] * len(found))
     ocr_pages = {lay.page.number for lay in layouts if lay.page.source == "ocr"}
-    rows, footnotes = _rows(notice_id, paras, notes, cell_markers, ocr_pages, problems, s)
+    rows, footnotes = _rows(notice_id, paras, {**notes, **end_notes}, cell_markers, ocr_pages, problems, s,
+                            anywhere={number for _, number in end_notes})
     problems.extend(_missing_attachments(rows, attached))
     problems.extend(_doubtful_paragraphs(paras, rows, segments, layouts, left, right, s))
     return Narrative(title=title, paragraphs=rows, footnotes=footnotes, problems=problems)
@@ -366,25 +372,35 @@ def _heading_number(text: str) -> int | None:
 
 # ------------------------------------------------------------------ footnotes
 
-def _collect_notes(layouts: list[PageLayout], s: LayoutSettings) -> tuple[dict[tuple[int, int], dict], list[Problem]]:
+def _collect_notes(lines: list[Line], s: LayoutSettings) -> tuple[dict[tuple[int, int], dict], list[Problem]]:
     """Footnote texts by (page, number); a note with no number continues the last one."""
     notes: dict[tuple[int, int], dict] = {}
     problems: list[Problem] = []
     last: dict | None = None
-    for lay in layouts:
-        for ln in lay.footnote_lines:
-            number, rest = _split_note_number(ln, s)
-            if number is not None:
-                last = {"no": number, "page": ln.page, "parts": [rest], "lines": [ln]}
-                notes[(ln.page, number)] = last
-            elif last is not None:
-                last["parts"].append(line_text(ln, s=s))
-                last["lines"].append(ln)
-            else:
-                problems.append(Problem("footnotes", "footnote text with no number", page=ln.page,
-                                        text=line_text(ln, s=s),
-                                        code=Code.NOTE_WITHOUT_NUMBER))
+    for ln in lines:
+        number, rest = _split_note_number(ln, s)
+        if number is not None:
+            last = {"no": number, "page": ln.page, "parts": [rest], "lines": [ln]}
+            notes[(ln.page, number)] = last
+        elif last is not None:
+            last["parts"].append(line_text(ln, s=s))
+            last["lines"].append(ln)
+        else:
+            problems.append(Problem("footnotes", "footnote text with no number", page=ln.page, text=line_text(ln, s=s),
+                                    code=Code.NOTE_WITHOUT_NUMBER))
     return notes, problems
+
+
+def _end_notes(lines: list[Line], s: LayoutSettings) -> tuple[list[Line], dict[tuple[int, int], dict], list[Problem]]:
+    """The notes a report gathers after its last paragraph, under a line `注释：` (patterns
+    `notes_heading`) whose next line opens with a note number (1．…): the report's lines without
+    them, and the notes as _collect_notes reads them."""
+    heading = data.regex("notes_heading")
+    for k in range(len(lines) - 2, -1, -1):
+        if heading.match(compact(line_text(lines[k], s=s))) and _split_note_number(lines[k + 1], s)[0] is not None:
+            notes, problems = _collect_notes(lines[k + 1:], s)
+            return lines[:k], notes, problems
+    return lines, {}, []
 
 
 def _split_note_number(ln: Line, s: LayoutSettings) -> tuple[int | None, str]:
@@ -414,7 +430,8 @@ def _gap_after_number(ln: Line, s: LayoutSettings) -> bool:
 # ------------------------------------------------------------------ rows
 
 def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pages: set[int],
-          problems: list[Problem], s: LayoutSettings):
+          problems: list[Problem], s: LayoutSettings, anywhere: set[int] = frozenset()):
+    """`anywhere`: numbers of notes gathered at the report's end (a marker finds them on any page)."""
     rows: list[ParagraphRow] = []
     footnotes: list[FootnoteRow] = []
     path: dict[int, str] = {}
@@ -433,7 +450,7 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pag
                                      marker_box=(m["page"], *m["bbox"]) if m.get("bbox") else None,
                                      note_boxes=page_boxes(notes[key]["lines"])))
     for para_id, p in enumerate(paras, start=1):
-        text, lead, markers = _assemble(p, notes, s)
+        text, lead, markers = _assemble(p, notes, s, anywhere)
         if lead and lead.rstrip(CLOSING)[-1:] not in SENTENCE_END:
             problems.append(Problem("narrative", "bold lead does not end where a sentence ends", page=p.lines[0].page,
                                     text=lead, bbox=box([p.lines[0]]), code=Code.LEAD_NOT_SENTENCE))
@@ -528,9 +545,10 @@ def page_boxes(lines: list[Line]) -> tuple[tuple[int, float, float, float, float
     return tuple((page, *box(group)) for page, group in pages.items())
 
 
-def _assemble(p: _Para, notes: dict, s: LayoutSettings):
+def _assemble(p: _Para, notes: dict, s: LayoutSettings, anywhere: set[int] = frozenset()):
     """Paragraph text with markers taken out, its lead, and its markers (number, page, anchor, box)."""
-    text, found = marked_text(p.lines, known=lambda page, number: (page, number) in notes, s=s)
+    text, found = marked_text(p.lines, known=lambda page, number: (page, number) in notes or number in anywhere,
+                              s=s)
     markers: list[tuple[int, int, str, tuple]] = []
     last = 0
     for m in found:

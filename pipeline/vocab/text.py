@@ -75,9 +75,16 @@ def nfkc_indexed(text: str) -> tuple[str, list[int]]:
 
 @lru_cache(maxsize=8192)
 def nfc(text: str) -> str:
-    """NFC: compatibility ideographs and presentation forms some producers emit, as the chars they
-    stand for (cached: the load stage calls it for every char)."""
-    return unicodedata.normalize("NFC", text)
+    """NFC, and a Kangxi radical or CJK radicals-supplement code point as the ideograph it stands for
+    (schemas/radicals.csv: Unicode's Equivalent_Unified_Ideograph; a browser's print-to-PDF maps
+    长 and 民 to ⻓ and ⺠, which NFKC leaves as they are): compatibility ideographs and forms some
+    producers emit, as the chars they stand for (cached: the load stage calls it for every char)."""
+    return unicodedata.normalize("NFC", text.translate(_radicals()))
+
+
+@lru_cache(maxsize=1)
+def _radicals() -> dict[int, str]:
+    return {ord(r["radical"]): r["ideograph"] for r in data.csv_rows("radicals.csv")}
 
 
 def quoted(name: str) -> str:
