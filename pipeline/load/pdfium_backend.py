@@ -72,6 +72,8 @@ def _pdfium_calls():
         weight=fn(pr.FPDFText_GetFontWeight, I, P, I),
         render_mode=fn(pr.FPDFTextObj_GetTextRenderMode, I, P),
         is_hyphen=fn(pr.FPDFText_IsHyphen, I, P, I),
+        matrix=fn(pr.FPDFPageObj_GetMatrix, I, P, P),
+        matrix_type=pr.FS_MATRIX,
         fill_stroke=pr.FPDF_TEXTRENDERMODE_FILL_STROKE,
     )
 
@@ -86,6 +88,18 @@ def _display_transform(rotation: int, width: float, height: float):
         180: lambda x, y: (w0 - x, y),
         270: lambda x, y: (h0 - y, w0 - x),
     }[rotation % 360]
+
+
+def _scale(f, obj) -> float:
+    """How much the text object's matrix scales its glyphs: pdfium reports the size the font is set
+    in, and a browser's print-to-PDF sets 16 pt text as 21.33 under a 0.75 matrix (its px → pt)."""
+    if not obj:
+        return 1.0
+    m = f.matrix_type()
+    if not f.matrix(obj, ctypes.addressof(m)):
+        return 1.0
+    det = abs(m.a * m.d - m.b * m.c)
+    return 1.0 if abs(det - 1.0) < 1e-6 or det == 0 else det ** 0.5
 
 
 HYPHEN_MARK = 0x02     # pdfium's code for a hyphen that ends a line (it takes it for a hyphenation)
@@ -117,7 +131,7 @@ def _pdfium_page(page, number: int, pr, buf, flags, s: LoadSettings) -> Page:
             font = clean_font(buf.raw[: max(0, n - 1)].decode("utf-8", "replace"))
             bold = is_bold(font) or f.weight(handle, i) >= 600 or \
                 bool(obj) and f.render_mode(obj) == f.fill_stroke
-            st = (font, bold, f.size(handle, i))
+            st = (font, bold, f.size(handle, i) * _scale(f, obj))
             if obj:
                 style[obj] = st
         font, bold, size = st

@@ -105,7 +105,7 @@ def _segments(layouts: list[PageLayout], skip: set[Line], s: LayoutSettings) -> 
     starts: list[tuple[int, int | None]] = [(0, None)]     # where each segment starts in `flow`, its 附件 number
     for k, x in enumerate(flow):
         if isinstance(x, Line) and (m := label.match(line_text(x, s=s))):
-            starts.append((k + 1, _numeral(m.group(1))))
+            starts.append((k + 1, _numeral(m.group(1)) if m.group(1) else 1))     # a lone 附件: the one
     ends = [k - 1 for k, _ in starts[1:]] + [len(flow)]
     return [Segment(part="notice" if i == 0 and len(starts) > 1 else "report",
                     lines=tuple(x for x in flow[a:b] if isinstance(x, Line) and x not in skip),
