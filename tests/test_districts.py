@@ -192,3 +192,22 @@ def test_radicals_are_read_as_the_ideographs_they_stand_for():
     assert nfc("⻓沙县⼈⺠政府") == "长沙县人民政府"
     assert nfc("⻔") == "门" and nfc("⻢") == "马" and nfc("⼀") == "一"
     assert nfc("長") == "長"          # a unified ideograph stays as printed
+
+
+@pytest.mark.once
+def test_a_table_with_several_measures_reaches_the_warehouse_views_by_year(tmp_path):
+    """The views pair an indicator value with its row by year too: a three-measure table's 2023 and
+    2024 rows share table_no and seq, and each value is counted once, under its own year."""
+    import duckdb
+
+    from pipeline.output.write import write_extraction
+    from pipeline.warehouse.load import load
+    write_extraction(extract(_three_measures(tmp_path), backend="pdfium"), tmp_path / "out")
+    db = tmp_path / "w.duckdb"
+    load(tmp_path / "out", str(db))
+    con = duckdb.connect(str(db))
+    rows = con.execute("SELECT year, source = 'actual', raw FROM indicator_measures WHERE seq = 1 "
+                       "ORDER BY year, raw").fetchall()
+    assert rows == [(2023, True, "1695"), (2023, False, "1720"), (2024, False, "1790")]
+    texts = con.execute("SELECT year, text, typed FROM indicator_texts WHERE seq = 4 ORDER BY year, text").fetchall()
+    assert texts == [(2023, "下降2.8", True), (2023, "完成市下达任务", False), (2024, "提高0.1左右", True)]

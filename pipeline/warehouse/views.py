@@ -66,6 +66,7 @@ def _any_word(column: str, words: list[str]) -> str:
 _SOURCE = ("CASE WHEN {m}.measure = 'actual' THEN 'actual' WHEN i.year = n.plan_year THEN 'plan' "
            "ELSE 'review' END AS source")
 _WITH_YEAR = """JOIN indicators i ON i.notice_id = {m}.notice_id AND i.table_no = {m}.table_no AND i.seq = {m}.seq
+     AND i.year IS NOT DISTINCT FROM {m}.year
 JOIN notices n ON n.notice_id = {m}.notice_id
 WHERE i.year IS NOT NULL AND {m}.indicator_key IS NOT NULL"""
 
@@ -84,7 +85,8 @@ def _indicator_texts() -> str:
 SELECT n.district, p.indicator_key, i.year, p.notice_id, p.table_no, p.seq, p.part, {_SOURCE.format(m="p")},
        p.indicator_part, p.text, i.page, n.issue_date,
        EXISTS (SELECT 1 FROM indicator_values v WHERE v.notice_id = p.notice_id AND v.table_no = p.table_no
-               AND v.seq = p.seq AND v.measure = p.measure AND v.part = p.part) AS typed
+               AND v.seq = p.seq AND v.year IS NOT DISTINCT FROM p.year AND v.measure = p.measure
+               AND v.part = p.part) AS typed
 FROM indicator_parts p
 {_WITH_YEAR.format(m="p")}"""
 
@@ -119,9 +121,9 @@ def _target_outcome() -> str:
 WITH t AS (SELECT * FROM indicator_measures WHERE source <> 'actual'),
 a AS (SELECT * FROM indicator_measures WHERE source = 'actual'),
 ranked AS (
-  SELECT t.notice_id, t.table_no, t.seq, t.part, t.quantity_no,
+  SELECT t.notice_id, t.table_no, t.year, t.seq, t.part, t.quantity_no,
          a.notice_id AS actual_notice_id, a.part_text, a.raw, a.value, a.unit, a.qualifier, a.label, a.base_value,
-         row_number() OVER (PARTITION BY t.notice_id, t.table_no, t.seq, t.part, t.quantity_no
+         row_number() OVER (PARTITION BY t.notice_id, t.table_no, t.year, t.seq, t.part, t.quantity_no
                             ORDER BY {_BEST_ACTUAL.format(t="t", a="a")}) AS rk
   FROM t JOIN a ON {_SAME_SERIES.format(a="a", b="t")} AND {fits}),
 best AS (SELECT * FROM ranked WHERE rk = 1),
@@ -144,7 +146,7 @@ SELECT t.district, t.indicator_key, t.year, t.notice_id AS target_notice_id, t.s
             WHEN {at_most} THEN 'actual <= target'
             ELSE 'actual >= target' END AS rule
 FROM t LEFT JOIN best b ON b.notice_id = t.notice_id AND b.table_no = t.table_no AND b.seq = t.seq
-     AND b.part = t.part AND b.quantity_no = t.quantity_no
+     AND b.year = t.year AND b.part = t.part AND b.quantity_no = t.quantity_no
 LEFT JOIN indicator_catalogue c ON c.indicator_key = t.indicator_key
 UNION ALL
 SELECT q.district, q.indicator_key, q.year, q.notice_id, q.source, q.table_no, q.seq, q.part, NULL,
@@ -165,10 +167,10 @@ target_parts AS (
   FROM indicator_texts x WHERE source <> 'actual'),
 tp AS (SELECT * FROM target_parts WHERE rk = 1),
 first_quantities AS (
-  SELECT m.*, row_number() OVER (PARTITION BY notice_id, table_no, seq, part ORDER BY quantity_no) AS rk
+  SELECT m.*, row_number() OVER (PARTITION BY notice_id, table_no, year, seq, part ORDER BY quantity_no) AS rk
   FROM indicator_measures m WHERE source <> 'actual'),
 t AS (SELECT q.* FROM first_quantities q JOIN tp ON q.notice_id = tp.notice_id AND q.table_no = tp.table_no
-      AND q.seq = tp.seq AND q.part = tp.part WHERE q.rk = 1),
+      AND q.seq = tp.seq AND q.year = tp.year AND q.part = tp.part WHERE q.rk = 1),
 ranked_actuals AS (
   SELECT y.district AS y_district, y.indicator_key AS y_key, y.year AS y_year, a.*,
          row_number() OVER (PARTITION BY y.district, y.indicator_key, y.year
@@ -191,7 +193,8 @@ LEFT JOIN t ON {_SAME_SERIES.format(a="t", b="y")}
 LEFT JOIN a ON a.y_district IS NOT DISTINCT FROM y.district AND a.y_key = y.indicator_key AND a.y_year = y.year
 LEFT JOIN atx ON {_SAME_SERIES.format(a="atx", b="y")}
 LEFT JOIN target_outcome o ON o.target_notice_id = tp.notice_id AND o.target_table_no = tp.table_no
-     AND o.target_seq = tp.seq AND o.part = tp.part AND o.quantity_no IS NOT DISTINCT FROM t.quantity_no"""
+     AND o.target_seq = tp.seq AND o.year = tp.year AND o.part = tp.part
+     AND o.quantity_no IS NOT DISTINCT FROM t.quantity_no"""
 
 
 def _indicator_panel() -> str:
