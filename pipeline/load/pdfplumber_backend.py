@@ -98,20 +98,47 @@ def _pdfminer_resources():
 def _pdfplumber_page(page, number: int, s: LoadSettings) -> Page:
     p = page.dedupe_chars(tolerance=1)      # text drawn twice (a fake bold) is read once, as by pdfium
     height = float(p.height)
-    page_ = Page(number, round(float(p.width), 2), round(height, 2), tuple(_pdfplumber_chars(p, height, s)),
+    page_ = Page(number, round(float(p.width), 2), round(height, 2),
+                 tuple(_pdfplumber_chars(p, height, s, _synthetic_bold(page))),
                  tuple(_pdfplumber_rules(p, s)), len(p.images), outlines=_pdfplumber_curved(p))
     p.close()
     return page_
 
 
-def _pdfplumber_chars(p, height: float, s: LoadSettings) -> list[Char]:
+def _pdfplumber_chars(p, height: float, s: LoadSettings, synthetic_bold: frozenset[str] = frozenset()) -> list[Char]:
     out = []
     for c in p.chars:
         if c["text"].strip() and 0.5 <= c["size"] <= 500:
             font = clean_font(c["fontname"])
             out.append(make_char(nfc(c["text"]), c["x0"], c["x1"], height - c["matrix"][5], c["size"],
-                             font, is_bold(font), s))
+                             font, is_bold(font) or c["fontname"] in synthetic_bold, s))
     return out
+
+
+def _synthetic_bold(page) -> frozenset[str]:
+    """The fonts (as pdfminer names them) that are a Type 3 copy of a face the page also sets as a real
+    font: a browser's print-to-PDF (Skia) draws the bold it makes up for a face that has none as Type 3
+    glyphs named after the regular face, which pdfium reads as heavier and pdfminer cannot tell by name."""
+    from pdfminer.psparser import PSLiteral
+    from pdfminer.pdftypes import resolve1
+
+    def name(value) -> str:
+        value = resolve1(value)
+        return value.name if isinstance(value, PSLiteral) else str(value or "")
+
+    type3: set[str] = set()
+    real: set[str] = set()
+    try:
+        fonts = resolve1((page.page_obj.resources or {}).get("Font")) or {}
+        for ref in fonts.values():
+            spec = resolve1(ref) or {}
+            if name(spec.get("Subtype")) == "Type3":
+                type3.add(name((resolve1(spec.get("FontDescriptor")) or {}).get("FontName", "unknown")))
+            else:
+                real.add(clean_font(name(spec.get("BaseFont"))))
+    except Exception:       # a damaged resource dictionary: no synthetic bold told, the text is read as it is
+        return frozenset()
+    return frozenset(f for f in type3 if clean_font(f) in real)
 
 
 def _pdfplumber_curved(p) -> int:
