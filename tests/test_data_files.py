@@ -10,8 +10,8 @@ import pytest
 
 from pipeline.model.rows import RECORDS, columns
 from pipeline.output.write import TABLES
-from pipeline.vocab.headers import Column, header_words, map_columns, read_columns
 from pipeline.vocab import data
+from pipeline.vocab.headers import Column, header_words, map_columns, read_columns
 
 # reads no PDF text that depends on the backend: runs once
 pytestmark = pytest.mark.once

@@ -119,8 +119,8 @@ def _synthetic_bold(page) -> frozenset[str]:
     """The fonts (as pdfminer names them) that are a Type 3 copy of a face the page also sets as a real
     font: a browser's print-to-PDF (Skia) draws the bold it makes up for a face that has none as Type 3
     glyphs named after the regular face, which pdfium reads as heavier and pdfminer cannot tell by name."""
-    from pdfminer.psparser import PSLiteral
     from pdfminer.pdftypes import resolve1
+    from pdfminer.psparser import PSLiteral
 
     def name(value) -> str:
         value = resolve1(value)

@@ -116,7 +116,7 @@ def _lost_titles(layouts: list[PageLayout], used: set[Line], s: LayoutSettings) 
 def _title_lines(lines: list[Line], grid: Grid, s: LayoutSettings) -> list[Line]:
     """The "表 N：…" line above the grid on its page (the title may wrap onto a second line), or the
     label "附表1" / "表1" on a line of its own above the title, and a "单位：亿元" line between title
-    and grid; on the page before when the grid opens its page (a title left at the foot of a page).""" 
+    and grid; on the page before when the grid opens its page (a title left at the foot of a page)."""
     on_page = [ln for ln in lines if ln.page == grid.page and ln.bottom <= grid.top + s.title_overlap * ln.size]
     if not on_page:         # the grid opens its page: its title may close the page before
         on_page = [ln for ln in lines if ln.page < grid.page]

@@ -214,7 +214,7 @@ def _bare(m: re.Match[str], norm: str, unit: str) -> tuple[str, int] | None:
     return None
 
 
-def _stands_alone(m: re.Match, norm: str, hidden: list[tuple[int, int]], min_chinese_len: int) -> bool:
+def _stands_alone(m: re.Match[str], norm: str, hidden: list[tuple[int, int]], min_chinese_len: int) -> bool:
     """Not inside a hidden bracket, not a bare run of Chinese digits (一一), not the tail of a longer
     number or code, not an ordinal (第3批)."""
     num, start = m.group("num"), m.start()
