@@ -10,8 +10,6 @@ from pipeline.api import extract
 
 from pdfs import Doc, table
 
-BACKENDS = ["pdfium", "pdfplumber"]
-
 
 def _three_measures(tmp_path):
     d = Doc()
@@ -27,7 +25,6 @@ def _three_measures(tmp_path):
     return d.save(tmp_path / "three_measures.pdf")
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_three_measures_give_the_review_year_and_the_plan_year(tmp_path, backend):
     """2023年计划 | 2023年预计完成 | 2024年目标: the 2023 rows carry target and actual, the 2024 rows
     the 2024 target; the 单位 and 属性 columns are written; every bare number is a quantity in the
@@ -70,7 +67,6 @@ def test_three_measures_give_the_review_year_and_the_plan_year(tmp_path, backend
         (1, "actual_text", "indicators"), (1, "target_text", "indicators")]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_project_table_in_wan_yuan_with_planned_investment(tmp_path, backend):
     """总投资（万元）| 2024年计划投资（万元）: both converted to 亿元; 建设规模及内容, 建设起止年限,
     2024年形象进度 (the goal) and 责任单位 go to their columns."""
@@ -93,7 +89,6 @@ def test_project_table_in_wan_yuan_with_planned_investment(tmp_path, backend):
     assert not [p for p in ex.problems if p.stage in ("table_kinds", "validate")]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_project_goal_column_headed_with_a_plan_year(tmp_path, backend):
     """`2023年计划目标` is the goal column of a project table (it was unknown, and every project lost
     its target_stage)."""
@@ -126,7 +121,6 @@ def _ruled(d: Doc, x: list[float], top: float, rows: list, h: float = 24, size: 
     return top + h * len(rows)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_notes_gathered_under_zhushi_at_the_end_of_the_report(tmp_path, backend):
     """The notes printed after the report's last paragraph under `注释：` (1．… 2．…), not at the page
     foot: each is a footnote linked to the paragraph holding its [N] marker, none is a paragraph."""
@@ -152,7 +146,6 @@ def test_notes_gathered_under_zhushi_at_the_end_of_the_report(tmp_path, backend)
     assert not [p for p in ex.problems if p.stage == "footnotes"]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_table_label_on_its_own_line_sections_counted_in_ge_and_a_wrapped_note(tmp_path, backend):
     """`附表2` on a line of its own above the title (at the foot of the page before the table);
     section rows `（一）交通基础设施（2个）`; a note under the table wrapped onto a second line."""
