@@ -391,13 +391,13 @@ def test_sequence_gaps_repeats_and_empty_sections_need_review(tmp_path):
         "（三）生态环境",
         ["1", "某公园", "1.2", "竣工"]])
     ex = extract(d.save(tmp_path / "gaps.pdf"))
-    # the extraction is what is written: a row whose key (table, 序号) repeats is left out, and said so
+    # the extraction is what is written: a row whose key (table, year, 序号) repeats is left out, and said so
     assert [p.seq for p in ex.tables["projects"]] == [1, 2, 5]
     assert [(p.reason, p.text) for p in ex.problems] == [
         ("序号 2 repeated", "2|某隧道|3.0|施工"), ("序号 jumps from 2 to 5", "5|某立交|4.0|竣工"),
         ("section without rows", "（二）民生设施"),
-        ("projects row left out: repeats the primary key ('gaps', 2, 2)", "某隧道"),
-        ("projects row left out: repeats the primary key ('gaps', 2, 1)", "某公园")]
+        ("projects row left out: repeats the primary key ('gaps', 2, 2025, 2)", "某隧道"),
+        ("projects row left out: repeats the primary key ('gaps', 2, 2025, 1)", "某公园")]
     assert verdict(ex.problems)[0] == "needs_review"
 
 

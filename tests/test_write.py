@@ -71,7 +71,7 @@ def test_writing_twice_writes_the_same_report(extractions, tmp_path):
     other = (write_extraction(ex, tmp_path / "b") / "report.json").read_bytes()
     assert first == again == other
     left_out = [p["reason"] for p in json.loads(first)["problems"] if p["code"] == Code.ROW_LEFT_OUT.value]
-    assert left_out == ["projects row left out: repeats the primary key ('baoshan-2022', 2, 1)"]
+    assert left_out == ["projects row left out: repeats the primary key ('baoshan-2022', 2, 2021, 1)"]
     assert len((tmp_path / "a" / "baoshan-2022" / "projects.csv").read_text(encoding="utf-8").splitlines()) \
         == len(projects) + 1
 
