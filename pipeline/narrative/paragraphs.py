@@ -386,7 +386,8 @@ def _collect_notes(lines: list[Line], s: LayoutSettings) -> tuple[dict[tuple[int
             last["parts"].append(line_text(ln, s=s))
             last["lines"].append(ln)
         else:
-            problems.append(Problem("footnotes", "footnote text with no number", page=ln.page, text=line_text(ln, s=s),
+            problems.append(Problem("footnotes", "footnote text with no number", page=ln.page,
+                                    text=line_text(ln, s=s),
                                     code=Code.NOTE_WITHOUT_NUMBER))
     return notes, problems
 
