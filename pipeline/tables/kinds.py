@@ -47,7 +47,10 @@ def _year(table: LogicalTable, cols: dict[int, Column]) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def views(kind: str, table: LogicalTable, cols: dict[int, Column]) -> list[tuple[int | None, dict[int, Column]]]:
+Views = list[tuple[int | None, dict[int, Column]]]     # a table read per year: (year, what its columns mean)
+
+
+def views(kind: str, table: LogicalTable, cols: dict[int, Column]) -> Views:
     """The table read once per year its measure columns name (table_kinds.json `measures`): a table
     printing 2023年计划 | 2023年预计完成 | 2024年目标 is read as the 2023 table (target and actual of
     2023) and the 2024 table (its target), each with the columns that are no measure (序号, 指标名称,
@@ -348,7 +351,7 @@ def _nothing_lost(rows: list[tuple], g: _Group) -> str | None:
 
 
 def _indicator_rows(notice_id: str, t: LogicalTable, table_no: int,
-                    table_views: list[tuple[int | None, dict[int, Column]]]) -> tuple[list[IndicatorRow], list[Problem]]:
+                    table_views: Views) -> tuple[list[IndicatorRow], list[Problem]]:
     """One row per printed row and year of the table (table_views: `views`)."""
     w = _walk(t, _fieldmap(table_views[0][1]), "indicator")
     out = []
@@ -380,7 +383,7 @@ def _text_or_none(text: str | None) -> str | None:
 
 
 def _project_rows(notice_id: str, t: LogicalTable, table_no: int,
-                  table_views: list[tuple[int | None, dict[int, Column]]]) -> tuple[list[ProjectRow], list[Problem]]:
+                  table_views: Views) -> tuple[list[ProjectRow], list[Problem]]:
     """One row per printed project and year of the table (table_views: `views`)."""
     first = table_views[0][1]
     inv_col = next((j for j, c in first.items() if c.field == "investment_yi"), None)
