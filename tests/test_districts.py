@@ -184,6 +184,7 @@ def test_radicals_are_read_as_the_ideographs_they_stand_for():
     from pipeline.vocab.text import nfc
     assert nfc("⻓沙县⼈⺠政府") == "长沙县人民政府"
     assert nfc("⻔") == "门" and nfc("⻢") == "马" and nfc("⼀") == "一"
+    assert nfc("⼾") == "户"          # the door radical as a simplified-Chinese face draws it (新增市场主体3万户)
     assert nfc("長") == "長"          # a unified ideograph stays as printed
 
 
