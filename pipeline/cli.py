@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from pipeline import api
 from pipeline.batch.executors import FileTask, default_max_memory, executor_for, run_isolated
 from pipeline.batch.summary import summary_line
 from pipeline.load.document import BACKENDS, page_count
+from pipeline.model.records import Summary
 from pipeline.output.storage import is_remote, write_bytes
 from pipeline.output.write import sweep_leftovers
 from pipeline.vocab.text import quoted
@@ -86,43 +88,78 @@ def _write_locally(text: bytes) -> str | None:
 
 def cmd_extract(args) -> int:
     pdfs = _pdfs(args.inputs or ["raw"])
-    if not pdfs:
-        print("no PDF files found in " + ", ".join(args.inputs or ["raw"]), file=sys.stderr)
+    error = _cannot_extract(pdfs, args.inputs or ["raw"], args.out)
+    if error:
+        print(error, file=sys.stderr)
         return 2
-    out = args.out
-    problem = None if is_remote(out) else _unwritable(Path(out))
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return 2
-    for what in sweep_leftovers(out):
+    for what in sweep_leftovers(args.out):
         print(f"leftover of a killed run: {what}", file=sys.stderr)
+    batch = _run_batch(pdfs, args)
+    for note in batch.notes:
+        print(note, file=sys.stderr)
+    if batch.skipped:
+        print(f"{batch.skipped} of {len(pdfs)} file(s) unchanged since the last run, skipped (--force redoes them)")
+    report = _write_failures(args.out, batch.failures)
+    if report is None:
+        return 2
+    if batch.failures:
+        print(f"{len(batch.failures)} of {len(pdfs)} file(s) failed; see {report}", file=sys.stderr)
+        return 1
+    if batch.review and args.strict:
+        print(f"{len(batch.review)} notice(s) need review (--strict): {', '.join(batch.review)}; see their report.json",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+@dataclass
+class _Batch:
+    """What a run of `extract` saw, file by file."""
+    failures: list[dict[str, str | None]] = field(default_factory=list)  # as failures.json lists them
+    review: list[str] = field(default_factory=list)     # the notices that need review
+    skipped: int = 0                                    # files done by an earlier run
+    notes: list[str] = field(default_factory=list)      # what the run says besides (the manifest's notes)
+
+    def add(self, s: Summary) -> None:
+        self.skipped += s.skipped
+        if not s.skipped:
+            tqdm.write(summary_line(s), file=sys.stdout if s.ok else sys.stderr)
+        if not s.ok:
+            self.failures.append({"file": s.source, "kind": s.error_kind, "reason": s.error})
+        elif s.status != "complete":
+            self.review.append(s.notice_id)
+
+
+def _cannot_extract(pdfs: list[Path], inputs: list[str], out: str) -> str | None:
+    """Why the run cannot start: no PDF found, an output folder that cannot be written."""
+    if not pdfs:
+        return "no PDF files found in " + ", ".join(inputs)
+    problem = None if is_remote(out) else _unwritable(Path(out))
+    return f"error: {problem}" if problem else None
+
+
+def _run_batch(pdfs: list[Path], args: argparse.Namespace) -> _Batch:
+    """Extract every file, with a bar for files and one for pages unless quiet (or stderr is no terminal)."""
     pages = {p: page_count(p) for p in pdfs}
-    failures = []
-    review = []
-    skipped = 0
+    batch = _Batch()
     quiet = args.quiet or not sys.stderr.isatty()
     executor = executor_for(args.cluster, jobs=args.jobs, timeout=args.timeout, retries=args.retries,
                             warm_up=api.warm_up)
-    notes: list[str] = []
     with executor, tqdm(total=len(pdfs), unit="file", desc="notices", disable=quiet, position=0) as files, \
             tqdm(total=sum(pages.values()), unit="page", desc="pages  ", disable=quiet, position=1) as bar:
-        for s in api.extract_many(pdfs, out, backend=args.backend, executor=executor, force=args.force,
+        for s in api.extract_many(pdfs, args.out, backend=args.backend, executor=executor, force=args.force,
                                   max_memory=args.max_memory and args.max_memory << 20,
-                                  review=args.review, notes=notes):
+                                  review=args.review, notes=batch.notes):
             files.update(1)
             bar.update(pages.get(Path(s.source), 0))
-            skipped += s.skipped
-            if not s.skipped:
-                tqdm.write(summary_line(s), file=sys.stdout if s.ok else sys.stderr)
-            if not s.ok:
-                failures.append({"file": s.source, "kind": s.error_kind, "reason": s.error})
-            elif s.status != "complete":
-                review.append(s.notice_id)
-    for note in notes:
-        print(note, file=sys.stderr)
-    if skipped:
-        print(f"{skipped} of {len(pdfs)} file(s) unchanged since the last run, skipped (--force redoes them)")
-    failures.sort(key=lambda f: f["file"])        # by file, not in the order the workers finished
+            batch.add(s)
+    return batch
+
+
+def _write_failures(out: str, failures: list[dict[str, str | None]]) -> str | None:
+    """failures.json in `out`, by file (not in the order the workers finished): where it was written,
+    None when it could not be (a remote store that is gone: written locally instead)."""
+    failures.sort(key=lambda f: f["file"] or "")
     report = f"{out.rstrip('/')}/failures.json"
     text = (json.dumps(failures, ensure_ascii=False, indent=1) + "\n").encode()
     try:
@@ -130,20 +167,13 @@ def cmd_extract(args) -> int:
     except OSError as e:
         print(f"error: {quoted(report)} could not be written: {e.strerror or e}", file=sys.stderr)
         if not is_remote(out):
-            return 2
+            return None
         local = _write_locally(text)        # the store is gone: the list of failures is not lost with it
         if local is None:
-            return 2
+            return None
         report = local
         print(f"the failures are in {quoted(report)} instead", file=sys.stderr)
-    if failures:
-        print(f"{len(failures)} of {len(pdfs)} file(s) failed; see {report}", file=sys.stderr)
-        return 1
-    if review and args.strict:
-        print(f"{len(review)} notice(s) need review (--strict): {', '.join(review)}; see their report.json",
-              file=sys.stderr)
-        return 1
-    return 0
+    return report
 
 
 def cmd_load(args) -> int:

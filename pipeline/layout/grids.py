@@ -295,34 +295,45 @@ def _column_edges(header: list[Line], body: list[Line], x0: float, x1: float, mi
     makes no column of its own. In each gap the boundary goes next to the
     side whose texts are aligned on it (left-aligned cells start at their cell's edge), else in
     the middle."""
+    spans = _text_spans(header, body, min_gap)
+    gaps = _gaps(spans, min_gap)
+    return [x0, *(_edge_in_gap(gaps, k, spans, x0, x1, min_gap, aligned) for k in range(len(gaps))), x1]
+
+
+def _text_spans(header: list[Line], body: list[Line], min_gap: float) -> list[tuple[float, float]]:
+    """The (x0, x1) of every text run, sorted: the runs of the lines of more than one, then the lines
+    of a single run that cross no whole gap those show."""
     lines = header + body
     multi = [ln for ln in lines if len(runs(ln, min_gap)) > 1] or lines
     spans = [(run[0].x0, run[-1].x1) for ln in multi for run in runs(ln, min_gap)]
     shown = _gaps(sorted(spans), min_gap)
-    for is_header, part in ((True, header), (False, body)):
-        for ln in part:
-            a, b = ln.chars[0].x0, ln.chars[-1].x1
-            inside = (a, b) if not is_header else ((a + b) / 2,) * 2     # a header text centred over a gap spans it
-            if any(ln is m for m in multi) or any(a <= lo and hi <= b or lo < inside[0] and inside[1] < hi
-                                                  for lo, hi in shown):
-                continue
-            spans.append((a, b))
-    spans.sort()
-    gaps = _gaps(spans, min_gap)
-    edges = [x0]
-    for k, (lo, hi) in enumerate(gaps):
-        nxt = gaps[k + 1][0] if k + 1 < len(gaps) else x1
-        prv = gaps[k - 1][1] if k else x0
-        starts = [a for a, _ in spans if hi <= a < nxt]
-        ends = [b for a, b in spans if prv <= a and b <= lo]
-        if max(starts) - min(starts) <= aligned:
-            edges.append(hi - min_gap / 2)
-        elif ends and max(ends) - min(ends) <= aligned:
-            edges.append(lo + min_gap / 2)
-        else:
-            edges.append((lo + hi) / 2)
-    edges.append(x1)
-    return edges
+    spans += [(ln.chars[0].x0, ln.chars[-1].x1) for is_header, part in ((True, header), (False, body))
+              for ln in part if not any(ln is m for m in multi) and not _crosses(ln, is_header, shown)]
+    return sorted(spans)
+
+
+def _crosses(ln: Line, is_header: bool, gaps: list[tuple[float, float]]) -> bool:
+    """The line spans one of `gaps`, or (a body text) stands inside one; a header text centred over a
+    gap counts as spanning it."""
+    a, b = ln.chars[0].x0, ln.chars[-1].x1
+    inside = ((a + b) / 2,) * 2 if is_header else (a, b)
+    return any(a <= lo and hi <= b or lo < inside[0] and inside[1] < hi for lo, hi in gaps)
+
+
+def _edge_in_gap(gaps: list[tuple[float, float]], k: int, spans: list[tuple[float, float]], x0: float, x1: float,
+                 min_gap: float, aligned: float) -> float:
+    """The boundary in gap `k`: next to the side whose texts are aligned on it (the starts of the texts
+    after it, else the ends of those before it), else in its middle."""
+    lo, hi = gaps[k]
+    nxt = gaps[k + 1][0] if k + 1 < len(gaps) else x1
+    prv = gaps[k - 1][1] if k else x0
+    starts = [a for a, _ in spans if hi <= a < nxt]
+    ends = [b for a, b in spans if prv <= a and b <= lo]
+    if max(starts) - min(starts) <= aligned:
+        return hi - min_gap / 2
+    if ends and max(ends) - min(ends) <= aligned:
+        return lo + min_gap / 2
+    return (lo + hi) / 2
 
 
 def _gaps(spans: list[tuple[float, float]], min_gap: float) -> list[tuple[float, float]]:

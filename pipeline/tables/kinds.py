@@ -267,12 +267,7 @@ def _walk(t: LogicalTable, cols: dict[int, str], what: str, besides: Set[int | N
             w.groups.append(_Group(*label, page=page, row=row))
             restart = True
             continue
-        total = data.regex("total_row").match(next((compact(x) for x in row if compact(x)), ""))
-        if total:
-            if total.group(1) == "小计" and w.groups:
-                w.groups[-1].subtotal = row
-            elif total.group(1) != "小计":
-                w.total = row
+        if _total_row(w, row):
             continue
         f = _fields(row, cols)
         seq = _int(f["seq"]) if "seq" in f else len(w.rows) + 1
@@ -289,18 +284,38 @@ def _walk(t: LogicalTable, cols: dict[int, str], what: str, besides: Set[int | N
             w.groups[-1].listed += 1
         w.rows.append((i, page, w.groups[-1] if w.groups else None, f, seq))
     w.problems.extend(_doubtful_cells(t, w.rows, cols))
-    unbroken = not any(p.code in (Code.SEQ_BREAK, Code.ROW_WITHOUT_NUMBER) for p in w.problems)
+    w.problems.extend(_group_problems(t, w, "seq" in cols.values()))
+    return w
+
+
+def _total_row(w: _Walk, row: tuple[str, ...]) -> bool:
+    """A 合计 / 总计 row (the table's total) or a 小计 row (its group's subtotal), kept in `w`."""
+    total = data.regex("total_row").match(next((compact(x) for x in row if compact(x)), ""))
+    if total is None:
+        return False
+    if total.group(1) != "小计":
+        w.total = row
+    elif w.groups:
+        w.groups[-1].subtotal = row
+    return True
+
+
+def _group_problems(t: LogicalTable, w: _Walk, numbered: bool) -> list[Problem]:
+    """A group without rows, a section declaring another count than it lists (the count printed
+    wrong, not a row lost, when the 序号 column runs on unbroken across its end)."""
+    problems = []
+    unbroken = numbered and not any(p.code in (Code.SEQ_BREAK, Code.ROW_WITHOUT_NUMBER) for p in w.problems)
     for g in w.groups:
         if g.declared is not None and g.declared != g.listed:
             reason = f"section declares {g.declared} projects, {g.listed} listed"
-            evidence = _nothing_lost(w.rows, g) if unbroken and "seq" in cols.values() else None
-            w.problems.append(Problem("check", reason, page=g.page, text=g.text, table_no=t.table_no,
-                                      code=Code.SECTION_COUNT_PRINTED if evidence else Code.SECTION_COUNT,
-                                      evidence=evidence or ""))
+            evidence = _nothing_lost(w.rows, g) if unbroken else None
+            problems.append(Problem("check", reason, page=g.page, text=g.text, table_no=t.table_no,
+                                    code=Code.SECTION_COUNT_PRINTED if evidence else Code.SECTION_COUNT,
+                                    evidence=evidence or ""))
         elif g.listed == 0:
-            w.problems.append(Problem("check", "section without rows", page=g.page, text=g.text,
-                                      table_no=t.table_no, code=Code.SECTION_EMPTY))
-    return w
+            problems.append(Problem("check", "section without rows", page=g.page, text=g.text,
+                                    table_no=t.table_no, code=Code.SECTION_EMPTY))
+    return problems
 
 
 NAME_FIELDS = ("indicator", "name")
