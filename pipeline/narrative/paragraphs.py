@@ -20,7 +20,7 @@ from pipeline.model.rows import FootnoteRow, ParagraphRow
 from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
 from pipeline.vocab.grammar import cn_to_number
-from pipeline.vocab.text import compact, first_sentence_end, nfkc
+from pipeline.vocab.text import PARAGRAPH_END, compact, first_sentence_end, nfkc
 
 
 @dataclass
@@ -271,7 +271,7 @@ def _starts_paragraph(ln: Line, prev: Line, left: float, right: float, pitch: di
     if _centered(ln, left, centers, s) and _centered(prev, left, centers, s) and _font(ln) == _font(prev):
         return False
     # ragged right: a line that stops short without ending its sentence goes on in the next
-    return not (offset < s.flush and not re.search(r"[。！？；：!?;:]$", line_text(prev, s=s)))
+    return not (offset < s.flush and not line_text(prev, s=s).endswith(tuple(PARAGRAPH_END)))
 
 
 def _heading_level(text: str) -> int | None:
@@ -284,7 +284,6 @@ def _heading_level(text: str) -> int | None:
 
 # ------------------------------------------------------------------ doubts about the paragraphs
 
-SENTENCE_END = "。！？；：!?;:…"
 CLOSING = "”’」』）)》〉】"
 # a paragraph starting with one of these starts in the middle of a sentence
 CONTINUING = "，。、；：？！）》」』”’,.;:?!)%‰"
@@ -294,7 +293,7 @@ def _ends_sentence(ln: Line, s: LayoutSettings) -> bool:
     """The line's text (footnote markers and closing quotes or brackets aside) ends a sentence."""
     text = line_text(ln, keep=lambda c: not is_superscript(c, ln, s), s=s).rstrip()
     text = text.rstrip(CLOSING)
-    return bool(text) and text[-1] in SENTENCE_END
+    return bool(text) and text[-1] in PARAGRAPH_END
 
 
 def _doubtful_paragraphs(paras: list[_Para], rows: list[ParagraphRow], segments: list[int],
@@ -452,7 +451,7 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pag
                                      note_boxes=page_boxes(notes[key]["lines"])))
     for para_id, p in enumerate(paras, start=1):
         text, lead, markers = _assemble(p, notes, s, anywhere)
-        if lead and lead.rstrip(CLOSING)[-1:] not in SENTENCE_END:
+        if lead and lead.rstrip(CLOSING)[-1:] not in PARAGRAPH_END:
             problems.append(Problem("narrative", "bold lead does not end where a sentence ends", page=p.lines[0].page,
                                     text=lead, bbox=box([p.lines[0]]), code=Code.LEAD_NOT_SENTENCE))
         level = _heading_level(text) if len(text) <= data.patterns()["heading_max_chars"] \

@@ -10,9 +10,12 @@ from functools import lru_cache
 from pipeline.vocab import data
 
 # The punctuation that parts a text, from schemas/patterns.json "breaks"; each set holds the one
-# before it and adds its own entry there.
+# before it (PARAGRAPH_END aside) and adds its own entry there.
 # - ends a sentence: facts are read a sentence at a time; a bold lead is the opening sentence
 SENTENCE_END: str = data.patterns()["breaks"]["sentence_end"]
+# - may end a paragraph's last line (a colon before a list, an ellipsis too): a short line ending
+#   otherwise goes on in the next, and a break after a full one is a doubt
+PARAGRAPH_END: str = SENTENCE_END + data.patterns()["breaks"]["paragraph_end"]
 # - ends a clause of a sentence (a comma, a colon too): the cross-check names a figure by the
 #   clause before it
 CLAUSE_END: str = SENTENCE_END + data.patterns()["breaks"]["clause_end"]
