@@ -125,6 +125,28 @@ class PageLayout:
 
 
 @dataclass(frozen=True, slots=True)
+class CellMarker:
+    """A footnote marker printed in a table cell: the table stage finds it, the narrative stage pairs
+    it with its note."""
+    number: int
+    page: int
+    table_no: int | None
+    row: int                    # the cell's place in its logical table (TableCell.row, .col)
+    col: int
+    anchor: str                 # the cell's text before the marker
+    bbox: tuple[float, float, float, float] | None      # the cell's box on `page`
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A footnote as printed: at a page's bottom, or gathered at the report's end."""
+    number: int
+    page: int                   # where it starts
+    parts: tuple[str, ...]      # the texts of its lines, the number taken off the first
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Segment:
     """A stretch of a notice's body text between two 附件 labels: the cover notice before the first,
     then each attachment (all of it the report when there is no label)."""

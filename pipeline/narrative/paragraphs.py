@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from pipeline.layout.lines import (
@@ -15,7 +16,7 @@ from pipeline.layout.lines import (
     marker_number,
 )
 from pipeline.model.problems import Code
-from pipeline.model.records import Char, Line, PageLayout, Problem, Segment
+from pipeline.model.records import CellMarker, Char, Line, Note, PageLayout, Problem, Segment
 from pipeline.model.rows import FootnoteRow, ParagraphRow
 from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
@@ -38,8 +39,8 @@ class Narrative:
 
 
 def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
-                    cell_markers: list[dict], s: LayoutSettings) -> Narrative:
-    """`cell_markers`: footnote markers found in table cells, {number, page, table_no, row, col, anchor, bbox}.
+                    cell_markers: list[CellMarker], s: LayoutSettings) -> Narrative:
+    """`cell_markers`: footnote markers found in table cells.
     Paragraph and footnote rows carry their boxes on the page (`boxes`, `marker_box`, `note_boxes`) for the
     review page; the schemas keep them off the written outputs."""
     parts, attached = _split_parts(layouts, skip, s)
@@ -49,7 +50,7 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
     title = ""
     paras: list[_Para] = []
     segments: list[int] = []            # per paragraph: the part (notice, report, attachment) it is in
-    end_notes: dict[tuple[int, int], dict] = {}
+    end_notes: dict[tuple[int, int], Note] = {}
     for segment, seg in enumerate(parts):
         part, lines = seg.part, list(seg.lines)
         if part == "report":            # notes gathered under 注释： after the report's last paragraph
@@ -371,19 +372,19 @@ def _heading_number(text: str) -> int | None:
 
 # ------------------------------------------------------------------ footnotes
 
-def _collect_notes(lines: list[Line], s: LayoutSettings) -> tuple[dict[tuple[int, int], dict], list[Problem]]:
+def _collect_notes(lines: list[Line], s: LayoutSettings) -> tuple[dict[tuple[int, int], Note], list[Problem]]:
     """Footnote texts by (page, number); a note with no number continues the last one."""
-    notes: dict[tuple[int, int], dict] = {}
+    notes: dict[tuple[int, int], Note] = {}
     problems: list[Problem] = []
-    last: dict | None = None
+    last: tuple[int, int] | None = None
     for ln in lines:
         number, rest = _split_note_number(ln, s)
         if number is not None:
-            last = {"no": number, "page": ln.page, "parts": [rest], "lines": [ln]}
-            notes[(ln.page, number)] = last
+            last = (ln.page, number)
+            notes[last] = Note(number, ln.page, (rest,), (ln,))
         elif last is not None:
-            last["parts"].append(line_text(ln, s=s))
-            last["lines"].append(ln)
+            note = notes[last]
+            notes[last] = replace(note, parts=(*note.parts, line_text(ln, s=s)), lines=(*note.lines, ln))
         else:
             problems.append(Problem("footnotes", "footnote text with no number", page=ln.page,
                                     text=line_text(ln, s=s),
@@ -391,7 +392,7 @@ def _collect_notes(lines: list[Line], s: LayoutSettings) -> tuple[dict[tuple[int
     return notes, problems
 
 
-def _end_notes(lines: list[Line], s: LayoutSettings) -> tuple[list[Line], dict[tuple[int, int], dict], list[Problem]]:
+def _end_notes(lines: list[Line], s: LayoutSettings) -> tuple[list[Line], dict[tuple[int, int], Note], list[Problem]]:
     """The notes a report gathers after its last paragraph, under a line `注释：` (patterns
     `notes_heading`) whose next line opens with a note number (1．…): the report's lines without
     them, and the notes as _collect_notes reads them."""
@@ -429,7 +430,8 @@ def _gap_after_number(ln: Line, s: LayoutSettings) -> bool:
 
 # ------------------------------------------------------------------ rows
 
-def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pages: set[int],
+def _rows(notice_id: str, paras: list[_Para], notes: dict[tuple[int, int], Note], cell_markers: list[CellMarker],
+          ocr_pages: set[int],
           problems: list[Problem], s: LayoutSettings, anywhere: set[int] = frozenset()):
     """`anywhere`: numbers of notes gathered at the report's end (a marker finds them on any page)."""
     rows: list[ParagraphRow] = []
@@ -437,18 +439,18 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pag
     path: dict[int, str] = {}
     used_notes: set[tuple[int, int]] = set()
     for m in cell_markers:
-        key = (m["page"], m["number"])
+        key = (m.page, m.number)
         if key not in notes or key in used_notes:
-            problems.append(Problem("footnotes", f"marker {m['number']} in a table cell has no footnote text",
-                                    page=m["page"], text=m["anchor"], table_no=m["table_no"], bbox=m.get("bbox"),
+            problems.append(Problem("footnotes", f"marker {m.number} in a table cell has no footnote text",
+                                    page=m.page, text=m.anchor, table_no=m.table_no, bbox=m.bbox,
                                     code=Code.MARKER_WITHOUT_NOTE))
             continue
         used_notes.add(key)
-        footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=m["number"], text=join_lines(notes[key]["parts"]),
-                                     page=m["page"], para_id=None, anchor=m["anchor"], table_no=m["table_no"],
-                                     cell_row=m["row"], cell_col=m["col"],
-                                     marker_box=(m["page"], *m["bbox"]) if m.get("bbox") else None,
-                                     note_boxes=page_boxes(notes[key]["lines"])))
+        footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=m.number, text=join_lines(notes[key].parts),
+                                     page=m.page, para_id=None, anchor=m.anchor, table_no=m.table_no,
+                                     cell_row=m.row, cell_col=m.col,
+                                     marker_box=(m.page, *m.bbox) if m.bbox else None,
+                                     note_boxes=page_boxes(notes[key].lines)))
     for para_id, p in enumerate(paras, start=1):
         text, lead, markers = _assemble(p, notes, s, anywhere)
         if lead and lead.rstrip(CLOSING)[-1:] not in PARAGRAPH_END:
@@ -472,9 +474,9 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pag
                 continue
             used_notes.add(note_key)
             note = notes[note_key]
-            footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=number, text=join_lines(note["parts"]),
-                                         page=note["page"], para_id=para_id, anchor=anchor,
-                                         marker_box=(page, *marker_box), note_boxes=page_boxes(note["lines"])))
+            footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=number, text=join_lines(note.parts),
+                                         page=note.page, para_id=para_id, anchor=anchor,
+                                         marker_box=(page, *marker_box), note_boxes=page_boxes(note.lines)))
         first, last = p.lines[0].page, p.lines[-1].page
         rows.append(ParagraphRow(
             notice_id=notice_id, para_id=para_id, part=p.part,
@@ -488,23 +490,23 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict, cell_markers, ocr_pag
     for key, note in notes.items():
         if key in used_notes:
             continue
-        text = join_lines(note["parts"])
-        linked, anchor = _topic_anchor(text, [(i, p) for i, p in enumerate(paras, start=1)], note["page"], s)
+        text = join_lines(note.parts)
+        linked, anchor = _topic_anchor(text, [(i, p) for i, p in enumerate(paras, start=1)], note.page, s)
         if linked is None:                # kept, unlinked: a note is never dropped
-            problems.append(Problem("footnotes", f"footnote {note['no']} has no marker in the text",
-                                    page=note["page"], text=text,
-                                    bbox=box([ln for ln in note["lines"] if ln.page == note["page"]]),
+            problems.append(Problem("footnotes", f"footnote {note.number} has no marker in the text",
+                                    page=note.page, text=text,
+                                    bbox=box([ln for ln in note.lines if ln.page == note.page]),
                                     code=Code.NOTE_WITHOUT_MARKER))
         else:                             # its marker lost (a scan), its topic words tell the anchor
-            problems.append(Problem("footnotes", f"footnote {note['no']} has no marker: linked by its topic words",
-                                    page=note["page"], text=f"{anchor} ← {text}",
-                                    bbox=box([ln for ln in note["lines"] if ln.page == note["page"]]),
+            problems.append(Problem("footnotes", f"footnote {note.number} has no marker: linked by its topic words",
+                                    page=note.page, text=f"{anchor} ← {text}",
+                                    bbox=box([ln for ln in note.lines if ln.page == note.page]),
                                     code=Code.NOTE_LINKED_BY_TOPIC))
             row = rows[linked - 1]
-            rows[linked - 1] = replace(row, footnote_refs=",".join(filter(None, [row.footnote_refs, str(note["no"])])))
-        footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=note["no"], text=text,
-                                     page=note["page"], para_id=linked, anchor=anchor,
-                                     marker_box=None, note_boxes=page_boxes(note["lines"])))
+            rows[linked - 1] = replace(row, footnote_refs=",".join(filter(None, [row.footnote_refs, str(note.number)])))
+        footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=note.number, text=text,
+                                     page=note.page, para_id=linked, anchor=anchor,
+                                     marker_box=None, note_boxes=page_boxes(note.lines)))
     footnotes.sort(key=lambda f: (f.footnote_no, f.page))
     return rows, footnotes
 
@@ -537,7 +539,7 @@ def _topic_anchor(note: str, paras: list[tuple[int, _Para]], page: int,
     return para_id, _anchor(text[:end])
 
 
-def page_boxes(lines: list[Line]) -> tuple[tuple[int, float, float, float, float], ...]:
+def page_boxes(lines: Sequence[Line]) -> tuple[tuple[int, float, float, float, float], ...]:
     """The box (page, x0, top, x1, bottom) around the lines on each page they cover, for the review page."""
     pages: dict[int, list[Line]] = {}
     for ln in lines:
@@ -545,7 +547,7 @@ def page_boxes(lines: list[Line]) -> tuple[tuple[int, float, float, float, float
     return tuple((page, *box(group)) for page, group in pages.items())
 
 
-def _assemble(p: _Para, notes: dict, s: LayoutSettings, anywhere: set[int] = frozenset()):
+def _assemble(p: _Para, notes: dict[tuple[int, int], Note], s: LayoutSettings, anywhere: set[int] = frozenset()):
     """Paragraph text with markers taken out, its lead, and its markers (number, page, anchor, box)."""
     text, found = marked_text(p.lines, known=lambda page, number: (page, number) in notes or number in anywhere,
                               s=s)

@@ -8,6 +8,7 @@ from pipeline.layout.lines import line_text
 from pipeline.model.problems import Code
 from pipeline.model.records import (
     Cell,
+    CellMarker,
     Grid,
     Line,
     LogicalTable,
@@ -253,7 +254,7 @@ def table_note_rows(notice_id: str, tables: list[LogicalTable]) -> list[TableNot
             for t in tables for k, (page, text) in enumerate(t.notes, start=1)]
 
 
-def cell_markers(tables: list[LogicalTable]) -> list[dict]:
+def cell_markers(tables: list[LogicalTable]) -> list[CellMarker]:
     """Footnote markers printed in table cells, for the narrative stage to pair with their notes."""
-    return [{"number": n, "page": c.page, "table_no": t.table_no, "row": c.row, "col": c.col, "anchor": a,
-             "bbox": c.bbox} for t in tables for c in t.cells for n, a in c.markers]
+    return [CellMarker(number=n, page=c.page, table_no=t.table_no, row=c.row, col=c.col, anchor=a, bbox=c.bbox)
+            for t in tables for c in t.cells for n, a in c.markers]
