@@ -144,6 +144,13 @@ def test_low_confidence_numbers_the_notice_confirms(tmp_path):
     (p,) = [p for p in weigh(found, {**tables, "facts": []}) if p.stage == "ocr"]
     assert p.code == Code.OCR_CONFIRMED
     assert p.evidence == "printed again in 表1 on p.1, read for sure: 172.9亿元，增长13%"
+    # a report figure that agrees with the table only within rounding confirms nothing
+    rounded = _notice(tmp_path / "rounded.pdf", gdp="1725.6", section_total="9.0")
+    found, tables = _as_scanned(rounded, [])
+    para = next(p for p in tables["paragraphs"] if "1725.6亿元" in p.text)
+    found = [Problem("ocr", "number read with low OCR confidence", page=para.page_first, text="1725.6 (0.7) in …",
+                     bbox=tuple(para.boxes[0][1:]), code=Code.OCR_LOW_CONFIDENCE)]
+    assert [p.code for p in weigh(found, tables) if p.stage == "ocr"] == [Code.OCR_LOW_CONFIDENCE]
     # a declared count the rows agree with confirms itself
     found, tables = _as_scanned(ex, [])
     label = next(c for c in tables["table_cells"] if "（2项）" in (c.text or ""))

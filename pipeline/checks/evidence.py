@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from collections import defaultdict
 from dataclasses import replace
 
@@ -101,7 +102,9 @@ class _Confirmations:
         for fact, para, _, _, found in report_table_pairs(tables.get("facts", []), self.paragraphs,
                                                            tables.get("indicators", []),
                                                            tables.get("indicator_values", [])):
-            shown = [value_cells.get((v.table_no, v.seq, f"{v.measure}_text")) for v in found if agrees(fact, [v])]
+            # the same figure, not one that agrees within rounding (14.5% against a printed 15%)
+            shown = [value_cells.get((v.table_no, v.seq, f"{v.measure}_text")) for v in found
+                     if agrees(fact, [v]) and Decimal(fact.base_value) == Decimal(v.base_value)]
             if shown:
                 self.agreeing.append((fact, para, [c for c in shown if c is not None]))
 
