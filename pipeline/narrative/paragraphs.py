@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field, replace
 
 from pipeline.layout.lines import (
@@ -67,8 +67,9 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
         paras.extend(found)
         segments.extend([segment] * len(found))
     ocr_pages = {lay.page.number for lay in layouts if lay.page.source == "ocr"}
-    rows, footnotes = _rows(notice_id, paras, {**notes, **end_notes}, cell_markers, ocr_pages, problems, s,
-                            anywhere={number for _, number in end_notes})
+    rows, footnotes, paired = _rows(notice_id, paras, {**notes, **end_notes}, cell_markers, ocr_pages, s,
+                                    anywhere={number for _, number in end_notes})
+    problems.extend(paired)
     problems.extend(_missing_attachments(rows, attached))
     problems.extend(_doubtful_paragraphs(paras, rows, segments, layouts, left, right, s))
     return Narrative(title=title, paragraphs=rows, footnotes=footnotes, problems=problems)
@@ -431,26 +432,52 @@ def _gap_after_number(ln: Line, s: LayoutSettings) -> bool:
 # ------------------------------------------------------------------ rows
 
 def _rows(notice_id: str, paras: list[_Para], notes: dict[tuple[int, int], Note], cell_markers: list[CellMarker],
-          ocr_pages: set[int],
-          problems: list[Problem], s: LayoutSettings, anywhere: set[int] = frozenset()):
-    """`anywhere`: numbers of notes gathered at the report's end (a marker finds them on any page)."""
-    rows: list[ParagraphRow] = []
+          ocr_pages: set[int], s: LayoutSettings,
+          anywhere: Set[int] = frozenset()) -> tuple[list[ParagraphRow], list[FootnoteRow], list[Problem]]:
+    """Paragraph and footnote rows, and the problems met pairing markers with notes: markers in table
+    cells first, then those in the paragraphs, then the notes no marker took (linked by their topic
+    words where they tell). `anywhere`: numbers of notes gathered at the report's end (a marker finds
+    them on any page)."""
+    cell_notes, taken, problems = _cell_footnotes(notice_id, cell_markers, notes)
+    rows, para_notes, taken, more = _paragraph_rows(notice_id, paras, notes, taken, ocr_pages, s, anywhere)
+    rows, lost, unmarked = _unmarked_notes(notice_id, rows, paras, notes, taken, s)
+    footnotes = sorted([*cell_notes, *para_notes, *lost], key=lambda f: (f.footnote_no, f.page))
+    return rows, footnotes, [*problems, *more, *unmarked]
+
+
+def _cell_footnotes(notice_id: str, cell_markers: list[CellMarker], notes: dict[tuple[int, int], Note]
+                    ) -> tuple[list[FootnoteRow], set[tuple[int, int]], list[Problem]]:
+    """The footnotes table cells point to (a cell's marker takes the note of its number on its page),
+    the notes they took, and the markers with no note."""
     footnotes: list[FootnoteRow] = []
-    path: dict[int, str] = {}
-    used_notes: set[tuple[int, int]] = set()
+    taken: set[tuple[int, int]] = set()
+    problems: list[Problem] = []
     for m in cell_markers:
         key = (m.page, m.number)
-        if key not in notes or key in used_notes:
+        if key not in notes or key in taken:
             problems.append(Problem("footnotes", f"marker {m.number} in a table cell has no footnote text",
                                     page=m.page, text=m.anchor, table_no=m.table_no, bbox=m.bbox,
                                     code=Code.MARKER_WITHOUT_NOTE))
             continue
-        used_notes.add(key)
+        taken.add(key)
         footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=m.number, text=join_lines(notes[key].parts),
                                      page=m.page, para_id=None, anchor=m.anchor, table_no=m.table_no,
                                      cell_row=m.row, cell_col=m.col,
                                      marker_box=(m.page, *m.bbox) if m.bbox else None,
                                      note_boxes=page_boxes(notes[key].lines)))
+    return footnotes, taken, problems
+
+
+def _paragraph_rows(notice_id: str, paras: list[_Para], notes: dict[tuple[int, int], Note],
+                    taken: set[tuple[int, int]], ocr_pages: set[int], s: LayoutSettings, anywhere: Set[int]
+                    ) -> tuple[list[ParagraphRow], list[FootnoteRow], set[tuple[int, int]], list[Problem]]:
+    """A row per paragraph (a heading, or a paragraph with its section path and lead), the footnotes
+    its markers point to, the notes taken by then, and the problems met."""
+    rows: list[ParagraphRow] = []
+    footnotes: list[FootnoteRow] = []
+    problems: list[Problem] = []
+    used = set(taken)
+    path: dict[int, str] = {}
     for para_id, p in enumerate(paras, start=1):
         text, lead, markers = _assemble(p, notes, s, anywhere)
         if lead and lead.rstrip(CLOSING)[-1:] not in PARAGRAPH_END:
@@ -458,57 +485,82 @@ def _rows(notice_id: str, paras: list[_Para], notes: dict[tuple[int, int], Note]
                                     text=lead, bbox=box([p.lines[0]]), code=Code.LEAD_NOT_SENTENCE))
         level = _heading_level(text) if len(text) <= data.patterns()["heading_max_chars"] \
             and not re.search(r"[。；;]", text[:-1]) and p.part == "report" else None
-        if level is not None:
-            section = " / ".join(path[k] for k in sorted(path) if k < level)
-            path = {k: v for k, v in path.items() if k < level}
-            path[level] = text
-            lead = None
-        else:
-            section = " / ".join(path[k] for k in sorted(path))
-        for number, page, anchor, marker_box in markers:
-            note_key = (page, number) if (page, number) in notes else next(
-                (k for k in notes if k[1] == number and k not in used_notes), None)
-            if note_key is None:
-                problems.append(Problem("footnotes", f"marker {number} has no footnote text", page=page, text=anchor,
-                                        bbox=marker_box, code=Code.MARKER_WITHOUT_NOTE))
-                continue
-            used_notes.add(note_key)
-            note = notes[note_key]
-            footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=number, text=join_lines(note.parts),
-                                         page=note.page, para_id=para_id, anchor=anchor,
-                                         marker_box=(page, *marker_box), note_boxes=page_boxes(note.lines)))
+        section, path = _section(path, level, text)
+        found, missing = _marker_footnotes(notice_id, para_id, markers, notes, used)
+        footnotes += found
+        problems += missing
         first, last = p.lines[0].page, p.lines[-1].page
         rows.append(ParagraphRow(
             notice_id=notice_id, para_id=para_id, part=p.part,
             kind="heading" if level is not None else "paragraph", level=level,
-            section_path=section, lead=lead, text=text,
+            section_path=section, lead=lead if level is None else None, text=text,
             footnote_refs=",".join(str(m[0]) for m in markers),
             page_first=first, page_last=last, boxes=page_boxes(p.lines),
             # provenance: a paragraph with any line read by OCR says so
             source="ocr" if ocr_pages & set(range(first, last + 1)) else "text",
         ))
+    return rows, footnotes, used, problems
+
+
+def _section(path: dict[int, str], level: int | None, text: str) -> tuple[str, dict[int, str]]:
+    """The section path of a paragraph (the headings above it, " / " between them), and the headings
+    in force after it: a heading of `level` replaces those of its level and below."""
+    if level is None:
+        return " / ".join(path[k] for k in sorted(path)), path
+    above = {k: v for k, v in path.items() if k < level}
+    return " / ".join(above[k] for k in sorted(above)), {**above, level: text}
+
+
+def _marker_footnotes(notice_id: str, para_id: int, markers: list[tuple[int, int, str, tuple]],
+                      notes: dict[tuple[int, int], Note], used: set[tuple[int, int]]
+                      ) -> tuple[list[FootnoteRow], list[Problem]]:
+    """The footnotes a paragraph's markers point to (the note of the number on the marker's page, else
+    the first of that number not yet taken), and the markers with no note; adds the notes taken to
+    `used`."""
+    footnotes: list[FootnoteRow] = []
+    problems: list[Problem] = []
+    for number, page, anchor, marker_box in markers:
+        note_key = (page, number) if (page, number) in notes else next(
+            (k for k in notes if k[1] == number and k not in used), None)
+        if note_key is None:
+            problems.append(Problem("footnotes", f"marker {number} has no footnote text", page=page, text=anchor,
+                                    bbox=marker_box, code=Code.MARKER_WITHOUT_NOTE))
+            continue
+        used.add(note_key)
+        note = notes[note_key]
+        footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=number, text=join_lines(note.parts),
+                                     page=note.page, para_id=para_id, anchor=anchor,
+                                     marker_box=(page, *marker_box), note_boxes=page_boxes(note.lines)))
+    return footnotes, problems
+
+
+def _unmarked_notes(notice_id: str, rows: list[ParagraphRow], paras: list[_Para], notes: dict[tuple[int, int], Note],
+                    taken: set[tuple[int, int]], s: LayoutSettings
+                    ) -> tuple[list[ParagraphRow], list[FootnoteRow], list[Problem]]:
+    """The notes no marker took, as footnotes: linked to the paragraph their topic words name (its
+    row then refers to them), else kept unlinked (a note is never dropped); each is a problem."""
+    rows = list(rows)
+    footnotes: list[FootnoteRow] = []
+    problems: list[Problem] = []
     for key, note in notes.items():
-        if key in used_notes:
+        if key in taken:
             continue
         text = join_lines(note.parts)
         linked, anchor = _topic_anchor(text, [(i, p) for i, p in enumerate(paras, start=1)], note.page, s)
-        if linked is None:                # kept, unlinked: a note is never dropped
+        bbox = box([ln for ln in note.lines if ln.page == note.page])
+        if linked is None:
             problems.append(Problem("footnotes", f"footnote {note.number} has no marker in the text",
-                                    page=note.page, text=text,
-                                    bbox=box([ln for ln in note.lines if ln.page == note.page]),
-                                    code=Code.NOTE_WITHOUT_MARKER))
+                                    page=note.page, text=text, bbox=bbox, code=Code.NOTE_WITHOUT_MARKER))
         else:                             # its marker lost (a scan), its topic words tell the anchor
             problems.append(Problem("footnotes", f"footnote {note.number} has no marker: linked by its topic words",
-                                    page=note.page, text=f"{anchor} ← {text}",
-                                    bbox=box([ln for ln in note.lines if ln.page == note.page]),
+                                    page=note.page, text=f"{anchor} ← {text}", bbox=bbox,
                                     code=Code.NOTE_LINKED_BY_TOPIC))
             row = rows[linked - 1]
             rows[linked - 1] = replace(row, footnote_refs=",".join(filter(None, [row.footnote_refs, str(note.number)])))
         footnotes.append(FootnoteRow(notice_id=notice_id, footnote_no=note.number, text=text,
                                      page=note.page, para_id=linked, anchor=anchor,
                                      marker_box=None, note_boxes=page_boxes(note.lines)))
-    footnotes.sort(key=lambda f: (f.footnote_no, f.page))
-    return rows, footnotes
+    return rows, footnotes, problems
 
 
 def _topic_anchor(note: str, paras: list[tuple[int, _Para]], page: int,
@@ -547,7 +599,7 @@ def page_boxes(lines: Sequence[Line]) -> tuple[tuple[int, float, float, float, f
     return tuple((page, *box(group)) for page, group in pages.items())
 
 
-def _assemble(p: _Para, notes: dict[tuple[int, int], Note], s: LayoutSettings, anywhere: set[int] = frozenset()):
+def _assemble(p: _Para, notes: dict[tuple[int, int], Note], s: LayoutSettings, anywhere: Set[int] = frozenset()):
     """Paragraph text with markers taken out, its lead, and its markers (number, page, anchor, box)."""
     text, found = marked_text(p.lines, known=lambda page, number: (page, number) in notes or number in anywhere,
                               s=s)
