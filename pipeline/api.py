@@ -44,36 +44,33 @@ class NotANoticeError(InputError):
     pass
 
 
+class _Laps:
+    """Seconds per stage: a call names the stage that just ended, timed from the end of the one before."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+        self.clock = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = now - self.clock
+        self.clock = now
+
+
 def extract(pdf: str | Path, backend: str | None = None, settings: Settings = DEFAULT) -> Extraction:
     """Run every stage on one PDF and return the rows of every output table. `settings`: the
     thresholds of every stage (pipeline/settings.py), each stage handed its part."""
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str):
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = now - clock
-        clock = now
-
+    lap = _Laps({})
     doc = load_pdf(pdf, settings, backend=backend)
     lap("load")
-    return extract_document(doc, settings, timings)
+    return extract_document(doc, settings, lap.timings)
 
 
 def extract_document(doc: Document, settings: Settings = DEFAULT,
                      timings: dict[str, float] | None = None) -> Extraction:
     """Every stage after loading, on a loaded document (`extract` loads it first; a test may change
     a loaded document's chars to see what the stages make of a defect)."""
-    timings = {} if timings is None else timings
-    clock = time.perf_counter()
-
-    def lap(stage: str):
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = now - clock
-        clock = now
-
+    lap = _Laps({} if timings is None else timings)
     check_text(doc)
     layouts = layout_document(doc.pages, settings.layout)
     lap("layout")
@@ -106,7 +103,7 @@ def extract_document(doc: Document, settings: Settings = DEFAULT,
                               furniture=furniture(layouts, settings.layout),
                               frames={p.number: (p.turn, p.skew) for p in doc.pages if p.turn or p.skew}))
     lap("validate")
-    return replace(ex, timings=dict(timings))
+    return replace(ex, timings=dict(lap.timings))
 
 
 # What the tool itself writes in an output folder beside the notice folders: no notice may take
