@@ -17,9 +17,9 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from collections import defaultdict
 from dataclasses import replace
+from decimal import Decimal
 
 from pipeline.checks.certainty import Certainty, cell_box, inside, number_of
 from pipeline.checks.cross import _adds_up, _sum, agrees, cross_checks, report_table_pairs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import cast
 
 from pipeline.load.backend import (
     Library,
@@ -124,7 +125,8 @@ def _synthetic_bold(page) -> frozenset[str]:
 
     def name(value) -> str:
         value = resolve1(value)
-        return value.name if isinstance(value, PSLiteral) else str(value or "")
+        # (pdfminer keeps a name it cannot decode as UTF-8 as bytes; typed here as the str it is otherwise)
+        return cast(str, value.name) if isinstance(value, PSLiteral) else str(value or "")
 
     type3: set[str] = set()
     real: set[str] = set()

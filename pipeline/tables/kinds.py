@@ -164,9 +164,9 @@ def table_cell_rows(notice_id: str, tables: list[LogicalTable], kinds: list[Kind
     (header, category, section row, data, or unused: in no output row), and the output row
     (indicators/projects, seq) and field its text became."""
     linked: dict[tuple, list] = {}
-    for name, rows in (("indicators", indicators), ("projects", projects)):
+    for output, rows in (("indicators", indicators), ("projects", projects)):
         for r in rows:
-            linked.setdefault((r.table_index, r.source_row), []).append((name, r))
+            linked.setdefault((r.table_index, r.source_row), []).append((output, r))
     out = []
     for t, (kind, cols) in zip(tables, kinds, strict=True):
         numbers = [r.table_no for (index, _), found in linked.items() if index == t.index for _, r in found]

@@ -47,8 +47,8 @@ def create_table_sql(table: str) -> str:
     if key:
         # a key with a column that may be empty (the year of a table that prints none) is UNIQUE:
         # PRIMARY KEY would make the column NOT NULL
-        required = {f["name"] for f in schema["fields"] if f.get("constraints", {}).get("required")}
-        kind = "PRIMARY KEY" if set(key) <= required else "UNIQUE"
+        required_names = {f["name"] for f in schema["fields"] if f.get("constraints", {}).get("required")}
+        kind = "PRIMARY KEY" if set(key) <= required_names else "UNIQUE"
         cols.append(f"{kind} (" + ", ".join(f'"{k}"' for k in key) + ")")
     return f"CREATE TABLE IF NOT EXISTS {table} (" + ", ".join(cols) + ")"
 
