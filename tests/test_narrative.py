@@ -440,3 +440,55 @@ def test_raised_marker_joins_a_line_whose_size_reads_a_hair_smaller():
     marker = char("④", 80 + 14 * 5 - 0.1, 337.7 - 0.35 * 14, 14.0)
     lines = build_lines(body + [marker], page=1, s=DEFAULT.layout)
     assert [line_text(ln, s=DEFAULT.layout) for ln in lines] == ["的工作机制④和总体规划"]
+
+
+@pytest.mark.parametrize("head, marker", [("注释：", "1"), ("注：", "[1]")])
+def test_notes_gathered_after_the_report(tmp_path, head, marker, backend):
+    """The notes printed after the report's last paragraph under a line 注释： (or 注：), one paragraph
+    `1．…` each (the first wrapped), smaller than the body: footnotes linked to the paragraphs holding
+    their markers, out of the narrative. The cover's date on page 1 stays a paragraph of its own
+    though page 2 opens with a lone 附件 label (a single attachment, no number)."""
+    d = Doc()
+    d.text(150, 60, "某县人民政府关于印发计划的通知", size=22)
+    d.text(LEFT, 130, "各乡镇人民政府：")
+    _para(d, 158, "现将计划印发给你们，请认真执行。")
+    d.text(LEFT, 214, "附件：某县2024年计划")
+    d.text(300, 270, "某县人民政府")
+    d.text(330, 298, "2024年1月26日")
+    d.new_page()
+    d.text(LEFT, 60, "附件")
+    d.text(LEFT + 2 * SIZE, 100, "一、2023年工作回顾")
+    d.runs(LEFT + 2 * SIZE, 128, [("深入实施“强省会”战略", {}), (marker, {"sup": True}), ("，经济平稳增长。", {})])
+    d.runs(LEFT + 2 * SIZE, 156, [("建成“千亿园区”", {}), ("2" if marker == "1" else "[2]", {"sup": True}),
+                                  ("一个。", {})])
+    small = 14
+    d.text(LEFT, 196, head, size=small)
+    d.text(LEFT + 2 * small, 220, "1．“强省会”战略：做强做优省会城市、带动全省发展的", size=small)
+    d.text(LEFT, 244, "战略部署。", size=small)
+    d.text(LEFT + 2 * small, 268, "2．“千亿园区”：年总收入达到1000亿元以上的园区。", size=small)
+    d.footer(2)
+    ex = extract(d.save(tmp_path / "end.pdf"), backend=backend)
+    paras = ex.tables["paragraphs"]
+    assert [p.text for p in paras if p.part == "notice"] == [
+        "各乡镇人民政府：", "现将计划印发给你们，请认真执行。", "附件：某县2024年计划", "某县人民政府", "2024年1月26日"]
+    body = [p for p in paras if p.part == "report" and p.kind == "paragraph"]
+    assert [(p.text, p.footnote_refs) for p in body] == [("深入实施“强省会”战略，经济平稳增长。", "1"),
+                                                       ("建成“千亿园区”一个。", "2")]
+    assert [(f.footnote_no, f.text, f.page, f.para_id, f.anchor) for f in ex.tables["footnotes"]] == [
+        (1, "“强省会”战略：做强做优省会城市、带动全省发展的战略部署。", 2, body[0].para_id, "深入实施“强省会”战略"),
+        (2, "“千亿园区”：年总收入达到1000亿元以上的园区。", 2, body[1].para_id, "建成“千亿园区”")]
+    assert not [p for p in ex.problems if p.stage == "footnotes"]
+
+
+def test_report_title_wrapped_over_two_centred_lines(tmp_path):
+    """The report's title set large and centred, broken over two lines (the second shorter, so it
+    starts well in from the margin, as far as a first-line indent): one paragraph."""
+    d = Doc()
+    d.text(LEFT, 60, "附件")
+    line1, line2 = "某县二〇二三年国民经济和社会发展计划执行", "情况与二〇二四年国民经济和社会发展"
+    d.text(LEFT, 100, line1, size=20, justify_to=RIGHT)                    # full: margin to margin
+    d.text(297.6 - 20 * len(line2) / 2, 132, line2, size=20)               # centred: ~2 sizes in
+    d.text(LEFT + 2 * SIZE, 180, "一、2023年工作回顾")
+    _para(d, 208, "一年来，全县经济平稳增长。")
+    ex = extract(d.save(tmp_path / "title.pdf"))
+    assert [p.text for p in ex.tables["paragraphs"]][:3] == [line1 + line2, "一、2023年工作回顾", "一年来，全县经济平稳增长。"]

@@ -63,7 +63,7 @@ def build_narrative(notice_id: str, layouts: list[PageLayout], skip: set[Line],
             lines = lines[:start] + lines[end:]
         elif not title:                 # no cover: the report's own title names the notice
             title = "".join(line_text(ln, s=s) for ln in lines[:_leading_title_count(lines, body_size, s)])
-        found = _paragraphs(part, lines, left, right, centers, s)
+        found = _paragraphs(part, lines, left, right, centers, body_size, s)
         paras.extend(found)
         segments.extend([segment] * len(found))
     ocr_pages = {lay.page.number for lay in layouts if lay.page.source == "ocr"}
@@ -192,13 +192,14 @@ def _leading_title_count(lines: list[Line], body_size: float, s: LayoutSettings)
 # ------------------------------------------------------------------ paragraphs
 
 def _paragraphs(part: str, lines: list[Line], left: float, right: float, centers: dict[int, float],
-                s: LayoutSettings) -> list[_Para]:
+                body_size: float, s: LayoutSettings) -> list[_Para]:
     paras: list[_Para] = []
     prev: Line | None = None
     pitch = _typical_pitch(lines)
     for ln in lines:
         if prev is None or _next_item(ln, paras[-1].lines[0], s) or (
                 not _hangs_under_label(ln, paras[-1].lines[0], s)
+                and not _title_goes_on(ln, prev, left, centers, pitch, body_size, s)
                 and _starts_paragraph(ln, prev, left, right, pitch, centers, s)):
             paras.append(_Para(part))
         paras[-1].lines.append(ln)
@@ -235,6 +236,16 @@ def _item_text(ln: Line, s: LayoutSettings) -> Char | None:
             return c
         seen += len(c.text)
     return None
+
+
+def _title_goes_on(ln: Line, prev: Line, left: float, centers: dict[int, float], pitch: dict[int, float],
+                   body_size: float, s: LayoutSettings) -> bool:
+    """A title wrapped over lines: both larger than the body, in one size and face, the line centred
+    under the one before at the title's pitch (however far its start is from the margin)."""
+    return (ln.page == prev.page and min(ln.size, prev.size) > s.title_size * body_size
+            and abs(ln.size - prev.size) <= s.size_change * max(ln.size, prev.size) and _font(ln) == _font(prev)
+            and _centered(ln, left, centers, s)
+            and ln.baseline - prev.baseline <= s.paragraph_gap * pitch.get(round(ln.size), s.default_pitch * ln.size))
 
 
 def _next_item(ln: Line, first: Line, s: LayoutSettings) -> bool:
