@@ -176,6 +176,20 @@ class LoadSettings:
     # misread as a narrow char: CJK fonts draw ASCII at half width, proportional Latin fonts at
     # most ~0.97 em (W), and printed full-width forms have code points of their own
     wide_ascii: float = 0.99
+    # ---- bold told by ink (load/weight.py): one face drawn by two font programs whose names do not
+    # tell the weight (a browser's synthetic bold: Type 3 glyphs under the regular face's name)
+    # pages are drawn at this many pixels per point to weigh glyphs (72 dpi: a 10.5 pt glyph is
+    # 10 px, its strokes 1-2 px, enough for the ink of a glyph averaged over its box)
+    ink_scale: float = 1.0
+    # a program whose glyphs carry this many times the ink of the same glyphs (same code points) in
+    # the face's main program is its bold: a bold face inks 1.5-2 times its regular, one glyph
+    # drawn twice at one weight differs by under 15 % (anti-aliasing at another position)
+    ink_bold_ratio: float = 1.3
+    # code points drawn by both programs needed before their weights are compared, and enough
+    # compared to stop drawing pages; at most this many pages drawn per program weighed
+    ink_min_shared: int = 3
+    ink_enough: int = 12
+    ink_pages: int = 4
 
 
 @dataclass(frozen=True)

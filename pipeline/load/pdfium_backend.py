@@ -1,10 +1,17 @@
 """The pypdfium2 backend: every char with its box, size, font name and weight, and the page's path
-objects (ruling lines and rectangles, inside form XObjects too), in display space (/Rotate applied)."""
+objects (ruling lines and rectangles, inside form XObjects too), in display space (/Rotate applied).
+
+pdfium names no Type 3 font (a browser's print-to-PDF draws every glyph of a CFF face that way, named
+after its face: `NotoSerifCJKsc-Bold`): the name is read from the font's descriptor by pikepdf, the
+text objects paired with the content stream's show-text operators in order. Bold no name tells
+(Skia's synthetic bold) is told by the glyphs' ink (`weight`)."""
 from __future__ import annotations
 
 import ctypes
+import io
 from functools import lru_cache
 from types import SimpleNamespace
+from typing import Any
 
 from pipeline.load.backend import (
     Library,
@@ -16,6 +23,7 @@ from pipeline.load.backend import (
     read_pages,
     rules_from_box,
 )
+from pipeline.load.weight import Drawn, Image, bold_by_ink, page_ink
 from pipeline.model.records import Page, Problem, Rule
 from pipeline.settings import LoadSettings
 from pipeline.vocab.text import nfc
@@ -36,14 +44,28 @@ def read_pdfium(raw: bytes, s: LoadSettings) -> tuple[dict[str, str], list[Page]
     n_pages, count_problems = pages_that_exist(raw, len(pdf))
     problems.extend(count_problems)
 
+    names = _Type3Names(raw)
+    drawn: list[Drawn] = []
+
     def read(i: int) -> Page:
         page = pdf[i]
         try:
-            return _pdfium_page(page, i + 1, pr, buf, flags, s)
+            result, programs = _pdfium_page(page, i + 1, pr, buf, flags, names, s)
+            drawn.extend((program, i, c) for program, c in zip(programs, result.chars, strict=True))
+            return result
         finally:
             page.close()
 
     pages, page_problems = read_pages(n_pages, read, lib)
+
+    def ink(i: int) -> Image:
+        page = pdf[i]
+        try:
+            return page_ink(page, s.ink_scale)
+        finally:
+            page.close()
+
+    pages = bold_by_ink(pages, drawn, ink, s)
     pdf.close()
     return metadata, pages, problems + page_problems
 
@@ -105,7 +127,66 @@ def _scale(f, obj) -> float:
 HYPHEN_MARK = 0x02     # pdfium's code for a hyphen that ends a line (it takes it for a hyphenation)
 
 
-def _pdfium_page(page, number: int, pr, buf, flags, s: LoadSettings) -> Page:
+class _Type3Names:
+    """The names of the fonts pdfium does not name (Type 3), per page: the top-level text objects in
+    the order the content stream shows text, each with the font set for it (Tf, saved and restored
+    with the graphics state) and named by its descriptor's FontName, else its /Name. Unmapped (empty)
+    when the counts of text objects and show-text operators disagree."""
+
+    def __init__(self, raw: bytes):
+        self.raw = raw
+        self.pdf: Any = None
+
+    def of_page(self, page: Any, index: int, pr: Any) -> dict[int, str]:
+        import pikepdf
+        if self.pdf is None:
+            self.pdf = pikepdf.open(io.BytesIO(self.raw))
+        try:
+            shown = _shown_fonts(self.pdf.pages[index], pikepdf)
+        except (pikepdf.PdfError, IndexError, KeyError, AttributeError, TypeError):
+            return {}
+        objects = []
+        for j in range(pr.FPDFPage_CountObjects(page.raw)):
+            obj = pr.FPDFPage_GetObject(page.raw, j)
+            if pr.FPDFPageObj_GetType(obj) == pr.FPDF_PAGEOBJ_TEXT:
+                objects.append(ctypes.cast(obj, ctypes.c_void_p).value or 0)
+        return dict(zip(objects, shown, strict=True)) if len(objects) == len(shown) else {}
+
+
+def _shown_fonts(page: Any, pikepdf: Any) -> list[str]:
+    """For each show-text operator drawing at least one string, the name of its font ("T3:" + the
+    descriptor's FontName for a Type 3 font, whose programs must not pass for another kind's)."""
+    fonts = page.obj.get("/Resources", {}).get("/Font", {})
+
+    def name(resource: str | None) -> str:
+        font = fonts.get(resource) if resource else None
+        if font is None:
+            return ""
+        descriptor = font.get("/FontDescriptor")
+        label = descriptor.get("/FontName") if descriptor is not None else None
+        label = label if label is not None else font.get("/Name", font.get("/BaseFont", ""))
+        return ("T3:" if font.get("/Subtype") == "/Type3" else "") + str(label).lstrip("/")
+
+    out: list[str] = []
+    current: str | None = None
+    saved: list[str | None] = []
+    for operands, op in pikepdf.parse_content_stream(page, "q Q Tf Tj TJ ' \""):
+        o = str(op)
+        if o == "q":
+            saved.append(current)
+        elif o == "Q":
+            current = saved.pop() if saved else current
+        elif o == "Tf":
+            current = str(operands[0])
+        elif o == "TJ":
+            if any(isinstance(x, pikepdf.String) for x in operands[0]):
+                out.append(name(current))
+        elif operands and len(bytes(operands[-1])):
+            out.append(name(current))
+    return out
+
+
+def _pdfium_page(page, number: int, pr, buf, flags, names: _Type3Names, s: LoadSettings) -> tuple[Page, list[str]]:
     width, height = page.get_size()
     to_display = _display_transform(page.get_rotation(), width, height)
     rotated = page.get_rotation() % 360 != 0
@@ -115,8 +196,10 @@ def _pdfium_page(page, number: int, pr, buf, flags, s: LoadSettings) -> Page:
     ox, oy, rect = ctypes.c_double(), ctypes.c_double(), pr.FS_RECTF()
     p_ox, p_oy, p_rect = ctypes.addressof(ox), ctypes.addressof(oy), ctypes.addressof(rect)
     p_buf, p_flags = ctypes.addressof(buf), ctypes.addressof(flags)
-    style: dict[int, tuple[str, bool, float]] = {}     # text object → font, bold, size
+    style: dict[int, tuple[str, str, bool, float]] = {}     # text object → program, font, bold, size
+    unnamed: dict[int, str] | None = None                  # text object → font name pdfium does not give
     chars = []
+    programs: list[str] = []
     for i in range(tp.count_chars()):
         code = f.unicode(handle, i)
         if code == HYPHEN_MARK and f.is_hyphen(handle, i):
@@ -128,13 +211,17 @@ def _pdfium_page(page, number: int, pr, buf, flags, s: LoadSettings) -> Page:
         st = style.get(obj) if obj else None
         if st is None:
             n = f.font_info(handle, i, p_buf, len(buf), p_flags)
-            font = clean_font(buf.raw[: max(0, n - 1)].decode("utf-8", "replace"))
+            program = buf.raw[: max(0, n - 1)].decode("utf-8", "replace")
+            if not program and obj:
+                unnamed = names.of_page(page, number - 1, pr) if unnamed is None else unnamed
+                program = unnamed.get(obj, "")
+            font = clean_font(program.removeprefix("T3:"))
             bold = is_bold(font) or f.weight(handle, i) >= 600 or \
                 bool(obj) and f.render_mode(obj) == f.fill_stroke
-            st = (font, bold, f.size(handle, i) * _scale(f, obj))
+            st = (program, font, bold, f.size(handle, i) * _scale(f, obj))
             if obj:
                 style[obj] = st
-        font, bold, size = st
+        program, font, bold, size = st
         if not 0.5 <= size <= 500:       # invisible or absurd text is not content
             continue
         f.origin(handle, i, p_ox, p_oy)
@@ -145,10 +232,12 @@ def _pdfium_page(page, number: int, pr, buf, flags, s: LoadSettings) -> Page:
         else:
             x0, x1, baseline = ox.value, rect.right, height - oy.value
         chars.append(make_char(nfc(text), x0, max(x1, x0 + 0.1), baseline, size, font, bold, s))
+        programs.append(program)
     tp.close()
     rules: list[Rule] = []
     images, outlines = _pdfium_paths(page.raw, pr, to_display, rules, s)
-    return Page(number, round(width, 2), round(height, 2), tuple(chars), tuple(rules), images, outlines=outlines)
+    return Page(number, round(width, 2), round(height, 2), tuple(chars), tuple(rules), images,
+                outlines=outlines), programs
 
 
 Matrix = tuple[float, float, float, float, float, float]     # a b c d e f, as in a PDF `cm`
