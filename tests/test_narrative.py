@@ -492,3 +492,20 @@ def test_report_title_wrapped_over_two_centred_lines(tmp_path):
     _para(d, 208, "一年来，全县经济平稳增长。")
     ex = extract(d.save(tmp_path / "title.pdf"))
     assert [p.text for p in ex.tables["paragraphs"]][:3] == [line1 + line2, "一、2023年工作回顾", "一年来，全县经济平稳增长。"]
+
+
+def test_centred_name_under_a_wrapped_subtitle_is_a_paragraph_of_its_own(tmp_path):
+    """Under the report's title, a subtitle wrapped over two centred lines (the first margin to
+    margin, the last short) and the reporter's name centred under it, wider than that last line."""
+    d = Doc()
+    d.text(LEFT, 60, "附件")
+    d.text(150, 100, "关于某县计划的报告", size=22)
+    first, last, name = "——2024年1月8日在某县第五届人民代表大会第三次", "会议上", "某县发展和改革局"
+    d.text(LEFT, 150, first, justify_to=RIGHT)
+    d.text(297.6 - SIZE * len(last) / 2, 178, last)
+    d.text(297.6 - SIZE * len(name) / 2, 206, name)
+    d.text(LEFT + 2 * SIZE, 250, "一、2023年工作回顾")
+    _para(d, 278, "一年来，全县经济平稳增长。")
+    ex = extract(d.save(tmp_path / "sub.pdf"))
+    texts = [p.text for p in ex.tables["paragraphs"]]
+    assert texts[texts.index("关于某县计划的报告") + 1:][:3] == [first + last, name, "一、2023年工作回顾"]

@@ -281,8 +281,11 @@ def _starts_paragraph(ln: Line, prev: Line, left: float, right: float, pitch: di
     prev_full = prev.x1 >= right - s.full_line * size
     if prev_full:
         return False
+    # a centred line under a centred line goes on its paragraph (a wrapped subtitle), unless it is the
+    # wider: the last line of a wrapped text is its shortest, so a wider one opens the next (the
+    # reporter's name under the subtitle's last words)
     if _centered(ln, left, centers, s) and _centered(prev, left, centers, s) and _font(ln) == _font(prev):
-        return False
+        return ln.x1 - ln.x0 > prev.x1 - prev.x0 + s.full_line * size
     # ragged right: a line that stops short without ending its sentence goes on in the next
     return not (offset < s.flush and not line_text(prev, s=s).endswith(tuple(PARAGRAPH_END)))
 
