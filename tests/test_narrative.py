@@ -509,3 +509,16 @@ def test_centred_name_under_a_wrapped_subtitle_is_a_paragraph_of_its_own(tmp_pat
     ex = extract(d.save(tmp_path / "sub.pdf"))
     texts = [p.text for p in ex.tables["paragraphs"]]
     assert texts[texts.index("关于某县计划的报告") + 1:][:3] == [first + last, name, "一、2023年工作回顾"]
+
+
+def test_small_lines_at_the_foot_opening_with_a_year_are_no_notes(tmp_path):
+    """Smaller lines at the page foot opening with 2024年 (a table's head no grid was found for) are
+    not a footnote block: a note number has one or two digits, not the first two of a year."""
+    d = Doc()
+    _report(d)
+    _para(d, 156, "全年安排重大建设项目21个。")
+    d.text(LEFT, 700, "2024年计划投资", size=10.5)
+    d.text(LEFT, 716, "项目名称及建设内容", size=10.5)
+    ex = extract(d.save(tmp_path / "year.pdf"))
+    assert ex.tables["footnotes"] == []
+    assert "2024年计划投资" in "".join(p.text for p in ex.tables["paragraphs"])
