@@ -16,7 +16,7 @@ from typing import Any
 from tqdm import tqdm
 
 from pipeline import api
-from pipeline.batch.executors import FileTask, default_max_memory, executor_for, run_isolated
+from pipeline.batch.executors import PAGE_TIME, FileTask, default_max_memory, executor_for, run_isolated
 from pipeline.batch.summary import summary_line
 from pipeline.load.document import BACKENDS, page_count
 from pipeline.model.records import Summary
@@ -143,16 +143,23 @@ def _run_batch(pdfs: list[Path], args: argparse.Namespace) -> _Batch:
     pages = {p: page_count(p) for p in pdfs}
     batch = _Batch()
     quiet = args.quiet or not sys.stderr.isatty()
-    executor = executor_for(args.cluster, jobs=args.jobs, timeout=args.timeout, retries=args.retries,
-                            warm_up=api.warm_up)
-    with executor, tqdm(total=len(pdfs), unit="file", desc="notices", disable=quiet, position=0) as files, \
+    with tqdm(total=len(pdfs), unit="file", desc="notices", disable=quiet, position=0) as files, \
             tqdm(total=sum(pages.values()), unit="page", desc="pages  ", disable=quiet, position=1) as bar:
-        for s in api.extract_many(pdfs, args.out, backend=args.backend, executor=executor, force=args.force,
-                                  max_memory=args.max_memory and args.max_memory << 20,
-                                  review=args.review, notes=batch.notes):
-            files.update(1)
-            bar.update(pages.get(Path(s.source), 0))
-            batch.add(s)
+        read: dict[str, int] = {}       # pages OCR'd so far, per file: the bar moves as each is read
+
+        def page_read(pdf: str, n: int) -> None:
+            read[pdf] = read.get(pdf, 0) + n
+            bar.update(n)
+
+        executor = executor_for(args.cluster, jobs=args.jobs, timeout=args.timeout, retries=args.retries,
+                                warm_up=api.warm_up, page_time=args.page_time, on_progress=page_read)
+        with executor:
+            for s in api.extract_many(pdfs, args.out, backend=args.backend, executor=executor, force=args.force,
+                                      max_memory=args.max_memory and args.max_memory << 20,
+                                      review=args.review, notes=batch.notes):
+                files.update(1)
+                bar.update(max(0, pages.get(Path(s.source), 0) - read.pop(s.source, 0)))
+                batch.add(s)
     return batch
 
 
@@ -362,7 +369,11 @@ def _main(argv: list[str] | None = None) -> int:
                     help="notices extracted in parallel processes (default 1)")
     _shared(ex, "--backend")
     ex.add_argument("--timeout", type=_number(float, "--timeout"), default=300.0,
-                    help="seconds allowed per file (default 300)")
+                    help="seconds allowed per file, and --page-time more for each page it reads by OCR "
+                         "(default 300)")
+    ex.add_argument("--page-time", type=_number(float, "--page-time", zero=True), default=PAGE_TIME,
+                    help=f"seconds added to a file's --timeout for each scanned page it reads by OCR "
+                         f"(default {PAGE_TIME:g})")
     ex.add_argument("--retries", type=_number(int, "--retries", zero=True), default=2,
                     help="times a file whose worker process died is tried again before it is reported "
                          "crashed (default 2)")

@@ -7,9 +7,14 @@ its own, so a pathological PDF is stopped at the time limit and a crash costs on
 
 An executor knows nothing of the pipeline: it runs `work(task) -> Summary` (a module-level function,
 so that it can be sent to a child or a worker) and yields a Summary per task as each finishes. A file
-that takes longer than `timeout` is reported `timeout` and not tried again; a file whose process died
-(the child, or the Dask worker running it) is tried again, at most `retries` times, then reported
-`crashed`."""
+that takes longer than its time limit is reported `timeout` and not tried again; a file whose process
+died (the child, or the Dask worker running it) is tried again, at most `retries` times, then reported
+`crashed`.
+
+The time limit of a file is `timeout` plus `page_time` for each slow page (a page read by OCR) the
+child announces once it knows them (progress.py): a scanned notice of 120 pages needs minutes where a
+text notice needs a second. Each slow page read is passed to `on_progress(pdf, n)` (the page bar), and
+a child may use as many cores as are free when it starts (`progress.threads()`)."""
 from __future__ import annotations
 
 import multiprocessing
@@ -19,9 +24,10 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pipeline.batch import progress
 from pipeline.model.records import Summary
 from pipeline.settings import DEFAULT, Settings
 
@@ -37,6 +43,12 @@ class FileTask:
     max_memory: int | None = None      # bytes of address space the child may use (None: no limit)
     review: bool = False        # also write the notice's review.html
     settings: Settings = DEFAULT    # the thresholds of every stage (sent with the task to the worker)
+    threads: int = 1            # cores the file may use (its scanned pages read side by side)
+
+
+# Seconds a file is given on top of --timeout for each page it reads by OCR: about 1.5 s of CPU a
+# page on one core, with room for a machine shared with other work (a 120-page scan: 300 + 1800 s).
+PAGE_TIME = 15.0
 
 
 Work = Callable[[FileTask], Summary]
@@ -58,27 +70,47 @@ def failed(task: FileTask, kind: str, reason: str, seconds: float = 0.0) -> Summ
 
 
 class _Child:
-    """One task in a child process: its result comes back over a pipe; EOF means the child died."""
+    """One task in a child process: its progress reports and then its result come back over a pipe;
+    EOF means the child died."""
 
-    def __init__(self, ctx, work: Work, task: FileTask):
+    def __init__(self, ctx, work: Work, task: FileTask, threads: int = 1, page_time: float = PAGE_TIME,
+                 on_progress: Callable[[str, int], None] | None = None):
         self.task = task
+        self.page_time, self.on_progress = page_time, on_progress
+        self.allowance = 0.0                        # seconds on top of the time limit, for its slow pages
         self.conn, send = ctx.Pipe(duplex=False)
         self.peak = _shared_peak(ctx)      # the child's largest address space seen, bytes (or None)
-        self.proc = ctx.Process(target=_child_main, args=(send, work, task, self.peak), daemon=True)
+        given = replace(task, threads=max(1, threads))
+        self.proc = ctx.Process(target=_child_main, args=(send, work, given, self.peak), daemon=True)
         self.proc.start()
         send.close()
         self.started = time.monotonic()
 
-    def result(self) -> Summary:
-        """Once the pipe is readable: the child's Summary, or `crashed` when it died without one."""
+    def receive(self) -> Summary | None:
+        """Once the pipe is readable: None for a progress report (taken into account), else the
+        child's Summary, or `crashed` when it died without one."""
         try:
-            summary = self.conn.recv()
+            message = self.conn.recv()
         except EOFError:
             self.proc.join()
-            summary = self._died()
+            message = self._died()
+        if isinstance(message, tuple):
+            kind, n = message
+            if kind == progress.SLOW_PAGES:
+                self.allowance += n * self.page_time
+            elif kind == progress.PAGE_DONE and self.on_progress:
+                self.on_progress(self.task.pdf, n)
+            return None
         self.proc.join()
         self.conn.close()
-        return summary
+        return message
+
+    def result(self) -> Summary:
+        """The child's Summary, its progress reports taken into account on the way."""
+        while True:
+            summary = self.receive()
+            if summary is not None:
+                return summary
 
     def _died(self) -> Summary:
         """The child died without a Summary. Killed by a signal after its address space had reached
@@ -92,16 +124,21 @@ class _Child:
                           "failed", seconds)
         return failed(self.task, "crashed", f"the worker process died (exit code {code})", seconds)
 
+    def limit(self, timeout: float | None) -> float | None:
+        """The child's time limit: `timeout` and the allowance for the slow pages it announced."""
+        return timeout + self.allowance if timeout else None
+
     def overdue(self, timeout: float | None, now: float) -> bool:
-        if not timeout:         # no time limit
-            return False
-        return now - self.started > timeout
+        limit = self.limit(timeout)
+        return limit is not None and now - self.started > limit
 
     def stop(self, timeout: float) -> Summary:
         self.proc.kill()
         self.proc.join()
         self.conn.close()
-        return failed(self.task, "timeout", f"stopped after the time limit of {timeout:g} s",
+        limit = self.limit(timeout)
+        pages = f" ({timeout:g} s and {self.allowance:g} s for its slow pages)" if self.allowance else ""
+        return failed(self.task, "timeout", f"stopped after the time limit of {limit:g} s{pages}",
                       time.monotonic() - self.started)
 
 
@@ -143,7 +180,10 @@ def _child_main(conn, work: Work, task: FileTask, peak=None) -> None:
     if task.max_memory and peak is not None:
         _watch_peak(peak)       # before the limit: the thread's stack is mapped while it may be
     limit_worker(task.max_memory)
-    conn.send(work(task))
+    progress.install(conn.send, task.threads)
+    summary = work(task)
+    progress.install(None)
+    conn.send(summary)
     conn.close()
 
 
@@ -208,13 +248,19 @@ def default_max_memory(jobs: int = 1) -> int:
     return max(2 << 30, min(8 << 30, total // max(1, jobs)))
 
 
-def run_isolated(work: Work, task: FileTask, timeout: float | None, method: str | None = None) -> Summary:
+def run_isolated(work: Work, task: FileTask, timeout: float | None, method: str | None = None, threads: int = 1,
+                 page_time: float = PAGE_TIME) -> Summary:
     """Run one task in a child process and wait for it: its Summary, `timeout` or `crashed`."""
-    child = _Child(multiprocessing.get_context(method or start_method()), work, task)
-    limit = timeout or None
-    if child.conn.poll(limit) or limit is None:     # (without a limit, poll waits until the pipe is readable)
-        return child.result()
-    return child.stop(limit)
+    child = _Child(multiprocessing.get_context(method or start_method()), work, task, threads, page_time)
+    while True:
+        limit = child.limit(timeout)
+        left = None if limit is None else limit - (time.monotonic() - child.started)
+        if left is not None and left <= 0:
+            return child.stop(timeout)
+        if child.conn.poll(left):
+            summary = child.receive()
+            if summary is not None:
+                return summary
 
 
 def _retry(summary: Summary, attempts: int, retries: int) -> bool:
@@ -224,9 +270,11 @@ def _retry(summary: Summary, attempts: int, retries: int) -> bool:
 class LocalExecutor:
     """`jobs` child processes at a time on this machine."""
 
-    def __init__(self, jobs: int = 1, timeout: float | None = 300.0, retries: int = 2, method: str | None = None):
+    def __init__(self, jobs: int = 1, timeout: float | None = 300.0, retries: int = 2, method: str | None = None,
+                 page_time: float = PAGE_TIME, on_progress: Callable[[str, int], None] | None = None):
         self.jobs, self.timeout, self.retries = max(1, jobs), timeout, retries
         self.method = method or start_method()
+        self.page_time, self.on_progress = page_time, on_progress
 
     def run(self, work: Work, tasks: Iterable[FileTask]) -> Iterator[Summary]:
         ctx = multiprocessing.get_context(self.method)
@@ -237,11 +285,16 @@ class LocalExecutor:
             while pending and len(running) < self.jobs:
                 task = pending.popleft()
                 attempts[task] += 1
-                child = _Child(ctx, work, task)
+                # the last files of a batch share the cores left free (one scanned notice, --jobs 2:
+                # two of its pages read at a time); before that each file has one
+                free = 1 if pending else self.jobs - len(running)
+                child = _Child(ctx, work, task, free, self.page_time, self.on_progress)
                 running[child.conn] = child
             for conn in multiprocessing.connection.wait(list(running), timeout=0.2):
+                summary = running[conn].receive()
+                if summary is None:             # a progress report
+                    continue
                 child = running.pop(conn)
-                summary = child.result()
                 if _retry(summary, attempts[child.task], self.retries):
                     pending.appendleft(child.task)
                 else:
@@ -259,14 +312,26 @@ class LocalExecutor:
         pass
 
 
-def _on_worker(work: Work, task: FileTask, timeout: float | None, warm_up: Callable[[], None] | None) -> Summary:
+def _on_worker(work: Work, task: FileTask, timeout: float | None, warm_up: Callable[[], None] | None,
+               page_time: float = PAGE_TIME) -> Summary:
     """A Dask task: the same child process as a local run, started on the worker that took the task.
     Dask starts its workers as daemonic processes, which multiprocessing forbids to have children;
-    this worker waits for every child it starts, so it may."""
+    this worker waits for every child it starts, so it may. The child may use the worker's threads
+    that no other task holds."""
     multiprocessing.current_process().daemon = False
     if warm_up:
         warm_up()
-    return run_isolated(work, task, timeout)
+    return run_isolated(work, task, timeout, threads=_free_threads(), page_time=page_time)
+
+
+def _free_threads() -> int:
+    """The threads of this Dask worker that run no task but this one."""
+    try:
+        from distributed import get_worker
+        state = get_worker().state
+        return max(1, state.nthreads - len(state.executing) + 1)
+    except Exception:       # not on a worker, or a Dask without these attributes
+        return 1
 
 
 class DaskExecutor:
@@ -274,10 +339,10 @@ class DaskExecutor:
     of N single-threaded worker processes started here (`local:N`)."""
 
     def __init__(self, address: str, timeout: float | None = 300.0, retries: int = 2,
-                 warm_up: Callable[[], None] | None = None):
+                 warm_up: Callable[[], None] | None = None, page_time: float = PAGE_TIME):
         import dask
         from distributed import Client, LocalCluster
-        self.timeout, self.retries, self.warm_up = timeout, retries, warm_up
+        self.timeout, self.retries, self.warm_up, self.page_time = timeout, retries, warm_up, page_time
         self.cluster = None
         if address.startswith("local:"):
             # The scheduler runs in this process: a worker's death fails its task at once, so that
@@ -297,7 +362,8 @@ class DaskExecutor:
 
         def submit(task: FileTask):
             attempts[task] += 1
-            future = self.client.submit(_on_worker, work, task, self.timeout, self.warm_up, pure=False)
+            future = self.client.submit(_on_worker, work, task, self.timeout, self.warm_up, self.page_time,
+                                        pure=False)
             of_future[future] = task
             return future
 
@@ -326,8 +392,10 @@ class DaskExecutor:
 
 
 def executor_for(cluster: str | None, jobs: int = 1, timeout: float | None = 300.0, retries: int = 2,
-                 warm_up: Callable[[], None] | None = None):
-    """The executor the command line asks for: Dask when `cluster` is given, else local processes."""
+                 warm_up: Callable[[], None] | None = None, page_time: float = PAGE_TIME,
+                 on_progress: Callable[[str, int], None] | None = None):
+    """The executor the command line asks for: Dask when `cluster` is given, else local processes.
+    (A Dask worker's page progress stays on the worker: its bar moves as each file finishes.)"""
     if cluster:
-        return DaskExecutor(cluster, timeout=timeout, retries=retries, warm_up=warm_up)
-    return LocalExecutor(jobs=jobs, timeout=timeout, retries=retries)
+        return DaskExecutor(cluster, timeout=timeout, retries=retries, warm_up=warm_up, page_time=page_time)
+    return LocalExecutor(jobs=jobs, timeout=timeout, retries=retries, page_time=page_time, on_progress=on_progress)

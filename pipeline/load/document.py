@@ -123,38 +123,62 @@ def _read_scans(raw: bytes, pages: list[Page], unreadable: dict[int, str],
                 settings: Settings) -> tuple[list[Page], list[Problem]]:
     """Every page that needs OCR (and every page whose text layer is `unreadable`), rendered by pdfium
     at its scan's resolution and read by `ocr`; the other pages are left as their backend read them
-    (a text PDF with one scanned page pays for one). A page OCR finds nothing on stays as it was."""
+    (a text PDF with one scanned page pays for one). A page OCR finds nothing on stays as it was.
+
+    Pages are read side by side on as many cores as the file may use (`progress.threads()`: --jobs
+    left free, a Dask worker's threads), each page by a recogniser of its own: the result is the
+    serial one. pdfium is not thread-safe, so pages are rendered one at a time here, a few ahead of
+    the readers. The executor is told how many pages there are to read (each adds to the file's
+    time limit) and each one read (the page progress bar)."""
     todo = sorted({p.number for p in pages if needs_ocr(p, settings.load)} | set(unreadable))
     if not todo:
         return pages, []
-    import numpy as np
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
     import pypdfium2 as pdfium
 
+    from pipeline.batch import progress
     from pipeline.ocr import page as ocr
     try:
         pdf = pdfium.PdfDocument(raw)
     except pdfium.PdfiumError:
         pdf = pdfium.PdfDocument(repaired(raw))
+    progress.report(progress.SLOW_PAGES, len(todo))
     pages, problems = list(pages), []
-    for number in todo:
+    found: dict[int, list[Problem]] = {}
+    threads = min(progress.threads(), len(todo))
+
+    def done(number: int, future) -> None:
         try:
-            page = pdf[number - 1]
-            dpi = _scan_dpi(page, pdfium)
-            width, height = page.get_size()
-            check_drawing(number, width, height, dpi / 72, "be read by OCR")
-            image = np.asarray(page.render(scale=dpi / 72).to_pil().convert("RGB"))
-            page.close()
-            read, found = ocr.read_page(image, number, dpi, settings.ocr)
+            read, found[number] = future.result()
             if read.chars or read.rules:
                 pages[number - 1] = read
-            problems.extend(found)
-        except InputError:
-            pdf.close()
-            raise
         except Exception as e:  # one unreadable scan never loses the rest
-            problems.append(Problem("load", f"scanned page could not be read by OCR: {e}", page=number,
-                                    code=Code.OCR_FAILED))
+            found[number] = [Problem("load", f"scanned page could not be read by OCR: {e}", page=number,
+                                     code=Code.OCR_FAILED)]
+        progress.report(progress.PAGE_DONE, 1)
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ocr") as pool:
+        running: dict = {}
+        for number in todo:
+            if len(running) >= 2 * threads:         # a few rendered pages ahead, not the whole scan in memory
+                for future in wait(running, return_when=FIRST_COMPLETED).done:
+                    done(running.pop(future), future)
+            try:
+                image, dpi = _rendered(pdf, number, pdfium)
+            except InputError:
+                pdf.close()
+                raise
+            except Exception as e:
+                found[number] = [Problem("load", f"scanned page could not be read by OCR: {e}", page=number,
+                                         code=Code.OCR_FAILED)]
+                continue
+            running[pool.submit(ocr.read_page, image, number, dpi, settings.ocr)] = number
+        for future in wait(running).done:
+            done(running.pop(future), future)
     pdf.close()
+    for number in todo:                             # in page order, whatever order the pages were read in
+        problems.extend(found.get(number, []))
     return pages, problems
 
 
@@ -177,6 +201,16 @@ def check_drawing(number: int, width: float, height: float, scale: float, purpos
         raise InputError("too_large", f"page {number} is {width:.0f} × {height:.0f} pt: drawn at {scale * 72:.0f} dpi "
                                       f"to {purpose} it would take {need / 2**30:.1f} GiB, more than a quarter of "
                                       "the worker's memory limit (--max-memory)")
+def _rendered(pdf, number: int, pdfium):
+    """The page's image (RGB) at its scan's resolution, and that resolution."""
+    import numpy as np
+    page = pdf[number - 1]
+    dpi = _scan_dpi(page, pdfium)
+    width, height = page.get_size()
+    check_drawing(number, width, height, dpi / 72, "be read by OCR")
+    image = np.asarray(page.render(scale=dpi / 72).to_pil().convert("RGB"))
+    page.close()
+    return image, dpi
 
 
 def _scan_dpi(page, pdfium, lowest: float = 100.0, highest: float = 300.0) -> float:
