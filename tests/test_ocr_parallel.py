@@ -6,6 +6,7 @@ import pytest
 from pipeline.batch import progress
 from pipeline.batch.executors import PAGE_TIME, FileTask, LocalExecutor, _Child, start_method
 from pipeline.model.records import Summary
+from pipeline.settings import DEFAULT
 
 from pdfs import Doc
 from scans import Scan, scan_pages
@@ -38,7 +39,7 @@ def _loaded(pdf, threads):
     reports = []
     progress.install(reports.append, threads)
     try:
-        doc = load_pdf(pdf)
+        doc = load_pdf(pdf, DEFAULT)
     finally:
         progress.install(None)
     return doc, reports
