@@ -217,6 +217,18 @@ class OcrSettings:
                                     # with the wrong BlackIs1, a CMYK JPEG stored inverted), read inverted back
     join_reach: float = 0.6         # glyphs this share of their size apart join into a line (orientation)
     flip_share: float = 0.6         # share of lines the classifier reads upside down: the page is
+    flip_lines: int = 3             # … counted among at least this many lines it is sure of …
+    cls_sure: float = 0.9           # … that is, read with at least this score
+    cut_gap: float = 4.0            # pixels kept clear either side of a vertical rule that cuts a detected line
+    cut_min: float = 0.4            # a piece of a cut line narrower than this share of its height is dropped
+    missed_near: float = 0.3        # ink within this share of a line's height of a detected box is its edge
+    missed_low: float = 0.5         # ink in a ruled area that no box covers is boxed when it is this share …
+    missed_high: float = 1.5        # … to this share of the median line's height tall …
+    missed_narrow: float = 0.2      # … and at least this share of it wide,
+    missed_pad_x: float = 0.1       # … its box padded by this share of it across …
+    missed_pad_y: float = 0.2       # … and this share up and down,
+    tallest_crop: float = 1.4       # … and widened to at most this height over width (rapidocr turns a crop
+                                    # 1.5 times taller than wide by 90°: an 8 was read as ∞)
     rule_len_h: float = 0.05        # a horizontal ruling line is at least this share of the page width
     rule_len_v: float = 0.022       # a vertical one at least this share of the page height …
     rule_alone_v: float = 0.06      # … and this long unless it meets a horizontal one (else a stroke)

@@ -66,14 +66,14 @@ def test_ink_in_a_ruled_cell_that_the_detector_missed_gets_a_box_of_its_own():
     ink[190:220, 200:400] = 255                           # a detected line …
     ink[190:220, 402:405] = 255                           # … and the sliver of a glyph it cut off
     quads = np.array([[[198, 186], [400, 186], [400, 224], [198, 224]]], np.float32)
-    boxes, scores = ocr._with_missed_ink(quads, [0.9], ink, (hs, vs))
+    boxes, scores = ocr._with_missed_ink(quads, [0.9], ink, (hs, vs), DEFAULT.ocr)
     assert len(boxes) == 2 and len(scores) == 2
     x0, y0 = boxes[1].min(axis=0)
     x1, y1 = boxes[1].max(axis=0)
     assert 80 <= y0 <= 90 and 120 <= y1 <= 130 and x0 < 95 and x1 > 108
     assert (y1 - y0) / (x1 - x0) < 1.5 and (y1 - y0) / (x1 - x0) > 1.3
     assert (x0 + x1) / 2 == pytest.approx(101.5, abs=0.5)
-    assert len(ocr._with_missed_ink(quads, [0.9], ink, ([], vs))[0]) == 1      # no ruled area: as detected
+    assert len(ocr._with_missed_ink(quads, [0.9], ink, ([], vs), DEFAULT.ocr)[0]) == 1      # no ruled area: as detected
 
 
 def test_a_lone_yi_in_a_value_column_is_the_dash_and_elsewhere_the_numeral():

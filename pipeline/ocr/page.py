@@ -368,8 +368,8 @@ def _recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, setti
         _, det = eng.detect_and_crop(prepared, record)
     except Exception:                       # rapidocr raises when it finds no text at all
         return [], False
-    det.boxes, det.scores = _cut_at_rules(det.boxes, det.scores, rules[1])
-    det.boxes, det.scores = _with_missed_ink(det.boxes, det.scores, ink, rules)
+    det.boxes, det.scores = _cut_at_rules(det.boxes, det.scores, rules[1], settings)
+    det.boxes, det.scores = _with_missed_ink(det.boxes, det.scores, ink, rules, settings)
     crops = eng.crop_text_regions(prepared, det.boxes)
     cls, rec, flipped = _read_crops(eng, crops, settings)
     out = eng.build_final_output(bgr, det, cls, rec, crops, record)
@@ -387,8 +387,8 @@ def _read_crops(eng, crops: list, settings: OcrSettings):
     single crops is not used: once the page is upright every line is, and a lone digit has no
     orientation of its own to judge (it turned a 序号 9 into 6 and the row was lost)."""
     _, cls = eng.cls_and_rotate(crops)
-    labels = [label for label, score in (cls.cls_res or []) if score >= 0.9]
-    flipped = len(labels) >= 3 and sum(label == "180" for label in labels) >= settings.flip_share * len(labels)
+    labels = [label for label, score in (cls.cls_res or []) if score >= settings.cls_sure]
+    flipped = len(labels) >= settings.flip_lines and sum(label == "180" for label in labels) >= settings.flip_share * len(labels)
     return cls, _recognised(eng, crops, settings), flipped
 
 
@@ -428,8 +428,9 @@ def _recognised(eng, crops: list, settings: OcrSettings):
                          word_results=tuple(word for _, word in out), elapse=0.0)
 
 
-def _cut_at_rules(quads: np.ndarray, scores: list, verticals: list, gap: float = 4.0):
+def _cut_at_rules(quads: np.ndarray, scores: list, verticals: list, s: OcrSettings):
     """Detected line boxes cut where a vertical ruling line crosses them."""
+    gap = s.cut_gap
     out_q, out_s = [], []
     for q, score in zip(quads, scores, strict=False):
         x0, x1 = float(q[:, 0].min()), float(q[:, 0].max())
@@ -444,16 +445,13 @@ def _cut_at_rules(quads: np.ndarray, scores: list, verticals: list, gap: float =
         edges = [x0, *cuts, x1]
         for k, (a, b) in enumerate(zip(edges, edges[1:], strict=False)):
             a, b = (a + gap if k else a), (b - gap if k + 2 < len(edges) else b)
-            if b - a >= 0.4 * (y1 - y0):
+            if b - a >= s.cut_min * (y1 - y0):
                 out_q.append(np.array([[a, y0], [b, y0], [b, y1], [a, y1]], dtype=q.dtype))
                 out_s.append(score)
     return np.array(out_q).reshape(-1, 4, 2).astype(np.float32), out_s
 
 
-TALLEST_CROP = 1.4      # height over width of a box we give the recogniser: below rapidocr's 1.5, where it turns a crop
-
-
-def _with_missed_ink(quads: np.ndarray, scores: list, ink: np.ndarray, rules: tuple[list, list]):
+def _with_missed_ink(quads: np.ndarray, scores: list, ink: np.ndarray, rules: tuple[list, list], s: OcrSettings):
     """Detected boxes plus a box round each run of ink inside the ruled area that none covers: ink
     blobs at least half as tall as the median detected line, joined along the row."""
     import cv2
@@ -467,7 +465,7 @@ def _with_missed_ink(quads: np.ndarray, scores: list, ink: np.ndarray, rules: tu
     y0, y1 = min(y for _, y, _, _ in hs), max(y + h for _, y, _, h in hs)
     rest = np.zeros_like(ink)
     rest[y0:y1, x0:x1] = ink[y0:y1, x0:x1]
-    near = int(0.3 * line_h)            # glyph edges a detected box cuts off are not lines of their own
+    near = int(s.missed_near * line_h)            # glyph edges a detected box cuts off are not lines of their own
     for q in quads:
         a, b = q.min(axis=0).astype(int), q.max(axis=0).astype(int)
         rest[max(0, a[1] - near):b[1] + near, max(0, a[0] - near):b[0] + near] = 0
@@ -479,12 +477,12 @@ def _with_missed_ink(quads: np.ndarray, scores: list, ink: np.ndarray, rules: tu
         if not len(xs):
             continue
         x, y, w, h = int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
-        if 0.5 * line_h <= h <= 1.5 * line_h and w >= 0.2 * line_h:
-            px, py = 0.1 * line_h, 0.2 * line_h
+        if s.missed_low * line_h <= h <= s.missed_high * line_h and w >= s.missed_narrow * line_h:
+            px, py = s.missed_pad_x * line_h, s.missed_pad_y * line_h
             # rapidocr turns a crop 1.5 times taller than wide by 90° before reading it (a vertical
             # line of text), and a lone digit's box is that narrow: its 8 was read as ∞ and its 6 as
             # 9. The box is widened about the ink to below that ratio.
-            px = max(px, ((h + 2 * py) / TALLEST_CROP - w) / 2)
+            px = max(px, ((h + 2 * py) / s.tallest_crop - w) / 2)
             added.append([[x - px, y - py], [x + w + px, y - py], [x + w + px, y + h + py], [x - px, y + h + py]])
     if not added:
         return quads, scores
