@@ -388,7 +388,8 @@ def _read_crops(eng, crops: list, settings: OcrSettings):
     orientation of its own to judge (it turned a 序号 9 into 6 and the row was lost)."""
     _, cls = eng.cls_and_rotate(crops)
     labels = [label for label, score in (cls.cls_res or []) if score >= settings.cls_sure]
-    flipped = len(labels) >= settings.flip_lines and sum(label == "180" for label in labels) >= settings.flip_share * len(labels)
+    upside_down = sum(label == "180" for label in labels)
+    flipped = len(labels) >= settings.flip_lines and upside_down >= settings.flip_share * len(labels)
     return cls, _recognised(eng, crops, settings), flipped
 
 
