@@ -385,6 +385,9 @@ def test_an_s3_server_that_dies_mid_run_fails_the_rest_as_output_error(s3_env, s
     server.start()
     for k, v in {**ENV, "AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{port}"}.items():
         monkeypatch.setenv(k, v)
+    # fsspec keeps one S3FileSystem per set of arguments: one made by an earlier test of the session
+    # still points at that test's server (where the bucket exists), whatever the environment says now
+    s3fs.S3FileSystem.clear_instance_cache()
     s3fs.S3FileSystem().mkdir("notices")
     record, stopped = manifest.Manifest.record, []
 
