@@ -255,7 +255,7 @@ def run_isolated(work: Work, task: FileTask, timeout: float | None, method: str 
     while True:
         limit = child.limit(timeout)
         left = None if limit is None else limit - (time.monotonic() - child.started)
-        if left is not None and left <= 0:
+        if timeout and left is not None and left <= 0:     # (a limit is set only with a timeout)
             return child.stop(timeout)
         if child.conn.poll(left):
             summary = child.receive()

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Sequence
 from contextlib import contextmanager
 from statistics import median
+from typing import cast
 
 import numpy as np
 
@@ -430,7 +431,9 @@ def _recognised(eng, crops: list, settings: OcrSettings):
         for i, line, word in zip(batch, lines, words, strict=True):
             out[i] = (line, word)
     txts = tuple(line[0] for line, _ in out)
-    return TextRecOutput(imgs=list(crops), txts=txts, scores=tuple(line[1] for line, _ in out),
+    # a tuple, as rapidocr's own recogniser gives it (its dataclass annotates the field as a list)
+    scores = cast("list[float]", tuple(line[1] for line, _ in out))
+    return TextRecOutput(imgs=list(crops), txts=txts, scores=scores,
                          word_results=tuple(word for _, word in out), elapse=0.0)
 
 
