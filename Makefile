@@ -26,13 +26,13 @@ extract: $(STAMP)
 
 # The whole suite in one run: a test that reads PDF text runs once per backend (the `backend` fixture
 # in tests/conftest.py), every other test once. `make test BACKEND=pdfium` runs the backend-dependent
-# tests with one backend only.
+# tests with one backend only. `make lint` (ruff + mypy) runs first: a style or type error fails the suite.
 # The tests are spread over TEST_WORKERS processes (pytest-xdist; the cluster's tests stay on one
 # worker, as they share one LocalCluster); TEST_WORKERS=0 runs them in this process.
 BACKEND ?=
 TEST_WORKERS ?= 2
 PYTEST_BACKEND := $(if $(BACKEND),--backend $(BACKEND),)
-test: $(STAMP) pg fonts browser
+test: $(STAMP) pg fonts browser lint
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_BACKEND)
 
 # Unit tests of the stages on small PDFs and data, one backend, no services: under a minute.
