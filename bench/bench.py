@@ -97,8 +97,7 @@ def ocr_figures(pdf: Path, folder: Path) -> None:
     BENCH_OCR_RUNS runs: CPU time, not wall time, so that other work on the machine counts little),
     then the wall time of a whole scanned notice with --jobs 2 (its pages read two at a time), and
     the peak memory of an OCR worker; beside the figures before issue 25."""
-    from pipeline import api
-    from pipeline.batch import progress
+    from pipeline import api, progress
     sys.path.insert(0, str(ROOT / "tests"))
     from scans import Scan, scan_pages
 

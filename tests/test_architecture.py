@@ -10,7 +10,9 @@ import pytest
 from conftest import ROOT
 
 # The order of the stages as data flows; a module may import from its own stage or an earlier one.
-ORDER = ("settings", "model", "vocab", "ocr", "load", "layout", "tables", "narrative", "quantities",
+# settings and progress (the channel a file's extraction reports its slow pages through) are
+# foundations every stage may use.
+ORDER = ("settings", "progress", "model", "vocab", "ocr", "load", "layout", "tables", "narrative", "quantities",
          "checks", "output", "batch", "warehouse", "api", "cli", "__main__")
 
 pytestmark = pytest.mark.once

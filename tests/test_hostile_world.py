@@ -385,10 +385,11 @@ def test_an_s3_server_that_dies_mid_run_fails_the_rest_as_output_error(s3_env, s
     server.start()
     for k, v in {**ENV, "AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{port}"}.items():
         monkeypatch.setenv(k, v)
-    # fsspec keeps one S3FileSystem per set of arguments: one made by an earlier test of the session
-    # still points at that test's server (where the bucket exists), whatever the environment says now
+    # moto keeps its buckets per process, whichever server made them: an earlier test of this worker
+    # may have made a "notices" bucket already, so this test's bucket has a name of its own
+    bucket = f"dies-mid-run-{port}"
     s3fs.S3FileSystem.clear_instance_cache()
-    s3fs.S3FileSystem().mkdir("notices")
+    s3fs.S3FileSystem().mkdir(bucket)
     record, stopped = manifest.Manifest.record, []
 
     def record_then_stop(self, *args):
@@ -398,7 +399,7 @@ def test_an_s3_server_that_dies_mid_run_fails_the_rest_as_output_error(s3_env, s
             stopped.append(True)
     monkeypatch.setattr(manifest.Manifest, "record", record_then_stop)
     try:
-        code = main(["extract", str(copies(small, tmp_path / "in", "a", "b")), "--out", "s3://notices/run",
+        code = main(["extract", str(copies(small, tmp_path / "in", "a", "b")), "--out", f"s3://{bucket}/run",
                      "--quiet", "--jobs", "1"])
     finally:
         if not stopped:

@@ -3,7 +3,7 @@ serial read gives, in page order; the executor is told how many pages there are 
 one read, and the time limit grows with them. No timing: the limit's arithmetic is checked."""
 import pytest
 
-from pipeline.batch import progress
+from pipeline import progress
 from pipeline.batch.executors import PAGE_TIME, FileTask, LocalExecutor, _Child, start_method
 from pipeline.model.records import Summary
 from pipeline.settings import DEFAULT

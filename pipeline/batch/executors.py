@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.batch import progress
+from pipeline import progress
 from pipeline.model.records import Summary
 from pipeline.settings import DEFAULT, Settings
 

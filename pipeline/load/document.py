@@ -137,7 +137,7 @@ def _read_scans(raw: bytes, pages: list[Page], unreadable: dict[int, str],
 
     import pypdfium2 as pdfium
 
-    from pipeline.batch import progress
+    from pipeline import progress
     from pipeline.ocr import page as ocr
     try:
         pdf = pdfium.PdfDocument(raw)
