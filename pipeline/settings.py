@@ -201,7 +201,6 @@ class OcrSettings:
                                     # this many pixels: the detector's cost goes with the pixels (a 200-dpi
                                     # page of 16-pt text is detected at 0.45 of its size, 4.8 times cheaper)
     det_min_scale: float = 0.3      # … the copy at least this share of the page's size
-    det_full_ruled: bool = True     # a page with a ruled table is detected at full size (lone 序号 digits)
     rec_precision: str = "bf16"     # recognition's arithmetic on OpenVINO where the CPU has bfloat16 ("f32"
                                     # elsewhere, or to have it everywhere): 2.3 times faster here
     rec_batch: int = 6              # line crops recognised together, sorted by width (measured 0.12 s a
@@ -223,7 +222,10 @@ class OcrSettings:
     cut_gap: float = 4.0            # pixels kept clear either side of a vertical rule that cuts a detected line
     cut_min: float = 0.4            # a piece of a cut line narrower than this share of its height is dropped
     missed_near: float = 0.3        # ink within this share of a line's height of a detected box is its edge
-    missed_low: float = 0.5         # ink in a ruled area that no box covers is boxed when it is this share …
+    missed_low: float = 0.35        # ink in a ruled area that no box covers is boxed when it is this share …
+                                    # (a lone digit's ink is 0.7 of the size, a box detected on the reduced
+                                    # page up to 1.6 times the size tall: at 0.5, 3, 7 and 9 of a 序号 column
+                                    # were lost)
     missed_high: float = 1.5        # … to this share of the median line's height tall …
     missed_narrow: float = 0.2      # … and at least this share of it wide,
     missed_pad_x: float = 0.1       # … its box padded by this share of it across …

@@ -362,12 +362,7 @@ def _recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, setti
     # Lines are detected on a copy scaled so that the page's text is det_glyph pixels tall (the
     # detector's cost goes with the pixels; it finds lines of text that size as surely as at full
     # size) and cut from the full page for recognition.
-    # A ruled page (a table) is detected at full size: on a reduced one the detector's boxes grow, a
-    # lone 序号 digit beside them went unboxed, and boxing smaller ink instead read a 序号|类别 header
-    # with a junk glyph between them (a whole table lost its header).
-    ruled = len(rules[0]) >= 2 and len(rules[1]) >= 2
-    scale = 1.0 if ruled and settings.det_full_ruled or glyph <= 0 else \
-        min(1.0, max(settings.det_min_scale, settings.det_glyph / glyph))
+    scale = min(1.0, max(settings.det_min_scale, settings.det_glyph / glyph)) if glyph > 0 else 1.0
     det = eng.text_det
     det.limit_type, det.limit_side_len = ("max", int(scale * max(img.shape))) if scale < 1 else ("min", 736)
     try:
