@@ -186,6 +186,21 @@ def table(doc: Doc, x: list[float], top: float, rows: list[list[str]], row_h: fl
     return bottom
 
 
+def ruled_table(d: Doc, x: list[float], top: float, rows: list, h: float = 24, size: float = 11) -> float:
+    """A ruled table of rows `h` high; a row given as one string is a group or section row across the
+    whole table. Returns its bottom."""
+    for i, row in enumerate(rows):
+        y = top + i * h
+        d.hline(x[0], x[-1], y)
+        for xv in (x if not isinstance(row, str) else (x[0], x[-1])):
+            d.vline(xv, y, y + h)
+        for j, cell in enumerate([row] if isinstance(row, str) else row):
+            if cell:
+                d.text(x[j] + 3, y + (h - size) / 2, cell, size=size)
+    d.hline(x[0], x[-1], top + h * len(rows))
+    return top + h * len(rows)
+
+
 def encrypt(src: Path, dst: Path, user: str = "secret", owner: str = "owner") -> Path:
     with pikepdf.open(src) as pdf:
         pdf.save(dst, encryption=pikepdf.Encryption(user=user, owner=owner))

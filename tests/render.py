@@ -870,6 +870,27 @@ def section_text(row: dict, count_word: str | None) -> str | None:
     return f"{no}{row['section']}{tail}"
 
 
+def rows_as_printed(pt: PrintedTable):
+    """Each row of `pt` with its cells, the full-width row printed above it or None (a project
+    section's row at its first project; a group row 一、经济发展 at a group's first indicator where
+    the table prints group rows) and the index of its indicator group: what both producers print."""
+    section, groups = None, []
+    for r, cells in zip(pt.rows, pt.cells, strict=True):
+        above = None
+        if pt.kind == "projects":
+            key = (r.get("section_no"), r.get("section"))
+            if key != section:
+                section = key
+                above = section_text(r, pt.section_count_word)
+        else:
+            cat = r.get("category") or ""
+            if cat not in groups:
+                groups.append(cat)
+                if pt.category_style == "group_rows" and cat:
+                    above = f"{CN_DIGITS[len(groups) - 1]}、{cat}"
+        yield r, cells, above, len(groups) - 1
+
+
 def table_label(pt: PrintedTable, lay: dict) -> str:
     return f"{lay['table_label']}{pt.table_no}" if lay["table_label"] else ""
 
@@ -880,24 +901,13 @@ def corpus_spec(pt: PrintedTable, lay: dict) -> TableSpec:
     header = [Box(0, j, 0, j, h, bold=True, center=True) for j, h in enumerate(pt.header)]
     cat_col = next((j for j, (f, _) in enumerate(pt.fields) if f == "category"), None)
     rows: list[Row] = []
-    groups: list[str] = []
-    section = None
-    for r, cells in zip(pt.rows, pt.cells, strict=True):
+    for r, cells, above, group in rows_as_printed(pt):
+        if above:
+            rows.append(Row([], span=above))
         if pt.kind == "projects":
-            key = (r.get("section_no"), r.get("section"))
-            if key != section:
-                section = key
-                text = section_text(r, pt.section_count_word)
-                if text:
-                    rows.append(Row([], span=text))
             rows.append(Row(cells))
-            continue
-        cat = r.get("category") or ""
-        if cat not in groups:
-            groups.append(cat)
-            if pt.category_style == "group_rows" and cat:
-                rows.append(Row([], span=f"{CN_DIGITS[len(groups) - 1]}、{cat}"))
-        rows.append(Row(cells, group=len(groups) - 1 if cat_col is not None else None, category=cat))
+        else:
+            rows.append(Row(cells, group=group if cat_col is not None else None, category=r.get("category") or ""))
     return TableSpec(pt.table_no, pt.title, _shares(widths), header, 1, rows, cat_col, centre, pt.note,
                      label=table_label(pt, lay))
 

@@ -31,14 +31,13 @@ from pathlib import Path
 
 from render import (
     CIRCLED,
-    CN_DIGITS,
     COLUMN_LOOK,
     MM,
     Printed,
     Style,
     layout_of,
     printed_tables,
-    section_text,
+    rows_as_printed,
     table_label,
     under_title,
 )
@@ -152,7 +151,6 @@ def _table_html(pt, lay: dict) -> str:
     out.append(f'<p class="ttitle">{_e(pt.title)}</p></div>')
     out.append('<table class="t"><thead><tr>' + "".join(f"<th>{_e(h)}</th>" for h in pt.header)
                + "</tr></thead><tbody>")
-    groups: list[str] = []
     spans: dict[int, int] = {}            # first row index of a category group → its row count
     if cat_col is not None and pt.kind == "indicators":
         k = 0
@@ -162,21 +160,9 @@ def _table_html(pt, lay: dict) -> str:
                 end += 1
             spans[k] = end - k + 1
             k = end + 1
-    section = None
-    for k, (r, cells) in enumerate(zip(pt.rows, pt.cells, strict=True)):
-        if pt.kind == "projects":
-            key = (r.get("section_no"), r.get("section"))
-            if key != section:
-                section = key
-                text = section_text(r, pt.section_count_word)
-                if text:
-                    out.append(f'<tr><td class="span" colspan="{n}">{_e(text)}</td></tr>')
-        else:
-            cat = r.get("category") or ""
-            if cat not in groups:
-                groups.append(cat)
-                if pt.category_style == "group_rows" and cat:
-                    out.append(f'<tr><td class="span" colspan="{n}">{CN_DIGITS[len(groups) - 1]}、{_e(cat)}</td></tr>')
+    for k, (r, cells, above, _) in enumerate(rows_as_printed(pt)):
+        if above:
+            out.append(f'<tr><td class="span" colspan="{n}">{_e(above)}</td></tr>')
         tds = []
         for j, text in enumerate(cells):
             if j == cat_col and pt.kind == "indicators":

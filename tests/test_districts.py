@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.api import extract
 
-from pdfs import Doc, table
+from pdfs import Doc, ruled_table, table
 
 
 def _three_measures(tmp_path):
@@ -107,20 +107,6 @@ def test_project_goal_column_headed_with_a_plan_year(tmp_path, backend):
 LEFT, SIZE, PITCH = 80, 16, 28
 
 
-def _ruled(d: Doc, x: list[float], top: float, rows: list, h: float = 24, size: float = 10) -> float:
-    """A ruled table; a row given as one string is a section row across the whole table."""
-    for i, row in enumerate(rows):
-        y = top + i * h
-        d.hline(x[0], x[-1], y)
-        for xv in (x if not isinstance(row, str) else (x[0], x[-1])):
-            d.vline(xv, y, y + h)
-        for j, cell in enumerate([row] if isinstance(row, str) else row):
-            if cell:
-                d.text(x[j] + 3, y + (h - size) / 2, cell, size=size)
-    d.hline(x[0], x[-1], top + h * len(rows))
-    return top + h * len(rows)
-
-
 def test_notes_gathered_under_zhushi_at_the_end_of_the_report(tmp_path, backend):
     """The notes printed after the report's last paragraph under `注释：` (1．… 2．…), not at the page
     foot: each is a footnote linked to the paragraph holding its [N] marker, none is a paragraph."""
@@ -156,13 +142,13 @@ def test_table_label_on_its_own_line_sections_counted_in_ge_and_a_wrapped_note(t
     d.text(LEFT + 60, 730, "2024年重点建设项目计划", size=14)
     d.footer(1)
     d.new_page()
-    bottom = _ruled(d, [60, 95, 300, 400, 520], 60, [
+    bottom = ruled_table(d, [60, 95, 300, 400, 520], 60, [
         ["序号", "项目名称", "总投资（亿元）", "2024年目标"],
         "（一）交通基础设施（2个）",
         ["1", "某快速路改造工程", "12.5", "开工"],
         ["2", "某大桥新建工程", "8", "竣工"],
         "（二）社会事业（1个）",
-        ["3", "某医院迁建工程", "6.2", "主体完工"]])
+        ["3", "某医院迁建工程", "6.2", "主体完工"]], size=10)
     d.text(60, bottom + 8, "注：项目总投资以立项批复金额为准，建设内容以最终", size=10.5)
     d.text(60, bottom + 24, "批复为准。", size=10.5)
     d.footer(2)

@@ -11,7 +11,7 @@ from pipeline.model.rows import FootnoteRow
 from pipeline.settings import DEFAULT
 from pipeline.tables.assemble import assemble_tables
 
-from pdfs import Doc, table
+from pdfs import Doc, ruled_table, table
 
 # reads PDF text: runs once per backend (conftest)
 pytestmark = pytest.mark.usefixtures("backend")
@@ -323,20 +323,6 @@ def test_three_line_rows_with_vertically_centred_cells(tmp_path):
         (1, "某路新建工程", 8.9, "施工"), (2, "某隧道工程（一期及二期）", 10.0, "施工"), (3, "某学校", 2.0, "竣工")]
 
 
-def _ruled(d: Doc, x: list[float], top: float, rows: list, h: float = 24, size: float = 11) -> float:
-    """A ruled table; a row given as one string is a group row across the whole table."""
-    for i, row in enumerate(rows):
-        y = top + i * h
-        d.hline(x[0], x[-1], y)
-        for xv in (x if not isinstance(row, str) else (x[0], x[-1])):
-            d.vline(xv, y, y + h)
-        for j, cell in enumerate([row] if isinstance(row, str) else row):
-            if cell:
-                d.text(x[j] + 3, y + (h - size) / 2, cell, size=size)
-    d.hline(x[0], x[-1], top + h * len(rows))
-    return top + h * len(rows)
-
-
 @pytest.mark.parametrize("backend", ["pdfium", "pdfplumber"])
 def test_unit_column_and_group_rows(tmp_path, backend):
     """Another district's layout: categories as full-width group rows (一、经济发展), a 单位 column
@@ -344,7 +330,7 @@ def test_unit_column_and_group_rows(tmp_path, backend):
     the header and columns no output has a field for (建设内容, 建设单位)."""
     d = Doc()
     d.text(60, 60, "表1：2025年主要目标", size=14)
-    _ruled(d, [60, 95, 250, 300, 420, 530], 84, [
+    ruled_table(d, [60, 95, 250, 300, 420, 530], 84, [
         ["序号", "指标名称", "单位", "2025年目标", "完成情况"],
         "一、经济发展",
         ["1", "地区生产总值", "%", "增长6", "增长6.5"],
@@ -352,7 +338,7 @@ def test_unit_column_and_group_rows(tmp_path, backend):
         "二、民生保障",
         ["3", "新增就业岗位", "万个", "1", "1.2"]])
     d.text(60, 280, "表2：2025年重大政府投资项目", size=14)
-    _ruled(d, [60, 90, 190, 300, 380, 440, 530], 304, [
+    ruled_table(d, [60, 90, 190, 300, 380, 440, 530], 304, [
         ["序号", "项目名称", "建设内容", "总投资（万元）", "年度目标", "建设单位"],
         ["1", "某路新建工程", "新建道路2公里", "89000", "施工", "区建管委"],
         ["2", "某学校", "新建校舍", "20000", "竣工", "区教育局"]])
@@ -382,7 +368,7 @@ def test_sequence_gaps_repeats_and_empty_sections_need_review(tmp_path):
     from pipeline.model.problems import verdict
     d = Doc()
     d.text(60, 60, "表2：2025年重大政府投资项目计划", size=14)
-    _ruled(d, [60, 100, 330, 430, 530], 84, [
+    ruled_table(d, [60, 100, 330, 430, 530], 84, [
         ["序号", "项目名称", "投资总额（亿元）", "目标"],
         "（一）区级骨干路网",
         ["1", "某路新建工程", "8.9", "施工"], ["2", "某桥", "1.0", "施工"], ["2", "某隧道", "3.0", "施工"],
