@@ -221,6 +221,8 @@ class OcrSettings:
     cls_sure: float = 0.9           # … that is, read with at least this score
     cut_gap: float = 4.0            # pixels kept clear either side of a vertical rule that cuts a detected line
     cut_min: float = 0.4            # a piece of a cut line narrower than this share of its height is dropped
+    cut_pad: float = 0.2            # a piece is cut back to its ink, padded by this share of the line's height
+                                    # (the detector pads its boxes by about that: 6–10 px on a 47-px line)
     missed_near: float = 0.3        # ink within this share of a line's height of a detected box is its edge
     missed_low: float = 0.35        # ink in a ruled area that no box covers is boxed when it is this share …
                                     # (a lone digit's ink is 0.7 of the size, a box detected on the reduced

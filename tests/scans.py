@@ -117,3 +117,49 @@ def _signature(page, dpi: int) -> tuple[float, float] | None:
 
 def _is_page_number(chars) -> bool:
     return all(c.text.isdigit() or c.text in "—-－ " for c in chars)
+
+
+CATEGORY_ROWS = [("主要经济指标", [("1", "地区生产总值", "可比增长7%"), ("2", "区级一般公共预算收入", "增长7%"),
+                                  ("3", "实际到位外资额", "7亿美元")]),
+                 ("科创中心建设指标", [("4", "高新技术企业数", "增长33%"), ("5", "市级专精特新企业数", "新增100家"),
+                                      ("6", "每万人专利拥有量", "增长17%")])]
+
+
+def category_table(path: Path, size: float = 12) -> Path:
+    """A one-page notice of an indicator table (序号|类别|指标内容|2023年预期目标) set as printed notices set
+    it: every cell's text centred, each 类别 cell spanning its rows with its name on two lines, so a
+    header's 类别 stands well clear of the rule on its left (`CATEGORY_ROWS` are its rows)."""
+    from pdfs import Doc
+
+    d = Doc()
+    x = [80, 112, 166, 352, 522]
+    h = 30
+    d.text(140, 90, "表3：2023年宝山区国民经济和社会发展主要目标", size=16)
+
+    def centred(col: int, top: float, text: str) -> None:
+        width = size * len(text) if not text.isascii() else d.c.stringWidth(text, d.font, size)
+        d.text((x[col] + x[col + 1] - width) / 2, top + (h - size) / 2, text, size=size)
+
+    top = 120.0
+    d.hline(x[0], x[-1], top)
+    for col, text in enumerate(("序号", "类别", "指标内容", "2023年预期目标")):
+        centred(col, top, text)
+    for category, rows in CATEGORY_ROWS:
+        top += h
+        d.hline(x[0], x[-1], top)
+        for k, (seq, indicator, target) in enumerate(rows):
+            if k:
+                d.hline(x[0], x[1], top + k * h)
+                d.hline(x[2], x[-1], top + k * h)
+            for col, text in ((0, seq), (2, indicator), (3, target)):
+                centred(col, top + k * h, text)
+        middle = top + len(rows) * h / 2 - h / 2
+        half = len(category) // 2
+        centred(1, middle - 0.6 * size, category[:half])
+        centred(1, middle + 0.6 * size, category[half:])
+        top += (len(rows) - 1) * h
+    top += h
+    d.hline(x[0], x[-1], top)
+    for xv in x:
+        d.vline(xv, 120, top)
+    return d.save(path)

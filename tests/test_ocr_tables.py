@@ -10,7 +10,7 @@ import pytest
 from pipeline.settings import DEFAULT
 
 from conftest import ROOT, golden
-from scans import Scan, scan_pages
+from scans import CATEGORY_ROWS, Scan, category_table, scan_pages
 
 pytestmark = pytest.mark.once
 
@@ -50,6 +50,36 @@ def test_scanned_table_continuing_on_the_next_page_is_one_table(tmp_path):
         return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
     exact = sum(norm(getattr(got[s], f)) == norm(w[f]) for s, w in want.items() if s in got for f in fields)
     assert len(got) >= len(want) - 1 and exact >= 0.9 * len(want) * len(fields)
+
+
+def test_a_header_cell_centred_away_from_its_rule_is_read_without_a_junk_glyph(tmp_path):
+    """The detector takes a header's 序号 and 类别 for one line; cut at the rule between them, the
+    piece of 类别 began with blank paper, read as a glyph of its own ("☑类别"): the column was unknown
+    and every row lost its category (baoshan-2023's table 3, scanned at 300 dpi). A cut piece is
+    cut back to its ink."""
+    from pipeline.api import extract
+    from pipeline.model.problems import Code
+    src = category_table(tmp_path / "categories.pdf")
+    ex = extract(scan_pages(src, {1: Scan(dpi=300, colour=True, angle=-0.86, blur=0.5, noise=6, jpeg=77)},
+                            tmp_path / "scanned.pdf", seed=0))
+    want = [(int(seq), category, indicator, target) for category, rows in CATEGORY_ROWS for seq, indicator, target in rows]
+    assert [(r.seq, r.category, r.indicator, r.target_text) for r in ex.tables["indicators"]] == want
+    assert not [p for p in ex.problems if p.code is Code.COLUMN_UNKNOWN]
+
+
+def test_a_detected_line_cut_at_a_rule_keeps_only_its_ink():
+    """Each piece of a line cut at a vertical rule is cut back to its ink, padded as the detector pads;
+    a piece with no ink at all is dropped."""
+    from pipeline.ocr import page as ocr
+    ink = np.zeros((100, 600), np.uint8)
+    ink[40:70, 110:170] = 255                       # text of the first cell
+    ink[40:70, 300:360] = 255                       # text of the second, centred far from the rule at 200
+    quads = np.array([[[100, 35], [500, 35], [500, 75], [100, 75]]], np.float32)
+    vs = [(199, 0, 3, 100), (420, 0, 3, 100)]       # the third piece, 425–500, holds no ink
+    boxes, scores = ocr._cut_at_rules(quads, [0.9], vs, ink, DEFAULT.ocr)
+    pad = DEFAULT.ocr.cut_pad * 40
+    assert [(float(b[:, 0].min()), float(b[:, 0].max())) for b in boxes] == [(110 - pad, 170 + pad), (300 - pad, 360 + pad)]
+    assert scores == [0.9, 0.9]
 
 
 def test_ink_in_a_ruled_cell_that_the_detector_missed_gets_a_box_of_its_own():

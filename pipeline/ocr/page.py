@@ -369,7 +369,7 @@ def _recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, setti
         _, det = eng.detect_and_crop(prepared, record)
     except Exception:                       # rapidocr raises when it finds no text at all
         return [], False
-    det.boxes, det.scores = _cut_at_rules(det.boxes, det.scores, rules[1], settings)
+    det.boxes, det.scores = _cut_at_rules(det.boxes, det.scores, rules[1], ink, settings)
     det.boxes, det.scores = _with_missed_ink(det.boxes, det.scores, ink, rules, settings)
     crops = eng.crop_text_regions(prepared, det.boxes)
     cls, rec, flipped = _read_crops(eng, crops, settings)
@@ -432,8 +432,12 @@ def _recognised(eng, crops: list, settings: OcrSettings):
                          word_results=tuple(word for _, word in out), elapse=0.0)
 
 
-def _cut_at_rules(quads: np.ndarray, scores: list, verticals: list, s: OcrSettings):
-    """Detected line boxes cut where a vertical ruling line crosses them."""
+def _cut_at_rules(quads: np.ndarray, scores: list, verticals: list, ink: np.ndarray, s: OcrSettings):
+    """Detected line boxes cut where a vertical ruling line crosses them (text of two table cells
+    detected as one line). Each piece is cut back to the ink it holds, padded as the detector pads
+    its own boxes, and a piece with no ink is dropped: the blank paper a cut leaves beside a cell's
+    text was read as a glyph of its own (a "☑" before 类别 in a 序号|类别 header, and the table lost
+    its category column)."""
     gap = s.cut_gap
     out_q, out_s = [], []
     for q, score in zip(quads, scores, strict=False):
@@ -449,10 +453,23 @@ def _cut_at_rules(quads: np.ndarray, scores: list, verticals: list, s: OcrSettin
         edges = [x0, *cuts, x1]
         for k, (a, b) in enumerate(zip(edges, edges[1:], strict=False)):
             a, b = (a + gap if k else a), (b - gap if k + 2 < len(edges) else b)
+            held = _ink_columns(ink, a, b, int(y0), int(y1) + 1)
+            if held is None:
+                continue
+            pad = s.cut_pad * (y1 - y0)
+            a, b = max(a, held[0] - pad), min(b, held[1] + pad)
             if b - a >= s.cut_min * (y1 - y0):
                 out_q.append(np.array([[a, y0], [b, y0], [b, y1], [a, y1]], dtype=q.dtype))
                 out_s.append(score)
     return np.array(out_q).reshape(-1, 4, 2).astype(np.float32), out_s
+
+
+def _ink_columns(ink: np.ndarray, left: float, right: float, top: int, bottom: int) -> tuple[int, int] | None:
+    """First and last inked column (pixels, the last one past its ink) between left and right in the
+    band top..bottom; None when the band holds no ink there."""
+    a, b = max(0, int(left)), min(ink.shape[1], int(right + 0.5))
+    cols = np.flatnonzero(ink[max(0, top):bottom, a:b].any(axis=0)) if b > a else np.zeros(0)
+    return (a + int(cols[0]), a + int(cols[-1]) + 1) if cols.size else None
 
 
 def _with_missed_ink(quads: np.ndarray, scores: list, ink: np.ndarray, rules: tuple[list, list], s: OcrSettings):
