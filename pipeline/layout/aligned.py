@@ -20,6 +20,7 @@ from pipeline.model.records import Line, Page, Rule
 from pipeline.settings import LayoutSettings
 from pipeline.vocab import data
 from pipeline.vocab.headers import map_columns
+from pipeline.vocab.text import compact
 
 
 def implied_rules(page: Page, lines: list[Line], s: LayoutSettings) -> list[list[Rule]]:
@@ -65,7 +66,7 @@ def _header_band(lines: list[Line], i: int, s: LayoutSettings) -> tuple[int, int
         return b.top - a.bottom < s.row_gap * a.size and abs(b.size - a.size) < s.aligned_size * a.size
 
     first, last = i, i
-    while first > 0 and close(lines[first - 1], lines[first]) and not _ends_table(lines[first - 1], s):
+    while first > 0 and close(lines[first - 1], lines[first]) and not ends_table(lines[first - 1], s):
         first -= 1
     while last + 1 < len(lines) and close(lines[last], lines[last + 1]):
         last += 1
@@ -79,7 +80,7 @@ def _body(page: Page, lines: list[Line], start: int, size: float, s: LayoutSetti
     for ln in lines[start:]:
         in_margin = ln.top > page.height * (1 - s.footer_zone) or ln.bottom < page.height * s.header_zone
         page_number = in_margin and any(p.match(line_text(ln, s=s)) for p in data.regex_list("page_number"))
-        if _ends_table(ln, s) or page_number \
+        if ends_table(ln, s) or page_number \
                 or abs(ln.size - size) >= s.aligned_size * size or ln.top - above > s.aligned_table_break * size:
             break
         body.append(ln)
@@ -87,6 +88,9 @@ def _body(page: Page, lines: list[Line], start: int, size: float, s: LayoutSetti
     return body
 
 
-def _ends_table(line: Line, s: LayoutSettings) -> bool:
+def ends_table(line: Line, s: LayoutSettings) -> bool:
+    """The line is no table row but a table's title (表2：…, or a 附表3 label on a line of its own, its
+    title on the next), its 续表 or its note (注：…): a table ends, or another begins, there."""
     text = line_text(line, s=s)
-    return any(data.regex(name).match(text) for name in ("table_title", "table_continued", "table_note"))
+    return any(data.regex(name).match(text) for name in ("table_title", "table_continued", "table_note")) \
+        or bool(data.regex("table_label").match(compact(text)))

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from pipeline.layout.aligned import implied_rules
-from pipeline.layout.lines import build_lines, confidence, line_text, marked_text, runs, split_runs
+from pipeline.layout.aligned import ends_table, implied_rules
+from pipeline.layout.lines import build_lines, confidence, marked_text, runs, split_runs
 from pipeline.model.records import Cell, Char, Grid, Line, Page, Rule
 from pipeline.settings import LayoutSettings
-from pipeline.vocab import data
 from pipeline.vocab.headers import map_columns
 
 
@@ -158,13 +157,11 @@ def _stacks(rules: list[Rule], snap: float, ends: float, min_rules: int) -> list
 def _parts(page: Page, stack: list[Rule], snap: float, min_rules: int, s: LayoutSettings) -> list[list[Rule]]:
     """A stack of rules cut into tables: two tables set one under the other share their rules' ends,
     so the band between the first's bottom rule and the second's top rule holds text that is no
-    table row (the second's title 表N …, 续表, or the first's note 注：…) and parts them."""
+    table row (the second's title 表N … or its 附表N label, 续表, or the first's note 注：…) and parts them."""
     ys = _snap([r.top for r in stack], snap)
-    outside = [data.regex(name) for name in ("table_title", "table_continued", "table_note")]
     cuts = [(top, bottom) for top, bottom in zip(ys, ys[1:], strict=False)
-            if any(p.match(line_text(ln, s=s))
-                   for ln in build_lines(_chars_in(page, stack[0].x0, top, stack[0].x1, bottom), page.number, s)
-                   for p in outside)]
+            if any(ends_table(ln, s)
+                   for ln in build_lines(_chars_in(page, stack[0].x0, top, stack[0].x1, bottom), page.number, s))]
     parts, start = [], ys[0] - snap
     for top, bottom in [*cuts, (ys[-1] + snap, None)]:
         part = [r for r in stack if start <= r.top <= top + snap]
