@@ -12,18 +12,19 @@ from pipeline.model.records import Extraction, Problem
 from pipeline.model.rows import RECORDS, Row, Tables, rows_of
 from pipeline.vocab import data
 
+_TYPE_CHECKS = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v == v,
+    "boolean": lambda v: isinstance(v, bool),
+    "date": lambda v: isinstance(v, dt.date),
+}
+
 
 def _ok_type(value, field: dict) -> bool:
-    t = field["type"]
     if "x-decimal" in field:
         return isinstance(value, Decimal)
-    return {
-        "string": lambda v: isinstance(v, str),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v == v,
-        "boolean": lambda v: isinstance(v, bool),
-        "date": lambda v: isinstance(v, dt.date),
-    }[t](value)
+    return _TYPE_CHECKS[field["type"]](value)
 
 
 def validate(table: str, rows: Sequence[Row]) -> tuple[list[Row], list[Problem]]:

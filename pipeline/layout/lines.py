@@ -96,7 +96,7 @@ def _make_line(chars: list[Char], page: int, s: LayoutSettings) -> Line:
     size = median([c.size for c in chars if c.size >= s.small * big] or [big])
     body = [c for c in chars if c.size >= s.small * size] or chars
     return Line(
-        page=page, chars=tuple(chars),
+        page=page, chars=tuple(chars), text=_spaced_text(chars, size, None, s),
         x0=min(c.x0 for c in chars), x1=max(c.x1 for c in chars),
         top=min(c.top for c in chars), bottom=max(c.bottom for c in chars),
         baseline=median(c.baseline for c in body), size=size,
@@ -166,13 +166,17 @@ def gap_space(prev: Char | None, c: Char, line: Line, s: LayoutSettings) -> str:
 
 def line_text(line: Line, keep=None, *, s: LayoutSettings) -> str:
     """Text of a line (the chars `keep` accepts), with word spaces between Latin words."""
-    # gap_space inlined: this runs for every char of every line several times a notice (a third of
-    # the layout stage's time when it was a call per char); the Latin test comes first, as it
-    # rules out almost every char of a Chinese text
-    gap = s.word_gap * line.size
+    return line.text if keep is None else _spaced_text(line.chars, line.size, keep, s)
+
+
+def _spaced_text(chars: Iterable[Char], size: float, keep, s: LayoutSettings) -> str:
+    # gap_space inlined: this runs for every char of every line (a third of the layout stage's time
+    # when it was a call per char); the Latin test comes first, as it rules out almost every char
+    # of a Chinese text
+    gap = s.word_gap * size
     out: list[str] = []
     prev: Char | None = None
-    for c in line.chars:
+    for c in chars:
         if keep is not None and not keep(c):
             continue
         if prev is not None and _is_latin(c.text[0]) and _is_latin(prev.text[-1]) and c.x0 - prev.x1 > gap:

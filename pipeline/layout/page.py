@@ -51,7 +51,7 @@ def _layout_page(page: Page, body_size: float, s: LayoutSettings) -> PageLayout:
         cx, cy = (c.x0 + c.x1) / 2, (c.top + c.bottom) / 2
         return any(g.x0 - m <= cx <= g.x1 + m and g.top - m <= cy <= g.bottom + m for g in grids)
 
-    free = [c for c in page.chars if not in_grid(c)]
+    free = [c for c in page.chars if not in_grid(c)] if grids else list(page.chars)
     lines = build_lines(free, page.number, s)
     rule_less = rule_less_grids(page, lines, body_size, s)
     if rule_less:

@@ -104,8 +104,8 @@ def is_bold(font: str) -> bool:
 
 def make_char(text: str, x0: float, x1: float, baseline: float, size: float, font: str, bold: bool,
               s: LoadSettings) -> Char:
-    return Char(text=text, x0=x0, x1=x1, top=baseline - s.ascent * size, bottom=baseline + s.descent * size,
-                baseline=baseline, size=size, font=font, bold=bold)
+    # positional: a call per char of every notice, and keywords cost a third more
+    return Char(text, x0, x1, baseline - s.ascent * size, baseline + s.descent * size, baseline, size, font, bold)
 
 
 @lru_cache(maxsize=4096)

@@ -23,7 +23,7 @@ from pipeline.load.backend import (
     read_pages,
     rules_from_box,
 )
-from pipeline.load.weight import Drawn, Image, bold_by_ink, page_ink
+from pipeline.load.weight import Image, bold_by_ink, page_ink
 from pipeline.model.records import Page, Problem, Rule
 from pipeline.settings import LoadSettings
 from pipeline.vocab.text import nfc
@@ -45,13 +45,13 @@ def read_pdfium(raw: bytes, s: LoadSettings) -> tuple[dict[str, str], list[Page]
     problems.extend(count_problems)
 
     names = _Type3Names(raw)
-    drawn: list[Drawn] = []
+    programs_of_page: list[tuple[int, list[str], Page]] = []
 
     def read(i: int) -> Page:
         page = pdf[i]
         try:
             result, programs = _pdfium_page(page, i + 1, pr, buf, flags, names, s)
-            drawn.extend((program, i, c) for program, c in zip(programs, result.chars, strict=True))
+            programs_of_page.append((i, programs, result))
             return result
         finally:
             page.close()
@@ -65,9 +65,23 @@ def read_pdfium(raw: bytes, s: LoadSettings) -> tuple[dict[str, str], list[Page]
         finally:
             page.close()
 
-    pages = bold_by_ink(pages, drawn, ink, s)
+    if _face_drawn_by_several_programs(programs_of_page):
+        drawn = [(program, i, c) for i, programs, page in programs_of_page
+                 for program, c in zip(programs, page.chars, strict=True)]
+        pages = bold_by_ink(pages, drawn, ink, s)
     pdf.close()
     return metadata, pages, problems + page_problems
+
+
+def _face_drawn_by_several_programs(programs_of_page: list[tuple[int, list[str], Page]]) -> bool:
+    """Whether some face is drawn by two font programs: only then can weighing their ink tell a bold
+    (a cheap test first — most notices draw each face with one program)."""
+    program_of_face: dict[str, str] = {}
+    for _, programs, page in programs_of_page:
+        for font, program in set(zip((c.font for c in page.chars), programs, strict=True)):
+            if program_of_face.setdefault(font, program) != program:
+                return True
+    return False
 
 
 @lru_cache(maxsize=1)

@@ -67,8 +67,13 @@ def misdecoded(c: Char, s: LoadSettings) -> bool:
 
 def unreadable_reason(page: Page, s: LoadSettings) -> str | None:
     """Why the page's text layer cannot be used as text (it needs OCR), or None when it can."""
-    bad = [c.text for c in page.chars if unmappable(c.text) or misdecoded(c, s)]
-    wrong = sum(1 for c in page.chars if misdecoded(c, s))
+    bad: list[str] = []
+    wrong = 0
+    for c in page.chars:        # one pass: this screens every char of every notice
+        decoded_wrong = misdecoded(c, s)
+        wrong += decoded_wrong
+        if decoded_wrong or unmappable(c.text):
+            bad.append(c.text)
     if wrong < s.min_garbage and len(bad) < max(s.min_garbage, s.garbage_share * len(page.chars)):
         return None
     return (f"{len(bad)} of {len(page.chars)} chars do not decode to text (a font without a ToUnicode "

@@ -83,6 +83,7 @@ class Line:
     """A line of text; `chars` keeps every glyph, superscripts included."""
     page: int
     chars: tuple[Char, ...]
+    text: str           # its chars' texts, a space between Latin words (made once: read many times a notice)
     x0: float
     x1: float
     top: float

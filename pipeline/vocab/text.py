@@ -69,11 +69,16 @@ def nfkc_indexed(text: str) -> tuple[str, list[int]]:
     the end included), so that what is found in the normalised text can be cut from the original."""
     out, index = [], []
     for i, ch in enumerate(text):
-        n = nfkc(ch)
+        n = _nfkc_char(ch)
         out.append(n)
         index.extend([i] * len(n))
     index.append(len(text))
     return "".join(out), index
+
+
+@lru_cache(maxsize=8192)
+def _nfkc_char(ch: str) -> str:
+    return nfkc(ch)     # cached: a notice's text is a few thousand distinct chars, normalised often
 
 
 @lru_cache(maxsize=8192)
