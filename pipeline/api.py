@@ -15,7 +15,7 @@ from pipeline.layout.page import furniture, layout_document, off_furniture
 from pipeline.load.backend import InputError
 from pipeline.load.document import check_text, load_pdf, not_a_file
 from pipeline.load.render import render_pages
-from pipeline.model.problems import Code, doubts, source_issues, verdict
+from pipeline.model.problems import DOUBT, SOURCE, Code, of_kind, verdict
 from pipeline.model.records import Document, Extraction, Problem, Summary
 from pipeline.model.rows import Tables, rows_of
 from pipeline.narrative.notice import notice_row
@@ -188,8 +188,8 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None,
                                                              text=review_error, code=Code.REVIEW_FAILED)))
         counts = {t: len(rows_of(ex.tables, t)) for t in TABLES}   # as written: without rows the schemas left out
         return Summary(ex.notice_id, str(pdf), True, pages=ex.tables["notices"][0].page_count, counts=counts,
-                       problems=len(doubts(ex.problems)), status=verdict(ex.problems)[0],
-                       source_issues=len(source_issues(ex.problems)), review_error=review_error,
+                       problems=len(of_kind(ex.problems, DOUBT)), status=verdict(ex.problems)[0],
+                       source_issues=len(of_kind(ex.problems, SOURCE)), review_error=review_error,
                        left_out=sum(p.stage == "validate" for p in ex.problems), seconds=time.perf_counter() - start)
     except InputError as e:
         return Summary(pdf.stem, str(pdf), False, error_kind=e.kind, error=str(e), seconds=time.perf_counter() - start)

@@ -3,7 +3,7 @@ PDF built here: with the defect the notice is `needs_review` naming the page, wi
 from test_narrative import LEFT, PITCH, RIGHT, SIZE, _para, _report
 
 from pipeline.api import extract
-from pipeline.model.problems import Code, doubts, verdict
+from pipeline.model.problems import DOUBT, Code, of_kind, verdict
 
 from pdfs import Doc, table
 
@@ -11,7 +11,7 @@ LINES = ("全年新建绿道25公里，改造老旧小区12个，完成年度目
 
 
 def _codes(ex) -> list[tuple[str, int]]:
-    return [(p.code.value, p.page) for p in doubts(ex.problems)]
+    return [(p.code.value, p.page) for p in of_kind(ex.problems, DOUBT)]
 
 
 def _with_second_page(d: Doc) -> None:
@@ -78,7 +78,7 @@ def test_a_heading_that_breaks_the_numbering_of_its_level(tmp_path):
         return extract(d.save(tmp_path / "heading.pdf"))
 
     ex = notice("（四）坚持共享发展")
-    assert [(p.code, p.page, p.text) for p in doubts(ex.problems)] == [
+    assert [(p.code, p.page, p.text) for p in of_kind(ex.problems, DOUBT)] == [
         (Code.HEADING_SEQUENCE, 2, "（四）坚持共享发展")]
     ex = notice("（三）坚持共享发展")
     assert verdict(ex.problems) == ("complete", []), _codes(ex)

@@ -238,10 +238,10 @@ def test_style_is_complete_and_its_review_page_is_written(typeset, style, notice
     """Every exact rendering is `complete` (its source issues aside), and its review page is written
     whatever columns its tables have (a field a row record lacks is shown as the cell's text): the
     page is made over blank page images, as the overlays, not the images, are what could fail."""
-    from pipeline.model.problems import doubts, verdict
+    from pipeline.model.problems import DOUBT, of_kind, verdict
     from pipeline.output.review import review_html
     pdf, _, ex = typeset(style, notice_id)
-    assert verdict(ex.problems)[0] == "complete", [(p.reason, p.page, p.text[:60]) for p in doubts(ex.problems)]
+    assert verdict(ex.problems)[0] == "complete", [(p.reason, p.page, p.text[:60]) for p in of_kind(ex.problems, DOUBT)]
     with pikepdf.open(pdf) as doc:
         sizes = [(float(p.mediabox[2]), float(p.mediabox[3])) for p in doc.pages]
     page = review_html(ex, [(n, w, h, BLANK_PNG) for n, (w, h) in enumerate(sizes, start=1)], pdf.name)

@@ -7,7 +7,7 @@ from defects import DEFECTS
 
 from pipeline.batch.summary import summary_line
 from pipeline.cli import main
-from pipeline.model.problems import verdict
+from pipeline.model.problems import DOUBT, of_kind, verdict
 from pipeline.model.records import Problem
 
 from conftest import NOTICES, ROOT
@@ -134,8 +134,7 @@ def loaded(backend):
 
 def needs_review_at(ex, page: int, what: str) -> None:
     """The verdict a defect must give: needs_review, with a doubt on the page of the defect."""
-    from pipeline.model.problems import doubts
-    found = [(p.reason, p.page) for p in doubts(ex.problems)]
+    found = [(p.reason, p.page) for p in of_kind(ex.problems, DOUBT)]
     assert verdict(ex.problems)[0] == "needs_review", what
     assert page in {p for _, p in found}, (what, page, found)
 

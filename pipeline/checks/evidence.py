@@ -143,23 +143,21 @@ class _Confirmations:
         return None
 
     def _seq(self, cell: TableCellRow, number: str) -> str | None:
-        if cell.field == "seq" and cell.output and cell.table_no not in self.broken_tables and _is(number, cell.seq):
-            return f"表{cell.table_no}'s 序号 run without a gap or repeat through {cell.seq}"
-        return None
+        in_run = cell.field == "seq" and cell.output and cell.table_no not in self.broken_tables \
+            and _is(number, cell.seq)
+        return f"表{cell.table_no}'s 序号 run without a gap or repeat through {cell.seq}" if in_run else None
 
     def _count(self, cell: TableCellRow, number: str) -> str | None:
         """A section row's declared count that the rows listed under it agree with."""
-        if cell.output is None and (cell.table_no, compact(cell.text or "")) \
-                not in self.counts_off \
-                and re.search(rf"[（(]\s*{re.escape(number)}\s*[个项]", cell.text or ""):
-            return f"the section lists {number} rows, as its row declares"
-        return None
+        declared = cell.output is None and (cell.table_no, compact(cell.text or "")) not in self.counts_off \
+            and re.search(rf"[（(]\s*{re.escape(number)}\s*[个项]", cell.text or "")
+        return f"the section lists {number} rows, as its row declares" if declared else None
 
     def _cell_agrees(self, cell: TableCellRow, number: str) -> str | None:
-        for fact, para, cells in self.agreeing:
-            if cell in cells and self.sure.paragraph(para, fact.raw) and _token(number).search(fact.raw):
-                return f"the report states the same figure on p.{para.page_first}: {fact.raw}"
-        return None
+        stated = next(((fact, para) for fact, para, cells in self.agreeing
+                       if cell in cells and self.sure.paragraph(para, fact.raw) and _token(number).search(fact.raw)),
+                      None)
+        return f"the report states the same figure on p.{stated[1].page_first}: {stated[0].raw}" if stated else None
 
     def _para_agrees(self, para: ParagraphRow, number: str) -> str | None:
         for fact, p, cells in self.agreeing:

@@ -10,9 +10,10 @@ piecewise with a bound on what it yields."""
 from __future__ import annotations
 
 import base64
+import itertools
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from pipeline.load.backend import InputError
 
@@ -102,8 +103,21 @@ def decoded(chain: list[str], data) -> Iterator[bytes]:
     """`data` decoded through `chain`, piece by piece (a damaged stream ends where it breaks)."""
     pieces: Iterable[bytes] = (bytes(data[i:i + CHUNK]) for i in range(0, len(data), CHUNK))
     for name in chain:
-        pieces = DECODERS[GROWTH_NAME.get(name, name)](pieces)
+        pieces = _rebatched(DECODERS[GROWTH_NAME.get(name, name)](pieces))
     return iter(pieces)
+
+
+def _rebatched(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """The decoded bytes in pieces of about CHUNK: a decoder yields what each step gives (a run, a
+    code's string), this gathers them, so that the next decoder and the size count see few pieces."""
+    out = bytearray()
+    for piece in pieces:
+        out += piece
+        if len(out) >= CHUNK:
+            yield bytes(out)
+            out = bytearray()
+    if out:
+        yield bytes(out)
 
 
 def _flate(pieces: Iterable[bytes]) -> Iterator[bytes]:
@@ -124,66 +138,59 @@ def _flate(pieces: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def _hex(pieces: Iterable[bytes]) -> Iterator[bytes]:
-    carry = b""
-    for data in pieces:
-        end = data.find(b">")
-        digits = carry + re.sub(rb"[^0-9A-Fa-f]", b"", data if end < 0 else data[:end])
-        whole = len(digits) // 2 * 2
-        yield bytes.fromhex(digits[:whole].decode())
-        carry = digits[whole:]
-        if end >= 0:
-            break
-    if carry:
-        yield bytes.fromhex((carry + b"0").decode())
+    for digits in _encoded_groups(pieces, b">", lambda d: re.sub(rb"[^0-9A-Fa-f]", b"", d), 2):
+        yield bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())     # a last odd digit: …0
 
 
 def _a85(pieces: Iterable[bytes]) -> Iterator[bytes]:
-    carry, first = b"", True
-    for data in pieces:
-        if first:
-            data, first = data.lstrip(), False
-            data = data[2:] if data.startswith(b"<~") else data
-        end = data.find(b"~")
-        chars = carry + re.sub(rb"\s", b"", data if end < 0 else data[:end]).replace(b"z", b"!!!!!")
-        whole = len(chars) // 5 * 5
+    rest = iter(pieces)
+    first = next(rest, b"").lstrip()
+    first = first[2:] if first.startswith(b"<~") else first
+    chars = _encoded_groups(itertools.chain([first], rest), b"~",
+                            lambda d: re.sub(rb"\s", b"", d).replace(b"z", b"!!!!!"), 5)
+    for group in chars:
         try:
-            yield base64.a85decode(chars[:whole])
+            yield base64.a85decode(group)
         except ValueError:
             return
+
+
+def _encoded_groups(pieces: Iterable[bytes], end: bytes, clean: Callable[[bytes], bytes],
+                    size: int) -> Iterator[bytes]:
+    """A text-encoded stream (hex digits, base-85 chars) up to its end mark, cleaned, in whole groups
+    of `size` chars a piece (a group may straddle two pieces); a last partial group on its own."""
+    carry = b""
+    for data in pieces:
+        stop = data.find(end)
+        chars = carry + clean(data if stop < 0 else data[:stop])
+        whole = len(chars) // size * size
+        yield chars[:whole]
         carry = chars[whole:]
-        if end >= 0:
+        if stop >= 0:
             break
     if carry:
-        try:
-            yield base64.a85decode(carry)
-        except ValueError:
-            return
+        yield carry
 
 
 def _run_length(pieces: Iterable[bytes]) -> Iterator[bytes]:
     buf = b""
     for data in pieces:
         buf += data
-        out, i = bytearray(), 0
+        i = 0
         while i < len(buf):
             n = buf[i]
             if n == 128:
-                yield bytes(out)
                 return
             if n < 128:             # n + 1 bytes follow, copied
                 if i + n + 2 > len(buf):
                     break
-                out += buf[i + 1:i + n + 2]
+                yield buf[i + 1:i + n + 2]
                 i += n + 2
             else:                   # one byte follows, repeated 257 − n times
                 if i + 2 > len(buf):
                     break
-                out += buf[i + 1:i + 2] * (257 - n)
+                yield buf[i + 1:i + 2] * (257 - n)
                 i += 2
-            if len(out) >= CHUNK:
-                yield bytes(out)
-                out = bytearray()
-        yield bytes(out)
         buf = buf[i:]
 
 
@@ -192,7 +199,6 @@ def _lzw(pieces: Iterable[bytes]) -> Iterator[bytes]:
     the data, and the code width grows one code early (EarlyChange 1, the default)."""
     table: list[bytes] = [bytes([i]) for i in range(256)] + [b"", b""]
     width, bits, held, prev = 9, 0, 0, None
-    out = bytearray()
     for data in pieces:
         for byte in data:
             bits, held = (bits << 8) | byte, held + 8
@@ -205,7 +211,6 @@ def _lzw(pieces: Iterable[bytes]) -> Iterator[bytes]:
                     width, prev = 9, None
                     continue
                 if code == 257:
-                    yield bytes(out)
                     return
                 if code < len(table) and code != 256:
                     entry = table[code]
@@ -215,16 +220,11 @@ def _lzw(pieces: Iterable[bytes]) -> Iterator[bytes]:
                     entry = prev + prev[:1]
                     table.append(entry)
                 else:               # a code no table holds: damaged, it ends here
-                    yield bytes(out)
                     return
-                out += entry
+                yield entry
                 prev = entry
                 if len(table) + 1 >= 1 << width and width < 12:
                     width += 1
-                if len(out) >= CHUNK:
-                    yield bytes(out)
-                    out = bytearray()
-    yield bytes(out)
 
 
 DECODERS = {"FlateDecode": _flate, "LZWDecode": _lzw, "RunLengthDecode": _run_length, "ASCII85Decode": _a85,

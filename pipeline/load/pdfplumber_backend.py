@@ -6,15 +6,7 @@ import re
 from functools import lru_cache
 from typing import cast
 
-from pipeline.load.backend import (
-    Library,
-    clean_font,
-    is_bold,
-    make_char,
-    open_pdf,
-    read_pages,
-    rules_from_box,
-)
+from pipeline.load.backend import Library, clean_font, is_bold, make_char, open_pdf, read_pages, rules_from_box
 from pipeline.model.records import Char, Page, Problem, Rule
 from pipeline.settings import LoadSettings
 from pipeline.vocab.text import nfc

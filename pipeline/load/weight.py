@@ -76,14 +76,7 @@ def _ink_ratio(chars: list[tuple[int, Char]], main: list[tuple[int, Char]], ink:
     shared = {c.text for _, c in chars} & {c.text for _, c in main}
     if len(shared) < s.ink_min_shared:
         return None
-    by_page: dict[int, list[Char]] = {}
-    for page, c in chars:
-        if c.text in shared:
-            by_page.setdefault(page, []).append(c)
-    main_by_page: dict[int, list[Char]] = {}
-    for page, c in main:
-        if c.text in shared:
-            main_by_page.setdefault(page, []).append(c)
+    by_page, main_by_page = _by_page(chars, shared), _by_page(main, shared)
     mine: dict[str, list[float]] = {}
     theirs: dict[str, list[float]] = {}
     for page in sorted(by_page, key=lambda p: -len(by_page[p]))[: s.ink_pages]:
@@ -98,6 +91,15 @@ def _ink_ratio(chars: list[tuple[int, Char]], main: list[tuple[int, Char]], ink:
     if len(both) < s.ink_min_shared:
         return None
     return median(mean(mine[u]) / mean(theirs[u]) for u in both)
+
+
+def _by_page(chars: list[tuple[int, Char]], texts: set[str]) -> dict[int, list[Char]]:
+    """The chars whose text is one of `texts`, by page."""
+    out: dict[int, list[Char]] = {}
+    for page, c in chars:
+        if c.text in texts:
+            out.setdefault(page, []).append(c)
+    return out
 
 
 def _density(image: Image, c: Char, scale: float) -> float:

@@ -106,20 +106,9 @@ def kind_of(p: Problem) -> str:
     return code_of(p).kind
 
 
-def doubts(problems: Iterable[P]) -> list[P]:
-    return [p for p in problems if kind_of(p) == DOUBT]
-
-
-def source_issues(problems: Iterable[P]) -> list[P]:
-    return [p for p in problems if kind_of(p) == SOURCE]
-
-
-def confirmed(problems: Iterable[P]) -> list[P]:
-    return [p for p in problems if kind_of(p) == CONFIRMED]
-
-
-def notes(problems: Iterable[Problem]) -> list[Problem]:
-    return [p for p in problems if kind_of(p) == NOTE]
+def of_kind(problems: Iterable[P], kind: str) -> list[P]:
+    """The problems of one kind (DOUBT, SOURCE, CONFIRMED, NOTE, TOOL), in order."""
+    return [p for p in problems if kind_of(p) == kind]
 
 
 def distinct(problems: Iterable[Problem]) -> list[str]:
@@ -134,5 +123,5 @@ def verdict(problems: Iterable[Problem]) -> tuple[str, list[str]]:
     """"complete" when no problem is a doubt (source issues and confirmed numbers aside), else
     "needs_review" with the distinct reasons of the doubts (each once, with how often it occurred),
     in the order first met."""
-    reasons = distinct(doubts(problems))
+    reasons = distinct(of_kind(problems, DOUBT))
     return ("needs_review" if reasons else "complete"), reasons

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from pipeline.checks.certainty import cell_box
-from pipeline.model.problems import DOUBT, kind_of, source_issues, verdict
+from pipeline.model.problems import DOUBT, SOURCE, kind_of, of_kind, verdict
 from pipeline.model.records import Extraction, Problem
 from pipeline.model.rows import IndicatorRow, NoticeRow, PageBox, ParagraphRow, ProjectRow, TableCellRow, rows_of
 from pipeline.vocab.text import compact
@@ -274,7 +274,7 @@ def _sidebar(ex: Extraction, source: str, placed) -> str:
            f'<h2>Verdict</h2><span class="verdict {status}" id="verdict">{_e(status)}</span>']
     if reasons:
         out.append('<h2>Doubts</h2><ul id="doubts">' + "".join(f"<li>{_e(r)}</li>" for r in reasons) + "</ul>")
-    issues = source_issues(ex.problems)
+    issues = of_kind(ex.problems, SOURCE)
     if issues:
         out.append(f'<h2>Source issues ({len(issues)})</h2><ul id="source-issues">' + "".join(
             f"<li>{_e(p.reason)} — page {p.page}: {_e(_short(p.evidence, 160))}</li>" for p in issues) + "</ul>")

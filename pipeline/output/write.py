@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.checks.schema import validated
-from pipeline.model.problems import code_of, confirmed, doubts, notes, source_issues, verdict
+from pipeline.model.problems import CONFIRMED, DOUBT, NOTE, SOURCE, code_of, of_kind, verdict
 from pipeline.model.records import Extraction
 from pipeline.model.rows import RECORDS, Row, columns, rows_of
 from pipeline.output.storage import is_remote, publish
@@ -206,7 +206,7 @@ def report(ex: Extraction) -> dict:
     `notes`, what the outputs hold another way (a column kept in table_cells only …)."""
     status, reasons = verdict(ex.problems)
     tables = ex.tables
-    listed, not_listed = _listed(doubts(ex.problems))
+    listed, not_listed = _listed(of_kind(ex.problems, DOUBT))
     return {
         "notice_id": ex.notice_id,
         "status": status,
@@ -215,8 +215,8 @@ def report(ex: Extraction) -> dict:
         "facts_without_subject": sum(1 for f in tables.get("facts", []) if not f.subject),
         "problems": [_listing(p) for p in listed],
         "problems_not_listed": not_listed,
-        "source_issues": [_listing(p) for p in source_issues(ex.problems)],
-        "confirmed": [_listing(p) for p in confirmed(ex.problems)],
-        "notes": [_listing(p) for p in notes(ex.problems)],
+        "source_issues": [_listing(p) for p in of_kind(ex.problems, SOURCE)],
+        "confirmed": [_listing(p) for p in of_kind(ex.problems, CONFIRMED)],
+        "notes": [_listing(p) for p in of_kind(ex.problems, NOTE)],
         "timings_s": {k: round(v, 3) for k, v in ex.timings.items()},
     }

@@ -372,7 +372,6 @@ def _indicator_rows(notice_id: str, t: LogicalTable, table_no: int,
     out = []
     for year, cols in table_views:
         fields = _fieldmap(cols)
-        has_actual = "actual_text" in fields.values()
         header_unit = {c.field: c.unit for c in cols.values() if c.unit}
         category, group = None, None
         for i, page, g, _, seq in w.rows:
@@ -384,7 +383,7 @@ def _indicator_rows(notice_id: str, t: LogicalTable, table_no: int,
                 **_source(t, i), notice_id=notice_id, table_no=table_no, year=year, seq=seq,
                 category=category, indicator=f.get("indicator", ""),
                 target_text=f.get("target_text", ""),
-                actual_text=f.get("actual_text", "") if has_actual else None,
+                actual_text=f.get("actual_text", "") if "actual_text" in fields.values() else None,
                 unit=_text_or_none(f.get("unit")), attribute=_text_or_none(f.get("attribute")), page=page,
                 target_unit=header_unit.get("target_text"), actual_unit=header_unit.get("actual_text"),
             ))

@@ -92,10 +92,8 @@ FROM indicator_parts p
 
 
 def _literal(value) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
+    if value is None or isinstance(value, bool):
+        return {None: "NULL", True: "TRUE", False: "FALSE"}[value]
     return "'" + str(value).replace("'", "''") + "'"
 
 
