@@ -14,23 +14,23 @@ from pathlib import Path
 import cloudpickle
 import pyarrow.parquet as pq
 import pytest
-import test_executors
 from test_bad_input import CASES
-from test_executors import TIME_LIMIT, _attempt, _attempts, _task, hangs_if_slow
 
 from pipeline import api
 from pipeline.batch.executors import DaskExecutor, FileTask
 from pipeline.cli import main
 
+import tasks
 from conftest import NOTICES, ROOT
 from s3server import s3_server
+from tasks import TIME_LIMIT, attempt, attempts, file_task, hangs_if_slow
 
 # one LocalCluster for the module: its tests stay on one pytest-xdist worker
 pytestmark = [pytest.mark.once, pytest.mark.xdist_group("cluster")]
 BAD = ("zero.pdf", "text.pdf", "truncated.pdf", "encrypted.pdf", "english-table.pdf")
 # The work functions below run on the workers, which cannot import the test modules.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
-cloudpickle.register_pickle_by_value(test_executors)
+cloudpickle.register_pickle_by_value(tasks)
 
 
 @pytest.fixture(scope="session")
@@ -109,26 +109,26 @@ def test_cluster_run_equals_a_local_run(batch, address, tmp_path, capsys):
 
 def kills_its_worker_the_first_time(task: FileTask):
     """Run in the child a Dask worker started for the file: the first time, kill that worker."""
-    if _attempt(task) == 1:
+    if attempt(task) == 1:
         os.kill(os.getppid(), signal.SIGKILL)
         os._exit(1)
     return api.extract_task(task)
 
 
 def test_a_worker_killed_mid_file_is_retried_and_the_file_completes(address, tmp_path):
-    task = _task(tmp_path, "killer")
+    task = file_task(tmp_path, "killer")
     with DaskExecutor(address, timeout=120, retries=2) as executor:
         [s] = executor.run(kills_its_worker_the_first_time, [task])
     assert s.ok and s.counts["indicators"] == 50
-    assert _attempts(task) == 2
+    assert attempts(task) == 2
     assert (tmp_path / "out" / "killer" / "indicators.csv").exists()
 
 
 def test_a_hanging_file_times_out_on_the_cluster_and_the_rest_completes(address, tmp_path):
-    slow, good = _task(tmp_path, "slow"), _task(tmp_path, "good")
+    slow, good = file_task(tmp_path, "slow"), file_task(tmp_path, "good")
     with DaskExecutor(address, timeout=TIME_LIMIT, retries=2, warm_up=api.warm_up) as executor:
         summaries = {s.notice_id: s for s in executor.run(hangs_if_slow, [slow, good])}
-    assert summaries["slow"].error_kind == "timeout" and _attempts(slow) == 1
+    assert summaries["slow"].error_kind == "timeout" and attempts(slow) == 1
     assert summaries["good"].ok and summaries["good"].counts["projects"] == 38
 
 

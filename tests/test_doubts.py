@@ -1,6 +1,6 @@
 """The doubts the verdict raises about paragraphs, leads, headings and table rows, each on a small
 PDF built here: with the defect the notice is `needs_review` naming the page, without it `complete`."""
-from test_narrative import LEFT, PITCH, RIGHT, SIZE, _para, _report
+from test_narrative import LEFT, PITCH, RIGHT, SIZE, lay_paragraph, report_headings
 
 from pipeline.api import extract
 from pipeline.model.problems import DOUBT, Code, of_kind, verdict
@@ -16,8 +16,8 @@ def _codes(ex) -> list[tuple[str, int]]:
 
 def _with_second_page(d: Doc) -> None:
     """The defect goes on page 2: the page it names is the page of the defect, not the first."""
-    _report(d)
-    _para(d, 156, "上一年度各项工作顺利完成。")
+    report_headings(d)
+    lay_paragraph(d, 156, "上一年度各项工作顺利完成。")
     d.footer(1)
     d.new_page()
 
@@ -45,8 +45,8 @@ def test_a_break_after_a_full_line_that_ends_no_sentence(tmp_path):
 def test_a_paragraph_that_starts_mid_sentence(tmp_path):
     d = Doc()
     _with_second_page(d)
-    _para(d, 60, "城市品质稳步提升。")
-    _para(d, 60 + PITCH, "，新增公共停车泊位3200个。")
+    lay_paragraph(d, 60, "城市品质稳步提升。")
+    lay_paragraph(d, 60 + PITCH, "，新增公共停车泊位3200个。")
     d.footer(2)
     ex = extract(d.save(tmp_path / "mid.pdf"))
     assert ("starts_mid_sentence", 2) in _codes(ex)
@@ -71,9 +71,9 @@ def test_a_heading_that_breaks_the_numbering_of_its_level(tmp_path):
         d = Doc()
         _with_second_page(d)
         d.text(LEFT + 2 * SIZE, 60, "（二）坚持绿色发展")
-        _para(d, 60 + PITCH, "生态环境持续改善。")
+        lay_paragraph(d, 60 + PITCH, "生态环境持续改善。")
         d.text(LEFT + 2 * SIZE, 60 + 3 * PITCH, second)
-        _para(d, 60 + 4 * PITCH, "民生保障更加有力。")
+        lay_paragraph(d, 60 + 4 * PITCH, "民生保障更加有力。")
         d.footer(2)
         return extract(d.save(tmp_path / "heading.pdf"))
 

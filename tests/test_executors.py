@@ -1,88 +1,45 @@
 """Executors: a file whose worker process dies is tried again (at most --retries times), then
 reported `crashed`; a file over the time limit is stopped and not tried again; the rest of the
 batch goes on either way."""
-import os
-import shutil
-import signal
-import time
-from pathlib import Path
 
 import pytest
 
 from pipeline import api
-from pipeline.batch.executors import FileTask, LocalExecutor
+from pipeline.batch.executors import LocalExecutor
 
 from conftest import ROOT
+from tasks import GOOD, TIME_LIMIT, attempts, dies_always, dies_first_time, file_task, hangs_if_slow
 
 # reads no PDF text that depends on the backend: runs once
 pytestmark = pytest.mark.once
 
-GOOD = ROOT / "raw" / "baoshan-2022.pdf"
-TIME_LIMIT = 10      # seconds: ten times what the good notice takes after warm_up, all the test waits
-
-
-def _attempt(task: FileTask) -> int:
-    """Counts the attempts at a task in a file beside its PDF (children share no memory)."""
-    log = Path(task.pdf + ".attempts")
-    with log.open("a") as f:
-        f.write("x")
-    return len(log.read_text())
-
-
-def dies_always(task: FileTask):
-    _attempt(task)
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-def dies_first_time(task: FileTask):
-    if _attempt(task) == 1:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return api.extract_task(task)
-
-
-def hangs_if_slow(task: FileTask):
-    if Path(task.pdf).stem == "slow":
-        _attempt(task)
-        time.sleep(600)
-    return api.extract_task(task)
-
-
-def _task(tmp_path, name: str) -> FileTask:
-    pdf = tmp_path / f"{name}.pdf"
-    shutil.copy(GOOD, pdf)
-    return FileTask(str(pdf), str(tmp_path / "out"))
-
-
-def _attempts(task: FileTask) -> int:
-    return len(Path(task.pdf + ".attempts").read_text())
-
 
 @pytest.mark.once
 def test_a_worker_that_keeps_dying_is_retried_then_reported_crashed(tmp_path):
-    task = _task(tmp_path, "crash")
+    task = file_task(tmp_path, "crash")
     [s] = LocalExecutor(jobs=2, retries=2).run(dies_always, [task])
     assert (s.ok, s.error_kind, s.source) == (False, "crashed", task.pdf)
     assert "exit code -9" in s.error
-    assert _attempts(task) == 3
+    assert attempts(task) == 3
 
 
 @pytest.mark.once
 def test_a_worker_that_dies_once_is_retried_and_the_file_completes(tmp_path):
-    task = _task(tmp_path, "flaky")
+    task = file_task(tmp_path, "flaky")
     [s] = LocalExecutor(jobs=1, retries=1).run(dies_first_time, [task])
     assert s.ok and s.counts["indicators"] == 50
-    assert _attempts(task) == 2
+    assert attempts(task) == 2
     assert (tmp_path / "out" / "flaky" / "indicators.csv").exists()
 
 
 @pytest.mark.once
 def test_a_file_over_the_time_limit_is_not_retried_and_the_rest_completes(tmp_path):
-    slow, good = _task(tmp_path, "slow"), _task(tmp_path, "good")
+    slow, good = file_task(tmp_path, "slow"), file_task(tmp_path, "good")
     api.warm_up()
     # the limit is what the test waits for the slow file; the good one takes ~1 s after warm_up
     executor = LocalExecutor(jobs=2, timeout=TIME_LIMIT, retries=2)
     summaries = {s.notice_id: s for s in executor.run(hangs_if_slow, [slow, good])}
-    assert summaries["slow"].error_kind == "timeout" and _attempts(slow) == 1
+    assert summaries["slow"].error_kind == "timeout" and attempts(slow) == 1
     assert summaries["good"].ok and summaries["good"].counts["projects"] == 38
 
 

@@ -203,7 +203,7 @@ def test_full_disk_is_output_error_and_failures_json_stays_whole(tmp_path, capsy
 def test_a_write_error_is_output_error(tmp_path, monkeypatch):
     def full(*args):
         raise OSError(errno.ENOSPC, "No space left on device")
-    monkeypatch.setattr(write, "_write_table", full)
+    monkeypatch.setattr(write, "write_table", full)
     empty_cache = api.extract_to(GOOD, tmp_path / "out")
     assert (empty_cache.ok, empty_cache.error_kind) == (False, "output_error")
     assert "No space left" in empty_cache.error

@@ -450,7 +450,7 @@ def _frames_match(doc, rendered, scale: float = 1.5):
 
 
 def test_the_review_draws_rotated_and_landscape_pages_in_their_frame(tmp_path, pytestconfig):
-    from test_matrix import STYLES, _rendered
+    from test_matrix import STYLES, typeset_style
 
     from pipeline.load.document import load_pdf
     from pipeline.load.render import render_pages
@@ -459,7 +459,7 @@ def test_the_review_draws_rotated_and_landscape_pages_in_their_frame(tmp_path, p
     cache = pytestconfig.cache.mkdir("typeset") if getattr(pytestconfig, "cache", None) else tmp_path
     for name in ("rotated", "landscape"):       # /Rotate 90 over a portrait MediaBox; a wide MediaBox
         pdf = tmp_path / f"{name}.pdf"
-        _rendered(cache, next(s for s in STYLES if s.name == name), "baoshan-2022", pdf)
+        typeset_style(cache, next(s for s in STYLES if s.name == name), "baoshan-2022", pdf)
         doc = load_pdf(pdf, DEFAULT, backend="pdfium")
         rendered = render_pages(pdf)
         assert any(w > h for _, w, h, _ in rendered), name        # the turned table pages are shown wide

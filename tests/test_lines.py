@@ -1,10 +1,10 @@
 """The one marker-aware text builder behind table cells and paragraphs."""
 import pytest
 
-from pipeline.layout.grids import _cell_text
+from pipeline.layout.grids import cell_text
 from pipeline.layout.lines import build_lines
 from pipeline.model.records import Char
-from pipeline.narrative.paragraphs import _assemble, _Para
+from pipeline.narrative.paragraphs import paragraph_text
 from pipeline.settings import DEFAULT
 
 SIZE = 10.0
@@ -31,10 +31,10 @@ WRAPPED = (_chars("推进GDP", 100, 100) + _chars("PPP建设", 100, 115) + _sup(
 
 @pytest.mark.once
 def test_cells_and_paragraphs_build_the_same_text():
-    text, markers = _cell_text(WRAPPED, 1, DEFAULT.layout)
+    text, markers = cell_text(WRAPPED, 1, DEFAULT.layout)
     assert text == "推进GDP PPP建设，面积5km²和A B"
     assert markers == ((1, "推进GDP PPP建设"),)
-    para_text, lead, para_markers = _assemble(_Para("report", build_lines(WRAPPED, 1, DEFAULT.layout)), notes={}, s=DEFAULT.layout)
+    para_text, lead, para_markers = paragraph_text(build_lines(WRAPPED, 1, DEFAULT.layout), notes={}, s=DEFAULT.layout)
     assert para_text == text
     assert lead is None
     [(number, page, anchor, box)] = para_markers
@@ -45,9 +45,9 @@ def test_cells_and_paragraphs_build_the_same_text():
 @pytest.mark.once
 def test_a_raised_digit_after_a_digit_is_a_marker_in_a_paragraph_only_when_its_note_exists():
     chars = _chars("达到100", 100, 100) + _sup("1", 130, 100) + _chars("个", 134, 100)
-    para = _Para("report", build_lines(chars, 1, DEFAULT.layout))
-    assert _assemble(para, notes={}, s=DEFAULT.layout)[0] == "达到100¹个"
-    text, _, markers = _assemble(para, notes={(1, 1): {}}, s=DEFAULT.layout)
+    para = build_lines(chars, 1, DEFAULT.layout)
+    assert paragraph_text(para, notes={}, s=DEFAULT.layout)[0] == "达到100¹个"
+    text, _, markers = paragraph_text(para, notes={(1, 1): {}}, s=DEFAULT.layout)
     assert text == "达到100个"
     assert [m[:3] for m in markers] == [(1, 1, "达到100")]
-    assert _cell_text(chars, 1, DEFAULT.layout) == ("达到100¹个", ())
+    assert cell_text(chars, 1, DEFAULT.layout) == ("达到100¹个", ())

@@ -75,7 +75,7 @@ def _scorer():
     return module
 
 
-def _rendered(cache: Path, style: Style, notice_id: str, pdf: Path) -> Printed:
+def typeset_style(cache: Path, style: Style, notice_id: str, pdf: Path) -> Printed:
     """Typeset `notice_id` in `style` into `pdf`, through a cache that outlives the session: `make
     test` runs the suite twice (once per PDF backend) and typesetting is half of a style's cost.
     The key covers everything the PDF depends on: the renderer's source, the style, the golden."""
@@ -114,7 +114,7 @@ def typeset(tmp_path_factory, pytestconfig, backend):
             folder = root / style.name
             folder.mkdir(exist_ok=True)
             pdf = folder / f"{notice_id}.pdf"
-            printed = _rendered(cache, style, notice_id, pdf)
+            printed = typeset_style(cache, style, notice_id, pdf)
             values = folder / f"{notice_id}.values.json"
             values.write_text(json.dumps(printed.values, ensure_ascii=False), encoding="utf-8")
             doc = load_pdf(pdf, DEFAULT, backend=backend)

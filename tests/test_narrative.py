@@ -19,7 +19,7 @@ WIDTH_CHARS = 27          # chars per full line at 16 pt between 80 and 512
 RIGHT = LEFT + WIDTH_CHARS * SIZE
 
 
-def _para(d: Doc, top: float, text: str, first=True, bold_lead: str = "") -> float:
+def lay_paragraph(d: Doc, top: float, text: str, first=True, bold_lead: str = "") -> float:
     """Lay out a justified paragraph with a two-char first-line indent; returns the next top."""
     x = LEFT + 2 * SIZE if first else LEFT
     room = WIDTH_CHARS - (2 if first else 0)
@@ -35,7 +35,7 @@ def _para(d: Doc, top: float, text: str, first=True, bold_lead: str = "") -> flo
     return top
 
 
-def _report(d: Doc, title="附件2"):
+def report_headings(d: Doc, title="附件2"):
     d.text(LEFT, 60, title)
     d.text(LEFT + 2 * SIZE, 100, "一、2025年总体情况")
     d.text(LEFT + 2 * SIZE, 128, "（一）坚持创新驱动")
@@ -43,7 +43,7 @@ def _report(d: Doc, title="附件2"):
 
 def test_paragraph_broken_over_page_with_footnote(tmp_path):
     d = Doc()
-    _report(d)
+    report_headings(d)
     top = 156
     d.text(LEFT + 2 * SIZE, top, "科技创新加速推进。", bold=True)
     d.text(LEFT + 2 * SIZE + 9 * SIZE, top, "建设成果转化基地5个，引进产业技术研究")
@@ -56,7 +56,7 @@ def test_paragraph_broken_over_page_with_footnote(tmp_path):
     d.footer(1)
     d.new_page()
     d.text(LEFT, 60, "总数达1106家，继续保持全市前列。")
-    _para(d, 88, "下一段落开始于新的一页，以缩进标明。")
+    lay_paragraph(d, 88, "下一段落开始于新的一页，以缩进标明。")
     d.footer(2)
     ex = extract(d.save(tmp_path / "fn.pdf"))
     paras = ex.tables["paragraphs"]
@@ -92,7 +92,7 @@ def test_paragraph_broken_over_page_with_footnote(tmp_path):
 @pytest.mark.parametrize("marker,number,backend", [("②", 2, "pdfplumber"), ("[3]", 3, "pdfium"), ("[3]", 3, "pdfplumber")])
 def test_circled_and_bracketed_markers(tmp_path, marker, number, backend):
     d = Doc()
-    _report(d)
+    report_headings(d)
     d.runs(LEFT + 2 * SIZE, 156, [("建成美丽街区19条", {}), (marker, {"sup": True}), ("，完成绿化改造。", {})])
     d.hline(LEFT, LEFT + 110, 700)
     d.runs(LEFT, 708, [(marker, {"sup": True}), ("美丽街区：含道路与河道。", {})], size=10.5)
@@ -105,7 +105,7 @@ def test_circled_and_bracketed_markers(tmp_path, marker, number, backend):
 
 def test_superscript_two_is_not_a_marker(tmp_path):
     d = Doc()
-    _report(d)
+    report_headings(d)
     d.runs(LEFT + 2 * SIZE, 156, [("区域路网密度达到3.41km/km", {}), ("2", {"sup": True}), ("，建成10", {}),
                                   ("3", {"sup": True}), ("个站点。", {})])
     ex = extract(d.save(tmp_path / "sq.pdf"))
@@ -118,7 +118,7 @@ def test_superscript_two_is_not_a_marker(tmp_path):
 
 def test_bold_phrase_mid_paragraph_is_not_a_lead(tmp_path):
     d = Doc()
-    _report(d)
+    report_headings(d)
     d.text(LEFT + 2 * SIZE, 156, "全年推进重点工作，其中")
     d.text(LEFT + 2 * SIZE + 11 * SIZE, 156, "数字化转型", bold=True)
     d.text(LEFT + 2 * SIZE + 16 * SIZE, 156, "成效明显。")
@@ -136,7 +136,7 @@ def test_page_furniture_and_a_note_continued_on_the_next_page(tmp_path):
     naming a marker without a note."""
     d = Doc()
     d.text(LEFT, 30, "某区2025年计划报告", size=10.5)
-    _report(d)
+    report_headings(d)
     d.runs(LEFT + 2 * SIZE, 156, [("全年新建绿道25公里", {}), ("1", {"sup": True}), ("，提升城市品质。", {})])
     d.runs(LEFT + 2 * SIZE, 184, [("改造老旧小区12个", {}), ("2", {"sup": True}), ("，已全部完工。", {})])
     d.hline(LEFT, LEFT + 110, 740)
@@ -144,13 +144,13 @@ def test_page_furniture_and_a_note_continued_on_the_next_page(tmp_path):
     d.text(WIDTH_CHARS, 800, "第 1 页", size=10.5)
     d.new_page()
     d.text(LEFT, 30, "某区2025年计划报告", size=10.5)
-    _para(d, 60, "新的段落。")
+    lay_paragraph(d, 60, "新的段落。")
     d.hline(LEFT, LEFT + 110, 740)
     d.text(LEFT, 748, "郊野公园内的步道。", size=10.5)
     d.text(WIDTH_CHARS, 800, "第 2 页", size=10.5)
     d.new_page()
     d.text(LEFT, 30, "某区2025年计划报告", size=10.5)
-    _para(d, 60, "第三页的段落。")
+    lay_paragraph(d, 60, "第三页的段落。")
     d.text(WIDTH_CHARS, 800, "第 3 页", size=10.5)
     ex = extract(d.save(tmp_path / "furniture.pdf"))
     texts = [p.text for p in ex.tables["paragraphs"]]
@@ -163,11 +163,11 @@ def test_page_furniture_and_a_note_continued_on_the_next_page(tmp_path):
 def test_table_inside_the_report_keeps_the_text_around_it(tmp_path):
     from pdfs import table
     d = Doc()
-    _report(d)
-    _para(d, 156, "主要指标如下表。")
+    report_headings(d)
+    lay_paragraph(d, 156, "主要指标如下表。")
     d.text(LEFT, 200, "表1：2025年主要目标", size=14)
     table(d, [LEFT, 120, 300, 500], 224, [["序号", "指标内容", "2025年预期目标"], ["1", "地区生产总值", "增长6%"]])
-    _para(d, 300, "上述目标均已完成。")
+    lay_paragraph(d, 300, "上述目标均已完成。")
     ex = extract(d.save(tmp_path / "inline.pdf"))
     assert [p.text for p in ex.tables["paragraphs"] if p.kind == "paragraph"] == [
         "主要指标如下表。", "上述目标均已完成。"]
@@ -176,7 +176,7 @@ def test_table_inside_the_report_keeps_the_text_around_it(tmp_path):
 
 def test_ragged_right_lines_stay_in_their_paragraph(tmp_path):
     d = Doc()
-    _report(d)
+    report_headings(d)
     d.text(LEFT + 2 * SIZE, 156, "全年新建绿道25公里，改造")
     d.text(LEFT, 184, "老旧小区12个，完成")
     d.text(LEFT, 212, "年度目标。")
@@ -190,7 +190,7 @@ def test_ragged_right_lines_stay_in_their_paragraph(tmp_path):
 def test_lead_set_in_another_face(tmp_path):
     """A lead set in 楷体 rather than bold; a paragraph opening with a quote in another face has none."""
     d = Doc()
-    _report(d)
+    report_headings(d)
     d.runs(LEFT + 2 * SIZE, 156, [("营商环境持续优化。", {"face": "kai"}), ("市场准入服务进一步升级。", {})])
     d.runs(LEFT + 2 * SIZE, 184, [("十四五", {"face": "kai"}), ("开局良好，成效明显。", {})])
     ex = extract(d.save(tmp_path / "kai.pdf"))
@@ -202,7 +202,7 @@ def test_lead_set_in_another_face(tmp_path):
 def test_lead_drawn_with_a_heavier_stroke(tmp_path):
     """Synthetic bold (text filled and stroked) is a lead too; pdfium reports the render mode."""
     d = Doc()
-    _report(d)
+    report_headings(d)
     d.text(LEFT + 2 * SIZE, 156, "营商环境持续优化。", stroke=True)
     d.text(LEFT + 2 * SIZE + 9 * SIZE, 156, "市场准入服务进一步升级。")
     ex = extract(d.save(tmp_path / "stroke.pdf"), backend="pdfium")
@@ -212,7 +212,7 @@ def test_lead_drawn_with_a_heavier_stroke(tmp_path):
 
 def test_note_without_a_marker_is_reported(tmp_path):
     d = Doc()
-    _report(d)
+    report_headings(d)
     d.text(LEFT + 2 * SIZE, 156, "全年新建绿道25公里，改造绿道9公里。")      # its topic twice: no guess
     d.hline(LEFT, LEFT + 110, 740)
     d.runs(LEFT, 748, [("4", {"sup": True}), ("绿道：包括滨江绿道。", {})], size=10.5)
@@ -233,7 +233,7 @@ def test_note_whose_marker_is_lost_is_paired_by_its_topic_words(tmp_path):
     (with a few chars between, as the note shortens 产业技术研究院), tell its paragraph and anchor; a
     note whose terms are nowhere on the page stays unlinked, with a problem."""
     d = Doc()
-    _report(d)
+    report_headings(d)
     d.text(LEFT + 2 * SIZE, 156, "建设成果转化基地，3个产业技术研究院初步形成建设方案。")
     d.text(LEFT + 2 * SIZE, 184, "做优“两镇八村”，推进乡村振兴。")
     d.hline(LEFT, LEFT + 110, 700)
@@ -259,7 +259,7 @@ def test_cover_with_a_masthead(tmp_path):
     d.text(90, 170, "某区发展和改革委员会关于下达2025年", size=22)
     d.text(150, 206, "计划的通知", size=22)
     d.text(LEFT, 260, "各街镇：")
-    _para(d, 288, "现将计划印发给你们，请认真执行。")
+    lay_paragraph(d, 288, "现将计划印发给你们，请认真执行。")
     _sign_off(d, 360)
     _short_report(d)
     ex = extract(d.save(tmp_path / "masthead.pdf"))
@@ -272,7 +272,7 @@ def test_cover_with_a_masthead(tmp_path):
 
 def test_note_line_opening_with_digits_is_not_a_new_note(tmp_path):
     d = Doc()
-    _report(d)
+    report_headings(d)
     d.runs(LEFT + 2 * SIZE, 156, [("出台人才新政", {}), ("1", {"sup": True}), ("。", {}), ("设立专项基金", {}),
                                   ("2", {"sup": True}), ("。", {})])
     d.hline(LEFT, LEFT + 110, 700)
@@ -294,8 +294,8 @@ def test_table_attachment_with_numbered_headings_is_not_narrative(tmp_path):
     table(d, [LEFT, 120, 300, 500], 144, rows)
     d.text(LEFT, 380, "二、重大项目")
     d.new_page()
-    _report(d)
-    _para(d, 160, "报告正文。")
+    report_headings(d)
+    lay_paragraph(d, 160, "报告正文。")
     ex = extract(d.save(tmp_path / "annex.pdf"))
     assert [p.text for p in ex.tables["paragraphs"]] == ["一、2025年总体情况", "（一）坚持创新驱动", "报告正文。"]
     assert len(ex.tables["indicators"]) == 8
@@ -307,7 +307,7 @@ def test_marker_at_body_size_raised_by_rise(tmp_path, backend, marker, number):
     """A circled or bracketed marker set at the text's own size and lifted by text rise does not
     cut its paragraph (nor lose its lead), and pairs with the note that opens with the same mark."""
     d = Doc()
-    _report(d)
+    report_headings(d)
     top = 156
     x = d.text(LEFT + 2 * SIZE, top, "科技创新加速推进。", bold=True)
     x = d.text(x, top, "建设基地5个，引进研究院3个")
@@ -331,7 +331,7 @@ def test_two_raised_markers_in_one_line(tmp_path):
     """Two circled markers raised in the same printed line share a baseline, so they come as one
     cluster "①②": each is a marker, the cluster joins its line and both pair with their notes."""
     d = Doc()
-    _report(d)
+    report_headings(d)
     top = 156
     x = d.text(LEFT + 2 * SIZE, top, "建设基地5个")
     x = d.text(x, top, "①", rise=0.35 * SIZE)
@@ -354,7 +354,7 @@ def test_footnote_found_without_a_separator_rule(tmp_path):
     """No short rule above the notes: the block of smaller lines at the page bottom that opens with a
     note number is the footnote area."""
     d = Doc()
-    _report(d)
+    report_headings(d)
     d.runs(LEFT + 2 * SIZE, 156, [("建成美丽街区19条", {}), ("1", {"sup": True}), ("，完成绿化改造。", {})])
     d.runs(LEFT, 708, [("1", {"sup": True}), ("美丽街区：含道路与河道。", {})], size=10.5)
     d.text(LEFT + 12, 724, "不含公园绿地。", size=10.5)
@@ -374,8 +374,8 @@ def _sign_off(d: Doc, top: float) -> None:
 def _short_report(d: Doc) -> None:
     """A new page opening 附件2 with one paragraph."""
     d.new_page()
-    _report(d)
-    _para(d, 160, "报告正文。")
+    report_headings(d)
+    lay_paragraph(d, 160, "报告正文。")
 
 
 def _cover_head() -> Doc:
@@ -383,7 +383,7 @@ def _cover_head() -> Doc:
     d = Doc()
     d.text(150, 60, "某区发展和改革委员会关于下达计划的通知", size=22)
     d.text(LEFT, 130, "各街镇：")
-    _para(d, 158, "现将计划印发给你们，请认真执行。")
+    lay_paragraph(d, 158, "现将计划印发给你们，请认真执行。")
     d.text(LEFT, 214, "附件：")
     return d
 
@@ -451,7 +451,7 @@ def test_notes_gathered_after_the_report(tmp_path, head, marker, backend):
     d = Doc()
     d.text(150, 60, "某县人民政府关于印发计划的通知", size=22)
     d.text(LEFT, 130, "各乡镇人民政府：")
-    _para(d, 158, "现将计划印发给你们，请认真执行。")
+    lay_paragraph(d, 158, "现将计划印发给你们，请认真执行。")
     d.text(LEFT, 214, "附件：某县2024年计划")
     d.text(300, 270, "某县人民政府")
     d.text(330, 298, "2024年1月26日")
@@ -489,7 +489,7 @@ def test_report_title_wrapped_over_two_centred_lines(tmp_path):
     d.text(LEFT, 100, line1, size=20, justify_to=RIGHT)                    # full: margin to margin
     d.text(297.6 - 20 * len(line2) / 2, 132, line2, size=20)               # centred: ~2 sizes in
     d.text(LEFT + 2 * SIZE, 180, "一、2023年工作回顾")
-    _para(d, 208, "一年来，全县经济平稳增长。")
+    lay_paragraph(d, 208, "一年来，全县经济平稳增长。")
     ex = extract(d.save(tmp_path / "title.pdf"))
     assert [p.text for p in ex.tables["paragraphs"]][:3] == [line1 + line2, "一、2023年工作回顾", "一年来，全县经济平稳增长。"]
 
@@ -505,7 +505,7 @@ def test_centred_name_under_a_wrapped_subtitle_is_a_paragraph_of_its_own(tmp_pat
     d.text(297.6 - SIZE * len(last) / 2, 178, last)
     d.text(297.6 - SIZE * len(name) / 2, 206, name)
     d.text(LEFT + 2 * SIZE, 250, "一、2023年工作回顾")
-    _para(d, 278, "一年来，全县经济平稳增长。")
+    lay_paragraph(d, 278, "一年来，全县经济平稳增长。")
     ex = extract(d.save(tmp_path / "sub.pdf"))
     texts = [p.text for p in ex.tables["paragraphs"]]
     assert texts[texts.index("关于某县计划的报告") + 1:][:3] == [first + last, name, "一、2023年工作回顾"]
@@ -515,8 +515,8 @@ def test_small_lines_at_the_foot_opening_with_a_year_are_no_notes(tmp_path):
     """Smaller lines at the page foot opening with 2024年 (a table's head no grid was found for) are
     not a footnote block: a note number has one or two digits, not the first two of a year."""
     d = Doc()
-    _report(d)
-    _para(d, 156, "全年安排重大建设项目21个。")
+    report_headings(d)
+    lay_paragraph(d, 156, "全年安排重大建设项目21个。")
     d.text(LEFT, 700, "2024年计划投资", size=10.5)
     d.text(LEFT, 716, "项目名称及建设内容", size=10.5)
     ex = extract(d.save(tmp_path / "year.pdf"))

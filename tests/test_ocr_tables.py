@@ -109,10 +109,17 @@ def test_ink_in_a_ruled_cell_that_the_detector_missed_gets_a_box_of_its_own():
 def test_a_lone_yi_in_a_value_column_is_the_dash_and_elsewhere_the_numeral():
     """OCR reads a "no value" dash as 一: in a target, outcome or amount column a lone 一 is the dash
     (a value of one is printed in digits); in 序号 or a name it stays the numeral."""
-    from pipeline.tables.kinds import _fields
-    cols = {0: "seq", 1: "indicator", 2: "target_text", 3: "actual_text", 4: "investment_yi"}
-    assert _fields(("一", "一", "一", " 一一 ", "一期"), cols) == {
-        "seq": "一", "indicator": "一", "target_text": "—", "actual_text": "——", "investment_yi": "一期"}
+    from pipeline.model.records import LogicalTable
+    from pipeline.tables.kinds import classify, table_rows
+
+    def typed(header, row):
+        t = LogicalTable(0, "表1", 1, header, (row,), (3,), ())
+        indicators, projects, _ = table_rows("n", [t], [classify(t)])
+        return (indicators or projects)[0]
+
+    row = typed(("序号", "指标", "目标", "完成"), ("1", "一", "一", " 一一 "))
+    assert (row.indicator, row.target_text, row.actual_text) == ("一", "—", "——")
+    assert typed(("序号", "项目名称", "总投资"), ("1", "一期", "1.0")).name == "一期"
 
 
 @pytest.mark.parametrize("read, meant", [("陆翔路一祁连山路新建工程", "陆翔路—祁连山路新建工程"),

@@ -38,13 +38,13 @@ def rewrite(extractions, tmp_path):
 
 
 def test_a_table_that_fails_to_write_leaves_the_previous_outputs(rewrite, monkeypatch):
-    real = write._write_table
+    real = write.write_table
 
     def disk_full(where, table, rows):
         if table == "paragraphs":
             raise OSError(28, "No space left on device")
         real(where, table, rows)
-    monkeypatch.setattr(write, "_write_table", disk_full)
+    monkeypatch.setattr(write, "write_table", disk_full)
     rewrite("No space left")
 
 

@@ -97,7 +97,7 @@ def _chars_in(page: Page, x0, top, x1, bottom) -> list[Char]:
             if x0 <= (c.x0 + c.x1) / 2 <= x1 and top <= (c.top + c.bottom) / 2 <= bottom]
 
 
-def _cell_text(chars: list[Char], page: int, s: LayoutSettings) -> tuple[str, tuple[tuple[int, str], ...]]:
+def cell_text(chars: list[Char], page: int, s: LayoutSettings) -> tuple[str, tuple[tuple[int, str], ...]]:
     """Cell text with footnote markers taken out, and the markers as (number, text before them)."""
     text, markers = marked_text(build_lines(chars, page, s), s=s)
     return text, tuple((m.number, m.before) for m in markers)
@@ -133,7 +133,7 @@ def _ruled_grid(page: Page, hs: list[Rule], vs: list[Rule], snap: float, s: Layo
         r0, r1 = min(m[0] for m in members), max(m[0] for m in members)
         c0, c1 = min(m[1] for m in members), max(m[1] for m in members)
         box = (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])
-        text, markers = _cell_text(by_span.get(root, []), page.number, s)
+        text, markers = cell_text(by_span.get(root, []), page.number, s)
         cells.append(Cell(*box, row=r0, col=c0, rowspan=r1 - r0 + 1, colspan=c1 - c0 + 1, text=text,
                           markers=markers, confidence=confidence(by_span.get(root, []))))
     cells.sort(key=lambda c: (c.row, c.col))
@@ -232,7 +232,7 @@ def _with_labels(cells: list[Cell], labels: list[Char], col: int, cols: list[flo
     groups = _centred_groups(centres, rows, row_gap)
     if groups is None:          # each label in the row its centre falls in
         groups = [(r, r) for r in (_row_at(c, rows) for c in centres)]
-    texts = {g: _cell_text([c for ln in blk for c in ln.chars], page, s)
+    texts = {g: cell_text([c for ln in blk for c in ln.chars], page, s)
              for g, blk in zip(groups, blocks, strict=False)}
     covered = {r for a, b in groups for r in range(a, b + 1)}
     out = [c for c in cells if not (c.col == col and c.colspan == 1 and c.row - first_row in range(len(rows)))]
@@ -398,7 +398,7 @@ def _row_cells(lines: list[Line], cols: list[float], row: int, top: float, botto
     cells = []
     for j in sorted(set(owner)):
         span = owner.count(j)
-        text, markers = _cell_text(chars.get(j, []), page, s)
+        text, markers = cell_text(chars.get(j, []), page, s)
         cells.append(Cell(cols[j], top, cols[j + span], bottom, row=row, col=j, rowspan=1, colspan=span, text=text,
                           markers=markers, confidence=confidence(chars.get(j, []))))
     return cells

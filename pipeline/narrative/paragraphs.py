@@ -493,7 +493,7 @@ def _paragraph_rows(notice_id: str, paras: list[_Para], notes: dict[tuple[int, i
     used = set(taken)
     path: dict[int, str] = {}
     for para_id, p in enumerate(paras, start=1):
-        text, lead, markers = _assemble(p, notes, s, anywhere)
+        text, lead, markers = paragraph_text(p.lines, notes, s, anywhere)
         if lead and lead.rstrip(CLOSING)[-1:] not in PARAGRAPH_END:
             problems.append(Problem("narrative", "bold lead does not end where a sentence ends", page=p.lines[0].page,
                                     text=lead, bbox=box([p.lines[0]]), code=Code.LEAD_NOT_SENTENCE))
@@ -613,21 +613,24 @@ def page_boxes(lines: Sequence[Line]) -> tuple[tuple[int, float, float, float, f
     return tuple((page, *box(group)) for page, group in pages.items())
 
 
-def _assemble(p: _Para, notes: dict[tuple[int, int], Note], s: LayoutSettings, anywhere: Set[int] = frozenset()):
-    """Paragraph text with markers taken out, its lead, and its markers (number, page, anchor, box)."""
-    text, found = marked_text(p.lines, known=lambda page, number: (page, number) in notes or number in anywhere,
+def paragraph_text(lines: Sequence[Line], notes: dict[tuple[int, int], Note], s: LayoutSettings,
+                   anywhere: Set[int] = frozenset()) -> tuple[str, str | None, list[tuple[int, int, str, tuple]]]:
+    """A paragraph's text (its lines joined, markers taken out: a raised number is a marker where
+    `notes` holds its (page, number) or `anywhere` its number), its lead, and its markers
+    (number, page, anchor, box)."""
+    text, found = marked_text(lines, known=lambda page, number: (page, number) in notes or number in anywhere,
                               s=s)
     markers: list[tuple[int, int, str, tuple]] = []
     last = 0
     for m in found:
         markers.append((m.number, m.page, _anchor(m.before[last:]), m.box))
         last = len(m.before)
-    return text, _lead(_opening(p, s), text), markers
+    return text, _lead(_opening(lines, s), text), markers
 
 
-def _opening(p: _Para, s: LayoutSettings) -> list[Char]:
+def _opening(lines: Sequence[Line], s: LayoutSettings) -> list[Char]:
     """The run of emphasised chars (bold, or another face than the paragraph's) it opens with."""
-    chars = [(c, ln) for ln in p.lines for c in ln.chars]
+    chars = [(c, ln) for ln in lines for c in ln.chars]
     commonest = Counter(c.font for c, ln in chars if not is_superscript(c, ln, s)).most_common(1)
     body_font = commonest[0][0] if commonest else ""
     opening: list[Char] = []

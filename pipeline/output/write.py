@@ -78,7 +78,8 @@ def to_pandas(ex: Extraction) -> dict:
     return {t: table.to_pandas() for t, table in to_arrow(ex).items()}
 
 
-def _write_table(folder: Path, table: str, rows: Sequence[Row]) -> None:
+def write_table(folder: Path, table: str, rows: Sequence[Row]) -> None:
+    """One table as CSV and Parquet in `folder` (a temporary folder the caller swaps into place)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns(RECORDS[table]))
@@ -125,7 +126,7 @@ def write_extraction(ex: Extraction, out_dir: str | Path) -> Path | str:
     tmp.mkdir()
     try:
         for t in TABLES:
-            _write_table(tmp, t, rows_of(ex.tables, t))
+            write_table(tmp, t, rows_of(ex.tables, t))
         (tmp / "datapackage.json").write_text(
             json.dumps(_datapackage(ex.notice_id, tmp), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         (tmp / "report.json").write_text(json.dumps(report(ex), ensure_ascii=False, indent=1) + "\n",
