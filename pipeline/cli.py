@@ -8,6 +8,7 @@ import math
 import os
 import sys
 import tempfile
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,10 +147,15 @@ def _run_batch(pdfs: list[Path], args: argparse.Namespace) -> _Batch:
     with tqdm(total=len(pdfs), unit="file", desc="notices", disable=quiet, position=0) as files, \
             tqdm(total=sum(pages.values()), unit="page", desc="pages  ", disable=quiet, position=1) as bar:
         read: dict[str, int] = {}       # pages OCR'd so far, per file: the bar moves as each is read
+        counting = threading.Lock()     # a Dask client reports pages from its own thread
+
+        finished: set[str] = set()      # (a Dask worker's page report may come after its file's result)
 
         def page_read(pdf: str, n: int) -> None:
-            read[pdf] = read.get(pdf, 0) + n
-            bar.update(n)
+            with counting:
+                if pdf not in finished:
+                    read[pdf] = read.get(pdf, 0) + n
+                    bar.update(n)
 
         executor = executor_for(args.cluster, jobs=args.jobs, timeout=args.timeout, retries=args.retries,
                                 warm_up=api.warm_up, page_time=args.page_time, on_progress=page_read)
@@ -158,7 +164,9 @@ def _run_batch(pdfs: list[Path], args: argparse.Namespace) -> _Batch:
                                       max_memory=args.max_memory and args.max_memory << 20,
                                       review=args.review, notes=batch.notes):
                 files.update(1)
-                bar.update(max(0, pages.get(Path(s.source), 0) - read.pop(s.source, 0)))
+                with counting:
+                    finished.add(s.source)
+                    bar.update(max(0, pages.get(Path(s.source), 0) - read.pop(s.source, 0)))
                 batch.add(s)
     return batch
 

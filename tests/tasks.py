@@ -49,3 +49,12 @@ def file_task(tmp_path, name: str) -> FileTask:
 
 def attempts(task: FileTask) -> int:
     return len(Path(task.pdf + ".attempts").read_text())
+
+
+def reads_three_slow_pages(task: FileTask):
+    """Reports three pages read by OCR, one at a time, as a scanned notice does, then extracts."""
+    from pipeline import progress
+    progress.report(progress.SLOW_PAGES, 3)
+    for _ in range(3):
+        progress.report(progress.PAGE_DONE, 1)
+    return api.extract_task(task)

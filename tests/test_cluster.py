@@ -23,7 +23,7 @@ from pipeline.cli import main
 import tasks
 from conftest import NOTICES, ROOT
 from s3server import s3_server
-from tasks import TIME_LIMIT, attempt, attempts, file_task, hangs_if_slow
+from tasks import TIME_LIMIT, attempt, attempts, file_task, hangs_if_slow, reads_three_slow_pages
 
 # one LocalCluster for the module: its tests stay on one pytest-xdist worker
 pytestmark = [pytest.mark.once, pytest.mark.xdist_group("cluster")]
@@ -130,6 +130,20 @@ def test_a_hanging_file_times_out_on_the_cluster_and_the_rest_completes(address,
         summaries = {s.notice_id: s for s in executor.run(hangs_if_slow, [slow, good])}
     assert summaries["slow"].error_kind == "timeout" and attempts(slow) == 1
     assert summaries["good"].ok and summaries["good"].counts["projects"] == 38
+
+
+def test_pages_read_on_a_worker_move_the_clients_page_bar(address, tmp_path):
+    """A worker's OCR'd pages reach the client as they are read (a Dask event), not only when the
+    file is done: `on_progress` hears each, for its own file."""
+    task = file_task(tmp_path, "scan")
+    heard: list[tuple[str, int]] = []
+    with DaskExecutor(address, timeout=120, on_progress=lambda pdf, n: heard.append((pdf, n))) as executor:
+        [s] = executor.run(reads_three_slow_pages, [task])
+        deadline = time.monotonic() + 30        # the events travel apart from the result: wait for them
+        while len(heard) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert s.ok
+    assert heard == [(task.pdf, 1)] * 3
 
 
 def _manifest(out: Path) -> dict[str, dict]:

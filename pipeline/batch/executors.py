@@ -13,8 +13,9 @@ died (the child, or the Dask worker running it) is tried again, at most `retries
 
 The time limit of a file is `timeout` plus `page_time` for each slow page (a page read by OCR) the
 child announces once it knows them (progress.py): a scanned notice of 120 pages needs minutes where a
-text notice needs a second. Each slow page read is passed to `on_progress(pdf, n)` (the page bar), and
-a child may use as many cores as are free when it starts (`progress.threads()`)."""
+text notice needs a second. Each slow page read is passed to `on_progress(pdf, n)` (the page bar; from
+a Dask worker as an event the client listens to), and a child may use as many cores as are free when
+it starts (`progress.threads()`)."""
 from __future__ import annotations
 
 import multiprocessing
@@ -22,9 +23,11 @@ import multiprocessing.connection
 import os
 import sys
 import time
+import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from pipeline import progress
@@ -249,9 +252,9 @@ def default_max_memory(jobs: int = 1) -> int:
 
 
 def run_isolated(work: Work, task: FileTask, timeout: float | None, method: str | None = None, threads: int = 1,
-                 page_time: float = PAGE_TIME) -> Summary:
+                 page_time: float = PAGE_TIME, on_progress: Callable[[str, int], None] | None = None) -> Summary:
     """Run one task in a child process and wait for it: its Summary, `timeout` or `crashed`."""
-    child = _Child(multiprocessing.get_context(method or start_method()), work, task, threads, page_time)
+    child = _Child(multiprocessing.get_context(method or start_method()), work, task, threads, page_time, on_progress)
     while True:
         limit = child.limit(timeout)
         left = None if limit is None else limit - (time.monotonic() - child.started)
@@ -313,15 +316,22 @@ class LocalExecutor:
 
 
 def _on_worker(work: Work, task: FileTask, timeout: float | None, warm_up: Callable[[], None] | None,
-               page_time: float = PAGE_TIME) -> Summary:
+               page_time: float = PAGE_TIME, page_topic: str | None = None) -> Summary:
     """A Dask task: the same child process as a local run, started on the worker that took the task.
     Dask starts its workers as daemonic processes, which multiprocessing forbids to have children;
     this worker waits for every child it starts, so it may. The child may use the worker's threads
-    that no other task holds."""
+    that no other task holds. Each page it reads by OCR is logged as an event under `page_topic`,
+    which the client that submitted the task listens to (its page bar)."""
     multiprocessing.current_process().daemon = False
     if warm_up:
         warm_up()
-    return run_isolated(work, task, timeout, threads=_free_threads(), page_time=page_time)
+    on_progress = partial(_log_pages, page_topic) if page_topic else None
+    return run_isolated(work, task, timeout, threads=_free_threads(), page_time=page_time, on_progress=on_progress)
+
+
+def _log_pages(topic: str, pdf: str, n: int) -> None:
+    from distributed import get_worker
+    get_worker().log_event(topic, {"pdf": pdf, "pages": n})    # (safe from a task's thread: Dask queues it)
 
 
 def _free_threads() -> int:
@@ -339,7 +349,8 @@ class DaskExecutor:
     of N single-threaded worker processes started here (`local:N`)."""
 
     def __init__(self, address: str, timeout: float | None = 300.0, retries: int = 2,
-                 warm_up: Callable[[], None] | None = None, page_time: float = PAGE_TIME):
+                 warm_up: Callable[[], None] | None = None, page_time: float = PAGE_TIME,
+                 on_progress: Callable[[str, int], None] | None = None):
         import dask
         from distributed import Client, LocalCluster
         self.timeout, self.retries, self.warm_up, self.page_time = timeout, retries, warm_up, page_time
@@ -354,6 +365,11 @@ class DaskExecutor:
             self.client = Client(self.cluster)
         else:
             self.client = Client(address)
+        # the workers log each page they read by OCR under a topic of this executor's own (a cluster
+        # may serve other clients); `on_progress` is called from the client's event thread
+        self.page_topic = f"notice-extract-pages-{uuid.uuid4().hex}" if on_progress else None
+        if on_progress:
+            self.client.subscribe_topic(self.page_topic, lambda event: on_progress(event[1]["pdf"], event[1]["pages"]))
 
     def run(self, work: Work, tasks: Iterable[FileTask]) -> Iterator[Summary]:
         from distributed import KilledWorker, as_completed
@@ -363,7 +379,7 @@ class DaskExecutor:
         def submit(task: FileTask):
             attempts[task] += 1
             future = self.client.submit(_on_worker, work, task, self.timeout, self.warm_up, self.page_time,
-                                        pure=False)
+                                        self.page_topic, pure=False)
             of_future[future] = task
             return future
 
@@ -394,8 +410,8 @@ class DaskExecutor:
 def executor_for(cluster: str | None, jobs: int = 1, timeout: float | None = 300.0, retries: int = 2,
                  warm_up: Callable[[], None] | None = None, page_time: float = PAGE_TIME,
                  on_progress: Callable[[str, int], None] | None = None):
-    """The executor the command line asks for: Dask when `cluster` is given, else local processes.
-    (A Dask worker's page progress stays on the worker: its bar moves as each file finishes.)"""
+    """The executor the command line asks for: Dask when `cluster` is given, else local processes."""
     if cluster:
-        return DaskExecutor(cluster, timeout=timeout, retries=retries, warm_up=warm_up, page_time=page_time)
+        return DaskExecutor(cluster, timeout=timeout, retries=retries, warm_up=warm_up, page_time=page_time,
+                            on_progress=on_progress)
     return LocalExecutor(jobs=jobs, timeout=timeout, retries=retries, page_time=page_time, on_progress=on_progress)
