@@ -207,6 +207,8 @@ class OcrSettings:
                                     # 1920-px crop in sixes, 0.15 in sixteens) …
     rec_spread: float = 1.5         # … of crops at most this much wider than the batch's narrowest (a batch is
                                     # padded to its widest crop)
+    rec_min_width: int = 192        # … and at least this many pixels wide (rapidocr pads every crop to 320: on
+                                    # a table page, where most crops are short cells, a seventh of the cost)
     rec_width_step: int = 64        # a batch's padded width is a multiple of this many pixels, so the shapes
                                     # repeat from page to page (OpenVINO prepares each new shape)
     max_skew: float = 3.0           # degrees searched either way when deskewing
@@ -219,6 +221,7 @@ class OcrSettings:
     flip_share: float = 0.6         # share of lines the classifier reads upside down: the page is
     flip_lines: int = 3             # … counted among at least this many lines it is sure of …
     cls_sure: float = 0.9           # … that is, read with at least this score
+    cls_lines: int = 12             # … among the page's this many widest line crops (the classifier's cost)
     cut_gap: float = 4.0            # pixels kept clear either side of a vertical rule that cuts a detected line
     cut_min: float = 0.4            # a piece of a cut line narrower than this share of its height is dropped
     cut_pad: float = 0.2            # a piece is cut back to its ink, padded by this share of the line's height

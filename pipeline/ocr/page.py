@@ -96,7 +96,6 @@ def _new_engine(rec_precision: str = "f32"):
         "EngineConfig.onnxruntime.intra_op_num_threads": 1,
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
     })
-    eng.update_params(return_word_box=True, return_single_char_box=True)
     for model in (eng._load_det_model(), eng._load_cls_model(), eng._load_rec_model()):
         path = getattr(getattr(model.session, "session", None), "_model_path", None)
         if model is not eng.text_cls and path and openvino_available():
@@ -376,18 +375,48 @@ def _recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, setti
     out = eng.build_final_output(bgr, det, cls, rec, crops, record)
     if getattr(out, "txts", None) is None or getattr(out, "boxes", None) is None:
         return [], flipped
-    words = out.word_results if len(out.word_results) == len(out.txts) else [()] * len(out.txts)
-    lines = [(np.asarray(box, dtype=np.float64), txt, float(score), list(w or ()))
-             for box, txt, score, w in zip(out.boxes, out.txts, out.scores, words, strict=False)]
+    lines = []
+    for box, txt, score, info in zip(out.boxes, out.txts, out.scores, out.word_results, strict=True):
+        quad = np.asarray(box, dtype=np.float64)
+        lines.append((quad, txt, float(score), _glyph_boxes(quad, txt, info)))
     return lines, flipped
+
+
+def _glyph_boxes(quad: np.ndarray, text: str, info) -> list[tuple[str, float, list[list[float]]]]:
+    """(glyph, score, box) for every non-space glyph the recogniser read on a line. The recogniser
+    reads a crop as a row of columns and names the column each glyph was read in: a glyph's box is
+    centred on its column, as wide as the line's glyphs are spaced (the mean step between the
+    columns of neighbouring glyphs of one word, else the line's width shared out), inside the line's
+    box and clear of its neighbours'. A crop read turned (taller than wide) gives none: the line's
+    box is shared out by `_glyphs`."""
+    x0, x1 = float(quad[:, 0].min()), float(quad[:, 0].max())
+    y0, y1 = float(quad[:, 1].min()), float(quad[:, 1].max())
+    glyphs = [(c, col) for word, cols in zip(info.words, info.word_cols, strict=False)
+              for c, col in zip(word, cols, strict=False)]
+    if not glyphs or not info.line_txt_len or y1 - y0 >= 1.5 * (x1 - x0):
+        return []
+    step = (x1 - x0) / info.line_txt_len            # page pixels a column of the recogniser's output
+    pitches = [(cols[-1] - cols[0]) / (len(cols) - 1) for cols in info.word_cols if len(cols) > 1]
+    width = step * sum(pitches) / len(pitches) if pitches else (x1 - x0) / len(glyphs)
+    confs = [conf for c, conf in zip(text, info.confs, strict=False) if not c.isspace()]
+    spans = [[max(x0, x0 + (col + 0.5) * step - width / 2), min(x1, x0 + (col + 0.5) * step + width / 2)]
+             for _, col in glyphs]
+    for left, right in zip(spans, spans[1:], strict=False):     # neighbours overlapping: meet half-way
+        if left[1] > right[0]:
+            left[1] = right[0] = (left[1] + right[0]) / 2
+    return [(c, float(confs[k]) if k < len(confs) else 1.0, [[a, y0], [b, y0], [b, y1], [a, y1]])
+            for k, ((c, _), (a, b)) in enumerate(zip(glyphs, spans, strict=True))]
 
 
 def _read_crops(eng, crops: list, settings: OcrSettings):
     """(classifier output, recognition output, upside down?) of the line crops of a page. The angle
     classifier's labels tell an upside-down page (the caller reads it again turned); its turning of
     single crops is not used: once the page is upright every line is, and a lone digit has no
-    orientation of its own to judge (it turned a 序号 9 into 6 and the row was lost)."""
-    _, cls = eng.cls_and_rotate(crops)
+    orientation of its own to judge (it turned a 序号 9 into 6 and the row was lost). Only the
+    page's widest crops are classified (`cls_lines`): a page's orientation shows in its long lines,
+    and a table's short cells, most of its crops, tell nothing more."""
+    widest = sorted(range(len(crops)), key=lambda i: -crops[i].shape[1])[:settings.cls_lines]
+    _, cls = eng.cls_and_rotate([crops[i] for i in sorted(widest)])
     labels = [label for label, score in (cls.cls_res or []) if score >= settings.cls_sure]
     upside_down = sum(label == "180" for label in labels)
     flipped = len(labels) >= settings.flip_lines and upside_down >= settings.flip_share * len(labels)
@@ -406,7 +435,7 @@ def _recognised(eng, crops: list, settings: OcrSettings):
     from rapidocr.ch_ppocr_rec.typings import TextRecOutput
 
     rec = eng._load_rec_model()
-    height, width = rec.rec_image_shape[1:3]
+    height = rec.rec_image_shape[1]
     ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
     order = sorted(range(len(crops)), key=ratios.__getitem__)
     batches: list[list[int]] = []
@@ -418,7 +447,7 @@ def _recognised(eng, crops: list, settings: OcrSettings):
             batches.append([i])
     out: list = [(("", 0.0), ())] * len(crops)
     for batch in batches:
-        widest = max(width / height, *(ratios[i] for i in batch))
+        widest = max(settings.rec_min_width / height, *(ratios[i] for i in batch))
         widest = math.ceil(widest * height / settings.rec_width_step) * settings.rec_width_step / height
         x = np.concatenate([rec.resize_norm_img(crops[i], widest)[np.newaxis] for i in batch]).astype(np.float32)
         lines, words = rec.postprocess_op(rec.session(x), True, wh_ratio_list=[ratios[i] for i in batch],
