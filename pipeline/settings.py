@@ -207,8 +207,6 @@ class OcrSettings:
                                     # 1920-px crop in sixes, 0.15 in sixteens) …
     rec_spread: float = 1.5         # … of crops at most this much wider than the batch's narrowest (a batch is
                                     # padded to its widest crop)
-    rec_min_width: int = 192        # … and at least this many pixels wide (rapidocr pads every crop to 320: on
-                                    # a table page, where most crops are short cells, a seventh of the cost)
     rec_width_step: int = 64        # a batch's padded width is a multiple of this many pixels, so the shapes
                                     # repeat from page to page (OpenVINO prepares each new shape)
     max_skew: float = 3.0           # degrees searched either way when deskewing

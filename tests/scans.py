@@ -163,3 +163,15 @@ def category_table(path: Path, size: float = 12) -> Path:
     for xv in x:
         d.vline(xv, 120, top)
     return d.save(path)
+
+
+def repeated(src: Path, pages: int, out: Path) -> Path:
+    """A notice of `pages` pages: the pages of `src` over and over (a long scan from a short one)."""
+    import pikepdf
+
+    with pikepdf.open(src) as pdf, pikepdf.new() as result:
+        n = len(pdf.pages)
+        for k in range(pages):
+            result.pages.append(pdf.pages[k % n])
+        result.save(out)
+    return out

@@ -23,15 +23,15 @@ def _rendered(page: int, dpi: int = 100):
 def test_skew_is_measured(angle):
     from pipeline.ocr import page as ocr
     grey = degraded(np.stack([_rendered(10)] * 3, axis=-1), Scan(dpi=100, angle=angle), np.random.default_rng(0), None)
-    assert ocr._skew(ocr._binarize(grey), DEFAULT.ocr) == pytest.approx(-angle, abs=0.1)
+    assert ocr.skew(ocr.binarize(grey), DEFAULT.ocr) == pytest.approx(-angle, abs=0.1)
 
 
 @pytest.mark.parametrize("page", [3, 10])
 def test_sideways_scan_is_told_from_an_upright_one(page):
     from pipeline.ocr import page as ocr
-    ink = ocr._binarize(_rendered(page))
-    assert not ocr._sideways(ink, DEFAULT.ocr)
-    assert ocr._sideways(np.ascontiguousarray(np.rot90(ink)), DEFAULT.ocr)
+    ink = ocr.binarize(_rendered(page))
+    assert not ocr.sideways(ink, DEFAULT.ocr)
+    assert ocr.sideways(np.ascontiguousarray(np.rot90(ink)), DEFAULT.ocr)
 
 
 def test_a_wide_page_of_two_lines_of_large_type_is_told_upright_and_sideways(tmp_path):
@@ -55,9 +55,9 @@ def test_a_wide_page_of_two_lines_of_large_type_is_told_upright_and_sideways(tmp
     rgb = np.asarray(doc[0].render(scale=150 / 72).to_pil().convert("RGB"))
     doc.close()
     grey = degraded(rgb, Scan(dpi=150, angle=0.8, blur=0.5, noise=5), np.random.default_rng(0), None)
-    ink = ocr._binarize(grey)
-    assert not ocr._sideways(ink, DEFAULT.ocr)
-    assert ocr._sideways(np.ascontiguousarray(np.rot90(ink, -1)), DEFAULT.ocr)
+    ink = ocr.binarize(grey)
+    assert not ocr.sideways(ink, DEFAULT.ocr)
+    assert ocr.sideways(np.ascontiguousarray(np.rot90(ink, -1)), DEFAULT.ocr)
 
 
 def test_ruling_lines_found_in_the_image_match_the_drawn_ones():
@@ -67,7 +67,7 @@ def test_ruling_lines_found_in_the_image_match_the_drawn_ones():
     from pipeline.ocr import page as ocr
     dpi = 200
     drawn = load_pdf(ROOT / "raw" / "baoshan-2022.pdf", DEFAULT).pages[2].rules
-    found = ocr._rules(ocr._rule_boxes(ocr._binarize(_rendered(3, dpi)), DEFAULT.ocr), 72 / dpi)
+    found = ocr.as_rules(ocr.rule_boxes(ocr.binarize(_rendered(3, dpi)), DEFAULT.ocr), 72 / dpi)
 
     def positions(rules, horizontal):
         return sorted({round(r.top if horizontal else r.x0) for r in rules if r.horizontal == horizontal})
@@ -76,7 +76,7 @@ def test_ruling_lines_found_in_the_image_match_the_drawn_ones():
         want, got = positions(drawn, horizontal), positions(found, horizontal)
         assert len(got) >= len(want) - 1 and all(min(abs(w - g) for g in got) <= 1.5 for w in want)
         assert all(min(abs(w - g) for w in want) <= 1.5 for g in got)
-    assert ocr._rules(ocr._rule_boxes(ocr._binarize(_rendered(1, dpi)), DEFAULT.ocr), 72 / dpi) == []
+    assert ocr.as_rules(ocr.rule_boxes(ocr.binarize(_rendered(1, dpi)), DEFAULT.ocr), 72 / dpi) == []
 
 
 def test_red_seal_is_removed_and_black_text_under_it_kept():
@@ -86,9 +86,9 @@ def test_red_seal_is_removed_and_black_text_under_it_kept():
     page = np.stack([_rendered(1, 150)] * 3, axis=-1).astype(np.float32)
     centre = (page.shape[1] * 0.65, page.shape[0] * 0.78)
     stamped = _stamp(page, centre, 150).astype(np.uint8)
-    clean = ocr._without_seal(stamped)
-    ink_before = ocr._binarize(page[..., 0].astype(np.uint8)) > 0
-    ink_after = ocr._binarize(clean) > 0
+    clean = ocr.without_seal(stamped)
+    ink_before = ocr.binarize(page[..., 0].astype(np.uint8)) > 0
+    ink_after = ocr.binarize(clean) > 0
     assert (ink_after & ~ink_before).sum() < 0.002 * ink_after.size      # hardly any seal left as ink
     assert (ink_before & ink_after).sum() > 0.97 * ink_before.sum()       # the text kept
 
@@ -102,14 +102,14 @@ def _line_chars(text, confs):
 def test_low_confidence_number_is_a_problem_with_its_box():
     from pipeline.ocr import page as ocr
     chars = _line_chars("增长6.5%，新增12家", [1, 1, 0.99, 0.98, 0.62, 0.97, 1, 1, 1, 0.99, 0.99, 1])
-    found = ocr._doubtful_numbers(chars, 7, DEFAULT.ocr)
+    found = ocr.doubtful_numbers(chars, 7, DEFAULT.ocr)
     assert [(p.page, p.text.split()[0], p.bbox) for p in found] == [(7, "6.5%", (20.0, 100, 59.0, 116))]
-    assert ocr._doubtful_numbers(_line_chars("新增12家", [1, 0.95, 0.93, 1]), 1, DEFAULT.ocr) == []
+    assert ocr.doubtful_numbers(_line_chars("新增12家", [1, 0.95, 0.93, 1]), 1, DEFAULT.ocr) == []
     # a comma read uncertainly is no part of the number; the 2 of km2 is a unit's, no figure
-    assert ocr._doubtful_numbers(_line_chars("开工，5个", [1, 1, 0.6, 0.99, 1]), 1, DEFAULT.ocr) == []
-    assert ocr._doubtful_numbers(_line_chars("3.76km/km2", [1, 1, 1, 1, 1, 1, 1, 1, 1, 0.85]), 1,
+    assert ocr.doubtful_numbers(_line_chars("开工，5个", [1, 1, 0.6, 0.99, 1]), 1, DEFAULT.ocr) == []
+    assert ocr.doubtful_numbers(_line_chars("3.76km/km2", [1, 1, 1, 1, 1, 1, 1, 1, 1, 0.85]), 1,
                                  DEFAULT.ocr) == []
-    found = ocr._doubtful_numbers(_line_chars("开工，5个", [1, 1, 1, 0.7, 1]), 1, DEFAULT.ocr)
+    found = ocr.doubtful_numbers(_line_chars("开工，5个", [1, 1, 1, 0.7, 1]), 1, DEFAULT.ocr)
     assert [p.text for p in found] == ["5 (0.70) in 开工，5个"]
 
 
@@ -134,7 +134,7 @@ def test_nothing_is_downloaded(monkeypatch):
         title = _rendered(1, 200)[280:600]             # the cover's title lines only: a second of OCR
         page, _ = ocr.read_page(title, 1, 200, DEFAULT.ocr)
         rec = ocr.engine().text_rec.session
-        threads = rec.threads if isinstance(rec, ocr._OpenVino) else \
+        threads = rec.threads if isinstance(rec, ocr.OpenVinoModel) else \
             rec.session.get_session_options().intra_op_num_threads
     finally:
         ocr.ENGINES.clear()
@@ -161,7 +161,7 @@ def test_small_raised_digit_is_a_marker_and_not_a_doubtful_number():
     from pipeline.layout.lines import build_lines, split_superscripts
     from pipeline.ocr import page as ocr
     ink, lines = _band((22, 38))
-    chars, problems = ocr._chars(lines, ink, 0.36, 19, DEFAULT.ocr)
+    chars, problems = ocr.to_chars(lines, ink, 0.36, 19, DEFAULT.ocr)
     line = build_lines(chars, 19, DEFAULT.layout)[0]
     assert [item if kind == "sup" else item.text for kind, item in split_superscripts(line, s=DEFAULT.layout)] == ["示", "范", "3", "通"]
     assert [kind for kind, _ in split_superscripts(line, s=DEFAULT.layout)] == ["text", "text", "sup", "text"]
@@ -170,7 +170,7 @@ def test_small_raised_digit_is_a_marker_and_not_a_doubtful_number():
     assert problems == []
 
     ink, lines = _band((30, 60))                       # the same digit at the line's size, on its baseline
-    chars, problems = ocr._chars(lines, ink, 0.36, 19, DEFAULT.ocr)
+    chars, problems = ocr.to_chars(lines, ink, 0.36, 19, DEFAULT.ocr)
     assert [kind for kind, _ in split_superscripts(build_lines(chars, 19, DEFAULT.layout)[0], s=DEFAULT.layout)] == ["text"] * 4
     assert [p.text.split()[0] for p in problems] == ["3"]
 
@@ -181,7 +181,7 @@ def test_a_marker_before_a_number_is_not_part_of_it():
     chars = [Char("5", 0, 4, 100, 106, 106, 7, "OCR", False, conf=0.99)] + [
         Char(t, 5 + 6 * i, 10 + 6 * i, 100, 112, 110, 11, "OCR", False, conf=c)
         for i, (t, c) in enumerate(zip("1+1+3", [0.57, 1, 1, 1, 1], strict=False))]
-    assert [p.text.split()[0] for p in ocr._doubtful_numbers(chars, 23, DEFAULT.ocr)] == ["1"]          # not "51"
+    assert [p.text.split()[0] for p in ocr.doubtful_numbers(chars, 23, DEFAULT.ocr)] == ["1"]          # not "51"
 
 
 @pytest.mark.parametrize("text", ["一10一", "-23一", "— 7 —"])
@@ -204,7 +204,7 @@ def test_a_page_number_read_with_low_confidence_is_no_problem_and_a_body_number_
 
     body = line("全年新增企业12家", 100, [1] * 6 + [0.6, 1, 1])
     footer = line("—3—", 800, [1, 0.6, 1], x=280)
-    problems = [*ocr._doubtful_numbers(body, 3, DEFAULT.ocr), *ocr._doubtful_numbers(footer, 3, DEFAULT.ocr)]
+    problems = [*ocr.doubtful_numbers(body, 3, DEFAULT.ocr), *ocr.doubtful_numbers(footer, 3, DEFAULT.ocr)]
     assert [p.text.split()[0] for p in problems] == ["12", "3"]
     layouts = layout_document((Page(3, 595.0, 842.0, tuple(body + footer), (), images=1, source="ocr"),), DEFAULT.layout)
     assert [p.text.split()[0] for p in off_furniture(problems, layouts)] == ["12"]
@@ -257,7 +257,7 @@ def test_raised_digit_whose_loose_box_takes_in_a_stroke_of_its_neighbour(read_as
     ink[45:62, 93:98] = 255                            # own inside the digit's loose box, no column between
     quad, text, score, words = lines[0]
     words[2] = (read_as, *words[2][1:])
-    chars, _ = ocr._chars([(quad, text.replace("3", read_as), score, words)], ink, 0.36, 19, DEFAULT.ocr)
+    chars, _ = ocr.to_chars([(quad, text.replace("3", read_as), score, words)], ink, 0.36, 19, DEFAULT.ocr)
     assert chars[2].text == "3" and chars[2].size < 0.8 * chars[1].size
     assert (chars[2].x0, chars[2].x1) == (round(103 * 0.36, 2), round(113 * 0.36, 2))
 

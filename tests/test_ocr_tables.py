@@ -26,7 +26,7 @@ def test_page_number_read_with_cjk_one_for_dashes_is_a_dashed_page_number_of_tex
     ink[114:117, 33:49] = 255         # 一 : x 31–51
     quad = np.array([[0, 100], [51, 100], [51, 130], [0, 130]], np.float64)
     pt = 72 / 200
-    chars, _ = ocr._chars([(quad, "一3一", 0.99, [])], ink, pt, 3, DEFAULT.ocr)
+    chars, _ = ocr.to_chars([(quad, "一3一", 0.99, [])], ink, pt, 3, DEFAULT.ocr)
     text = "".join(c.text for c in chars)
     assert text == "—3—"
     assert any(p.match(text) for p in data.regex_list("page_number"))
@@ -76,7 +76,7 @@ def test_a_detected_line_cut_at_a_rule_keeps_only_its_ink():
     ink[40:70, 300:360] = 255                       # text of the second, centred far from the rule at 200
     quads = np.array([[[100, 35], [500, 35], [500, 75], [100, 75]]], np.float32)
     vs = [(199, 0, 3, 100), (420, 0, 3, 100)]       # the third piece, 425–500, holds no ink
-    boxes, scores = ocr._cut_at_rules(quads, [0.9], vs, ink, DEFAULT.ocr)
+    boxes, scores = ocr.cut_at_rules(quads, [0.9], vs, ink, DEFAULT.ocr)
     pad = DEFAULT.ocr.cut_pad * 40
     assert [(float(b[:, 0].min()), float(b[:, 0].max())) for b in boxes] == [(110 - pad, 170 + pad), (300 - pad, 360 + pad)]
     assert scores == [0.9, 0.9]
@@ -96,14 +96,14 @@ def test_ink_in_a_ruled_cell_that_the_detector_missed_gets_a_box_of_its_own():
     ink[190:220, 200:400] = 255                           # a detected line …
     ink[190:220, 402:405] = 255                           # … and the sliver of a glyph it cut off
     quads = np.array([[[198, 186], [400, 186], [400, 224], [198, 224]]], np.float32)
-    boxes, scores = ocr._with_missed_ink(quads, [0.9], ink, (hs, vs), DEFAULT.ocr)
+    boxes, scores = ocr.with_missed_ink(quads, [0.9], ink, (hs, vs), DEFAULT.ocr)
     assert len(boxes) == 2 and len(scores) == 2
     x0, y0 = boxes[1].min(axis=0)
     x1, y1 = boxes[1].max(axis=0)
     assert 80 <= y0 <= 90 and 120 <= y1 <= 130 and x0 < 95 and x1 > 108
     assert (y1 - y0) / (x1 - x0) < 1.5 and (y1 - y0) / (x1 - x0) > 1.3
     assert (x0 + x1) / 2 == pytest.approx(101.5, abs=0.5)
-    assert len(ocr._with_missed_ink(quads, [0.9], ink, ([], vs), DEFAULT.ocr)[0]) == 1      # no ruled area: as detected
+    assert len(ocr.with_missed_ink(quads, [0.9], ink, ([], vs), DEFAULT.ocr)[0]) == 1      # no ruled area: as detected
 
 
 def test_a_lone_yi_in_a_value_column_is_the_dash_and_elsewhere_the_numeral():
@@ -130,7 +130,7 @@ def test_a_dash_between_two_place_names_read_as_yi_is_the_dash(read, meant):
     ink = np.zeros((60, 40 * len(read)), np.uint8)
     ink[15:45, :] = 255
     quad = np.array([[0, 10], [40 * len(read), 10], [40 * len(read), 50], [0, 50]], np.float64)
-    chars, _ = ocr._chars([(quad, read, 0.99, [])], ink, 0.36, 4, DEFAULT.ocr)
+    chars, _ = ocr.to_chars([(quad, read, 0.99, [])], ink, 0.36, 4, DEFAULT.ocr)
     assert "".join(c.text for c in chars) == meant
 
 
@@ -151,7 +151,7 @@ def test_a_lone_seq_digit_is_read_as_cut_not_turned_by_the_angle_classifier():
     page = np.stack([grey] * 3, axis=-1)                # the engine reads a grey page as BGR
     cx, cy, h = (nine.x0 + nine.x1) / 2 * k, (nine.top + nine.bottom) / 2 * k, nine.size * 1.1 * k
     crop = np.ascontiguousarray(page[int(cy - h / 2):int(cy + h / 2), int(cx - h / 2):int(cx + h / 2)])
-    cls, rec, flipped = ocr._read_crops(ocr.engine(), [crop], DEFAULT.ocr)
+    cls, rec, flipped = ocr.read_crops(ocr.engine(), [crop], DEFAULT.ocr)
     assert cls.cls_res[0][0] == "180" and cls.cls_res[0][1] > 0.9          # the classifier would turn it …
     assert rec.txts == ("9",) and not flipped                                # … and it is read as printed
 
@@ -162,5 +162,5 @@ def test_lost_markers_are_looked_for_inside_the_line_s_own_cell():
     from pipeline.ocr import page as ocr
     quad = np.array([[312, 1687], [457, 1687], [457, 1734], [312, 1734]], np.float64)
     vs = [(218, 0, 2, 3000), (307, 0, 3, 3000), (459, 0, 2, 3000), (977, 0, 2, 3000), (600, 0, 2, 1000)]
-    assert ocr._in_cell(312 - 60, 457 + 60, quad, vs) == (310, 459)
-    assert ocr._in_cell(312 - 60, 457 + 60, quad, []) == (252, 517)
+    assert ocr.in_cell(312 - 60, 457 + 60, quad, vs) == (310, 459)
+    assert ocr.in_cell(312 - 60, 457 + 60, quad, []) == (252, 517)

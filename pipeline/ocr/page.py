@@ -4,10 +4,16 @@ A page image (rendered by load.py, which alone decides which backend reads a pag
 its red seal, turned upright when it was scanned sideways or upside down, deskewed, its ruling
 lines found with OpenCV (adaptive threshold, opening with long thin kernels, connected
 components) and erased, and its text read by rapidocr (PaddleOCR models shipped inside the
-wheel, onnxruntime with one thread). Every recognised glyph becomes a `Char` with its box, a
-size estimated from the ink height of its line, and the recogniser's confidence; small raised
-digits become superscript chars, so footnote markers are found by the layout stage as in a text
-PDF. Numbers read with low confidence, and text too uncertain to keep, are problems.
+wheel, OpenVINO or onnxruntime with one thread). Every recognised glyph becomes a `Char` with its
+box, a size estimated from the ink height of its line, and the recogniser's confidence; small
+raised digits become superscript chars, so footnote markers are found by the layout stage as in a
+text PDF. Numbers read with low confidence, and text too uncertain to keep, are problems.
+
+`read_page` runs the chain; its steps are public, in the order they run and in this order below:
+  without_seal → binarize → sideways, skew (on the `reduced` copy) → read_upright:
+  rule_boxes (erased) → recognise [detection; cut_at_rules; with_missed_ink; read_crops] →
+  with_lost_markers → to_chars (doubtful_numbers) and as_rules.
+Helpers of a step are private (a leading underscore) and follow the step they serve.
 """
 from __future__ import annotations
 
@@ -99,7 +105,7 @@ def _new_engine(rec_precision: str = "f32"):
     for model in (eng._load_det_model(), eng._load_cls_model(), eng._load_rec_model()):
         path = getattr(getattr(model.session, "session", None), "_model_path", None)
         if model is not eng.text_cls and path and openvino_available():
-            model.session = _OpenVino(path, rec_precision if model is eng.text_rec else "f32")
+            model.session = OpenVinoModel(path, rec_precision if model is eng.text_rec else "f32")
     return eng
 
 
@@ -112,7 +118,7 @@ def openvino_available() -> bool:
     return not off and importlib.util.find_spec("openvino") is not None
 
 
-class _OpenVino:
+class OpenVinoModel:
     """An ONNX model on OpenVINO's CPU plugin with rapidocr's session interface: called with the
     input batch, it returns the first output. One inference thread, not pinned to a core (two pages
     read at a time would share one), 32-bit floats."""
@@ -143,35 +149,35 @@ def read_page(rgb: np.ndarray, number: int, dpi: float, settings: OcrSettings) -
 def _read_page(rgb: np.ndarray, number: int, dpi: float, settings: OcrSettings) -> tuple[Page, list[Problem]]:
     import cv2
 
-    grey = _without_seal(rgb)
+    grey = without_seal(rgb)
     if np.median(grey) < settings.inverted_below:
         grey = 255 - grey
     scale = settings.work_dpi / dpi
     if abs(scale - 1) > 0.05:
         grey = cv2.resize(grey, None, fx=scale, fy=scale,
                           interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-    ink = _binarize(grey)
+    ink = binarize(grey)
     turn = 0                # quarter turns counterclockwise, recorded so that the review page turns the image alike
-    small = _small(ink, settings)
-    if _sideways(ink, settings, small):
+    small = reduced(ink, settings)
+    if sideways(ink, settings, small):
         grey, ink = _turned(grey, -1), _turned(ink, -1)
-        small = _small(ink, settings)
+        small = reduced(ink, settings)
         turn = 3
-    angle = _skew(ink, settings, small)
+    angle = skew(ink, settings, small)
     if angle:
         grey = _rotate(grey, angle, 255)
-        ink = _binarize(grey)
+        ink = binarize(grey)
     glyph = _glyph_size(small) * max(ink.shape) / settings.profile_side     # the page's text size, pixels
-    read = _read(grey, ink, settings, glyph)
+    read = read_upright(grey, ink, settings, glyph)
     if read[-1]:                            # upside down: turn it and read again
         grey, ink = _turned(grey, 2), _turned(ink, 2)
-        read = _read(grey, ink, settings, glyph)
+        read = read_upright(grey, ink, settings, glyph)
         turn = (turn + 2) % 4
     lines, boxes, text_ink, _ = read
     pt = 72.0 / settings.work_dpi           # PDF points per pixel
-    chars, problems = _chars(lines, text_ink, pt, number, settings)
+    chars, problems = to_chars(lines, text_ink, pt, number, settings)
     h, w = grey.shape[:2]
-    page = Page(number, round(w * pt, 2), round(h * pt, 2), tuple(chars), tuple(_rules(boxes, pt)), images=1,
+    page = Page(number, round(w * pt, 2), round(h * pt, 2), tuple(chars), tuple(as_rules(boxes, pt)), images=1,
                 source="ocr", turn=turn, skew=float(angle or 0.0))
     return page, problems
 
@@ -180,23 +186,23 @@ def _turned(img: np.ndarray, quarter_turns: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(img, quarter_turns))
 
 
-def _read(grey: np.ndarray, ink: np.ndarray, settings: OcrSettings, glyph: float = 0.0):
+def read_upright(grey: np.ndarray, ink: np.ndarray, settings: OcrSettings, glyph: float = 0.0):
     """(text lines, rule boxes, ink without the rules, upside down?) of an upright page image."""
     import cv2
 
-    boxes = _rule_boxes(ink, settings)
+    boxes = rule_boxes(ink, settings)
     mask = _rule_mask(ink, boxes)
     clean = grey.copy()
     clean[cv2.dilate(mask, np.ones((5, 5), np.uint8)) > 0] = 255
     text_ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(mask, np.ones((3, 3), np.uint8))))
-    lines, flipped = _recognise(clean, boxes, text_ink, settings, glyph)
-    lines = _with_lost_markers(lines, clean, text_ink, settings, boxes[1])
+    lines, flipped = recognise(clean, boxes, text_ink, settings, glyph)
+    lines = with_lost_markers(lines, clean, text_ink, settings, boxes[1])
     return lines, boxes, text_ink, flipped
 
 
 # ------------------------------------------------------------------ image clean-up
 
-def _without_seal(rgb: np.ndarray) -> np.ndarray:
+def without_seal(rgb: np.ndarray) -> np.ndarray:
     """Grey image in which red ink (the seal) is paper: a reddish pixel takes its red channel, lifted,
     so stamp ink vanishes while black text printed under it stays dark."""
     import cv2
@@ -213,7 +219,7 @@ def _without_seal(rgb: np.ndarray) -> np.ndarray:
     return grey
 
 
-def _binarize(grey: np.ndarray) -> np.ndarray:
+def binarize(grey: np.ndarray) -> np.ndarray:
     """Ink as 255, paper as 0: an adaptive threshold over a window of about two glyphs."""
     import cv2
 
@@ -235,22 +241,22 @@ def _profile_score(small: np.ndarray, angle: float) -> float:
     return float(np.diff(rows).var())
 
 
-def _small(ink: np.ndarray, settings: OcrSettings) -> np.ndarray:
+def reduced(ink: np.ndarray, settings: OcrSettings) -> np.ndarray:
     """A reduced copy for the profile searches (text strokes, not ruling lines)."""
     import cv2
 
     f = settings.profile_side / max(ink.shape)
-    text = cv2.bitwise_and(ink, cv2.bitwise_not(_rule_mask(ink, _rule_boxes(ink, settings))))
+    text = cv2.bitwise_and(ink, cv2.bitwise_not(_rule_mask(ink, rule_boxes(ink, settings))))
     return cv2.resize(text, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
 
 
-def _sideways(ink: np.ndarray, settings: OcrSettings, small: np.ndarray | None = None) -> bool:
+def sideways(ink: np.ndarray, settings: OcrSettings, small: np.ndarray | None = None) -> bool:
     """Text lines run down the image (a landscape page scanned in portrait, or the reverse): glyphs
     smeared along the rows by a share of their own size join into long lines on an upright page, and
     stay single glyphs on a sideways one. The smear follows the glyphs, not the page: a fixed one
     left large type (a wide page of two or three lines) unjoined either way, and the page was
     judged by noise."""
-    small = _small(ink, settings) if small is None else small
+    small = reduced(ink, settings) if small is None else small
     reach = settings.join_reach * _glyph_size(small)
     across = _run_length(small, reach)
     return _run_length(np.ascontiguousarray(small.T), reach) > settings.sideways_ratio * across
@@ -280,9 +286,9 @@ def _run_length(small: np.ndarray, reach: float) -> float:
     return float(stats[:, 2].sum()) / max(1.0, float(stats[:, 3].sum()))
 
 
-def _skew(ink: np.ndarray, settings: OcrSettings, small: np.ndarray | None = None) -> float:
+def skew(ink: np.ndarray, settings: OcrSettings, small: np.ndarray | None = None) -> float:
     """The angle (degrees, counter-clockwise) that makes the text rows sharpest: coarse then fine."""
-    small = _small(ink, settings) if small is None else small
+    small = reduced(ink, settings) if small is None else small
     best, step = 0.0, 0.5
     span = settings.max_skew
     while step >= settings.skew_step - 1e-9:
@@ -309,7 +315,7 @@ def _strokes(ink: np.ndarray, horizontal: bool, s: OcrSettings) -> list[tuple[in
             if (bh if horizontal else bw) <= thick]
 
 
-def _rule_boxes(ink: np.ndarray, s: OcrSettings) -> tuple[list, list]:
+def rule_boxes(ink: np.ndarray, s: OcrSettings) -> tuple[list, list]:
     """Horizontal and vertical ruling lines as pixel boxes. A vertical stroke as short as a large
     glyph's counts only where it meets a horizontal rule (a table's cell edge, not a character)."""
     hs = _strokes(ink, True, s)
@@ -333,7 +339,7 @@ def _rule_mask(ink: np.ndarray, boxes: tuple[list, list]) -> np.ndarray:
     return mask
 
 
-def _rules(boxes: tuple[list, list], pt: float) -> list[Rule]:
+def as_rules(boxes: tuple[list, list], pt: float) -> list[Rule]:
     hs, vs = boxes
     out = []
     for x, y, bw, bh in hs:
@@ -347,7 +353,7 @@ def _rules(boxes: tuple[list, list], pt: float) -> list[Rule]:
 
 # ------------------------------------------------------------------ recognition
 
-def _recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, settings: OcrSettings, glyph: float = 0.0):
+def recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, settings: OcrSettings, glyph: float = 0.0):
     """(lines, upside_down): lines as (quad, text, score, [(glyph, score, quad)]), and whether the
     line classifier read most lines as turned by 180°. A detected line that runs across a vertical
     ruling line (text of two table cells read as one) is cut there before it is recognised; ink
@@ -368,10 +374,10 @@ def _recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, setti
         _, det = eng.detect_and_crop(prepared, record)
     except Exception:                       # rapidocr raises when it finds no text at all
         return [], False
-    det.boxes, det.scores = _cut_at_rules(det.boxes, det.scores, rules[1], ink, settings)
-    det.boxes, det.scores = _with_missed_ink(det.boxes, det.scores, ink, rules, settings)
+    det.boxes, det.scores = cut_at_rules(det.boxes, det.scores, rules[1], ink, settings)
+    det.boxes, det.scores = with_missed_ink(det.boxes, det.scores, ink, rules, settings)
     crops = eng.crop_text_regions(prepared, det.boxes)
-    cls, rec, flipped = _read_crops(eng, crops, settings)
+    cls, rec, flipped = read_crops(eng, crops, settings)
     out = eng.build_final_output(bgr, det, cls, rec, crops, record)
     if getattr(out, "txts", None) is None or getattr(out, "boxes", None) is None:
         return [], flipped
@@ -408,7 +414,7 @@ def _glyph_boxes(quad: np.ndarray, text: str, info) -> list[tuple[str, float, li
             for k, ((c, _), (a, b)) in enumerate(zip(glyphs, spans, strict=True))]
 
 
-def _read_crops(eng, crops: list, settings: OcrSettings):
+def read_crops(eng, crops: list, settings: OcrSettings):
     """(classifier output, recognition output, upside down?) of the line crops of a page. The angle
     classifier's labels tell an upside-down page (the caller reads it again turned); its turning of
     single crops is not used: once the page is upright every line is, and a lone digit has no
@@ -435,7 +441,7 @@ def _recognised(eng, crops: list, settings: OcrSettings):
     from rapidocr.ch_ppocr_rec.typings import TextRecOutput
 
     rec = eng._load_rec_model()
-    height = rec.rec_image_shape[1]
+    height, width = rec.rec_image_shape[1:3]
     ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
     order = sorted(range(len(crops)), key=ratios.__getitem__)
     batches: list[list[int]] = []
@@ -447,7 +453,7 @@ def _recognised(eng, crops: list, settings: OcrSettings):
             batches.append([i])
     out: list = [(("", 0.0), ())] * len(crops)
     for batch in batches:
-        widest = max(settings.rec_min_width / height, *(ratios[i] for i in batch))
+        widest = max(width / height, *(ratios[i] for i in batch))
         widest = math.ceil(widest * height / settings.rec_width_step) * settings.rec_width_step / height
         x = np.concatenate([rec.resize_norm_img(crops[i], widest)[np.newaxis] for i in batch]).astype(np.float32)
         lines, words = rec.postprocess_op(rec.session(x), True, wh_ratio_list=[ratios[i] for i in batch],
@@ -461,7 +467,7 @@ def _recognised(eng, crops: list, settings: OcrSettings):
                          word_results=tuple(word for _, word in out), elapse=0.0)
 
 
-def _cut_at_rules(quads: np.ndarray, scores: list, verticals: list, ink: np.ndarray, s: OcrSettings):
+def cut_at_rules(quads: np.ndarray, scores: list, verticals: list, ink: np.ndarray, s: OcrSettings):
     """Detected line boxes cut where a vertical ruling line crosses them (text of two table cells
     detected as one line). Each piece is cut back to the ink it holds, padded as the detector pads
     its own boxes, and a piece with no ink is dropped: the blank paper a cut leaves beside a cell's
@@ -501,7 +507,7 @@ def _ink_columns(ink: np.ndarray, left: float, right: float, top: int, bottom: i
     return (a + int(cols[0]), a + int(cols[-1]) + 1) if cols.size else None
 
 
-def _with_missed_ink(quads: np.ndarray, scores: list, ink: np.ndarray, rules: tuple[list, list], s: OcrSettings):
+def with_missed_ink(quads: np.ndarray, scores: list, ink: np.ndarray, rules: tuple[list, list], s: OcrSettings):
     """Detected boxes plus a box round each run of ink inside the ruled area that none covers: ink
     blobs at least half as tall as the median detected line, joined along the row."""
     import cv2
@@ -540,13 +546,13 @@ def _with_missed_ink(quads: np.ndarray, scores: list, ink: np.ndarray, rules: tu
             list(scores) + [float(np.median(scores))] * len(added))
 
 
-def _with_lost_markers(lines: list, grey: np.ndarray, ink: np.ndarray, s: OcrSettings,
+def with_lost_markers(lines: list, grey: np.ndarray, ink: np.ndarray, s: OcrSettings,
                        verticals: Sequence[Sequence[float]] = ()) -> list:
     """Lines with the footnote markers the recogniser dropped put back: a small raised digit after
     a word ("研究院¹初步") or a note's own number left of its detected line box ("² 成果转化…") is
     often read as nothing. Every run of ink columns in a line's band that no recognised glyph's box
     holds, raised and short against the line (`_raised_run`), is recognised on its own; one that
-    reads as digits joins the line as a glyph with its box, so `_chars` makes it a superscript."""
+    reads as digits joins the line as a glyph with its box, so `to_chars` makes it a superscript."""
     found: list[tuple[int, tuple]] = []         # (line index, run box) of every candidate
     for k, (quad, text, _score, words) in enumerate(lines):
         if not words:
@@ -557,7 +563,7 @@ def _with_lost_markers(lines: list, grey: np.ndarray, ink: np.ndarray, s: OcrSet
                                    s, top, bottom)
         held = [(x0, x1) for _, _, x0, x1 in glyphs]
         reach = s.marker_reach * size
-        left, right = _in_cell(float(quad[:, 0].min()) - reach, float(quad[:, 0].max()) + reach, quad, verticals)
+        left, right = in_cell(float(quad[:, 0].min()) - reach, float(quad[:, 0].max()) + reach, quad, verticals)
         for run in _column_runs(ink, left, right, top, bottom):
             centre = (run[0] + run[2]) / 2
             if not any(x0 <= centre <= x1 for x0, x1 in held) and _raised_run(run, base, size, s) \
@@ -586,7 +592,7 @@ def _with_lost_markers(lines: list, grey: np.ndarray, ink: np.ndarray, s: OcrSet
     return [tuple(line) for line in out]
 
 
-def _in_cell(left: float, right: float, quad: np.ndarray,
+def in_cell(left: float, right: float, quad: np.ndarray,
              verticals: Sequence[Sequence[float]]) -> tuple[float, float]:
     """left..right cut back to the vertical ruling lines on either side of the line box: a marker
     belongs to its own cell (past the rule, the foot of the next cell's 居 was taken for a "1")."""
@@ -697,7 +703,7 @@ FLAT = set("一二—–-－─_~～…")     # glyphs whose ink is a thin strok
 SUPERSCRIPT_DIGITS = set("⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tuple[list[Char], list[Problem]]:
+def to_chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tuple[list[Char], list[Problem]]:
     import cv2
 
     chars: list[Char] = []
@@ -743,7 +749,7 @@ def _chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> tu
                                    baseline=round(base * pt, 2), size=round(size * pt, 2), font=FONT, bold=k < bold,
                                    conf=round(min(conf, 1.0), 4)))
         chars.extend(line_chars)
-        problems.extend(_doubtful_numbers(line_chars, number, s))
+        problems.extend(doubtful_numbers(line_chars, number, s))
     return chars, problems
 
 
@@ -820,7 +826,7 @@ def _line_metrics(glyphs, inks, s: OcrSettings, top: int, bottom: int) -> tuple[
     return size, bottom - 0.2 * size
 
 
-def _doubtful_numbers(chars: list[Char], number: int, s: OcrSettings) -> list[Problem]:
+def doubtful_numbers(chars: list[Char], number: int, s: OcrSettings) -> list[Problem]:
     """Every number of the line with a glyph read below the confidence bar, with its box. A footnote
     marker (a superscript) is no part of a number: "5" raised before "1+1+3" is not "51"; nor is a
     comma before or after it (the "，" of "开工，5个"), and digits glued to a Latin letter are part of
