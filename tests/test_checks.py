@@ -190,3 +190,24 @@ def test_project_totals_allow_the_rounding_of_printed_figures():
 def test_no_false_alarm_on_the_shared_notices(extractions, notice_id):
     checks = _checks(extractions[notice_id])
     assert all(p.reason.startswith("section declares") for p in checks), checks
+
+
+def test_a_ratio_to_a_plan_or_last_year_may_pass_100_percent_a_share_may_not():
+    """完成年度计划的112.4% and 为上年的105% are ratios to another amount (over-fulfilled, grown);
+    a coverage of 105% is a share of a whole that cannot pass all of it."""
+    from decimal import Decimal
+
+    from pipeline.checks.cross import implausible
+    from pipeline.model.rows import FactRow
+
+    def fact(sentence: str, raw: str, value: float) -> FactRow:
+        return FactRow(notice_id="n", para_id=1, sentence=sentence, raw=raw, value=value, unit="%", kind="level",
+                       base_value=Decimal(str(value)), base_unit="%")
+
+    facts = [fact("全年固定资产投资完成年度计划的112.4%。", "112.4%", 112.4),
+             fact("社会消费品零售总额为上年的105%。", "105%", 105.0),
+             fact("重点项目投资完成率达到120%。", "120%", 120.0),
+             fact("5G网络覆盖率达到105%。", "105%", 105.0),
+             fact("完成年度计划的1500%。", "1500%", 1500.0)]
+    flagged = [p.text for p in implausible({"facts": facts})]
+    assert flagged == ["5G网络覆盖率达到105%。", "完成年度计划的1500%。"]

@@ -47,7 +47,7 @@ def test_plausible_ranges_are_well_formed():
     ranges = data.plausible_ranges()
     assert len(ranges) == len(data.csv_rows("plausible.csv"))          # no (unit, kind) given twice
     for (unit, kind), (low, high) in ranges.items():
-        assert unit in bases and kind in ("level", "growth") and low < high, (unit, kind)
+        assert unit in bases and kind in ("level", "growth", "ratio") and low < high, (unit, kind)
 
 
 def test_patterns_compile():

@@ -16,8 +16,9 @@
   * the figure agrees when any quantity of that indicator, year, kind and base unit in the
     notice's tables (target or actual) agrees: a sentence may quote the target or the outcome.
 - A typed quantity (an indicator cell's, a report sentence's, a project's investment) must lie in
-  the range schemas/plausible.csv gives its base unit and kind (a share at most 100 %, money above
-  zero …): on a scan, a misread digit or a lost decimal point breaks it.
+  the range schemas/plausible.csv gives its base unit and kind (a share at most 100 %, a ratio to
+  another amount — 完成年度计划的112.4% — at most 1000 %, money above zero …): on a scan, a misread
+  digit or a lost decimal point breaks it.
 - The investments of a section's projects must add up to the total printed for the section (its
   section row or a 小计 row), and all projects of a table to its 合计 row, where one is printed,
   within the rounding of the printed figures.
@@ -211,6 +212,9 @@ def implausible(tables: Tables) -> list[Problem]:
         found.append((f.raw, f.base_value, f.base_unit, f.kind, None, paras.get(f.para_id), f.sentence))
     problems = []
     for raw, value, unit, kind, cell, para, text in found:
+        before = text[:max(0, text.find(raw))]
+        if unit == "%" and kind == "level" and data.regex("ratio_to_another").search(before):
+            kind = "ratio"          # 完成年度计划的112.4%: not a share of a whole, it may pass 100
         bounds = data.plausible_ranges().get((unit, kind))
         if value is None or bounds is None:
             continue
