@@ -90,3 +90,34 @@ def test_hyphen_at_a_line_end_is_kept(tmp_path):
     for backend in ("pdfium", "pdfplumber"):
         text = "".join(ch.text for ch in load_pdf(pdf, DEFAULT, backend=backend).pages[0].chars)
         assert text == "南大路改建工程（南陈路-S20）north-south", backend
+
+
+def test_a_font_named_in_gbk_is_read_by_both_backends(tmp_path, backend):
+    """A Type 3 font whose FontName is not UTF-8 (宋体 in GBK, as Chinese producers write it): pdfminer
+    keeps such a name as bytes, and the pdfplumber backend's synthetic-bold test failed the file on it."""
+    import pikepdf
+
+    from pipeline.load.document import load_pdf
+
+    from pdfs import Doc
+    d = Doc()
+    d.text(60, 80, "地区生产总值增长6%")
+    pdf = pikepdf.open(d.save(tmp_path / "plain.pdf"))
+    glyph = pdf.make_stream(b"1000 0 0 0 1000 1000 d1 0 0 1000 1000 re f")
+    descriptor = pikepdf.Dictionary(Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/GBKNAMEXXXXXX"),
+                                    Flags=4, FontBBox=[0, 0, 1000, 1000], ItalicAngle=0, Ascent=1000, Descent=0,
+                                    CapHeight=1000, StemV=80)
+    pdf.pages[0].obj.Resources.Font[pikepdf.Name("/FT3")] = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type3, FontBBox=[0, 0, 1000, 1000],
+        FontMatrix=[0.001, 0, 0, 0.001, 0, 0], FirstChar=65, LastChar=65, Widths=[1000],
+        Encoding=pikepdf.Dictionary(Type=pikepdf.Name.Encoding, Differences=[65, pikepdf.Name.a]),
+        CharProcs=pikepdf.Dictionary(a=glyph), FontDescriptor=descriptor))
+    plain = tmp_path / "uncompressed.pdf"
+    pdf.save(plain, compress_streams=False, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    raw = plain.read_bytes()
+    assert raw.count(b"/GBKNAMEXXXXXX") == 1
+    gbk = tmp_path / "gbk.pdf"
+    gbk.write_bytes(raw.replace(b"/GBKNAMEXXXXXX", b"/#CB#CE#CC#E5XX"))     # as long: the xref stays right
+    doc = load_pdf(gbk, DEFAULT, backend=backend)
+    assert "".join(c.text for c in doc.pages[0].chars) == "地区生产总值增长6%"
+    assert doc.problems == ()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import cast
 
 from pipeline.load.backend import Library, clean_font, is_bold, make_char, open_pdf, read_pages, rules_from_box
 from pipeline.model.records import Char, Page, Problem, Rule
@@ -113,12 +112,12 @@ def _synthetic_bold(page) -> frozenset[str]:
     font: a browser's print-to-PDF (Skia) draws the bold it makes up for a face that has none as Type 3
     glyphs named after the regular face, which pdfium reads as heavier and pdfminer cannot tell by name."""
     from pdfminer.pdftypes import resolve1
-    from pdfminer.psparser import PSLiteral
+    from pdfminer.psparser import PSLiteral, literal_name
 
     def name(value) -> str:
+        # a name not in UTF-8 (宋体 in GBK) as pdfminer names its font: never bytes
         value = resolve1(value)
-        # (pdfminer keeps a name it cannot decode as UTF-8 as bytes; typed here as the str it is otherwise)
-        return cast(str, value.name) if isinstance(value, PSLiteral) else str(value or "")
+        return literal_name(value) if isinstance(value, PSLiteral) else str(value or "")
 
     type3: set[str] = set()
     real: set[str] = set()
