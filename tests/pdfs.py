@@ -32,6 +32,7 @@ class Doc:
         self.c = canvas.Canvas(self.buf, pagesize=A4, pageCompression=0)   # pikepdf compresses on save
         self.page = 1
         self.rotated: set[int] = set()
+        self._char_space = 0.0          # the Tc in force on this page
 
     @property
     def height(self) -> float:
@@ -50,11 +51,13 @@ class Doc:
         if stroke:                      # fill and stroke: the heavier stroke of a synthetic bold
             c.setLineWidth(size / 30)
             t.setTextRenderMode(2)
-        if char_space:
-            t.setCharSpace(char_space)
         if justify_to and len(s) > 1:
-            natural = c.stringWidth(s, self.font, size)
-            t.setCharSpace((justify_to - x - natural) / (len(s) - 1))
+            char_space = (justify_to - x - c.stringWidth(s, self.font, size)) / (len(s) - 1)
+        if char_space or self._char_space:
+            # Tc is text state: it outlives the text object that set it, so a line set after a justified
+            # one would be spread by the earlier line's spacing and overlap what follows it
+            t.setCharSpace(char_space)
+            self._char_space = char_space
         t.textOut(s)
         c.drawText(t)
         if justify_to:
@@ -91,6 +94,7 @@ class Doc:
     def new_page(self):
         self.c.showPage()
         self.page += 1
+        self._char_space = 0.0
 
     def save(self, path: Path) -> Path:
         self.c.save()

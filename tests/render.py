@@ -463,6 +463,10 @@ class Setter:
             self.paragraph([(spec.label, "bold")], indent=0, align="left")
         self.paragraph([(title, "bold")], size=title_size, indent=0, align="center", pitch=1.6 * title_size)
         self.y += 0.3 * title_size
+        # the note under the table stays with its last row (as a typesetter's "keep with next" does): a
+        # note's line alone at the top of the next page is no table note any reader would see
+        note_h = (0.4 * self.s.body_size + 1.75 * 10.5 * len(_wrap(spec.note, lambda s: self.width(s, 10.5),
+                                                                      self.right - self.left))) if spec.note else 0.0
         i = 0
         seen_groups: set[int] = set()
         while i < len(spec.rows):
@@ -473,7 +477,7 @@ class Setter:
                 ys.append(ys[-1] + h)
             band = spec.header_rows
             start = i
-            while i < len(spec.rows) and ys[-1] + row_h[i] <= self.bottom_limit:
+            while i < len(spec.rows) and ys[-1] + row_h[i] + (note_h if i == len(spec.rows) - 1 else 0) <= self.bottom_limit:
                 ys.append(ys[-1] + row_h[i])
                 i += 1
             if i == start:
@@ -771,10 +775,12 @@ def _with_markers(text: str, lead: str | None, refs: list[int], anchors: dict[in
 # notice's own.
 
 LAYOUT_DEFAULTS = {"tables_at": "front", "table_label": "表", "notes_at": "page_foot", "marker": "superscript",
-                   "producer": "reportlab"}
+                   "producer": "reportlab", "label_at": "own_line"}
 LAYOUT_CHOICES = {"tables_at": ("front", "end", "body"), "table_label": ("表", "附表", ""),
                   "notes_at": ("page_foot", "end_of_report"), "marker": ("superscript", "circled", "bracketed"),
-                  "producer": ("reportlab", "browser")}
+                  "producer": ("reportlab", "browser"), "label_at": ("own_line", "title_line")}
+# label_at "title_line": the label opens the title line, parted by an ideographic space (表1　某县2024年…)
+LABEL_GAP = "\u3000"
 # the output field a printed column feeds → its share of the table width, and whether it is centred
 COLUMN_LOOK = {"seq": (0.06, True), "category": (0.1, True), "indicator": (0.24, False), "unit": (0.08, True),
                "attribute": (0.08, True), "target_text": (0.18, False), "actual_text": (0.2, False),
@@ -835,12 +841,13 @@ def printed_tables(golden: dict) -> list[PrintedTable]:
         fields = [_column(c) for c in first["columns"]]
         by_year = {t["year"]: {r["seq"]: r for r in t["rows"]} for t in group}
         money = first.get("money_unit", "亿元")
+        per_column = first.get("money_units", {})      # a money column printed in another unit (总投资（亿元） | 2024年计划投资（万元）)
         cells = []
         for r in first["rows"]:
             row = []
             for f, year in fields:
                 src = by_year[year][r["seq"]] if year is not None else r
-                row.append(_printed_cell(src, f, money))
+                row.append(_printed_cell(src, f, per_column.get(f, money)))
             cells.append(row)
         note = next((n["text"] for n in golden.get("table_notes", []) if n["table_no"] == no), None)
         style = first.get("category_style", "merged" if first["kind"] == "indicators" else "none")
@@ -895,6 +902,15 @@ def table_label(pt: PrintedTable, lay: dict) -> str:
     return f"{lay['table_label']}{pt.table_no}" if lay["table_label"] else ""
 
 
+def label_and_title(pt: PrintedTable, lay: dict) -> tuple[str, str]:
+    """The line printed above the title ("" for none) and the title line: the label on a line of its
+    own, or opening the title line (layout label_at "title_line")."""
+    label = table_label(pt, lay)
+    if label and lay["label_at"] == "title_line":
+        return "", f"{label}{LABEL_GAP}{pt.title}"
+    return label, pt.title
+
+
 def corpus_spec(pt: PrintedTable, lay: dict) -> TableSpec:
     widths = [COLUMN_LOOK[f][0] for f, _ in pt.fields]
     centre = {j for j, (f, _) in enumerate(pt.fields) if COLUMN_LOOK[f][1]}
@@ -908,8 +924,8 @@ def corpus_spec(pt: PrintedTable, lay: dict) -> TableSpec:
             rows.append(Row(cells))
         else:
             rows.append(Row(cells, group=group if cat_col is not None else None, category=r.get("category") or ""))
-    return TableSpec(pt.table_no, pt.title, _shares(widths), header, 1, rows, cat_col, centre, pt.note,
-                     label=table_label(pt, lay))
+    label, title = label_and_title(pt, lay)
+    return TableSpec(pt.table_no, title, _shares(widths), header, 1, rows, cat_col, centre, pt.note, label=label)
 
 
 def render_corpus(golden: dict, values: list[dict], style: Style, path: Path) -> Printed:

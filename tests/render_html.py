@@ -35,10 +35,10 @@ from render import (
     MM,
     Printed,
     Style,
+    label_and_title,
     layout_of,
     printed_tables,
     rows_as_printed,
-    table_label,
     under_title,
 )
 
@@ -145,10 +145,10 @@ def _table_html(pt, lay: dict) -> str:
     centre = [COLUMN_LOOK[f][1] for f, _ in pt.fields]
     cat_col = next((j for j, (f, _) in enumerate(pt.fields) if f == "category"), None)
     out = ['<div class="tbl"><div class="thead-block">']
-    label = table_label(pt, lay)
+    label, title = label_and_title(pt, lay)
     if label:
         out.append(f'<p class="tlabel">{_e(label)}</p>')
-    out.append(f'<p class="ttitle">{_e(pt.title)}</p></div>')
+    out.append(f'<p class="ttitle">{_e(title)}</p></div>')
     out.append('<table class="t"><thead><tr>' + "".join(f"<th>{_e(h)}</th>" for h in pt.header)
                + "</tr></thead><tbody>")
     spans: dict[int, int] = {}            # first row index of a category group → its row count

@@ -375,3 +375,17 @@ def test_reportlab_sets_end_notes_and_labels_in_reading_order(tmp_path):
              "（一）交通基础设施（5个）", "186500"]
     at = [flat.find(s) for s in order]
     assert -1 not in at and at == sorted(at), dict(zip(order, at, strict=True))
+
+
+@pytest.mark.once
+def test_a_line_after_a_justified_one_keeps_its_own_spacing(tmp_path):
+    """Tc outlives its text object: the last line of a paragraph, set without spacing after a justified
+    line, was spread by that line's spacing, so a note marker drawn where the line was measured to end
+    overlapped its last chars (`“拿地即开工[⁴”]` in jiaxiang-2024)."""
+    import pdfplumber
+    d = Doc()
+    d.text(60, 60, "推行审批制度改革", size=16, char_space=2.0)
+    d.text(60, 90, "推行“拿地即开工”", size=16)
+    with pdfplumber.open(d.save(tmp_path / "tc.pdf")) as pdf:
+        second = [c for c in pdf.pages[0].chars if c["top"] > 80]
+    assert [round(b["x0"] - a["x0"], 2) for a, b in zip(second, second[1:], strict=False)] == [16.0] * 8
