@@ -99,6 +99,7 @@ def test_row_record_matches_its_schema(table):
     ("2023年目标值", "target_text"), ("2023年计划", "target_text"), ("2024年目标", "target_text"),
     ("全年完成情况", "actual_text"), ("预计全年完成", "actual_text"), ("1-11月完成情况", "actual_text"),
     ("执行情况", "actual_text"), ("2023年预计完成", "actual_text"), ("2023年完成", "actual_text"),
+    ("2023年实际", "actual_text"), ("实际数", "actual_text"), ("2024年预期", "target_text"),
     ("指标名称", "indicator"), ("指 标", "indicator"), ("序 号", "seq"), ("计量单位", "unit"), ("单位", "unit"),
     ("属性", "attribute"), ("指标属性", "attribute"),
 ])

@@ -191,3 +191,25 @@ def test_a_table_with_several_measures_reaches_the_warehouse_views_by_year(tmp_p
     assert rows == [(2023, True, "1695"), (2023, False, "1720"), (2024, False, "1790")]
     texts = con.execute("SELECT year, text, typed FROM indicator_texts WHERE seq = 4 ORDER BY year, text").fetchall()
     assert texts == [(2023, "下降2.8", True), (2023, "完成市下达任务", False), (2024, "提高0.1左右", True)]
+
+
+def test_unnumbered_sections_and_money_columns_in_two_units(tmp_path, backend):
+    """Section rows without an ordinal (`先进制造业项目（2个）`), the total in 亿元 and the year's plan in
+    万元 in one table, and the label opening the title line (`表2　某县…`)."""
+    d = Doc()
+    d.text(60, 40, "表2\u3000某县2024年县级重点建设项目", size=12)
+    bottom = ruled_table(d, [30, 55, 150, 270, 335, 450, 540], 60, [
+        ["序号", "项目名称", "建设内容及规模", "总投资（亿元）", "2024年计划投资（万元）", "建设单位"],
+        "先进制造业项目（2个）",
+        ["1", "某液压件产业园", "新建车间6.2万平方米", "12.5", "18000", "县开发区"],
+        ["2", "某新材料项目", "年产纤维6万吨", "9.6", "25000", "县工信局"],
+        "基础设施项目（1个）",
+        ["3", "某国道改建工程", "改建一级公路18.6公里", "8.9", "22000", "县交通局"]], size=8)
+    assert bottom
+    ex = extract(d.save(tmp_path / "bare_sections.pdf"), backend=backend)
+    assert [(p.table_no, p.seq, p.section_no, p.section, p.section_declared_count, p.name, p.investment_yi,
+             p.plan_investment_yi, p.content, p.builder) for p in ex.tables["projects"]] == [
+        (2, 1, None, "先进制造业项目", 2, "某液压件产业园", 12.5, 1.8, "新建车间6.2万平方米", "县开发区"),
+        (2, 2, None, "先进制造业项目", 2, "某新材料项目", 9.6, 2.5, "年产纤维6万吨", "县工信局"),
+        (2, 3, None, "基础设施项目", 1, "某国道改建工程", 8.9, 2.2, "改建一级公路18.6公里", "县交通局")]
+    assert not [p for p in ex.problems if p.stage in ("tables", "table_kinds", "check")]

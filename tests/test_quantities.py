@@ -256,3 +256,22 @@ def test_more_units(text, raw, value, unit, base, base_unit, kind):
     (q,) = parse(text)
     assert (q.raw, q.value, q.unit, q.base_value, q.base_unit, q.kind) == (
         raw, pytest.approx(value), unit, Decimal(base), base_unit, kind)
+
+
+@pytest.mark.parametrize("text,unit,expected", [
+    # a minus sign printed before the number: a negative level (人口自然增长率 of a shrinking county)
+    ("-1.2", "‰", [("-1.2", -1.2, None, None)]),
+    ("－0.8", "‰", [("－0.8", -0.8, None, None)]),
+    ("人口自然增长率-1.2‰", None, [("-1.2‰", -1.2, None, None)]),
+    # … but not the joiner of a range or a month span
+    ("5-6", "%", [("5-6", 5.0, None, "low"), ("5-6", 6.0, None, "high")]),
+    ("1-11月累计增长3.5%", None, [("3.5%", 3.5, None, None)]),
+    # < and > bound a number as ≤ and ≥ do
+    ("<0.5", "‰", [("0.5", 0.5, "<", None)]),
+    (">90", "%", [("90", 90.0, ">", None)]),
+])
+def test_signs_and_strict_bounds_before_a_number(text, unit, expected):
+    found = parse(text, skip_brackets=True, default_unit=unit)
+    assert [(q.raw, q.value, q.qualifier, q.bound) for q in found] == expected
+    if unit:                                            # a bare cell under a 单位 column
+        assert all(q.label is None for q in found)      # the sign is no label naming the quantity

@@ -5,7 +5,7 @@ from collections.abc import Set
 
 from pipeline.model.records import Quantity
 from pipeline.model.rows import FactRow, ParagraphRow
-from pipeline.quantities.subjects import QUOTED, subject
+from pipeline.quantities.subjects import QUOTED, respective, subject
 from pipeline.vocab import data
 from pipeline.vocab.grammar import parse, split_unit, units
 from pipeline.vocab.keys import indicator_key
@@ -21,9 +21,12 @@ def facts(paragraphs: list[ParagraphRow], indicator_keys: Set[str] = frozenset()
             continue
         for sentence in (s for s in sentences(p.text) if s.strip()):
             previous: tuple[str | None, int] = (None, 0)
+            said: list[tuple[str | None, int]] = []
             for q in stated_quantities(sentence):
-                found = subject(sentence, q.start, q.end, _is_count(q.unit), q.kind == "growth", previous)
+                found = subject(sentence, q.start, q.end, _is_count(q.unit), q.kind == "growth", previous) \
+                    or respective(sentence, q.start, said)
                 previous = (found, q.end) if found else previous
+                said.append((found, q.end))
                 out.append(FactRow(
                     notice_id=p.notice_id, para_id=p.para_id, sentence=sentence,
                     raw=q.raw, value=q.value, unit=q.unit, kind=q.kind, qualifier=q.qualifier,

@@ -129,6 +129,10 @@ def subject(sentence: str, start: int, end: int, counted: bool, growth: bool,
     """The subject of the quantity sentence[start:end]; `counted` when its unit is a classifier,
     `growth` for a rate of change; `previous`: the subject of the quantity before it in the same
     sentence and where that quantity ended."""
+    numbered = data.regex("subject_list_number").match(sentence)
+    if numbered and numbered.end() <= start:
+        # 1.地区生产总值实现…: a paragraph numbered as a list item; its number opens no subject
+        sentence = "，" * numbered.end() + sentence[numbered.end():]
     left_at, right_at = clause_bounds(sentence, start, end)
     if data.regex("respectively").search(sentence[:start]):
         # 分别增长34.8%、24.4%: which is which is not in the words; a subject joined by 和 (城镇和农村居民
@@ -188,6 +192,22 @@ def _joint_subject(sentence: str, start: int) -> str | None:
         return parts[starts.index(start)]
     joint = len(parts) > 1 or any(found.startswith(w) for w in data.patterns()["subject_joint_words"])
     return found if joint else None
+
+
+def respective(sentence: str, start: int, said: list[tuple[str | None, int]]) -> str | None:
+    """The subject of a quantity listed after 分别 in a clause that names nothing (接待游客386.5万人次，
+    实现旅游综合收入32.6亿元，分别增长18.2%和21.5%): the quantities listed go, in order, with as many
+    quantities said just before 分别 in the sentence; `said`: each earlier quantity's subject and end."""
+    from pipeline.vocab.grammar import parse
+    m = data.regex("respectively").search(sentence[:start])
+    if m is None:
+        return None
+    tail = next((k for k in range(m.end(), len(sentence)) if sentence[k] in "，,。；;"), len(sentence))
+    starts = [q.start for q in parse(sentence[:tail]) if q.start >= m.start()]
+    before = [found for found, end in said if end <= m.start()]
+    if start not in starts or len(before) < len(starts) or not all(before[-len(starts):]):
+        return None
+    return before[len(before) - len(starts) + starts.index(start)]
 
 
 def _continues(before: list[Word], after: list[Word]) -> bool:

@@ -231,7 +231,8 @@ def _label_row(row: tuple[str, ...], besides: Set[int | None] = frozenset()) -> 
         if m:
             declared = int(nfkc(m.group(3))) if m.group(3) else None
             return m.group(1), m.group(2), declared, filled[0].strip()
-    return None
+    bare = data.regex("section_row_bare").match(compact(filled[0]))     # 先进制造业项目（6个）: no ordinal
+    return ("", bare.group(1), int(nfkc(bare.group(2))), filled[0].strip()) if bare else None
 
 
 @dataclass
@@ -427,7 +428,7 @@ def _project_rows(notice_id: str, t: LogicalTable, table_no: int,
             progress = f.get("progress_text", "") if has_progress else None
             out.append(ProjectRow(
                 **_source(t, i), notice_id=notice_id, table_no=table_no, year=year, seq=seq,
-                section_no=g.number if g else None, section=g.name if g else None,
+                section_no=(g.number or None) if g else None, section=g.name if g else None,
                 section_declared_count=g.declared if g else None,
                 name=f.get("name", ""), project_key="",     # keyed with the notice's district: keys.keyed_projects
                 investment_yi=float(inv) if inv is not None else None,

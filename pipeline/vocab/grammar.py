@@ -177,20 +177,34 @@ def parse(text: str, skip_brackets: bool = False, min_chinese_len: int = 2,
         if split is None or numbers is None:
             continue
         magnitude, unit = split
-        before = norm[clause_start(norm, m.start()):m.start()]
+        begin = m.start() - 1 if not m.group("num2") and _minus_before(norm, m.start()) else m.start()
+        before = norm[clause_start(norm, begin):begin]
         qualifier = _qualifier(before, norm[end:end + 2], m)
         sign = _growth_sign(before) if unit.dimension in GROWTH_DIMENSIONS else 0
-        raw = text[index[m.start()]:index[end]]
+        raw = text[index[begin]:index[end]]
         for n, bound in numbers:
             value = _number(n)
             if value is None:
                 continue
-            value = -value if sign < 0 else value
-            out.append(Quantity(raw=raw, start=index[m.start()], end=index[end], value=float(value), unit=unit_text,
+            value = -value if sign < 0 or begin < m.start() else value
+            out.append(Quantity(raw=raw, start=index[begin], end=index[end], value=float(value), unit=unit_text,
                                 base_value=_base_value(value, magnitude, unit), base_unit=unit.base,
                                 kind="growth" if sign else "level", qualifier=qualifier,
                                 label=_label(before), bound=bound))
     return out
+
+
+MINUS_SIGNS = "-−"      # after NFKC (the full-width － is -)
+
+
+def _minus_before(norm: str, at: int) -> bool:
+    """A minus sign printed right before the number (人口自然增长率-1.2‰, a cell "-1.2"), not the joiner
+    of a range or of a date (5-6, 1-11月): nothing but the start, a space, punctuation or a Chinese
+    character before the sign."""
+    if at == 0 or norm[at - 1] not in MINUS_SIGNS:
+        return False
+    ahead = norm[at - 2] if at >= 2 else ""
+    return not ahead or not (ahead.isascii() and ahead.isalnum()) and ahead not in "%.)]" + MINUS_SIGNS
 
 
 def _printed_unit(m: re.Match[str]) -> tuple[str, int] | None:
