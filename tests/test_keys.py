@@ -93,6 +93,7 @@ def test_indicator_parts_keep_the_parts_without_a_number():
       "全社会研发经费支出相当于全区生产总值的比例"], "研发经费投入强度"),
     (["外贸进出口总额", "进出口总额"], "进出口总额"),
     (["实际使用外资", "实到外资", "实际到位外资额", "实际利用外资"], "实际使用外资"),
+    (["人口自然增长率", "人口自然增长率（‰）"], "人口自然增长率"),
 ])
 def test_the_catalogue_gives_one_key_across_districts(names, key):
     assert {indicator_key(n) for n in names} == {key}
