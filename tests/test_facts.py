@@ -129,6 +129,10 @@ def test_subject_grammar(text, expected):
     ("新增省级瞪羚企业3家。", [("3家", "省级瞪羚企业")]),
     ("腾出用能空间4.2万吨标准煤。", [("4.2万吨标准煤", "用能空间")]),
     ("新签约过亿元项目46个。", [("46个", "过亿元项目")]),
+    # names listed with 、 before one count are counted together; items with numbers of their own are no list
+    ("新建改扩建中小学、幼儿园11所，新增学位6200个。", [("11所", "中小学、幼儿园"), ("6200个", "学位")]),
+    ("新建省级智能工厂、数字化车间5个。", [("5个", "省级智能工厂、数字化车间")]),
+    ("新建口袋公园15个、山城步道28公里。", [("15个", "口袋公园"), ("28公里", "山城步道")]),
 ])
 def test_subject_grammar_in_other_wordings(text, expected):
     """Each quantity listed has the subject given (a size inside the phrase, 3亿元 of 3亿元以上, is not

@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from pipeline.vocab import data
-from pipeline.vocab.text import CLAUSE_BREAK, clause_end, clause_start
+from pipeline.vocab.text import CLAUSE_BREAK, CLAUSE_END, clause_end, clause_start
 
 QUOTED = re.compile(r"“[^“”]*”|《[^《》]*》|「[^「」]*」")
 NOUNS = ("n", "s", "j", "l", "i", "eng", "vn", "an")   # jieba tags that name things (n covers nr, ns, nz …)
@@ -167,7 +167,25 @@ def subject(sentence: str, start: int, end: int, counted: bool, growth: bool,
         for attribute in data.patterns()["subject_count_attributes"]:
             if found.endswith(attribute) and len(found) > len(attribute):
                 return found[:-len(attribute)]
+        if found == _phrase(before):
+            return _listed_with(sentence, left_at, found)
     return found
+
+
+def _listed_with(sentence: str, left_at: int, found: str) -> str:
+    """新建改扩建中小学、幼儿园11所: names listed with 、 before one count are counted together, the
+    list is the subject; items that print numbers of their own (口袋公园15个、山城步道28公里) are no list."""
+    if left_at == 0 or sentence[left_at - 1] != "、":
+        return found
+    start = clause_start(sentence, left_at - 1, CLAUSE_END)
+    items = sentence[start:left_at - 1].split("、")
+    if re.search(r"[0-9０-９]", "".join(items)):
+        return found
+    first = noun_before(strip_predicate(words(items[0])))
+    rest = [noun_before(words(x)) for x in items[1:]]
+    if not first or any(r != x for r, x in zip(rest, items[1:], strict=True)):
+        return found
+    return "、".join([first, *items[1:], found])
 
 
 def _joint_subject(sentence: str, start: int) -> str | None:
