@@ -29,6 +29,19 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("backend", metafunc.config.getoption("backend") or BACKENDS, scope="session")
 
 
+def pytest_collection_modifyitems(config, items):
+    """A case marked `once` among per-backend cases (`pytest.param(..., marks=pytest.mark.once)`)
+    runs with the first backend of the run only: the mark on a parameter does not reach
+    pytest_generate_tests, which sees the function's marks."""
+    first = (config.getoption("backend") or BACKENDS)[0]
+    dropped = [item for item in items if hasattr(item, "callspec")
+               and any(mark.name == "once" for mark in item.callspec.marks)
+               and item.callspec.params.get("backend", first) != first]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
 @pytest.fixture(scope="session")
 def backend() -> str:
     """The backend of a test that is not run per backend (marked `once`): the default one."""
