@@ -201,6 +201,20 @@ class OcrSettings:
                                     # this many pixels: the detector's cost goes with the pixels (a 200-dpi
                                     # page of 16-pt text is detected at 0.45 of its size, 4.8 times cheaper)
     det_min_scale: float = 0.3      # … the copy at least this share of the page's size
+    det_margin: float = 3.0         # … the copy holds only the rows and columns of ink, and this many text sizes
+                                    # round them (blank margins and blanked cells cost nothing; at one, a page
+                                    # number near the copy's edge lost its last dash, and at two one more)
+    det_widest: int = 8             # … and is at most this many times wider than tall (rapidocr's own limit)
+    cell_rule_reach: int = 4        # ruling lines are lengthened by this many pixels to close the cells …
+    cell_square: float = 0.85       # … a cell is a rectangle of paper the rules enclose (this share of its box) …
+    cell_min: float = 0.8           # … at least this share of the text size each way
+    cell_part: float = 0.55         # a run of inked rows in a cell shorter than this share of a cell line's height
+                                    # (the median run of the page's cells) is part of a line (a stroke of 三) …
+    cell_join: float = 0.35         # … and joins the run beside it within this share of a line
+    cell_line_max: float = 1.5      # a cell's line taller than this share of a line is two lines set touching: the
+                                    # cell is left to the detector
+    cell_line_min: float = 0.7      # a cell's line is boxed at least this share of a line tall (a dash)
+    cell_speck: float = 0.25        # ink smaller than this share of a line each way is a speck
     rec_precision: str = "bf16"     # recognition's arithmetic on OpenVINO where the CPU has bfloat16 ("f32"
                                     # elsewhere, or to have it everywhere): 2.3 times faster here
     rec_batch: int = 6              # line crops recognised together, sorted by width (measured 0.12 s a

@@ -82,6 +82,32 @@ def test_a_detected_line_cut_at_a_rule_keeps_only_its_ink():
     assert scores == [0.9, 0.9]
 
 
+def test_lines_of_a_ruled_cell_are_found_from_its_ink_and_a_cell_of_touching_lines_is_left_to_the_detector():
+    """Where the rules close cells, each cell's rows of ink are its lines, boxed without the detector:
+    a line, two lines set close (boxed apart, neither box reaching into the other's ink), the three
+    strokes of 三 (one line); two lines touching (one row of ink twice a line's height) leave their
+    cell to the detector, and a page without closed cells has none."""
+    from pipeline.ocr import page as ocr
+    ink = np.zeros((300, 900), np.uint8)
+    xs, ys = [50, 250, 450, 650, 850], [50, 250]
+    hs = [(50, y, 801, 3) for y in ys]
+    vs = [(x, 50, 3, 203) for x in xs]
+    ink[135:165, 80:220] = 255                              # one line, 30 px of ink
+    ink[110:140, 280:400] = 255                             # two lines 8 px apart
+    ink[148:178, 280:360] = 255
+    for top in (135, 148, 160):                             # 三: three strokes standing apart
+        ink[top:top + 4, 500:530] = 255
+    ink[110:170, 680:800] = 255                             # two lines touching: 60 px of ink in one row
+    boxes, cells = ocr.cell_lines((hs, vs), ink, DEFAULT.ocr, glyph=30.0)
+    assert sorted(x for x, _, _, _ in cells) == [54, 254, 454]
+    spans = sorted((round(min(p[0] for p in b)), round(min(p[1] for p in b)), round(max(p[1] for p in b))) for b in boxes)
+    assert [(x < 80, y0, y1) for x, y0, y1 in spans[:1]] == [(True, 129, 171)]       # 30 px padded by 0.2 of it
+    (_, a0, a1), (_, b0, b1) = spans[1:3]
+    assert a0 < 110 and 140 <= a1 <= 148 and 140 <= b0 <= 148 and b1 > 178 and a1 <= b0
+    assert spans[3][1] < 135 and spans[3][2] > 164 and len(spans) == 4                 # 三 is one line
+    assert ocr.cell_lines((hs[:1], vs), ink, DEFAULT.ocr, glyph=30.0) == ([], [])
+
+
 def test_ink_in_a_ruled_cell_that_the_detector_missed_gets_a_box_of_its_own():
     """The detector misses a lone 序号 digit now and then (a row then loses its number): ink inside
     the ruled area that no detected box covers gets a box of its own about it, less than 1.5 times

@@ -9,10 +9,10 @@ box, a size estimated from the ink height of its line, and the recogniser's conf
 raised digits become superscript chars, so footnote markers are found by the layout stage as in a
 text PDF. Numbers read with low confidence, and text too uncertain to keep, are problems.
 
-`read_page` runs the chain; its steps are public, in the order they run and in this order below:
+`read_page` runs the chain; its steps are public and follow below in the order they run:
   without_seal → binarize → sideways, skew (on the `reduced` copy) → read_upright:
-  rule_boxes (erased) → recognise [detection; cut_at_rules; with_missed_ink; read_crops] →
-  with_lost_markers → to_chars (doubtful_numbers) and as_rules.
+  rule_boxes (erased; as_rules makes them records) → recognise [cell_lines; detect; cut_at_rules;
+  with_missed_ink; read_crops] → with_lost_markers → to_chars (doubtful_numbers).
 Helpers of a step are private (a leading underscore) and follow the step they serve.
 """
 from __future__ import annotations
@@ -355,27 +355,28 @@ def as_rules(boxes: tuple[list, list], pt: float) -> list[Rule]:
 
 def recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, settings: OcrSettings, glyph: float = 0.0):
     """(lines, upside_down): lines as (quad, text, score, [(glyph, score, quad)]), and whether the
-    line classifier read most lines as turned by 180°. A detected line that runs across a vertical
+    line classifier read most lines as turned by 180°. Where the page's ruling lines close cells, a
+    cell's lines are found from its ink (`cell_lines`) and recognised directly; text lines are
+    detected only in the rest of the page (`detect`). A detected line that runs across a vertical
     ruling line (text of two table cells read as one) is cut there before it is recognised; ink
-    inside the ruled area that no detected line covers (the detector misses a lone digit, such as
-    a 序号 cell's "3") is recognised as a line of its own."""
+    inside the ruled area that no line covers (the detector misses a lone digit, such as a 序号
+    cell's "3") is recognised as a line of its own."""
     import cv2
+    from rapidocr.ch_ppocr_det.utils import TextDetOutput
 
     eng = engine()
     bgr = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
     prepared, record = eng.preprocess_img(bgr)
-    # Lines are detected on a copy scaled so that the page's text is det_glyph pixels tall (the
-    # detector's cost goes with the pixels; it finds lines of text that size as surely as at full
-    # size) and cut from the full page for recognition.
-    scale = min(1.0, max(settings.det_min_scale, settings.det_glyph / glyph)) if glyph > 0 else 1.0
-    det = eng.text_det
-    det.limit_type, det.limit_side_len = ("max", int(scale * max(img.shape))) if scale < 1 else ("min", 736)
-    try:
-        _, det = eng.detect_and_crop(prepared, record)
-    except Exception:                       # rapidocr raises when it finds no text at all
+    known, cells = cell_lines(rules, ink, settings, glyph) if prepared.shape == bgr.shape else ([], [])
+    quads, scores = detect(prepared, ink, cells, settings, glyph)
+    quads, scores = cut_at_rules(quads, scores, rules[1], ink, settings)
+    if known:
+        quads = np.concatenate([quads, np.array(known, dtype=np.float32)])
+        scores = [*scores, *[1.0] * len(known)]
+    quads, scores = with_missed_ink(quads, scores, ink, rules, settings)
+    if not len(quads):
         return [], False
-    det.boxes, det.scores = cut_at_rules(det.boxes, det.scores, rules[1], ink, settings)
-    det.boxes, det.scores = with_missed_ink(det.boxes, det.scores, ink, rules, settings)
+    det = TextDetOutput(boxes=quads, scores=scores)
     crops = eng.crop_text_regions(prepared, det.boxes)
     cls, rec, flipped = read_crops(eng, crops, settings)
     out = eng.build_final_output(bgr, det, cls, rec, crops, record)
@@ -386,6 +387,158 @@ def recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, settin
         quad = np.asarray(box, dtype=np.float64)
         lines.append((quad, txt, float(score), _glyph_boxes(quad, txt, info)))
     return lines, flipped
+
+
+def cell_lines(rules: tuple[list, list], ink: np.ndarray, s: OcrSettings,
+               glyph: float) -> tuple[list[list[list[float]]], list[tuple[int, int, int, int]]]:
+    """(line boxes, cells): the text lines of the cells the ruling lines close, found from the ink
+    instead of by the detector, and the cells (x, y, w, h; pixels) they were found in. A cell's ink
+    falls into rows of text apart by blank pixel rows (`_text_rows`, measured against the height of
+    the cells' lines: the page's text size, taken from its body, can be far from a table's); each
+    row is a line, boxed about its ink and padded as the detector pads. A cell whose ink row is
+    taller than one line of text (two lines set touching, or a cell of other than text) is left to
+    the detector, as is a page without cells."""
+    if glyph <= 0:
+        return [], []
+    cells = _cells(rules, ink.shape, s, glyph)
+    runs = {cell: _ink_runs(ink, cell) for cell in cells}
+    heights = [b - a for rs in runs.values() for a, b in rs]
+    if not heights:
+        return [], []
+    line = float(np.median(heights))            # the height of a line of the cells' text, pixels
+    boxes: list[list[list[float]]] = []
+    done = []
+    for cell in cells:
+        rows = _text_rows(ink, cell, runs[cell], s, line)
+        if any(bottom - top > s.cell_line_max * line for _, top, _, bottom in rows):
+            continue
+        done.append(cell)
+        for k, (x0, top, x1, bottom) in enumerate(rows):
+            height = max(bottom - top, s.cell_line_min * line)
+            py = s.cut_pad * height
+            px = max(s.cut_pad * height, ((height + 2 * py) / s.tallest_crop - (x1 - x0)) / 2)
+            mid = (top + bottom) / 2
+            # padded, but clear of the lines above and below (their ink in a line's box was taken
+            # for its own: two lines of a cell got one baseline and ran into one)
+            above = (rows[k - 1][3] + top) / 2 if k else -np.inf
+            below = (bottom + rows[k + 1][1]) / 2 if k + 1 < len(rows) else np.inf
+            a, b = max(mid - height / 2 - py, above), min(mid + height / 2 + py, below)
+            boxes.append([[x0 - px, a], [x1 + px, a], [x1 + px, b], [x0 - px, b]])
+    return boxes, done
+
+
+def _cells(rules: tuple[list, list], shape: tuple, s: OcrSettings, glyph: float) -> list[tuple[int, int, int, int]]:
+    """The cells the ruling lines close (x, y, w, h; pixels): the stretches of paper inside the rules'
+    span that the rules (each lengthened by a few pixels, so that they meet) enclose on every side,
+    rectangles at least a glyph each way. The paper round a table, between two tables or between
+    the rules of a table without verticals reaches the span's edge: no cell."""
+    import cv2
+
+    hs, vs = rules
+    if len(hs) < 2 or len(vs) < 2:
+        return []
+    every = [*hs, *vs]
+    x0, y0 = min(b[0] for b in every), min(b[1] for b in every)
+    x1, y1 = max(b[0] + b[2] for b in every), max(b[1] + b[3] for b in every)
+    grid = np.zeros((y1 - y0 + 1, x1 - x0 + 1), np.uint8)
+    reach = s.cell_rule_reach
+    for x, y, w, h in hs:
+        cv2.rectangle(grid, (x - x0 - reach, y - y0), (x - x0 + w + reach, y - y0 + h), 255, -1)
+    for x, y, w, h in vs:
+        cv2.rectangle(grid, (x - x0, y - y0 - reach), (x - x0 + w, y - y0 + h + reach), 255, -1)
+    n, _, stats, _ = cv2.connectedComponentsWithStats((grid == 0).astype(np.uint8), connectivity=4)
+    height, width = grid.shape
+    out = []
+    for x, y, w, h, area in stats[1:n]:
+        inside = x > 0 and y > 0 and x + w < width and y + h < height
+        if inside and area >= s.cell_square * w * h and min(w, h) >= s.cell_min * glyph:
+            out.append((int(x + x0), int(y + y0), int(w), int(h)))
+    return out
+
+
+def _ink_runs(ink: np.ndarray, cell: tuple[int, int, int, int]) -> list[tuple[int, int]]:
+    """Runs of inked pixel rows in a cell: (first, past the last), rows of the cell."""
+    x, y, w, h = cell
+    rows = np.flatnonzero(ink[y:y + h, x:x + w].any(axis=1))
+    if not rows.size:
+        return []
+    breaks = np.flatnonzero(np.diff(rows) > 1)
+    return [(int(a), int(b) + 1) for a, b in zip(np.r_[rows[0], rows[breaks + 1]], np.r_[rows[breaks], rows[-1]],
+                                                  strict=True)]
+
+
+def _text_rows(ink: np.ndarray, cell: tuple[int, int, int, int], runs: list[tuple[int, int]], s: OcrSettings,
+               line: float) -> list[tuple[int, int, int, int]]:
+    """The rows of text in a cell as boxes (x0, top, x1, bottom; pixels) about their ink: its runs of
+    inked rows, a run shorter than `cell_part` of a line (a stroke of 三 or 二 standing apart) joined
+    to the nearer run beside it within `cell_join` of a line; specks left out."""
+    merged = [list(r) for r in runs]
+    while True:
+        short = [k for k, (a, b) in enumerate(merged) if b - a < s.cell_part * line]
+        gaps = [(merged[k][0] - merged[k - 1][1], k - 1) for k in short if k > 0] + \
+               [(merged[k + 1][0] - merged[k][1], k) for k in short if k + 1 < len(merged)]
+        gaps = [g for g in gaps if g[0] <= s.cell_join * line]
+        if not gaps:
+            break
+        k = min(gaps)[1]
+        merged[k:k + 2] = [[merged[k][0], merged[k + 1][1]]]
+    x, y, w, h = cell
+    out = []
+    for first, last in merged:
+        cols = np.flatnonzero(ink[y + first:y + last, x:x + w].any(axis=0))
+        if max(last - first, cols[-1] + 1 - cols[0]) >= s.cell_speck * line:
+            out.append((x + int(cols[0]), y + first, x + int(cols[-1]) + 1, y + last))
+    return out
+
+
+def detect(img: np.ndarray, ink: np.ndarray, cells: Sequence[tuple[int, int, int, int]], s: OcrSettings,
+           glyph: float) -> tuple[np.ndarray, list]:
+    """Text line boxes (quads, pixels) and their scores, found by rapidocr's detector where there is
+    text to find: the cells whose lines were found from their ink are blanked, and the page is
+    cut down to the runs of rows, and the columns, that hold ink (with `det_margin` of the text
+    size round them), the runs stacked apart. The copy is scaled so that the page's text is
+    `det_glyph` pixels (the detector's cost goes with the pixels; it finds lines of text that size
+    as surely as at full size); the boxes are on the page."""
+    ink = ink.copy()
+    img = img.copy()
+    for x, y, w, h in cells:
+        ink[y:y + h, x:x + w] = 0
+        img[y:y + h, x:x + w] = 255
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    empty: tuple[np.ndarray, list] = np.zeros((0, 4, 2), np.float32), []
+    if not rows.size:
+        return empty
+    margin = max(4, int(s.det_margin * glyph)) if glyph > 0 else 32
+    left, right = max(0, int(cols[0]) - margin), min(ink.shape[1], int(cols[-1]) + 1 + margin)
+    runs: list[list[int]] = []                  # [first, last] rows of ink, runs closer than two margins joined
+    for r in rows:
+        if runs and r - runs[-1][1] <= 2 * margin:
+            runs[-1][1] = int(r)
+        else:
+            runs.append([int(r), int(r)])
+    pieces, strips, at = [], [], 0              # strips: (top in the copy, top on the page, height)
+    for first, last in runs:
+        top, bottom = max(0, first - margin), min(ink.shape[0], last + 1 + margin)
+        pieces.append(img[top:bottom, left:right])
+        strips.append((at, top, bottom - top))
+        at += bottom - top
+    copy = np.ascontiguousarray(np.concatenate(pieces))
+    shortest = (right - left) // s.det_widest + 1   # rapidocr pads a very wide image before detecting
+    if copy.shape[0] < shortest:
+        copy = np.pad(copy, ((0, shortest - copy.shape[0]), (0, 0), (0, 0)), constant_values=255)
+    scale = min(1.0, max(s.det_min_scale, s.det_glyph / glyph)) if glyph > 0 else 1.0
+    det = engine().text_det
+    det.limit_type, det.limit_side_len = "max", int(scale * max(copy.shape[:2]))
+    found = det(copy)
+    if found.boxes is None or not len(found.boxes):
+        return empty
+    quads = np.array(found.boxes, dtype=np.float32).reshape(-1, 4, 2)
+    for q in quads:
+        mid = float(q[:, 1].mean())
+        copy_top, page_top, _ = next((st for st in reversed(strips) if st[0] <= mid), strips[0])
+        q[:, 1] += page_top - copy_top
+        q[:, 0] += left
+    return quads, list(found.scores)
 
 
 def _glyph_boxes(quad: np.ndarray, text: str, info) -> list[tuple[str, float, list[list[float]]]]:
