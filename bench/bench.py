@@ -97,7 +97,7 @@ def ocr_figures(pdf: Path, folder: Path) -> None:
     BENCH_OCR_RUNS runs: CPU time, not wall time, so that other work on the machine counts little),
     then the wall time of a whole scanned notice with --jobs 2 (its pages read two at a time), and
     the peak memory of an OCR worker; beside the figures before issue 25."""
-    from pipeline import api, progress
+    from pipeline import api
     sys.path.insert(0, str(ROOT / "tests"))
     from scans import Scan, scan_pages
 
@@ -105,7 +105,6 @@ def ocr_figures(pdf: Path, folder: Path) -> None:
     specs = {2: Scan(dpi=200, angle=0.7, blur=0.5, noise=5), 3: Scan(dpi=150, angle=-1.1, blur=0.4, noise=4),
              10: Scan(dpi=300, colour=True, angle=0.4, blur=0.6, noise=6)}
     scan = scan_pages(pdf, specs, folder / "scan.pdf")
-    progress.install(None, 1)
     first = cpu_seconds(api.extract, scan)              # loads the OCR models once, as a worker would
     text = min(cpu_seconds(api.extract, pdf) for _ in range(runs))
     ocr = [cpu_seconds(api.extract, scan) for _ in range(runs)]

@@ -29,6 +29,7 @@ from pipeline.output.write import (
     to_pandas,
     write_extraction,
 )
+from pipeline.progress import QUIET, Progress
 from pipeline.quantities.facts import facts
 from pipeline.quantities.values import indicator_parts, indicator_values
 from pipeline.settings import DEFAULT, Settings
@@ -57,11 +58,13 @@ class _Laps:
         self.clock = now
 
 
-def extract(pdf: str | Path, backend: str | None = None, settings: Settings = DEFAULT) -> Extraction:
+def extract(pdf: str | Path, backend: str | None = None, settings: Settings = DEFAULT,
+            progress: Progress = QUIET) -> Extraction:
     """Run every stage on one PDF and return the rows of every output table. `settings`: the
-    thresholds of every stage (pipeline/settings.py), each stage handed its part."""
+    thresholds of every stage (pipeline/settings.py), each stage handed its part; `progress`: where
+    the pages read by OCR are reported, and the cores they may be read on."""
     lap = _Laps({})
-    doc = load_pdf(pdf, settings, backend=backend)
+    doc = load_pdf(pdf, settings, backend=backend, progress=progress)
     lap("load")
     return extract_document(doc, settings, lap.timings)
 
@@ -168,7 +171,7 @@ def plan_batch(pdfs: list[Path]) -> tuple[list[Path], list[Summary]]:
 
 
 def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None, review: bool = False,
-               settings: Settings = DEFAULT) -> Summary:
+               settings: Settings = DEFAULT, progress: Progress = QUIET) -> Summary:
     """Extract one PDF and write its outputs (and its review page when `review`); never raises for a
     bad input, returns a Summary."""
     pdf = Path(pdf)
@@ -177,7 +180,7 @@ def extract_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None,
         reason = bad_notice_id(pdf.stem)
         if reason:
             raise InputError("bad_name", reason)
-        ex = extract(pdf, backend=backend, settings=settings)
+        ex = extract(pdf, backend=backend, settings=settings, progress=progress)
         try:
             folder = write_extraction(ex, out_dir)
         except OSError as e:
@@ -220,13 +223,13 @@ def _try_review(ex: Extraction, pdf: Path, folder: Path | str) -> str | None:
     return error
 
 
-def extract_task(task: FileTask) -> Summary:
+def extract_task(task: FileTask, progress: Progress = QUIET) -> Summary:
     """What an executor runs for each file (in a child process, here or on a cluster worker)."""
     if task.version and task.version != pipeline_version():
         return Summary(Path(task.pdf).stem, task.pdf, False, error_kind="internal",
                        error=f"this worker runs pipeline {pipeline_version()}, the batch {task.version}: "
                              "install the same version on every worker")
-    return extract_to(task.pdf, task.out_dir, task.backend, task.review, task.settings)
+    return extract_to(task.pdf, task.out_dir, task.backend, task.review, task.settings, progress)
 
 
 def write_review(ex: Extraction, pdf: str | Path, folder: Path | str) -> Path | str:
@@ -244,20 +247,21 @@ def write_review(ex: Extraction, pdf: str | Path, folder: Path | str) -> Path | 
 
 
 def review_to(pdf: str | Path, out_dir: str | Path, backend: str | None = None,
-              settings: Settings = DEFAULT) -> Path:
+              settings: Settings = DEFAULT, progress: Progress = QUIET) -> Path:
     """Extract one PDF and write only its review page, `out_dir`/<notice_id>/review.html; the page
     shows this extraction's verdict and problems, the ones its report.json has when written by
     the same code. Raises InputError for a file that is no notice."""
-    ex = extract(pdf, backend=backend, settings=settings)     # rows the schemas leave out: problems on the page too
+    # rows the schemas leave out: problems on the page too
+    ex = extract(pdf, backend=backend, settings=settings, progress=progress)
     return Path(write_review(ex, pdf, Path(out_dir) / ex.notice_id))     # a local folder: a Path
 
 
-def review_task(task: FileTask) -> Summary:
+def review_task(task: FileTask, progress: Progress = QUIET) -> Summary:
     """What `review` runs for each file, in a child process under the memory limit: a Summary whose
     failure kind is extract's (a bug of the page itself is `review`)."""
     pdf = Path(task.pdf)
     try:
-        review_to(pdf, task.out_dir, task.backend)
+        review_to(pdf, task.out_dir, task.backend, progress=progress)
         return Summary(pdf.stem, str(pdf), True)
     except InputError as e:
         return Summary(pdf.stem, str(pdf), False, error_kind=e.kind, error=str(e))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipeline import api
 from pipeline.batch.executors import FileTask
+from pipeline.progress import PAGE_DONE, SLOW_PAGES, Progress
 
 from conftest import ROOT
 
@@ -23,22 +24,22 @@ def attempt(task: FileTask) -> int:
     return len(log.read_text())
 
 
-def dies_always(task: FileTask):
+def dies_always(task: FileTask, progress: Progress):
     attempt(task)
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def dies_first_time(task: FileTask):
+def dies_first_time(task: FileTask, progress: Progress):
     if attempt(task) == 1:
         os.kill(os.getpid(), signal.SIGKILL)
-    return api.extract_task(task)
+    return api.extract_task(task, progress)
 
 
-def hangs_if_slow(task: FileTask):
+def hangs_if_slow(task: FileTask, progress: Progress):
     if Path(task.pdf).stem == "slow":
         attempt(task)
         time.sleep(600)
-    return api.extract_task(task)
+    return api.extract_task(task, progress)
 
 
 def file_task(tmp_path, name: str) -> FileTask:
@@ -51,10 +52,9 @@ def attempts(task: FileTask) -> int:
     return len(Path(task.pdf + ".attempts").read_text())
 
 
-def reads_three_slow_pages(task: FileTask):
+def reads_three_slow_pages(task: FileTask, progress: Progress):
     """Reports three pages read by OCR, one at a time, as a scanned notice does, then extracts."""
-    from pipeline import progress
-    progress.report(progress.SLOW_PAGES, 3)
+    progress.report(SLOW_PAGES, 3)
     for _ in range(3):
-        progress.report(progress.PAGE_DONE, 1)
-    return api.extract_task(task)
+        progress.report(PAGE_DONE, 1)
+    return api.extract_task(task, progress)

@@ -107,12 +107,12 @@ def test_cluster_run_equals_a_local_run(batch, address, tmp_path, capsys):
     assert a == b
 
 
-def kills_its_worker_the_first_time(task: FileTask):
+def kills_its_worker_the_first_time(task: FileTask, progress):
     """Run in the child a Dask worker started for the file: the first time, kill that worker."""
     if attempt(task) == 1:
         os.kill(os.getppid(), signal.SIGKILL)
         os._exit(1)
-    return api.extract_task(task)
+    return api.extract_task(task, progress)
 
 
 def test_a_worker_killed_mid_file_is_retried_and_the_file_completes(address, tmp_path):

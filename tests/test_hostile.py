@@ -326,7 +326,7 @@ def test_a_worker_that_crashes_far_below_its_limit_is_crashed(tmp_path):
     assert (s.ok, s.error_kind, s.error) == (False, "crashed", "the worker process died (exit code -6)")
 
 
-def _abort(task):
+def _abort(task, progress):
     os.abort()
 
 

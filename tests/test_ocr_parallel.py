@@ -3,9 +3,9 @@ serial read gives, in page order; the executor is told how many pages there are 
 one read, and the time limit grows with them. No timing: the limit's arithmetic is checked."""
 import pytest
 
-from pipeline import progress
 from pipeline.batch.executors import PAGE_TIME, FileTask, LocalExecutor, _Child, start_method
 from pipeline.model.records import Summary
+from pipeline.progress import PAGE_DONE, SLOW_PAGES, Progress
 from pipeline.settings import DEFAULT
 
 from pdfs import Doc
@@ -36,12 +36,8 @@ def scanned(tmp_path_factory):
 
 def _loaded(pdf, threads):
     from pipeline.load.document import load_pdf
-    reports = []
-    progress.install(reports.append, threads)
-    try:
-        doc = load_pdf(pdf, DEFAULT)
-    finally:
-        progress.install(None)
+    reports: list = []
+    doc = load_pdf(pdf, DEFAULT, progress=Progress(reports.append, threads))
     return doc, reports
 
 
@@ -51,16 +47,16 @@ def test_pages_read_side_by_side_are_the_serial_read(scanned):
     assert [p.source for p in serial.pages] == ["ocr"] * 3
     assert "".join(c.text for c in serial.pages[1].chars) == "".join(LINES[1])
     assert parallel.pages == serial.pages and parallel.problems == serial.problems
-    want = [(progress.SLOW_PAGES, 3)] + [(progress.PAGE_DONE, 1)] * 3
+    want = [(SLOW_PAGES, 3)] + [(PAGE_DONE, 1)] * 3
     assert serial_reports == parallel_reports == want
 
 
-def reports_pages(task: FileTask) -> Summary:
+def reports_pages(task: FileTask, progress: Progress) -> Summary:
     """A child that announces 120 pages to OCR, reads two and reports how many cores it was given."""
-    progress.report(progress.SLOW_PAGES, 120)
-    progress.report(progress.PAGE_DONE, 1)
-    progress.report(progress.PAGE_DONE, 1)
-    return Summary("x", task.pdf, True, counts={"threads": progress.threads()})
+    progress.report(SLOW_PAGES, 120)
+    progress.report(PAGE_DONE, 1)
+    progress.report(PAGE_DONE, 1)
+    return Summary("x", task.pdf, True, counts={"threads": progress.threads})
 
 
 def test_a_child_announcing_its_scanned_pages_gets_a_time_limit_that_grows_with_them(tmp_path):

@@ -213,7 +213,7 @@ def test_a_failed_review_leaves_the_extraction_standing(tmp_path, monkeypatch, e
     import copy
 
     from pipeline import api
-    monkeypatch.setattr(api, "extract", lambda pdf, backend=None, settings=None: copy.deepcopy(extractions["baoshan-2022"]))
+    monkeypatch.setattr(api, "extract", lambda pdf, **options: copy.deepcopy(extractions["baoshan-2022"]))
     monkeypatch.setattr(api, "review_html", lambda *a, **k: (_ for _ in ()).throw(AttributeError("boom")))
     monkeypatch.setattr(api, "render_pages", lambda pdf, **frames: [])
     s = api.extract_to(ROOT / "raw" / "baoshan-2022.pdf", tmp_path, review=True)

@@ -93,7 +93,7 @@ def test_summary_counts_what_was_written(tmp_path, monkeypatch, extractions):
     ex = extractions["baoshan-2022"]
     indicators = ex.tables["indicators"]
     ex = validated(replace(ex, tables={**ex.tables, "indicators": [*indicators, indicators[0]]}, validated=False))
-    monkeypatch.setattr(api, "extract", lambda pdf, backend=None, settings=None: ex)
+    monkeypatch.setattr(api, "extract", lambda pdf, **options: ex)
     s = api.extract_to(ROOT / "raw" / "baoshan-2022.pdf", tmp_path)
     assert s.counts["indicators"] == len(ex.tables["indicators"]) == len(indicators) == 50
     assert s.left_out == 1

@@ -5,7 +5,7 @@ its own, so a pathological PDF is stopped at the time limit and a crash costs on
 - `DaskExecutor` (`--cluster tcp://host:8786` or `--cluster local:N`): each file a Dask task, and the
   task runs the same child on the worker that takes it.
 
-An executor knows nothing of the pipeline: it runs `work(task) -> Summary` (a module-level function,
+An executor knows nothing of the pipeline: it runs `work(task, progress) -> Summary` (a module-level function,
 so that it can be sent to a child or a worker) and yields a Summary per task as each finishes. A file
 that takes longer than its time limit is reported `timeout` and not tried again; a file whose process
 died (the child, or the Dask worker running it) is tried again, at most `retries` times, then reported
@@ -15,7 +15,7 @@ The time limit of a file is `timeout` plus `page_time` for each slow page (a pag
 child announces once it knows them (progress.py): a scanned notice of 120 pages needs minutes where a
 text notice needs a second. Each slow page read is passed to `on_progress(pdf, n)` (the page bar; from
 a Dask worker as an event the client listens to), and a child may use as many cores as are free when
-it starts (`progress.threads()`)."""
+it starts (`Progress.threads`)."""
 from __future__ import annotations
 
 import multiprocessing
@@ -30,8 +30,8 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from pipeline import progress
 from pipeline.model.records import Summary
+from pipeline.progress import PAGE_DONE, SLOW_PAGES, Progress
 from pipeline.settings import DEFAULT, Settings
 
 
@@ -54,7 +54,7 @@ class FileTask:
 PAGE_TIME = 15.0
 
 
-Work = Callable[[FileTask], Summary]
+Work = Callable[[FileTask, Progress], Summary]     # a file's task, where it reports its pages → its Summary
 
 
 def start_method() -> str:
@@ -99,9 +99,9 @@ class _Child:
             message = self._died()
         if isinstance(message, tuple):
             kind, n = message
-            if kind == progress.SLOW_PAGES:
+            if kind == SLOW_PAGES:
                 self.allowance += n * self.page_time
-            elif kind == progress.PAGE_DONE and self.on_progress:
+            elif kind == PAGE_DONE and self.on_progress:
                 self.on_progress(self.task.pdf, n)
             return None
         self.proc.join()
@@ -183,9 +183,7 @@ def _child_main(conn, work: Work, task: FileTask, peak=None) -> None:
     if task.max_memory and peak is not None:
         _watch_peak(peak)       # before the limit: the thread's stack is mapped while it may be
     limit_worker(task.max_memory)
-    progress.install(conn.send, task.threads)
-    summary = work(task)
-    progress.install(None)
+    summary = work(task, Progress(conn.send, task.threads))
     conn.send(summary)
     conn.close()
 

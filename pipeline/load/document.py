@@ -24,10 +24,11 @@ from pipeline.load.pdfplumber_backend import read_pdfplumber
 from pipeline.load.textcheck import screen_text
 from pipeline.model.problems import Code
 from pipeline.model.records import Document, Page, Problem
+from pipeline.progress import PAGE_DONE, QUIET, SLOW_PAGES, Progress
 from pipeline.settings import LoadSettings, Settings
 
 BACKENDS = ("pdfium", "pdfplumber")
-def load_pdf(path: str | Path, settings: Settings, backend: str | None = None) -> Document:
+def load_pdf(path: str | Path, settings: Settings, backend: str | None = None, progress: Progress = QUIET) -> Document:
     """`backend` None means $NOTICE_EXTRACT_BACKEND, else pdfium. The text layer is screened
     (`textcheck`), then every page whose text must be read from its image — a scan, text drawn as
     outlines, a text layer that does not decode — is read by OCR, unless $NOTICE_EXTRACT_OCR is
@@ -44,7 +45,8 @@ def load_pdf(path: str | Path, settings: Settings, backend: str | None = None) -
     doc, unreadable = screen_text(Document(notice_id=path.stem, source_file=path.name,
                                            sha256=hashlib.sha256(raw).hexdigest(), metadata=metadata,
                                            pages=tuple(pages), problems=tuple(problems)), settings.load)
-    pages, ocr_problems = _read_scans(raw, list(doc.pages), unreadable, settings) if ocr_on() else (list(doc.pages), [])
+    pages, ocr_problems = _read_scans(raw, list(doc.pages), unreadable, settings, progress) if ocr_on() \
+        else (list(doc.pages), [])
     empty = _empty_pages(pages, unreadable, settings.load)
     return replace(doc, pages=tuple(pages), problems=(*doc.problems, *ocr_problems, *empty))
 
@@ -120,12 +122,12 @@ def needs_ocr(page: Page, s: LoadSettings) -> bool:
 
 
 def _read_scans(raw: bytes, pages: list[Page], unreadable: dict[int, str],
-                settings: Settings) -> tuple[list[Page], list[Problem]]:
+                settings: Settings, progress: Progress) -> tuple[list[Page], list[Problem]]:
     """Every page that needs OCR (and every page whose text layer is `unreadable`), rendered by pdfium
     at its scan's resolution and read by `ocr`; the other pages are left as their backend read them
     (a text PDF with one scanned page pays for one). A page OCR finds nothing on stays as it was.
 
-    Pages are read side by side on as many cores as the file may use (`progress.threads()`: --jobs
+    Pages are read side by side on as many cores as the file may use (`progress.threads`: --jobs
     left free, a Dask worker's threads), each page by a recogniser of its own: the result is the
     serial one. pdfium is not thread-safe, so pages are rendered one at a time here, a few ahead of
     the readers. The executor is told how many pages there are to read (each adds to the file's
@@ -137,16 +139,15 @@ def _read_scans(raw: bytes, pages: list[Page], unreadable: dict[int, str],
 
     import pypdfium2 as pdfium
 
-    from pipeline import progress
     from pipeline.ocr import page as ocr
     try:
         pdf = pdfium.PdfDocument(raw)
     except pdfium.PdfiumError:
         pdf = pdfium.PdfDocument(repaired(raw))
-    progress.report(progress.SLOW_PAGES, len(todo))
+    progress.report(SLOW_PAGES, len(todo))
     pages, problems = list(pages), []
     found: dict[int, list[Problem]] = {}
-    threads = min(progress.threads(), len(todo))
+    threads = min(progress.threads, len(todo))
 
     def done(number: int, future) -> None:
         try:
@@ -156,7 +157,7 @@ def _read_scans(raw: bytes, pages: list[Page], unreadable: dict[int, str],
         except Exception as e:  # one unreadable scan never loses the rest
             found[number] = [Problem("load", f"scanned page could not be read by OCR: {e}", page=number,
                                      code=Code.OCR_FAILED)]
-        progress.report(progress.PAGE_DONE, 1)
+        progress.report(PAGE_DONE, 1)
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ocr") as pool:
         running: dict = {}
