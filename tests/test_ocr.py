@@ -270,3 +270,16 @@ def test_bold_lead_is_told_by_its_heavier_strokes(report_piece):
     bold = {"".join(c.text for c in ln.chars[:3]): "".join(c.text for c in ln.chars if c.bold) for ln in lines}
     assert bold.pop("创新发") == "创新发展新引擎加速打造。"
     assert set(bold.values()) == {""}
+
+
+def test_a_page_the_recogniser_scales_down_is_detected_where_its_text_is():
+    """A page past rapidocr's 4000 pixels is scaled down before detection: the rows of ink the detector
+    is shown are those of the scaled page (taken from the full page's, they missed text low on it)."""
+    from pipeline.layout.lines import build_lines
+    from pipeline.ocr import page as ocr
+    tall = np.full((5000, 1500), 255, np.uint8)
+    tall[4500:4800] = _rendered(10, 200)[500:800, :1500]        # three lines of the report, low on the page
+    page, _ = ocr.read_page(tall, 10, 200, DEFAULT.ocr)
+    lines = ["".join(c.text for c in ln.chars) for ln in build_lines(list(page.chars), 10, DEFAULT.layout)]
+    assert any(t.startswith("创新发展新引擎加速打造") for t in lines)
+    assert any(t.startswith("环上大科技园") for t in lines)

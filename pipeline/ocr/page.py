@@ -367,8 +367,14 @@ def recognise(img: np.ndarray, rules: tuple[list, list], ink: np.ndarray, settin
     eng = engine()
     bgr = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
     prepared, record = eng.preprocess_img(bgr)
-    known, cells = cell_lines(rules, ink, settings, glyph) if prepared.shape == bgr.shape else ([], [])
-    quads, scores = detect(prepared, ink, cells, settings, glyph)
+    if prepared.shape == bgr.shape:
+        known, cells = cell_lines(rules, ink, settings, glyph)
+        quads, scores = detect(prepared, ink, cells, settings, glyph)
+    else:                                   # a page rapidocr scales (past 4000 pixels): detected as it scales it
+        known, cells = [], []
+        k = prepared.shape[1] / bgr.shape[1]
+        small = cv2.resize(ink, (prepared.shape[1], prepared.shape[0]), interpolation=cv2.INTER_NEAREST)
+        quads, scores = detect(prepared, small, cells, settings, glyph * k)
     quads, scores = cut_at_rules(quads, scores, rules[1], ink, settings)
     if known:
         quads = np.concatenate([quads, np.array(known, dtype=np.float32)])
