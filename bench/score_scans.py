@@ -85,7 +85,8 @@ def source(notice: str, work: Path) -> tuple[Path, Path, Path]:
     g = json.loads(golden.read_text(encoding="utf-8"))
     pdf = work / "typeset" / f"{notice}.pdf"
     pdf.parent.mkdir(parents=True, exist_ok=True)
-    render(g, json.loads(values.read_text(encoding="utf-8")), Style("own", marker=layout_of(g)["marker"]), pdf)
+    style = Style("own", marker=layout_of(g)["marker"], bold_ink=True)      # bold leads a scan can see
+    render(g, json.loads(values.read_text(encoding="utf-8")), style, pdf)
     return pdf, golden, values
 
 

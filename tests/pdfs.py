@@ -48,7 +48,8 @@ class Doc:
         t = c.beginText(x, self.height - top - 0.88 * size + rise)
         face = "bold" if bold else face
         t.setFont(self.font, size + (FACES[face][0] / 100 if face else 0))
-        if stroke:                      # fill and stroke: the heavier stroke of a synthetic bold
+        if stroke:                      # fill and stroke: the heavier stroke of a synthetic bold; Tr and
+            c.saveState()               # the line width are graphics state: restored after this run
             c.setLineWidth(size / 30)
             t.setTextRenderMode(2)
         if justify_to and len(s) > 1:
@@ -60,6 +61,8 @@ class Doc:
             self._char_space = char_space
         t.textOut(s)
         c.drawText(t)
+        if stroke:
+            c.restoreState()
         if justify_to:
             return justify_to
         return x + size * len(s) if not s.isascii() else x + c.stringWidth(s, self.font, size)

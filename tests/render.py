@@ -59,6 +59,8 @@ class Style:
     justify: bool = True            # justified lines, or ragged right
     font: str = "serif"             # serif | sans | kai (embedded TrueType) | stsong (the CID font)
     extra_columns: bool = False     # project tables with a 建设单位 column no output has a field for
+    bold_ink: bool = False          # bold also drawn heavier (filled and stroked): a bold face's look, which
+                                    # a scan keeps (the bold face is otherwise the regular glyphs renamed)
 
     def __post_init__(self):
         choices = {"rules": ("grid", "cells", "three_line", "none"),
@@ -328,7 +330,8 @@ class Setter:
 
     def draw(self, x: float, top: float, text: str, size: float, face: str | None = None, rise: float = 0.0,
              char_space: float = 0.0) -> float:
-        self.doc.text(x, top, text, size=size, face=face, rise=rise, char_space=char_space)
+        self.doc.text(x, top, text, size=size, face=face, rise=rise, char_space=char_space,
+                      stroke=self.s.bold_ink and face == "bold")
         return x + self.width(text, size) + char_space * len(text)
 
     # ---- footnotes

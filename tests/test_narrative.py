@@ -205,9 +205,11 @@ def test_lead_drawn_with_a_heavier_stroke(tmp_path):
     report_headings(d)
     d.text(LEFT + 2 * SIZE, 156, "营商环境持续优化。", stroke=True)
     d.text(LEFT + 2 * SIZE + 9 * SIZE, 156, "市场准入服务进一步升级。")
+    d.text(LEFT + 2 * SIZE, 156 + 2 * PITCH, "城市更新稳步推进。完成旧区改造2万平方米。")
     ex = extract(d.save(tmp_path / "stroke.pdf"), backend="pdfium")
-    para = [p for p in ex.tables["paragraphs"] if p.kind == "paragraph"][0]
-    assert para.lead == "营商环境持续优化。"
+    first, second = [p for p in ex.tables["paragraphs"] if p.kind == "paragraph"]
+    assert first.lead == "营商环境持续优化。"
+    assert second.lead is None          # the stroke ends with its run (the test PDF resets Tr)
 
 
 def test_note_without_a_marker_is_reported(tmp_path):
