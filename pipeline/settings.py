@@ -250,6 +250,9 @@ class OcrSettings:
     tallest_crop: float = 1.4       # … and widened to at most this height over width (rapidocr turns a crop
                                     # 1.5 times taller than wide by 90°: an 8 was read as ∞)
     rule_len_h: float = 0.05        # a horizontal ruling line is at least this share of the page width
+    rule_len_cell: float = 0.01     # … or this share, where it runs from one vertical rule to another (the edge
+                                    # of a narrow cell: a 序号 column's, 26 pt of a 595-pt page, beside a merged
+                                    # category cell)
     rule_len_v: float = 0.022       # a vertical one at least this share of the page height …
     rule_alone_v: float = 0.06      # … and this long unless it meets a horizontal one (else a stroke)
     rule_width: float = 0.004       # a ruling line is at most this thick (share of the page width)

@@ -125,14 +125,15 @@ CATEGORY_ROWS = [("主要经济指标", [("1", "地区生产总值", "可比增�
                                       ("6", "每万人专利拥有量", "增长17%")])]
 
 
-def category_table(path: Path, size: float = 12) -> Path:
+def category_table(path: Path, size: float = 12, seq_width: float = 32) -> Path:
     """A one-page notice of an indicator table (序号|类别|指标内容|2023年预期目标) set as printed notices set
     it: every cell's text centred, each 类别 cell spanning its rows with its name on two lines, so a
-    header's 类别 stands well clear of the rule on its left (`CATEGORY_ROWS` are its rows)."""
+    header's 类别 stands well clear of the rule on its left (`CATEGORY_ROWS` are its rows); the 序号
+    column `seq_width` points wide."""
     from pdfs import Doc
 
     d = Doc()
-    x = [80, 112, 166, 352, 522]
+    x = [80, 80 + seq_width, 166, 352, 522]
     h = 30
     d.text(140, 90, "表3：2023年宝山区国民经济和社会发展主要目标", size=16)
 

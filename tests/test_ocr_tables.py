@@ -67,6 +67,19 @@ def test_a_header_cell_centred_away_from_its_rule_is_read_without_a_junk_glyph(t
     assert not [p for p in ex.problems if p.code is Code.COLUMN_UNKNOWN]
 
 
+def test_a_narrow_seq_column_beside_merged_category_cells_keeps_its_rows(tmp_path):
+    """The rules between the rows of a narrow 序号 column (26 pt of a 595-pt page) stop at the merged
+    类别 cell beside it: each is shorter than a ruling line alone is, and they were taken for
+    strokes of text. The 序号 cells of a category ran into one ("123") and every row of the table was
+    lost (changshaxian-2024's table 1). A short stroke from one vertical rule to another is a rule."""
+    from pipeline.api import extract
+    src = category_table(tmp_path / "narrow.pdf", size=10, seq_width=26)
+    ex = extract(scan_pages(src, {1: Scan(dpi=200, angle=0.7, blur=0.5, noise=5, jpeg=80)},
+                            tmp_path / "scanned.pdf", seed=0))
+    want = [(int(seq), category, indicator, target) for category, rows in CATEGORY_ROWS for seq, indicator, target in rows]
+    assert [(r.seq, r.category, r.indicator, r.target_text) for r in ex.tables["indicators"]] == want
+
+
 def test_a_detected_line_cut_at_a_rule_keeps_only_its_ink():
     """Each piece of a line cut at a vertical rule is cut back to its ink, padded as the detector pads;
     a piece with no ink at all is dropped."""

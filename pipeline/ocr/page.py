@@ -300,13 +300,17 @@ def skew(ink: np.ndarray, settings: OcrSettings, small: np.ndarray | None = None
 
 # ------------------------------------------------------------------ ruling lines
 
-def _strokes(ink: np.ndarray, horizontal: bool, s: OcrSettings) -> list[tuple[int, int, int, int]]:
-    """Boxes (x, y, w, h) of the long thin strokes in one direction: opening with a long thin kernel,
-    then connected components, each long enough and thin enough."""
+def _strokes(ink: np.ndarray, horizontal: bool, s: OcrSettings,
+             share: float | None = None) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h) of the long thin strokes in one direction: opening with a long thin kernel
+    (`share` of the page's width or height, else the settings' rule length), then connected
+    components, each long enough and thin enough."""
     import cv2
 
     h, w = ink.shape
-    length = int((s.rule_len_h * w) if horizontal else (s.rule_len_v * h))
+    if share is None:
+        share = s.rule_len_h if horizontal else s.rule_len_v
+    length = int(share * (w if horizontal else h))
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
     opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
     n, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
@@ -328,7 +332,29 @@ def rule_boxes(ink: np.ndarray, s: OcrSettings) -> tuple[list, list]:
                    for hx, hy, hw, hh in hs)
 
     vs = [v for v in _strokes(ink, False, s) if v[3] >= s.rule_alone_v * h or meets(v)]
-    return hs, vs
+    return hs + _closing_strokes(ink, hs, vs, s), vs
+
+
+def _closing_strokes(ink: np.ndarray, hs: list, vs: list, s: OcrSettings) -> list[tuple[int, int, int, int]]:
+    """Horizontal strokes shorter than a ruling line alone that run from one vertical rule to another:
+    the edges of a narrow cell (the rules between the rows of a 序号 column stop at the merged 类别
+    cell beside it; taken for strokes of text, the column's cells ran into one). A stroke of text
+    meets no rule at either end."""
+    tol = 4
+
+    def at(x: int, y: int, bh: int) -> list[int]:      # the vertical rules a stroke's end at x meets
+        return [k for k, (vx, vy, vw, vh) in enumerate(vs)
+                if vx - tol <= x <= vx + vw + tol and vy - tol <= y and y + bh <= vy + vh + tol]
+
+    def known(x: int, y: int, bw: int, bh: int) -> bool:
+        return any(hx <= x + bw and x <= hx + hw and hy - tol <= y + bh and y - tol <= hy + hh for hx, hy, hw, hh in hs)
+
+    out = []
+    for x, y, bw, bh in _strokes(ink, True, s, s.rule_len_cell):
+        left, right = at(x, y, bh), at(x + bw - 1, y, bh)
+        if left and right and set(left) != set(right) and not known(x, y, bw, bh):
+            out.append((x, y, bw, bh))
+    return out
 
 
 def _rule_mask(ink: np.ndarray, boxes: tuple[list, list]) -> np.ndarray:
