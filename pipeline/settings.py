@@ -225,7 +225,9 @@ class OcrSettings:
                                     # repeat from page to page (OpenVINO prepares each new shape)
     max_skew: float = 3.0           # degrees searched either way when deskewing
     skew_step: float = 0.05         # finest skew step, degrees
-    sideways_ratio: float = 1.3     # ink runs this much longer down the page than across: sideways
+    sideways_ratio: float = 1.3     # ink runs this much longer down the page than across: sideways …
+    sideways_blob: float = 4.0      # … measured without ink this many glyph sizes each way (a table's grid: it
+                                    # runs both ways and drowned the text's runs)
     inverted_below: int = 96        # a page image whose median grey is darker than this is stored inverted:
                                     # paper is most of any page, so it is white ink on black (a CCITT image
                                     # with the wrong BlackIs1, a CMYK JPEG stored inverted), read inverted back

@@ -10,7 +10,7 @@ import pytest
 from pipeline.settings import DEFAULT
 
 from conftest import ROOT, golden
-from scans import CATEGORY_ROWS, Scan, category_table, scan_pages
+from scans import CATEGORY_ROWS, Scan, category_table, degraded, scan_pages
 
 pytestmark = pytest.mark.once
 
@@ -78,6 +78,31 @@ def test_a_narrow_seq_column_beside_merged_category_cells_keeps_its_rows(tmp_pat
                             tmp_path / "scanned.pdf", seed=0))
     want = [(int(seq), category, indicator, target) for category, rows in CATEGORY_ROWS for seq, indicator, target in rows]
     assert [(r.seq, r.category, r.indicator, r.target_text) for r in ex.tables["indicators"]] == want
+
+
+@pytest.mark.parametrize("angle", [0.6, 1.0, -1.3])
+def test_a_page_filling_table_scanned_turned_a_degree_is_told_upright_and_sideways(tmp_path, angle):
+    """A page that is one ruled table (minhang-2024's project table), scanned turned by a degree: its
+    grid, which the opening finds only on a straight page, ran both ways, joined the text beside its
+    rules and drowned the text's runs; the sideways scan was read as upright (every cell lost) and the
+    upright one at 1° as sideways."""
+    import pypdfium2 as pdfium
+
+    from pipeline.ocr import page as ocr
+
+    from pdfs import Doc, ruled_table
+    names = ["生物医药创新园研发中试基地", "轨道交通配套工程", "南路改建工程", "北横泾泵站及配套管网工程",
+             "城市雨污混接改造工程", "中心医院急诊医技综合楼", "九年一贯制学校新建工程"]
+    d = Doc()
+    rows = [["序号", "项目名称", "总投资", "目标", "完成情况"]]
+    rows += [[str(k + 1), names[k % len(names)], f"{3.4 + k:.1f}", "竣工", "已竣工并投入使用"] for k in range(20)]
+    ruled_table(d, [60, 90, 290, 350, 400, 540], 80, rows, h=32, size=10.5)
+    doc = pdfium.PdfDocument(str(d.save(tmp_path / "table.pdf")))
+    rgb = np.asarray(doc[0].render(scale=200 / 72).to_pil().convert("RGB"))
+    doc.close()
+    for turned in (False, True):
+        grey = degraded(rgb, Scan(dpi=200, angle=angle, blur=0.5, noise=5, sideways=turned), np.random.default_rng(0), None)
+        assert ocr.sideways(ocr.binarize(grey), DEFAULT.ocr) is turned
 
 
 def test_a_detected_line_cut_at_a_rule_keeps_only_its_ink():

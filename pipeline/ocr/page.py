@@ -257,9 +257,28 @@ def sideways(ink: np.ndarray, settings: OcrSettings, small: np.ndarray | None = 
     left large type (a wide page of two or three lines) unjoined either way, and the page was
     judged by noise."""
     small = reduced(ink, settings) if small is None else small
-    reach = settings.join_reach * _glyph_size(small)
+    glyph = _glyph_size(small)
+    small = _without_large_ink(small, settings.sideways_blob * glyph)
+    reach = settings.join_reach * glyph
     across = _run_length(small, reach)
     return _run_length(np.ascontiguousarray(small.T), reach) > settings.sideways_ratio * across
+
+
+def _without_large_ink(small: np.ndarray, most: float) -> np.ndarray:
+    """The reduced copy without its ink blobs more than `most` pixels each way: no text, but a table's
+    ruling lines (the opening finds them only once the page is straight; left in on a page scanned
+    turned by a degree, a page-filling table's grid, joined to the text beside its rules, weighed as
+    much both ways and a sideways table page was read as upright, and a tilted upright one as sideways)."""
+    import cv2
+
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((small > 0).astype(np.uint8), connectivity=8)
+    large = (stats[:, 2] > most) & (stats[:, 3] > most)
+    large[0] = False
+    if not large.any():
+        return small
+    out = small.copy()
+    out[large[labels]] = 0
+    return out
 
 
 def _blob_stats(img: np.ndarray) -> np.ndarray:
