@@ -39,7 +39,7 @@ STYLES = [
     Style("wan_yuan", units="header", extra_columns=True),
     Style("two_row_header", header_rows=2),
     Style("circled", marker="circled"),
-    Style("bracketed", marker="bracketed"),
+    Style("bracketed", marker="bracketed", bold_ink=True),
     Style("landscape", orientation="landscape", table_size=10.5),
     Style("rotated", orientation="rotate"),
     Style("alternate_numbers", page_numbers="alternate", margins=WIDE),
@@ -165,7 +165,7 @@ def test_every_axis_value_has_a_style():
             "units": {"cell", "column", "header"}, "header_rows": {1, 2},
             "marker": {"superscript", "circled", "bracketed"}, "orientation": {"portrait", "landscape", "rotate"},
             "page_numbers": {"dash", "alternate", "chinese"}, "justify": {True, False},
-            "font": {"stsong", "serif", "sans", "kai"}, "extra_columns": {True, False}}
+            "font": {"stsong", "serif", "sans", "kai"}, "extra_columns": {True, False}, "bold_ink": {True, False}}
     for axis, values in axes.items():
         assert {getattr(s, axis) for s in STYLES} == values, axis
     for axis in ("body_size", "table_size", "margins"):
