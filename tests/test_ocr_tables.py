@@ -33,6 +33,29 @@ def test_page_number_read_with_cjk_one_for_dashes_is_a_dashed_page_number_of_tex
     assert chars[1].size == pytest.approx(20 / DEFAULT.ocr.digit_ink * pt, rel=0.01)
 
 
+@pytest.mark.parametrize("read", ["一5一", "-5", "5—", "5"])
+def test_a_page_number_that_lost_a_dash_to_ocr_is_page_furniture(read):
+    """The detector, on its reduced copy of a table page, left the last dash of "— 5 —" out ("-5"):
+    the line was taken for text between two tables, and a table continued on the next page became a
+    table of its own, without a title, its rows lost (minhang-2024's project table). A page-foot
+    line of a number with a dash on either side, both or neither is the page number."""
+    from pipeline.layout.page import layout_document
+    from pipeline.model.records import Page
+    from pipeline.ocr import page as ocr
+    body, foot = "全区地区生产总值增长百分之六左右", read
+    ink = np.zeros((2339, 1654), np.uint8)
+    ink[300:330, 200:200 + 30 * len(body)] = 255
+    ink[2185:2205, 780:780 + 20 * len(foot)] = 255
+    lines = [(np.array([[200, 295], [200 + 30 * len(body), 295], [200 + 30 * len(body), 335], [200, 335]], np.float64),
+              body, 0.99, []),
+             (np.array([[780, 2180], [780 + 20 * len(foot), 2180], [780 + 20 * len(foot), 2210], [780, 2210]],
+                       np.float64), foot, 0.99, [])]
+    chars, _ = ocr.to_chars(lines, ink, 72 / 200, 5, DEFAULT.ocr)
+    lay = layout_document((Page(5, 595.3, 841.9, tuple(chars), (), images=1, source="ocr"),), DEFAULT.layout)[0]
+    assert ["".join(c.text for c in ln.chars) for ln in lay.body] == [body]
+    assert len(lay.furniture) == 1
+
+
 def test_scanned_table_continuing_on_the_next_page_is_one_table(tmp_path):
     """Pages 2–3 of baoshan-2022 (table 1, continued under a repeated header) scanned at 200 dpi grey
     and 150 dpi colour, both skewed: the continuation's rows join table 1 and are read as in the
