@@ -221,6 +221,19 @@ def test_a_dash_between_two_place_names_read_as_yi_is_the_dash(read, meant):
     assert "".join(c.text for c in chars) == meant
 
 
+@pytest.mark.parametrize("read, meant", [("%0", "‰"), ("控制在2.6%0以内", "控制在2.6‰以内"), ("≤4%o", "≤4‰"),
+                                         ("增长5%", "增长5%"), ("5%0.6", "5%0.6"), ("占比%05", "占比%05")])
+def test_a_permille_sign_read_as_percent_and_zero_is_the_permille_sign(read, meant):
+    """The recogniser reads ‰ as "%0": a 单位 cell "%0" gave its row's values no unit and they were lost
+    (婴儿死亡率, changshaxian-2024), and 2.6%0 in a paragraph was a number read in doubt."""
+    from pipeline.ocr import page as ocr
+    ink = np.zeros((60, 40 * len(read)), np.uint8)
+    ink[15:45, :] = 255
+    quad = np.array([[0, 10], [40 * len(read), 10], [40 * len(read), 50], [0, 50]], np.float64)
+    chars, _ = ocr.to_chars([(quad, read, 0.99, [])], ink, 0.36, 4, DEFAULT.ocr)
+    assert "".join(c.text for c in chars) == meant
+
+
 def test_a_lone_seq_digit_is_read_as_cut_not_turned_by_the_angle_classifier():
     """rapidocr's angle classifier judges the box of a lone 序号 9 (baoshan-2022 p.7, 200 dpi, as the
     missed-ink step boxes it) upside down, above its own bar, and turned it into 6: the row was lost.

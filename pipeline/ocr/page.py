@@ -925,7 +925,7 @@ def to_chars(lines, ink: np.ndarray, pt: float, number: int, s: OcrSettings) -> 
         glyphs = _glyphs(quad, text, words)
         if DASHED_NUMBER.fullmatch("".join(g[0] for g in glyphs)):
             glyphs = [("—" if c == "一" else c, conf, x0, x1) for c, conf, x0, x1 in glyphs]
-        glyphs = _dashes_between_names(glyphs)
+        glyphs = _permille(_dashes_between_names(glyphs))
         inks = [_ink_rows(ink, x0, x1, top_px, bottom_px) for _, _, x0, x1 in glyphs]
         size_px, base_px = _line_metrics(glyphs, inks, s, top_px, bottom_px)
         blobs = _blobs(ink, top_px, bottom_px)
@@ -963,6 +963,22 @@ def _dashes_between_names(glyphs: list) -> list:
     text = "".join(g[0] for g in glyphs)
     at = {m.start() for m in data.regex("ocr_yi_as_dash").finditer(text)}
     return [("—", *g[1:]) if k in at else g for k, g in enumerate(glyphs)] if at else glyphs
+
+
+def _permille(glyphs: list) -> list:
+    """The recogniser reads ‰ as a percent sign and a zero ("婴儿死亡率控制在2.6%0", a 单位 cell "%0"):
+    after a number or alone, a % followed by a 0 or o that no digit or point follows is ‰ (patterns.json
+    `ocr_permille`), one glyph over the two boxes, as sure as the less sure of them."""
+    text = "".join(g[0] for g in glyphs)
+    at = [m.start() for m in data.regex("ocr_permille").finditer(text)]
+    if not at:
+        return glyphs
+    out = list(glyphs)
+    for k in reversed(at):
+        (_, conf, x0, _), (_, conf2, _, x1) = out[k], out[k + 1]
+        sure = conf2 if conf is None else conf if conf2 is None else min(conf, conf2)
+        out[k:k + 2] = [("‰", sure, x0, x1)]
+    return out
 
 
 def _bold_opening(glyphs, depth: np.ndarray, top: int, bottom: int, s: OcrSettings) -> int:
