@@ -15,6 +15,8 @@ of another size (the report's body), or a gap wider than any row's padding.
 """
 from __future__ import annotations
 
+import itertools
+
 from pipeline.layout.lines import chars_text, line_text, runs
 from pipeline.model.records import Line, Page, Rule
 from pipeline.settings import LayoutSettings
@@ -48,9 +50,11 @@ def implied_rules(page: Page, lines: list[Line], s: LayoutSettings) -> list[list
 def _is_header(line: Line, s: LayoutSettings) -> bool:
     """At least three of the line's runs are known column headers, and most of them are (a header
     cell wrapped onto the next line leaves one run that is only a part of its header)."""
-    texts = [chars_text(run) for run in runs(line, s.column_gap * line.size)]   # parted at column gaps
-    if len(texts) < s.aligned_header_runs:       # most lines: one run, no need to look up headers
+    gap = s.column_gap * line.size
+    # most lines have no column gap at all: counted first, as this runs for every line of a notice
+    if sum(b.x0 - a.x1 >= gap for a, b in itertools.pairwise(line.chars)) + 1 < s.aligned_header_runs:
         return False
+    texts = [chars_text(run) for run in runs(line, gap)]      # parted at column gaps
     known = map_columns(tuple(texts), _header_fields())
     return len(known) >= s.aligned_header_runs and 2 * len(known) >= len(texts)
 

@@ -245,7 +245,8 @@ def _pdfium_page(page, number: int, pr, buf, flags, names: _Type3Names, s: LoadS
             x1 = max(to_display(rect.left, rect.bottom)[0], to_display(rect.right, rect.top)[0])
         else:
             x0, x1, baseline = ox.value, rect.right, height - oy.value
-        chars.append(make_char(nfc(text), x0, max(x1, x0 + 0.1), baseline, size, font, bold, s))
+        text = text if "\u4e00" <= text <= "\u9fff" else nfc(text)      # (an ideograph is NFC already)
+        chars.append(make_char(text, x0, max(x1, x0 + 0.1), baseline, size, font, bold, s))
         programs.append(program)
     tp.close()
     rules: list[Rule] = []

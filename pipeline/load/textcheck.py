@@ -70,6 +70,8 @@ def unreadable_reason(page: Page, s: LoadSettings) -> str | None:
     bad: list[str] = []
     wrong = 0
     for c in page.chars:        # one pass: this screens every char of every notice
+        if "\u4e00" <= c.text <= "\u9fff":      # a CJK ideograph, most chars of a notice: text for sure
+            continue
         decoded_wrong = misdecoded(c, s)
         wrong += decoded_wrong
         if decoded_wrong or unmappable(c.text):
