@@ -211,3 +211,25 @@ def test_a_ratio_to_a_plan_or_last_year_may_pass_100_percent_a_share_may_not():
              fact("完成年度计划的1500%。", "1500%", 1500.0)]
     flagged = [p.text for p in implausible({"facts": facts})]
     assert flagged == ["5G网络覆盖率达到105%。", "完成年度计划的1500%。"]
+
+
+def test_validate_leaves_out_each_kind_of_bad_row_and_names_it():
+    """Against schemas/paragraphs.schema.json: a value outside its enum, a wrong type, a required
+    value missing ("" read as none where the column is no string), a repeated primary key; a blank
+    optional number becomes None and the row is kept."""
+    from pipeline.checks.schema import validate
+    from pipeline.model.rows import ParagraphRow
+
+    def para(para_id: int, **changes) -> ParagraphRow:
+        base = dict(notice_id="n", para_id=para_id, part="report", kind="paragraph", text="正文。",
+                    page_first=1, page_last=1, source="text")
+        return ParagraphRow(**{**base, **changes})
+
+    rows = [para(1, level=""), para(2, kind="note"), para(3, level="二"), para(4, page_last=""), para(1)]
+    kept, problems = validate("paragraphs", rows)
+    assert [(r.para_id, r.level) for r in kept] == [(1, None)]
+    assert [p.reason for p in problems] == [
+        "paragraphs row left out: kind='note' not in ['heading', 'paragraph']",
+        "paragraphs row left out: level='二' is not integer",
+        "paragraphs row left out: page_last is required",
+        "paragraphs row left out: repeats the primary key ('n', 1)"]

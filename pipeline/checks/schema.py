@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from typing import cast
+from functools import cache
+from typing import Any, NamedTuple, cast
 
 from pipeline.model.problems import Code
 from pipeline.model.records import Extraction, Problem
@@ -21,35 +22,49 @@ _TYPE_CHECKS = {
 }
 
 
-def _ok_type(value, field: dict) -> bool:
-    if "x-decimal" in field:
-        return isinstance(value, Decimal)
-    return _TYPE_CHECKS[field["type"]](value)
+class _Column(NamedTuple):
+    """A schema field as `validate` checks it (made once a table: this runs for every cell written)."""
+    name: str
+    type: str
+    ok: Callable[[object], bool]
+    required: bool
+    enum: tuple | None
+
+
+@cache
+def _columns(table: str) -> tuple[_Column, ...]:
+    return tuple(_Column(f["name"], f["type"],
+                         (lambda v: isinstance(v, Decimal)) if "x-decimal" in f else _TYPE_CHECKS[f["type"]],
+                         bool(f.get("constraints", {}).get("required")),
+                         tuple(f["constraints"]["enum"]) if "enum" in f.get("constraints", {}) else None)
+                 for f in data.table_schema(table)["fields"])
 
 
 def validate(table: str, rows: Sequence[Row]) -> tuple[list[Row], list[Problem]]:
     """The rows that keep to the schema ("" read as no value in a column that is not a string). A
     row that breaks it (a missing required value, a wrong type, a value outside its enum, a repeated
     primary key) is left out of the output and reported, never written."""
-    schema = data.table_schema(table)
-    pk = schema.get("primaryKey") or []
+    columns = _columns(table)
+    pk = [next(i for i, c in enumerate(columns) if c.name == k)
+          for k in data.table_schema(table).get("primaryKey") or []]
     out, problems, seen = [], [], set()
     for row in rows:
-        clean, errors = {}, []
-        for f in schema["fields"]:
-            v = getattr(row, f["name"])
-            if v == "" and f["type"] != "string":
-                v = None
-            c = f.get("constraints", {})
+        values: list[object] = []
+        errors: list[str] = []
+        blanked: dict[str, Any] = {}
+        for c in columns:
+            v = getattr(row, c.name)
+            if v == "" and c.type != "string":
+                v = blanked[c.name] = None
             if v is None:
-                if c.get("required"):
-                    errors.append(f"{f['name']} is required")
-            elif not _ok_type(v, f):
-                errors.append(f"{f['name']}={v!r} is not {f['type']}")
-            elif "enum" in c and v not in c["enum"]:
-                errors.append(f"{f['name']}={v!r} not in {c['enum']}")
-            clean[f["name"]] = v
-        key = tuple(clean[k] for k in pk)
+                if c.required:
+                    errors.append(f"{c.name} is required")
+            elif not c.ok(v):
+                errors.append(f"{c.name}={v!r} is not {c.type}")
+            elif c.enum is not None and v not in c.enum:
+                errors.append(f"{c.name}={v!r} not in {list(c.enum)}")
+            values.append(v)
+        key = tuple(values[i] for i in pk)
         if pk and not errors and key in seen:
             errors.append(f"repeats the primary key {key}")
         if errors:
@@ -59,8 +74,7 @@ def validate(table: str, rows: Sequence[Row]) -> tuple[list[Row], list[Problem]]
                                     code=Code.ROW_LEFT_OUT))
             continue
         seen.add(key)
-        changed = {n: v for n, v in clean.items() if v is not getattr(row, n)}
-        out.append(replace(row, **changed) if changed else row)
+        out.append(replace(row, **blanked) if blanked else row)
     return out, problems
 
 
