@@ -331,3 +331,13 @@ def test_a_garbled_page_ocr_cannot_read_either_keeps_its_problem(tmp_path):
     with pytest.raises(InputError) as e:         # no page left with text: unreadable_text, not not_a_notice
         check_text(load_pdf(_garbled(tmp_path / "blank.pdf", pages=("invisible",)), DEFAULT, backend="pdfium"))
     assert e.value.kind == "unreadable_text" and "OCR found no text" in str(e.value)
+
+
+@pytest.mark.once
+def test_a_text_an_ideograph_opens_is_screened_whole():
+    """A broken ToUnicode map may give a glyph an ideograph and a control char (中\\x01): the fast path
+    for single ideographs must not let the control char through."""
+    chars = tuple(Char("中\x01", 60 + 12 * i, 72 + 12 * i, 100, 112, 110, 12, "F", False) for i in range(40))
+    assert unreadable_reason(Page(1, 595.0, 842.0, chars, ()), DEFAULT.load) is not None
+    plain = tuple(Char("中", 60 + 12 * i, 72 + 12 * i, 100, 112, 110, 12, "F", False) for i in range(40))
+    assert unreadable_reason(Page(1, 595.0, 842.0, plain, ()), DEFAULT.load) is None

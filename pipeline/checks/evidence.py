@@ -154,10 +154,10 @@ class _Confirmations:
         return f"the section lists {number} rows, as its row declares" if declared else None
 
     def _cell_agrees(self, cell: TableCellRow, number: str) -> str | None:
-        stated = next(((fact, para) for fact, para, cells in self.agreeing
-                       if cell in cells and self.sure.paragraph(para, fact.raw) and _token(number).search(fact.raw)),
-                      None)
-        return f"the report states the same figure on p.{stated[1].page_first}: {stated[0].raw}" if stated else None
+        for fact, para, cells in self.agreeing:
+            if cell in cells and self.sure.paragraph(para, fact.raw) and _token(number).search(fact.raw):
+                return f"the report states the same figure on p.{para.page_first}: {fact.raw}"
+        return None
 
     def _para_agrees(self, para: ParagraphRow, number: str) -> str | None:
         for fact, p, cells in self.agreeing:

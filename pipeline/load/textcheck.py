@@ -70,7 +70,9 @@ def unreadable_reason(page: Page, s: LoadSettings) -> str | None:
     bad: list[str] = []
     wrong = 0
     for c in page.chars:        # one pass: this screens every char of every notice
-        if "\u4e00" <= c.text <= "\u9fff":      # a CJK ideograph, most chars of a notice: text for sure
+        # one CJK ideograph, most chars of a notice: text for sure (a longer text that starts with one,
+        # 中 with a control char a broken ToUnicode map added, is screened like any other)
+        if len(c.text) == 1 and "\u4e00" <= c.text <= "\u9fff":
             continue
         decoded_wrong = misdecoded(c, s)
         wrong += decoded_wrong
